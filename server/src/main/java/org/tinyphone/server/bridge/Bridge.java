@@ -1,0 +1,289 @@
+package org.tinyphone.server.bridge;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hub: ingresses {@link #open} calls, subscribers watch dialed numbers. Every event of a number is
+ * delivered under that number's lock, so each subscriber sees a call's events in order, and a snapshot
+ * taken on subscribe never overlaps or misses the events that follow it.
+ */
+public final class Bridge implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Bridge.class);
+    /** Subscribe to this "number" to watch every number. */
+    public static final String ALL_NUMBERS = "*";
+
+    /** Calls and subscribers of one dialed number. */
+    static final class Room {
+        final String number;
+        final ReentrantLock lock = new ReentrantLock();
+        final Map<String, Call> calls = new LinkedHashMap<>();          // guarded by lock
+        final List<Subscriber> subscribers = new CopyOnWriteArrayList<>(); // modified under lock
+
+        Room(String number) { this.number = number; }
+    }
+
+    private final MeterRegistry registry;
+    private final Map<String, String> tokens;
+    private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Call> calls = new ConcurrentHashMap<>();
+    private final List<Subscriber> allNumbers = new CopyOnWriteArrayList<>(); // modified under the write lock
+    /** Read: one number's traffic (with its room lock). Write: subscribing to all numbers at once. */
+    private final ReentrantReadWriteLock roomsLock = new ReentrantReadWriteLock();
+    private final AtomicInteger active = new AtomicInteger();
+    private final Counter callsTotal;
+    private final Map<String, Counter> eventCounters = new ConcurrentHashMap<>();
+
+    /** A bridge without tokens, with its own meter registry. */
+    public Bridge() {
+        this(new SimpleMeterRegistry(), Map.of());
+    }
+
+    /**
+     * @param registry where the bridge's meters go
+     * @param tokens   number → token needed to subscribe to and command that number's calls;
+     *                 the key {@code "*"} gates every number without a token of its own and subscribing to all
+     */
+    public Bridge(MeterRegistry registry, Map<String, String> tokens) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.tokens = Map.copyOf(tokens);
+        this.callsTotal = Counter.builder("tinyphone.calls").description("Calls opened").register(registry);
+        Gauge.builder("tinyphone.calls.active", active, AtomicInteger::get).description("Calls in progress").register(registry);
+        for (String type : List.of("new_caller", "keypress", "audio_level", "hangup")) eventCounter(type);
+    }
+
+    public MeterRegistry registry() { return registry; }
+
+    /**
+     * A call arrived: emits {@code new_caller} to the number's subscribers. If another call in progress
+     * already has the same id, this one gets a suffix ("-2", "-3" …) so ids stay unique.
+     *
+     * @param control how to run commands on the call, or null when the ingress has no command channel
+     */
+    public Call open(CallInfo info, CallControl control) {
+        Objects.requireNonNull(info, "info");
+        CallInfo unique = info;
+        Room room = room(info.dnid());
+        Call call = new Call(this, room, unique, control);
+        for (int n = 2; calls.putIfAbsent(call.id(), call) != null; n++) {
+            unique = info.withCallId(info.callId() + "-" + n);
+            call = new Call(this, room, unique, control);
+        }
+        callsTotal.increment();
+        active.incrementAndGet();
+        emit(call, new CallEvent.NewCaller(unique, unique.started() == null ? Instant.now() : unique.started()));
+        log.info("call {} from {} to {} via {}", call.id(), unique.callerId(), unique.dnid(), unique.via());
+        return call;
+    }
+
+    /** A call in progress by id. */
+    public Optional<Call> find(String callId) {
+        return callId == null ? Optional.empty() : Optional.ofNullable(calls.get(callId));
+    }
+
+    /** All calls in progress. */
+    public Collection<Call> calls() { return List.copyOf(calls.values()); }
+
+    /** The calls in progress on a number (or on all numbers for {@code "*"}), oldest first. */
+    public List<CallState> snapshot(String number) {
+        if (ALL_NUMBERS.equals(number)) {
+            roomsLock.writeLock().lock();
+            try {
+                return snapshotAllLocked();
+            } finally {
+                roomsLock.writeLock().unlock();
+            }
+        }
+        Room room = rooms.get(number);
+        if (room == null) return List.of();
+        room.lock.lock();
+        try {
+            return snapshotLocked(room);
+        } finally {
+            room.lock.unlock();
+        }
+    }
+
+    /** Whether {@code token} lets its holder watch and command {@code number} (or all numbers for "*"). */
+    public boolean permits(String number, String token) {
+        String needed;
+        if (ALL_NUMBERS.equals(number)) {
+            needed = tokens.get(ALL_NUMBERS);
+            if (needed == null) return tokens.isEmpty();
+        } else {
+            needed = tokens.getOrDefault(number, tokens.get(ALL_NUMBERS));
+            if (needed == null) return true;
+        }
+        return token != null && MessageDigest.isEqual(needed.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Whether subscribing to {@code number} needs a token at all. */
+    public boolean tokenRequired(String number) {
+        return !permits(number, null);
+    }
+
+    /**
+     * Subscribes to a number ({@code "*"} for all numbers). The subscriber first gets
+     * {@link Subscriber#onSnapshot} with the calls in progress, then every later event. Tokens are checked
+     * by the client layer with {@link #permits} before calling this.
+     */
+    public Subscription subscribe(String number, Subscriber subscriber) {
+        Objects.requireNonNull(subscriber, "subscriber");
+        if (number == null || number.isBlank()) throw new IllegalArgumentException("number is missing");
+        if (ALL_NUMBERS.equals(number)) {
+            roomsLock.writeLock().lock();
+            try {
+                safeSnapshot(subscriber, number, snapshotAllLocked());
+                allNumbers.add(subscriber);
+            } finally {
+                roomsLock.writeLock().unlock();
+            }
+            return new Sub(number, subscriber);
+        }
+        Room room = room(number);
+        roomsLock.readLock().lock();
+        room.lock.lock();
+        try {
+            safeSnapshot(subscriber, number, snapshotLocked(room));
+            room.subscribers.add(subscriber);
+        } finally {
+            room.lock.unlock();
+            roomsLock.readLock().unlock();
+        }
+        return new Sub(number, subscriber);
+    }
+
+    /** Stops delivering a number's events to a subscriber (no effect if it was not subscribed). */
+    public void unsubscribe(String number, Subscriber subscriber) {
+        if (ALL_NUMBERS.equals(number)) {
+            allNumbers.remove(subscriber);
+            return;
+        }
+        Room room = rooms.get(number);
+        if (room == null) return;
+        room.lock.lock();
+        try {
+            room.subscribers.remove(subscriber);
+        } finally {
+            room.lock.unlock();
+        }
+    }
+
+    /** Number of subscribers of a number (not counting those of all numbers). */
+    public int subscriberCount(String number) {
+        Room room = rooms.get(number);
+        return room == null ? 0 : room.subscribers.size();
+    }
+
+    /** Hangs up every call in progress with cause "server stopping". */
+    @Override
+    public void close() {
+        for (Call call : calls()) call.hangup("server stopping");
+    }
+
+    // ---- inside the package
+
+    private Room room(String number) {
+        return rooms.computeIfAbsent(number, Room::new);
+    }
+
+    /** Delivers a call's event to its subscribers; false if the call had already ended. */
+    boolean emit(Call call, CallEvent event) {
+        Room room = call.room();
+        roomsLock.readLock().lock();
+        room.lock.lock();
+        try {
+            if (!call.applyLocked(event)) return false;
+            switch (event) {
+                case CallEvent.NewCaller n -> room.calls.put(call.id(), call);
+                case CallEvent.Hangup h -> {
+                    room.calls.remove(call.id());
+                    calls.remove(call.id(), call);
+                    active.decrementAndGet();
+                }
+                default -> { }
+            }
+            eventCounter(event.type()).increment();
+            for (Subscriber s : room.subscribers) deliver(s, event);
+            for (Subscriber s : allNumbers) deliver(s, event);
+            return true;
+        } finally {
+            room.lock.unlock();
+            roomsLock.readLock().unlock();
+        }
+    }
+
+    private static void deliver(Subscriber s, CallEvent event) {
+        try {
+            s.onEvent(event);
+        } catch (RuntimeException e) {
+            log.warn("subscriber {} failed on {}: {}", s, event.type(), e.toString());
+        }
+    }
+
+    private static void safeSnapshot(Subscriber s, String number, List<CallState> calls) {
+        try {
+            s.onSnapshot(number, calls);
+        } catch (RuntimeException e) {
+            log.warn("subscriber {} failed on snapshot: {}", s, e.toString());
+        }
+    }
+
+    private static List<CallState> snapshotLocked(Room room) {
+        List<CallState> out = new ArrayList<>(room.calls.size());
+        for (Call c : room.calls.values()) out.add(c.stateLocked());
+        return out;
+    }
+
+    private List<CallState> snapshotAllLocked() {
+        List<CallState> out = new ArrayList<>();
+        for (Room room : rooms.values()) {
+            room.lock.lock();
+            try {
+                out.addAll(snapshotLocked(room));
+            } finally {
+                room.lock.unlock();
+            }
+        }
+        out.sort((a, b) -> a.info().started().compareTo(b.info().started()));
+        return out;
+    }
+
+    private Counter eventCounter(String type) {
+        return eventCounters.computeIfAbsent(type, t -> Counter.builder("tinyphone.events")
+                .description("Call events emitted by the bridge").tag("type", t).register(registry));
+    }
+
+    private final class Sub implements Subscription {
+        private final String number;
+        private final Subscriber subscriber;
+
+        Sub(String number, Subscriber subscriber) {
+            this.number = number;
+            this.subscriber = subscriber;
+        }
+
+        @Override public String number() { return number; }
+
+        @Override public void close() { unsubscribe(number, subscriber); }
+    }
+}

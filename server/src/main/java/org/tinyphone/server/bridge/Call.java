@@ -1,0 +1,199 @@
+package org.tinyphone.server.bridge;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One call in progress, opened by an ingress with {@link Bridge#open}. The ingress reports what happens
+ * ({@link #keypress}, {@link #audioLevel}, {@link #hangup}); the bridge turns it into events, enforcing:
+ * exactly one hangup per call, nothing after it, keys only 0-9 * #, levels clamped to 0..32768,
+ * events in order. Thread-safe: any thread may report.
+ */
+public final class Call {
+    private static final Logger log = LoggerFactory.getLogger(Call.class);
+    /** Most recent keys kept for snapshots. */
+    private static final int MAX_KEYS = 64;
+
+    private final Bridge bridge;
+    private final Bridge.Room room;
+    private final CallInfo info;
+    private volatile CallControl control;
+
+    // guarded by room.lock
+    private boolean ended;
+    private final StringBuilder keys = new StringBuilder();
+    private int audioLevel;
+
+    private final ReentrantLock commandLock = new ReentrantLock();
+    private CompletableFuture<?> commandTail = CompletableFuture.completedFuture(null); // guarded by commandLock
+    private final List<CompletableFuture<CommandResult>> pending = new ArrayList<>(); // guarded by commandLock
+    private final CompletableFuture<String> hungUp = new CompletableFuture<>();
+
+    Call(Bridge bridge, Bridge.Room room, CallInfo info, CallControl control) {
+        this.bridge = bridge;
+        this.room = room;
+        this.info = info;
+        this.control = control;
+    }
+
+    /** The call's id (unique among calls in progress). */
+    public String id() { return info.callId(); }
+
+    Bridge.Room room() { return room; }
+
+    public CallInfo info() { return info; }
+
+    /** The dialed number. */
+    public String number() { return info.dnid(); }
+
+    /** The caller pressed a key; anything but 0-9 * # is ignored (returns false), as is anything after hangup. */
+    public boolean keypress(char digit) {
+        if (!((digit >= '0' && digit <= '9') || digit == '*' || digit == '#')) {
+            log.debug("call {}: ignoring key {}", id(), (int) digit);
+            return false;
+        }
+        return bridge.emit(this, new CallEvent.Keypress(id(), number(), digit, Instant.now()));
+    }
+
+    /** The caller's audio level; clamped to 0..32768. Returns false after hangup. */
+    public boolean audioLevel(int level) {
+        int clamped = Math.max(0, Math.min(32768, level));
+        return bridge.emit(this, new CallEvent.AudioLevel(id(), number(), clamped, Instant.now()));
+    }
+
+    /**
+     * The call ended. Only the first hangup counts (returns true); later ones are ignored.
+     * Commands waiting or running are answered with an error.
+     */
+    public boolean hangup(String cause) {
+        String c = cause == null || cause.isBlank() ? "hangup" : cause;
+        boolean first = bridge.emit(this, new CallEvent.Hangup(id(), number(), c, Instant.now()));
+        if (first) {
+            List<CompletableFuture<CommandResult>> toFail;
+            commandLock.lock();
+            try {
+                toFail = new ArrayList<>(pending);
+                pending.clear();
+            } finally {
+                commandLock.unlock();
+            }
+            for (CompletableFuture<CommandResult> f : toFail) f.complete(CommandResult.failed("call hung up"));
+            hungUp.complete(c);
+        }
+        return first;
+    }
+
+    public boolean ended() { return hungUp.isDone() || isEndedLocked(); }
+
+    private boolean isEndedLocked() {
+        room.lock.lock();
+        try {
+            return ended;
+        } finally {
+            room.lock.unlock();
+        }
+    }
+
+    /** Completes with the hangup cause when the call ends. */
+    public CompletionStage<String> whenHungUp() { return hungUp.minimalCompletionStage(); }
+
+    /** The command channel, if the ingress has one. */
+    public Optional<CallControl> control() { return Optional.ofNullable(control); }
+
+    /** Gives the call a command channel later (e.g. once AsyncAGI starts on it). */
+    public void attachControl(CallControl control) { this.control = control; }
+
+    /**
+     * Runs a command after those submitted before it; never completes exceptionally.
+     * Without a command channel the answer is the error "call has no command channel".
+     */
+    public CompletableFuture<CommandResult> submit(CallCommand command) {
+        CompletableFuture<CommandResult> result = new CompletableFuture<>();
+        if (ended()) {
+            result.complete(CommandResult.failed("call has ended"));
+            return result;
+        }
+        if (control == null) {
+            result.complete(CommandResult.failed("call has no command channel"));
+            return result;
+        }
+        commandLock.lock();
+        try {
+            pending.add(result);
+            commandTail = commandTail.handle((r, e) -> null).thenCompose(x -> run(command, result));
+        } finally {
+            commandLock.unlock();
+        }
+        result.whenComplete((r, e) -> {
+            commandLock.lock();
+            try {
+                pending.remove(result);
+            } finally {
+                commandLock.unlock();
+            }
+        });
+        return result;
+    }
+
+    private CompletableFuture<?> run(CallCommand command, CompletableFuture<CommandResult> result) {
+        if (result.isDone()) return CompletableFuture.completedFuture(null);
+        if (ended()) {
+            result.complete(CommandResult.failed("call has ended"));
+            return CompletableFuture.completedFuture(null);
+        }
+        CallControl c = control;
+        CompletableFuture<CommandResult> running;
+        try {
+            running = c.submit(command);
+            if (running == null) running = CompletableFuture.completedFuture(CommandResult.failed("command channel gave no answer"));
+        } catch (RuntimeException e) {
+            running = CompletableFuture.completedFuture(CommandResult.failed(describe(e)));
+        }
+        running.whenComplete((r, e) -> {
+            if (e != null) result.complete(CommandResult.failed(describe(e)));
+            else result.complete(r == null ? CommandResult.failed("command channel gave no answer") : r);
+        });
+        // the next command waits for this one's answer, or for the hangup that fails it
+        return result;
+    }
+
+    private static String describe(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+    }
+
+    /** Snapshot of the call (caller holds room.lock). */
+    CallState stateLocked() { return new CallState(info, keys.toString(), audioLevel); }
+
+    /** Applies an event to the call's state; false if the call has already ended (caller holds room.lock). */
+    boolean applyLocked(CallEvent event) {
+        if (ended) return false;
+        switch (event) {
+            case CallEvent.Keypress k -> {
+                if (keys.length() >= MAX_KEYS) keys.deleteCharAt(0);
+                keys.append(k.digit());
+            }
+            case CallEvent.AudioLevel a -> audioLevel = a.level();
+            case CallEvent.Hangup h -> ended = true;
+            case CallEvent.NewCaller n -> { }
+        }
+        return true;
+    }
+
+    @Override
+    public String toString() {
+        return "Call[" + id() + " " + info.callerId() + " -> " + number() + " via " + info.via() + "]";
+    }
+}

@@ -1,0 +1,38 @@
+package org.tinyphone.server.bridge;
+
+import java.time.Instant;
+
+/** What the bridge tells subscribers about a call, in order per call; {@link Hangup} is always the last. */
+public sealed interface CallEvent {
+    String callId();
+
+    /** The dialed number the call is routed by. */
+    String number();
+
+    Instant time();
+
+    /** The event's type on the wire. */
+    String type();
+
+    /** A call arrived. */
+    record NewCaller(CallInfo info, Instant time) implements CallEvent {
+        @Override public String callId() { return info.callId(); }
+        @Override public String number() { return info.dnid(); }
+        @Override public String type() { return "new_caller"; }
+    }
+
+    /** The caller pressed a key: 0-9, * or #. */
+    record Keypress(String callId, String number, char digit, Instant time) implements CallEvent {
+        @Override public String type() { return "keypress"; }
+    }
+
+    /** The caller's audio level over the last ~1/15 s, 0..32768. */
+    record AudioLevel(String callId, String number, int level, Instant time) implements CallEvent {
+        @Override public String type() { return "audio_level"; }
+    }
+
+    /** The call ended; {@code cause} says how (e.g. "caller", "app", "relay closed", "server stopping"). */
+    record Hangup(String callId, String number, String cause, Instant time) implements CallEvent {
+        @Override public String type() { return "hangup"; }
+    }
+}
