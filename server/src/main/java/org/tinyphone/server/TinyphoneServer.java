@@ -1,0 +1,144 @@
+package org.tinyphone.server;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tinyphone.server.bridge.Bridge;
+import org.tinyphone.server.config.TinyphoneConfig;
+
+/**
+ * The whole server, wired from its config: the {@link Bridge}, the client listeners (TCP 12002,
+ * HTTP + WebSocket 12003) and every {@link ServerPart} (the ingress listeners). Closing it stops the
+ * listeners in reverse order and hangs up the calls in progress.
+ */
+public final class TinyphoneServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TinyphoneServer.class);
+
+    /** A started listener or resource. */
+    public record Registered(String name, int port, AutoCloseable resource) {}
+
+    private final TinyphoneConfig config;
+    private final PrometheusMeterRegistry metrics;
+    private final Bridge bridge;
+    private final Instant started = Instant.now();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Map<String, Registered> registered = new LinkedHashMap<>(); // guarded by lock
+    private boolean closed; // guarded by lock
+
+    private TinyphoneServer(TinyphoneConfig config) {
+        this.config = config;
+        this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.bridge = new Bridge(metrics, config.tokens());
+    }
+
+    /** Starts the built-in parts and every {@link ServerPart} found with {@link ServiceLoader}. */
+    public static TinyphoneServer start(TinyphoneConfig config) {
+        List<ServerPart> parts = new ArrayList<>();
+        ServiceLoader.load(ServerPart.class).forEach(parts::add);
+        return start(config, parts);
+    }
+
+    /** Starts the built-in parts and the given ones (in that order). */
+    public static TinyphoneServer start(TinyphoneConfig config, List<ServerPart> parts) {
+        TinyphoneServer server = new TinyphoneServer(config);
+        List<ServerPart> all = new ArrayList<>(BuiltIn.parts());
+        all.addAll(parts);
+        try {
+            for (ServerPart part : all) part.start(server);
+        } catch (Exception e) {
+            server.close();
+            if (e instanceof ServerStartException s) throw s;
+            throw new ServerStartException("cannot start " + e.getMessage(), e);
+        }
+        log.info("tinyphone server started: {}", server.describeListeners());
+        return server;
+    }
+
+    public TinyphoneConfig config() { return config; }
+
+    public Bridge bridge() { return bridge; }
+
+    /** The Prometheus registry behind /metrics (parts add their own meters here). */
+    public PrometheusMeterRegistry metrics() { return metrics; }
+
+    public Instant started() { return started; }
+
+    /**
+     * Registers a started listener (name like "relay", "fastagi", "audiosocket", "ami") with the port it
+     * is bound to (-1 if none); it is closed when the server closes, in reverse order of registration.
+     */
+    public void register(String name, int port, AutoCloseable resource) {
+        lock.lock();
+        try {
+            if (closed) throw new IllegalStateException("server is closed");
+            if (registered.containsKey(name)) throw new IllegalArgumentException("already registered: " + name);
+            registered.put(name, new Registered(name, port, resource));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The bound port of a registered listener, or -1 when it is not running. */
+    public int port(String name) {
+        lock.lock();
+        try {
+            Registered r = registered.get(name);
+            return r == null ? -1 : r.port();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Everything registered, in order. */
+    public List<Registered> listeners() {
+        lock.lock();
+        try {
+            return List.copyOf(registered.values());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** e.g. "clients=12002 http=12003 relay=12001". */
+    public String describeListeners() {
+        StringBuilder sb = new StringBuilder();
+        for (Registered r : listeners()) {
+            if (!sb.isEmpty()) sb.append(' ');
+            sb.append(r.name()).append('=').append(r.port());
+        }
+        return sb.isEmpty() ? "(no listeners)" : sb.toString();
+    }
+
+    @Override
+    public void close() {
+        List<Registered> toClose;
+        lock.lock();
+        try {
+            if (closed) return;
+            closed = true;
+            toClose = new ArrayList<>(registered.values());
+        } finally {
+            lock.unlock();
+        }
+        Collections.reverse(toClose);
+        // ingresses first (reverse order), so calls end with their own hangup cause where possible
+        for (Registered r : toClose) {
+            try {
+                r.resource().close();
+            } catch (Exception e) {
+                log.warn("closing {}: {}", r.name(), e.toString());
+            }
+        }
+        bridge.close();
+        metrics.close();
+    }
+}

@@ -1,0 +1,342 @@
+package org.tinyphone.server.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * The server's settings: built-in defaults, then a Java properties file, then environment variables
+ * ({@code TINYPHONE_} + the key in upper case with dots and dashes as underscores, e.g.
+ * {@code TINYPHONE_HTTP_PORT}), then explicit overrides (command line). Every key is listed in {@link #KEYS}
+ * and in docs/config.md; an unknown key is an error, so a typo never goes unnoticed.
+ */
+public final class TinyphoneConfig {
+
+    /** One documented key. */
+    public record Key(String name, String defaultValue, String description) {
+        /** The environment variable that overrides it. */
+        public String envVar() { return envVarOf(name); }
+    }
+
+    /** Where an effective value came from. */
+    public record Value(String value, String source) {}
+
+    private static final String TOKEN_PREFIX = "token.";
+
+    /** Every key, in the order of docs/config.md. */
+    public static final List<Key> KEYS = List.of(
+            new Key("relay.enabled", "true", "Listen for the call relay (bin/tinyphone-agi) and the original hub's relay lines"),
+            new Key("relay.bind", "127.0.0.1", "Address the relay listener binds to"),
+            new Key("relay.port", "12001", "Relay port (the original hub's AGI port)"),
+            new Key("clients.enabled", "true", "Listen for TCP clients (the original hub's dialect and native JSON lines)"),
+            new Key("clients.bind", "0.0.0.0", "Address the TCP client listener binds to"),
+            new Key("clients.port", "12002", "TCP client port"),
+            new Key("http.enabled", "true", "Serve the web page, /tinyphone.js, the WebSocket /ws, /metrics and /health"),
+            new Key("http.bind", "0.0.0.0", "Address the HTTP server binds to"),
+            new Key("http.port", "12003", "HTTP + WebSocket port"),
+            new Key("http.static-dir", "", "Serve static files from this directory instead of the built-in page (empty = built-in)"),
+            new Key("fastagi.enabled", "true", "Listen for FastAGI: AGI(agi://127.0.0.1:4573/tinyphone,args)"),
+            new Key("fastagi.bind", "127.0.0.1", "Address the FastAGI listener binds to"),
+            new Key("fastagi.port", "4573", "FastAGI port"),
+            new Key("audiosocket.enabled", "true", "Listen for AudioSocket: AudioSocket(<uuid>,127.0.0.1:12004)"),
+            new Key("audiosocket.bind", "127.0.0.1", "Address the AudioSocket listener binds to"),
+            new Key("audiosocket.port", "12004", "AudioSocket port"),
+            new Key("asterisk.allow", "127.0.0.1,::1", "Hosts allowed to connect to the relay, FastAGI and AudioSocket listeners: addresses or CIDR blocks, comma-separated, * = anyone"),
+            new Key("ami.enabled", "false", "Connect to Asterisk's manager interface (AMI) for AsyncAGI"),
+            new Key("ami.host", "127.0.0.1", "AMI host"),
+            new Key("ami.port", "5038", "AMI port"),
+            new Key("ami.username", "", "AMI user (manager.conf)"),
+            new Key("ami.secret", "", "AMI secret"),
+            new Key("ami.asyncagi", "true", "Bridge calls that enter AGI(agi:async) to subscribers, when AMI is enabled"),
+            new Key("clients.queue", "1000", "Events queued per client before it counts as behind (audio levels are then coalesced, latest per call wins)"),
+            new Key("clients.overload-timeout", "10s", "A client still behind after this long is disconnected with a reason"),
+            new Key("clients.max-line", "16384", "Longest message a client may send, in bytes (longer: error reply, line discarded)"),
+            new Key("clients.max-pending-commands", "32", "Talk-back commands a client may have waiting at once"),
+            new Key("log.level", "INFO", "Log level of Tinyphone's own loggers (TRACE, DEBUG, INFO, WARN, ERROR)"));
+
+    private static final Map<String, Key> BY_NAME;
+
+    static {
+        Map<String, Key> m = new LinkedHashMap<>();
+        for (Key k : KEYS) m.put(k.name(), k);
+        BY_NAME = Collections.unmodifiableMap(m);
+    }
+
+    private final Map<String, Value> values; // effective, every key + tokens
+    private final Path file;
+
+    private TinyphoneConfig(Map<String, Value> values, Path file) {
+        this.values = values;
+        this.file = file;
+    }
+
+    /** Built-in defaults only. */
+    public static TinyphoneConfig defaults() {
+        return load(null, Map.of(), Map.of());
+    }
+
+    /**
+     * @param file      properties file, or null
+     * @param env       environment variables (System.getenv() in production)
+     * @param overrides explicit key=value pairs that win over everything
+     */
+    public static TinyphoneConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
+        Map<String, Value> values = new LinkedHashMap<>();
+        for (Key k : KEYS) values.put(k.name(), new Value(k.defaultValue(), "default"));
+        Map<String, Value> tokens = new TreeMap<>();
+        if (file != null) {
+            Properties p = new Properties();
+            try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                p.load(r);
+            } catch (NoSuchFileException e) {
+                throw new ConfigException("config file not found: " + file);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+            }
+            for (String name : new TreeMap<>(Map.copyOf(toStrings(p))).keySet()) {
+                put(values, tokens, name, p.getProperty(name).trim(), "file " + file, true);
+            }
+        }
+        for (Key k : KEYS) {
+            String v = env.get(k.envVar());
+            if (v != null) values.put(k.name(), new Value(v.trim(), "env " + k.envVar()));
+        }
+        for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
+            if (e.getKey().startsWith("TINYPHONE_TOKEN_") && e.getKey().length() > "TINYPHONE_TOKEN_".length()) {
+                String number = e.getKey().substring("TINYPHONE_TOKEN_".length());
+                tokens.put(TOKEN_PREFIX + number, new Value(e.getValue().trim(), "env " + e.getKey()));
+            }
+        }
+        for (Map.Entry<String, String> e : overrides.entrySet()) {
+            put(values, tokens, e.getKey().trim(), e.getValue().trim(), "command line", false);
+        }
+        values.putAll(tokens);
+        TinyphoneConfig c = new TinyphoneConfig(Collections.unmodifiableMap(values), file);
+        c.validate();
+        return c;
+    }
+
+    private static Map<String, String> toStrings(Properties p) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String n : p.stringPropertyNames()) m.put(n, p.getProperty(n));
+        return m;
+    }
+
+    private static void put(Map<String, Value> values, Map<String, Value> tokens, String name, String value,
+                            String source, boolean fromFile) {
+        if (name.startsWith(TOKEN_PREFIX) && name.length() > TOKEN_PREFIX.length()) {
+            tokens.put(name, new Value(value, source));
+            return;
+        }
+        if (!BY_NAME.containsKey(name)) {
+            throw new ConfigException("unknown config key '" + name + "' (" + source + ")" + suggestion(name)
+                    + "; every key is listed in docs/config.md and by --print-config");
+        }
+        values.put(name, new Value(value, source));
+    }
+
+    private static String suggestion(String name) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : BY_NAME.keySet()) {
+            int d = distance(name, k);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k;
+            }
+        }
+        return best != null && bestDistance <= 3 ? ", did you mean '" + best + "'?" : "";
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    /** The environment variable for a key: TINYPHONE_ + upper case, dots and dashes as underscores. */
+    public static String envVarOf(String key) {
+        return "TINYPHONE_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    private void validate() {
+        for (String l : List.of("relay", "clients", "http", "fastagi", "audiosocket")) listener(l);
+        asteriskAllow();
+        port("ami.port");
+        bool("ami.enabled");
+        bool("ami.asyncagi");
+        positive("clients.queue", 10, 1_000_000);
+        positive("clients.max-line", 256, 16 * 1024 * 1024);
+        positive("clients.max-pending-commands", 1, 10_000);
+        duration("clients.overload-timeout");
+        String level = get("log.level").toUpperCase(Locale.ROOT);
+        if (!List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF").contains(level)) {
+            throw invalid("log.level", "one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
+        }
+        if (bool("ami.enabled") && get("ami.username").isEmpty()) {
+            throw new ConfigException("ami.enabled is true but ami.username is empty (" + source("ami.username") + ")");
+        }
+        for (String name : values.keySet()) {
+            if (name.startsWith(TOKEN_PREFIX) && get(name).isEmpty()) {
+                throw invalid(name, "a non-empty token");
+            }
+        }
+    }
+
+    // ---- typed access
+
+    /** The effective value of a key ("" when empty). */
+    public String get(String key) {
+        Value v = values.get(key);
+        if (v == null) throw new IllegalArgumentException("no such config key: " + key);
+        return v.value();
+    }
+
+    /** Where a key's value came from: "default", "file PATH", "env NAME" or "command line". */
+    public String source(String key) {
+        Value v = values.get(key);
+        return v == null ? "default" : v.source();
+    }
+
+    public boolean bool(String key) {
+        String v = get(key).toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "true", "yes", "on", "1" -> true;
+            case "false", "no", "off", "0" -> false;
+            default -> throw invalid(key, "true or false");
+        };
+    }
+
+    public int integer(String key) {
+        try {
+            return Integer.parseInt(get(key));
+        } catch (NumberFormatException e) {
+            throw invalid(key, "a whole number");
+        }
+    }
+
+    /** A duration like "10s", "500ms", "2m" or a plain number of seconds. */
+    public Duration duration(String key) {
+        String v = get(key).toLowerCase(Locale.ROOT);
+        try {
+            if (v.endsWith("ms")) return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2).trim()));
+            if (v.endsWith("s")) return Duration.ofMillis(Math.round(Double.parseDouble(v.substring(0, v.length() - 1).trim()) * 1000));
+            if (v.endsWith("m")) return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1).trim()) * 60);
+            return Duration.ofMillis(Math.round(Double.parseDouble(v) * 1000));
+        } catch (NumberFormatException e) {
+            throw invalid(key, "a duration like 10s or 500ms");
+        }
+    }
+
+    private int port(String key) {
+        int p = integer(key);
+        if (p < 0 || p > 65535) throw invalid(key, "a port 0..65535 (0 = any free port)");
+        return p;
+    }
+
+    private int positive(String key, int min, int max) {
+        int v = integer(key);
+        if (v < min || v > max) throw invalid(key, "a number from " + min + " to " + max);
+        return v;
+    }
+
+    private ConfigException invalid(String key, String expected) {
+        return new ConfigException("config key " + key + " = '" + get(key) + "' (" + source(key) + ") must be " + expected);
+    }
+
+    /** A listener by its key prefix: relay, clients, http, fastagi, audiosocket. */
+    public ListenerConfig listener(String prefix) {
+        String bind = get(prefix + ".bind");
+        if (bind.isEmpty()) throw invalid(prefix + ".bind", "an address such as 127.0.0.1 or 0.0.0.0");
+        return new ListenerConfig(prefix, bool(prefix + ".enabled"), bind, port(prefix + ".port"));
+    }
+
+    public ListenerConfig relay() { return listener("relay"); }
+
+    public ListenerConfig clients() { return listener("clients"); }
+
+    public ListenerConfig http() { return listener("http"); }
+
+    public ListenerConfig fastagi() { return listener("fastagi"); }
+
+    public ListenerConfig audiosocket() { return listener("audiosocket"); }
+
+    /** Hosts allowed to act as Asterisk. */
+    public AddressAllowList asteriskAllow() {
+        try {
+            return AddressAllowList.parse(get("asterisk.allow"));
+        } catch (ConfigException e) {
+            throw new ConfigException("config key asterisk.allow (" + source("asterisk.allow") + "): " + e.getMessage());
+        }
+    }
+
+    public boolean amiEnabled() { return bool("ami.enabled"); }
+
+    /** Dialed number → token, from token.NUMBER keys (token.* gates every number without its own). */
+    public Map<String, String> tokens() {
+        Map<String, String> m = new TreeMap<>();
+        values.forEach((k, v) -> {
+            if (k.startsWith(TOKEN_PREFIX)) m.put(k.substring(TOKEN_PREFIX.length()), v.value());
+        });
+        return Collections.unmodifiableMap(m);
+    }
+
+    public int clientQueue() { return integer("clients.queue"); }
+
+    public Duration clientOverloadTimeout() { return duration("clients.overload-timeout"); }
+
+    public int clientMaxLine() { return integer("clients.max-line"); }
+
+    public int clientMaxPendingCommands() { return integer("clients.max-pending-commands"); }
+
+    /** The config file, or null when none was given. */
+    public Path file() { return file; }
+
+    /** A copy with some keys replaced (tests use it for port 0). */
+    public TinyphoneConfig with(Map<String, String> overrides) {
+        Map<String, Value> m = new LinkedHashMap<>(values);
+        Map<String, Value> tokens = new TreeMap<>();
+        for (Map.Entry<String, String> e : overrides.entrySet()) put(m, tokens, e.getKey(), e.getValue(), "override", false);
+        m.putAll(tokens);
+        TinyphoneConfig c = new TinyphoneConfig(Collections.unmodifiableMap(m), file);
+        c.validate();
+        return c;
+    }
+
+    /** The effective values, one "key=value  # source" line each; secrets are shown as "(set)". */
+    public List<String> describe() {
+        List<String> lines = new ArrayList<>();
+        int width = values.keySet().stream().mapToInt(String::length).max().orElse(10) + 1;
+        for (Map.Entry<String, Value> e : values.entrySet()) {
+            String k = e.getKey();
+            String v = e.getValue().value();
+            if ((k.equals("ami.secret") || k.startsWith(TOKEN_PREFIX)) && !v.isEmpty()) v = "(set)";
+            String kv = k + "=" + v;
+            lines.add(String.format("%-" + (width + 24) + "s # %s", kv, e.getValue().source()));
+        }
+        return lines;
+    }
+}
