@@ -4,38 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.tinyphone.testkit.Transcript;
+import org.tinyphone.audio.Captures;
 
 /** The meter against the real EAGI capture: 04c's audio must give 04d's peak and RMS per 66 ms window. */
 class LevelMeterTest {
 
     record Level(int peak, int rms) {}
-
-    /** 04d rows: window, start_ms, peak, rms. */
-    static List<int[]> capturedWindows() throws IOException {
-        List<int[]> rows = new ArrayList<>();
-        try (InputStream in = Transcript.resource("04d-eagi-peaks-66ms.txt")) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.startsWith("#") || line.isBlank()) continue;
-                String[] f = line.trim().split("\\s+");
-                rows.add(new int[] {Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]), Integer.parseInt(f[3])});
-            }
-        }
-        return rows;
-    }
-
-    static byte[] capturedAudio() throws IOException {
-        try (InputStream in = Transcript.resource("04c-eagi-audio-8k-s16le.raw")) {
-            return in.readAllBytes();
-        }
-    }
 
     static List<Level> measure(byte[] pcm, int chunk) {
         List<Level> out = new ArrayList<>();
@@ -48,24 +27,24 @@ class LevelMeterTest {
 
     @Test
     void peaksAndRmsOfTheEagiCaptureMatchTheRecordedWindows() throws IOException {
-        byte[] pcm = capturedAudio();
-        List<int[]> rows = capturedWindows();
+        byte[] pcm = Captures.eagiAudio();
+        List<Captures.Window> rows = Captures.peakWindows();
         assertThat(rows).hasSize(246); // 16.2 s of tt-monkeys
         List<Level> levels = measure(pcm, 320); // Asterisk writes 320-byte reads on fd 3
         // 5 s = 40000 samples = 75 full windows of 528; the 76th is partial and not emitted
         assertThat(levels).hasSize(75);
         for (int w = 0; w < levels.size(); w++) {
-            int[] row = rows.get(w);
-            assertThat(row[0]).isEqualTo(w);
-            assertThat(row[1]).isEqualTo(w * 66);
-            assertThat(levels.get(w)).as("window %d", w).isEqualTo(new Level(row[2], row[3]));
+            Captures.Window row = rows.get(w);
+            assertThat(row.index()).isEqualTo(w);
+            assertThat(row.startMillis()).isEqualTo(w * 66);
+            assertThat(levels.get(w)).as("window %d", w).isEqualTo(new Level(row.peak(), row.rms()));
         }
         assertThat(levels.get(1).peak()).isEqualTo(9623);
     }
 
     @Test
     void chunkingDoesNotMatterEvenWithSamplesSplitAcrossChunks() throws IOException {
-        byte[] pcm = capturedAudio();
+        byte[] pcm = Captures.eagiAudio();
         List<Level> reference = measure(pcm, pcm.length);
         for (int chunk : new int[] {1, 3, 7, 319, 321, 1055, 2240}) {
             assertThat(measure(pcm, chunk)).as("chunk %d", chunk).isEqualTo(reference);

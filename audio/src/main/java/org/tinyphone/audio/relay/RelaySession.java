@@ -1,0 +1,430 @@
+package org.tinyphone.audio.relay;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tinyphone.audio.level.LevelMeter;
+
+/**
+ * The server's end of one {@code bin/tinyphone-agi} tunnel (see {@link RelayProtocol}).
+ *
+ * <p>Give it the accepted socket and the stream positioned just after the {@code TINYPHONE-RELAY/1} line; it
+ * starts one virtual thread that reads the tunnel and offers:
+ * <ul>
+ *   <li>{@link #agiInput()} / {@link #agiOutput()}: the AGI session as a plain byte stream pair, for
+ *       {@code StreamAgiChannel.open(in, out)}. The input starts with the AGI environment. When the relay
+ *       reports SIGHUP, a bare {@code HANGUP} line is inserted at the next line boundary, as FastAGI does.
+ *       The input ends (EOF) when the relay is gone;</li>
+ *   <li>the caller's audio and its level to a {@link RelayListener}, plus hangup and end.</li>
+ * </ul>
+ * {@link #close()} tells the relay to finish (it exits 0 and the dialplan continues) and closes the socket.
+ */
+public final class RelaySession implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RelaySession.class);
+    private static final byte[] HANGUP_LINE = "HANGUP\n".getBytes(StandardCharsets.US_ASCII);
+    /** Unread AGI input above this is a protocol violation (Asterisk only answers what we ask). */
+    static final int MAX_BUFFERED_AGI = 1 << 20;
+
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    private final RelayListener listener;
+    private final LevelMeter meter;
+    private final boolean hangupLine;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final AgiInput agiInput = new AgiInput();
+    private final AgiOutput agiOutput = new AgiOutput();
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private volatile boolean hungUp;
+    private volatile String endReason;
+    private final Thread reader;
+    private long audioBytes;
+
+    private RelaySession(Socket socket, InputStream in, RelayListener listener, boolean hangupLine) throws IOException {
+        this.socket = socket;
+        this.in = in instanceof BufferedInputStream ? in : new BufferedInputStream(in, 8192);
+        this.out = new BufferedOutputStream(socket.getOutputStream(), 8192);
+        this.listener = listener;
+        this.meter = new LevelMeter(listener::level);
+        this.hangupLine = hangupLine;
+        socket.setTcpNoDelay(true);
+        socket.setKeepAlive(true);
+        this.reader = Thread.ofVirtual().name("relay-" + socket.getRemoteSocketAddress()).unstarted(this::readLoop);
+    }
+
+    /**
+     * Starts a session on a connection whose greeting line was already read.
+     *
+     * @param socket the accepted connection (the session closes it when done)
+     * @param afterGreeting the connection's input positioned just after {@code TINYPHONE-RELAY/1\n}; pass the
+     *                      same buffered stream used to read the greeting so no bytes are lost
+     * @param listener audio, level, hangup and end callbacks
+     */
+    public static RelaySession open(Socket socket, InputStream afterGreeting, RelayListener listener) throws IOException {
+        return open(socket, afterGreeting, listener, true);
+    }
+
+    /** As {@link #open(Socket, InputStream, RelayListener)}; {@code hangupLine=false} leaves out the inserted HANGUP line. */
+    public static RelaySession open(Socket socket, InputStream afterGreeting, RelayListener listener, boolean hangupLine)
+            throws IOException {
+        RelaySession s = new RelaySession(Objects.requireNonNull(socket, "socket"),
+                Objects.requireNonNull(afterGreeting, "afterGreeting"), Objects.requireNonNull(listener, "listener"), hangupLine);
+        s.reader.start();
+        return s;
+    }
+
+    /**
+     * Reads a connection's first line (up to LF, at most 200 bytes) byte by byte, so nothing after it is
+     * consumed; {@code null} if the stream ends first or the line is longer. Use it to tell the relay
+     * ({@link RelayProtocol#isGreeting}) from the original hub's {@code id:...} lines.
+     */
+    public static String readFirstLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder(32);
+        for (int i = 0; i < 200; i++) {
+            int b = in.read();
+            if (b < 0) return null;
+            if (b == '\n') return line.toString();
+            line.append((char) b);
+        }
+        return null;
+    }
+
+    /** AGI bytes from Asterisk: the environment, then replies (EOF when the relay is gone). */
+    public InputStream agiInput() {
+        return agiInput;
+    }
+
+    /** AGI bytes to Asterisk: commands. {@code write(byte[],..)} sends at once; single bytes go at LF or flush. */
+    public OutputStream agiOutput() {
+        return agiOutput;
+    }
+
+    /** Whether the relay reported SIGHUP. */
+    public boolean isHungUp() {
+        return hungUp;
+    }
+
+    /** Whether the relay is still connected. */
+    public boolean isOpen() {
+        return !ended.get();
+    }
+
+    /** Why the session ended, or null while open. */
+    public String endReason() {
+        return endReason;
+    }
+
+    /** Audio bytes received so far. */
+    public long audioBytes() {
+        return audioBytes;
+    }
+
+    /** Waits up to {@code timeout} for the relay to go; true if it has. */
+    public boolean awaitEnd(long timeout, TimeUnit unit) throws InterruptedException {
+        reader.join(unit.toMillis(timeout));
+        return !reader.isAlive();
+    }
+
+    /** Ends the call's relay: it exits 0 and the dialplan continues. Idempotent. */
+    @Override
+    public void close() {
+        close("server ended the call");
+    }
+
+    /** Ends the call's relay with a reason it may log. Idempotent. */
+    public void close(String reason) {
+        if (!ended.get()) {
+            try {
+                byte[] r = reason.getBytes(StandardCharsets.UTF_8);
+                sendFrame(RelayProtocol.SERVER_END, r, 0, Math.min(r.length, 1000));
+            } catch (IOException e) {
+                log.debug("relay already gone: {}", e.toString());
+            }
+        }
+        end(reason);
+    }
+
+    private void readLoop() {
+        String reason = "relay closed the connection";
+        try {
+            while (true) {
+                RelayProtocol.Frame f = RelayProtocol.readFrame(in);
+                if (f == null) break;
+                switch (f.type()) {
+                    case RelayProtocol.AGI_IN -> agiInput.offer(f.payload());
+                    case RelayProtocol.AUDIO -> audio(f.payload());
+                    case RelayProtocol.HANGUP -> {
+                        hungUp = true;
+                        if (hangupLine) agiInput.hangupLine();
+                        callListener("hangup", () -> listener.hangup());
+                    }
+                    case RelayProtocol.END -> {
+                        reason = f.payload().length == 0 ? "relay ended" : "relay ended: " + f.text();
+                        return;
+                    }
+                    default -> throw new IOException("relay protocol error: unknown frame type 0x"
+                            + Integer.toHexString(f.type()) + " (length " + f.payload().length + ")");
+                }
+            }
+        } catch (IOException e) {
+            if (!ended.get()) {
+                reason = "relay connection failed: " + e.getMessage();
+                log.warn("{}: {}", socket.getRemoteSocketAddress(), reason);
+            }
+        } finally {
+            end(reason);
+        }
+    }
+
+    private void audio(byte[] pcm) {
+        audioBytes += pcm.length;
+        callListener("audio", () -> listener.audio(pcm, 0, pcm.length));
+        callListener("level", () -> meter.feed(pcm, 0, pcm.length));
+    }
+
+    private void callListener(String what, Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            log.warn("relay listener failed in {}: {}", what, e.toString(), e);
+        }
+    }
+
+    private void end(String reason) {
+        if (!ended.compareAndSet(false, true)) return;
+        endReason = reason;
+        agiInput.finish();
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        callListener("ended", () -> listener.ended(reason));
+    }
+
+    private void sendFrame(int type, byte[] b, int off, int len) throws IOException {
+        writeLock.lock();
+        try {
+            do {
+                int n = Math.min(len, RelayProtocol.MAX_PAYLOAD);
+                RelayProtocol.writeFrame(out, type, b, off, n);
+                off += n;
+                len -= n;
+            } while (len > 0);
+            out.flush();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** AGI input: chunks from the reader thread, read by the AGI channel's thread. */
+    private final class AgiInput extends InputStream {
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition available = lock.newCondition();
+        private final ArrayDeque<byte[]> chunks = new ArrayDeque<>();
+        private byte[] current;
+        private int pos;
+        private int buffered;
+        private boolean closed;
+        private boolean atLineStart = true; // after the last byte offered
+        private boolean hangupPending;
+
+        void offer(byte[] data) throws IOException {
+            if (data.length == 0) return;
+            lock.lock();
+            try {
+                if (buffered + data.length > MAX_BUFFERED_AGI) {
+                    throw new IOException("more than " + MAX_BUFFERED_AGI + " bytes of unread AGI input");
+                }
+                if (hangupPending) {
+                    int nl = indexOf(data, (byte) '\n');
+                    if (nl >= 0) {
+                        add(java.util.Arrays.copyOf(data, nl + 1));
+                        add(HANGUP_LINE);
+                        hangupPending = false;
+                        if (nl + 1 < data.length) add(java.util.Arrays.copyOfRange(data, nl + 1, data.length));
+                    } else {
+                        add(data);
+                    }
+                } else {
+                    add(data);
+                }
+                atLineStart = data[data.length - 1] == '\n';
+                available.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void hangupLine() {
+            lock.lock();
+            try {
+                if (atLineStart) {
+                    add(HANGUP_LINE);
+                    available.signalAll();
+                } else {
+                    hangupPending = true;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private void add(byte[] b) {
+            chunks.add(b);
+            buffered += b.length;
+        }
+
+        /** The relay is gone: readers get what is buffered, then EOF. */
+        void finish() {
+            lock.lock();
+            try {
+                closed = true;
+                available.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Blocks until a chunk is there; false at the end. Called with the lock held. */
+        private boolean fill() throws IOException {
+            while (current == null || pos == current.length) {
+                current = chunks.poll();
+                pos = 0;
+                if (current != null) continue;
+                if (closed) return false;
+                try {
+                    available.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while waiting for AGI input from the relay");
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public int read() throws IOException {
+            lock.lock();
+            try {
+                if (!fill()) return -1;
+                buffered--;
+                return current[pos++] & 0xff;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            if (len == 0) return 0;
+            lock.lock();
+            try {
+                if (!fill()) return -1;
+                int n = Math.min(len, current.length - pos);
+                System.arraycopy(current, pos, b, off, n);
+                pos += n;
+                buffered -= n;
+                return n;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public int available() {
+            lock.lock();
+            try {
+                return buffered;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Closing the AGI input ends the session (like closing a FastAGI socket). */
+        @Override
+        public void close() {
+            RelaySession.this.close();
+        }
+    }
+
+    /** AGI output: frames to the relay. */
+    private final class AgiOutput extends OutputStream {
+        private final byte[] pending = new byte[8192];
+        private int count;
+
+        @Override
+        public void write(int b) throws IOException {
+            writeLock.lock();
+            try {
+                pending[count++] = (byte) b;
+                if (b == '\n' || count == pending.length) flush();
+            } finally {
+                writeLock.unlock();
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
+            writeLock.lock();
+            try {
+                flush();
+                if (len > 0) send(b, off, len);
+            } finally {
+                writeLock.unlock();
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            writeLock.lock();
+            try {
+                if (count > 0) {
+                    int n = count;
+                    count = 0;
+                    send(pending, 0, n);
+                }
+            } finally {
+                writeLock.unlock();
+            }
+        }
+
+        private void send(byte[] b, int off, int len) throws IOException {
+            if (ended.get()) throw new IOException("relay tunnel closed: " + endReason);
+            sendFrame(RelayProtocol.AGI_OUT, b, off, len);
+        }
+
+        @Override
+        public void close() {
+            RelaySession.this.close();
+        }
+    }
+
+    private static int indexOf(byte[] a, byte v) {
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] == v) return i;
+        }
+        return -1;
+    }
+
+    @Override
+    public String toString() {
+        return "RelaySession[" + socket.getRemoteSocketAddress() + (ended.get() ? ", ended: " + endReason : "") + "]";
+    }
+}
