@@ -1,12 +1,62 @@
 package org.tinyphone.server;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import org.tinyphone.server.clients.ClientHub;
+import org.tinyphone.server.clients.TcpClientServer;
+import org.tinyphone.server.clients.WebSocketClients;
+import org.tinyphone.server.config.TinyphoneConfig;
+import org.tinyphone.server.http.WebServer;
 
-/** The parts every server has: client listeners (TCP and HTTP + WebSocket). */
+/** The parts every server has: the client listeners (TCP 12002 and HTTP + WebSocket 12003). */
 final class BuiltIn {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private BuiltIn() {}
 
     static List<ServerPart> parts() {
-        return List.of();
+        return List.of(BuiltIn::startClients);
+    }
+
+    /**
+     * Registers "http" first and "clients" second, so that on close (reverse order, after the ingresses have
+     * hung up their calls) clients are told goodbye before the HTTP server stops.
+     */
+    private static void startClients(TinyphoneServer server) {
+        TinyphoneConfig config = server.config();
+        ClientHub hub = new ClientHub(server.bridge(), ClientHub.Limits.of(config), "tinyphone " + Version.get());
+        server.setClients(hub);
+        if (config.http().enabled()) {
+            String dir = config.get("http.static-dir");
+            WebServer web = WebServer.start(config.http(), new WebSocketClients(hub), config.clientMaxLine(),
+                    server.metrics()::scrape, () -> health(server), dir.isEmpty() ? null : Path.of(dir));
+            server.register("http", web.port(), web);
+        }
+        TcpClientServer tcp = config.clients().enabled() ? TcpClientServer.start(hub, config.clients()) : null;
+        server.register("clients", tcp == null ? -1 : tcp.port(), () -> {
+            if (tcp != null) tcp.close();
+            hub.closeAll("server stopping");
+            hub.awaitNone(Duration.ofSeconds(3));
+        });
+    }
+
+    static String health(TinyphoneServer server) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("status", "up");
+        root.put("version", Version.get());
+        root.put("uptime_s", Duration.between(server.started(), Instant.now()).toSeconds());
+        root.put("calls_active", server.bridge().calls().size());
+        ObjectNode clients = root.putObject("clients");
+        ClientHub hub = server.clients();
+        for (String d : List.of(ClientHub.LEGACY, ClientHub.TCP, ClientHub.WEBSOCKET)) {
+            clients.put(d, hub == null ? 0 : hub.count(d));
+        }
+        ObjectNode listeners = root.putObject("listeners");
+        for (TinyphoneServer.Registered r : server.listeners()) listeners.put(r.name(), r.port());
+        return root.toString();
     }
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tinyphone.server.bridge.Bridge;
+import org.tinyphone.server.clients.ClientHub;
 import org.tinyphone.server.config.TinyphoneConfig;
 
 /**
@@ -33,6 +34,7 @@ public final class TinyphoneServer implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, Registered> registered = new LinkedHashMap<>(); // guarded by lock
     private boolean closed; // guarded by lock
+    private volatile ClientHub clients;
 
     private TinyphoneServer(TinyphoneConfig config) {
         this.config = config;
@@ -71,6 +73,11 @@ public final class TinyphoneServer implements AutoCloseable {
     public PrometheusMeterRegistry metrics() { return metrics; }
 
     public Instant started() { return started; }
+
+    /** The connected clients (null until the client listeners started). */
+    public ClientHub clients() { return clients; }
+
+    void setClients(ClientHub hub) { this.clients = hub; }
 
     /**
      * Registers a started listener (name like "relay", "fastagi", "audiosocket", "ami") with the port it

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The hub: ingresses {@link #open} calls, subscribers watch dialed numbers. Every event of a number is
  * delivered under that number's lock, so each subscriber sees a call's events in order, and a snapshot
- * taken on subscribe never overlaps or misses the events that follow it.
+ * taken on subscribe never overlaps or misses the events that follow it. A subscriber of a number and of
+ * all numbers gets each event once.
  */
 public final class Bridge implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Bridge.class);
@@ -38,6 +40,7 @@ public final class Bridge implements AutoCloseable {
         final ReentrantLock lock = new ReentrantLock();
         final Map<String, Call> calls = new LinkedHashMap<>();          // guarded by lock
         final List<Subscriber> subscribers = new CopyOnWriteArrayList<>(); // modified under lock
+        final Set<Subscriber> subscriberSet = ConcurrentHashMap.newKeySet(); // the same, for lookups
 
         Room(String number) { this.number = number; }
     }
@@ -153,7 +156,7 @@ public final class Bridge implements AutoCloseable {
             roomsLock.writeLock().lock();
             try {
                 safeSnapshot(subscriber, number, snapshotAllLocked());
-                allNumbers.add(subscriber);
+                if (!allNumbers.contains(subscriber)) allNumbers.add(subscriber);
             } finally {
                 roomsLock.writeLock().unlock();
             }
@@ -164,7 +167,7 @@ public final class Bridge implements AutoCloseable {
         room.lock.lock();
         try {
             safeSnapshot(subscriber, number, snapshotLocked(room));
-            room.subscribers.add(subscriber);
+            if (room.subscriberSet.add(subscriber)) room.subscribers.add(subscriber);
         } finally {
             room.lock.unlock();
             roomsLock.readLock().unlock();
@@ -175,7 +178,12 @@ public final class Bridge implements AutoCloseable {
     /** Stops delivering a number's events to a subscriber (no effect if it was not subscribed). */
     public void unsubscribe(String number, Subscriber subscriber) {
         if (ALL_NUMBERS.equals(number)) {
-            allNumbers.remove(subscriber);
+            roomsLock.writeLock().lock();
+            try {
+                allNumbers.remove(subscriber);
+            } finally {
+                roomsLock.writeLock().unlock();
+            }
             return;
         }
         Room room = rooms.get(number);
@@ -183,6 +191,7 @@ public final class Bridge implements AutoCloseable {
         room.lock.lock();
         try {
             room.subscribers.remove(subscriber);
+            room.subscriberSet.remove(subscriber);
         } finally {
             room.lock.unlock();
         }
@@ -224,7 +233,8 @@ public final class Bridge implements AutoCloseable {
             }
             eventCounter(event.type()).increment();
             for (Subscriber s : room.subscribers) deliver(s, event);
-            for (Subscriber s : allNumbers) deliver(s, event);
+            // a subscriber of both this number and all numbers gets each event once
+            for (Subscriber s : allNumbers) if (!room.subscriberSet.contains(s)) deliver(s, event);
             return true;
         } finally {
             room.lock.unlock();

@@ -1,0 +1,102 @@
+package org.tinyphone.server.clients;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.tinyphone.server.bridge.Bridge;
+import org.tinyphone.server.config.TinyphoneConfig;
+
+/** What every client session shares: the bridge, the limits and the client meters. Tracks live sessions. */
+public final class ClientHub {
+    /** Dialect names as used in metrics and logs. */
+    public static final String LEGACY = "legacy", TCP = "tcp", WEBSOCKET = "websocket";
+
+    /** Per-client limits. */
+    public record Limits(int queue, Duration overloadTimeout, int maxLine, int maxPendingCommands) {
+        public static Limits of(TinyphoneConfig c) {
+            return new Limits(c.clientQueue(), c.clientOverloadTimeout(), c.clientMaxLine(), c.clientMaxPendingCommands());
+        }
+    }
+
+    private final Bridge bridge;
+    private final Limits limits;
+    private final String serverName;
+    private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
+    private final Map<String, AtomicInteger> byDialect = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    final Counter coalesced;
+    final Counter overloadDisconnects;
+    private final MeterRegistry registry;
+
+    public ClientHub(Bridge bridge, Limits limits, String serverName) {
+        this.bridge = bridge;
+        this.limits = limits;
+        this.serverName = serverName;
+        this.registry = bridge.registry();
+        for (String d : List.of(LEGACY, TCP, WEBSOCKET)) {
+            AtomicInteger n = new AtomicInteger();
+            byDialect.put(d, n);
+            Gauge.builder("tinyphone.clients", n, AtomicInteger::get).description("Connected clients by dialect")
+                    .tag("dialect", d).register(registry);
+        }
+        coalesced = Counter.builder("tinyphone.client.audio_levels.coalesced")
+                .description("Audio levels replaced by a newer one before a slow client could take them").register(registry);
+        overloadDisconnects = Counter.builder("tinyphone.client.disconnects")
+                .description("Clients disconnected by the server").tag("reason", "overload").register(registry);
+    }
+
+    public Bridge bridge() { return bridge; }
+
+    public Limits limits() { return limits; }
+
+    String serverName() { return serverName; }
+
+    long nextId() { return ids.incrementAndGet(); }
+
+    /** Events thrown away with a client that was disconnected for overload. */
+    Counter discarded(String type) {
+        return Counter.builder("tinyphone.client.events.discarded")
+                .description("Events still queued for a client when it was disconnected for overload")
+                .tag("type", type).register(registry);
+    }
+
+    void added(ClientSession s) {
+        sessions.add(s);
+        byDialect.get(s.dialect()).incrementAndGet();
+    }
+
+    void removed(ClientSession s) {
+        if (sessions.remove(s)) byDialect.get(s.dialect()).decrementAndGet();
+    }
+
+    /** Connected clients of a dialect (legacy, tcp, websocket). */
+    public int count(String dialect) {
+        AtomicInteger n = byDialect.get(dialect);
+        return n == null ? 0 : n.get();
+    }
+
+    /** Waits until every session has ended (or the time is up). */
+    public void awaitNone(Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (!sessions.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Disconnects every client, telling native ones why. */
+    public void closeAll(String reason) {
+        for (ClientSession s : List.copyOf(sessions)) s.close(reason);
+    }
+}

@@ -1,0 +1,143 @@
+package org.tinyphone.server.clients;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tinyphone.server.bridge.CallEvent;
+import org.tinyphone.server.bridge.Subscriber;
+
+/**
+ * One connected client of any dialect: a bounded {@link Outbox} filled by the bridge (never blocking it) and
+ * drained by the client's own writer virtual thread, so a slow client only ever slows itself down.
+ */
+abstract class ClientSession implements Subscriber {
+    private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+    private static final int BATCH = 64;
+
+    protected final ClientHub hub;
+    protected final Transport transport;
+    protected final Outbox outbox;
+    private final String dialect;
+    private final long id;
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private Thread writer;
+
+    ClientSession(ClientHub hub, Transport transport, String dialect) {
+        this.hub = hub;
+        this.transport = transport;
+        this.dialect = dialect;
+        this.id = hub.nextId();
+        this.outbox = new Outbox(hub.limits().queue(), hub.limits().overloadTimeout());
+    }
+
+    final String dialect() { return dialect; }
+
+    /** Registers the session and starts its writer. */
+    void start() {
+        hub.added(this);
+        writer = Thread.ofVirtual().name("tinyphone-client-" + id + "-writer").start(this::writeLoop);
+    }
+
+    /** Turns a queued message into the text to write, framing included. */
+    protected abstract String render(Object message);
+
+    /** Forgets the client's subscriptions (the session is ending). */
+    protected abstract void unsubscribeAll();
+
+    @Override
+    public void onEvent(CallEvent event) {
+        handleOffer(outbox.offerEvent(event));
+    }
+
+    /** Queues a reply; it is never coalesced. */
+    final void send(Object message) {
+        handleOffer(outbox.offerControl(message));
+    }
+
+    private void handleOffer(Outbox.Offer offer) {
+        switch (offer) {
+            case COALESCED -> hub.coalesced.increment();
+            case OVERLOADED -> overloaded();
+            default -> { }
+        }
+    }
+
+    private void writeLoop() {
+        try {
+            while (true) {
+                List<Object> batch = outbox.take(BATCH, Duration.ofSeconds(30));
+                if (batch == null) break;
+                if (batch.isEmpty()) {
+                    transport.idle();
+                    continue;
+                }
+                for (Object m : batch) transport.write(render(m));
+                transport.flush();
+                outbox.progress();
+            }
+        } catch (IOException e) {
+            log.debug("client {} ({}): write failed: {}", id, transport.remote(), e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.warn("client {} ({}): writer failed", id, transport.remote(), e);
+        } finally {
+            finish("writer ended");
+        }
+    }
+
+    /** The client fell too far behind: disconnect it now, counting what it loses. */
+    private void overloaded() {
+        if (finished.get()) return;
+        String reason = outbox.overloadReason();
+        List<Object> dropped = outbox.abort();
+        for (Object m : dropped) hub.discarded(m instanceof CallEvent e ? e.type() : "reply").increment();
+        hub.overloadDisconnects.increment();
+        log.warn("client {} ({}, {}) disconnected: {}; {} queued messages discarded", id, dialect, transport.remote(),
+                reason, dropped.size());
+        // may be called under the bridge's lock: close on another thread
+        Thread.ofVirtual().name("tinyphone-client-" + id + "-close").start(() -> finish(reason));
+    }
+
+    /**
+     * Ends the session politely: no more events, the given reason sent to native clients, the queue flushed,
+     * then the connection closed (forcibly after 2 s if the client does not read).
+     */
+    void close(String reason) {
+        if (finished.get()) return;
+        unsubscribeAll();
+        onClosing(reason);
+        outbox.close();
+        Thread w = writer;
+        Thread.ofVirtual().start(() -> {
+            try {
+                if (w != null && !w.join(Duration.ofSeconds(2))) finish(reason);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    /** Hook: a last message before a polite close. */
+    protected void onClosing(String reason) {}
+
+    /** The connection is gone (peer closed or error): drop everything. Idempotent. */
+    final void finish(String reason) {
+        if (!finished.compareAndSet(false, true)) return;
+        unsubscribeAll();
+        outbox.abort();
+        transport.close(reason);
+        hub.removed(this);
+        log.debug("client {} ({}, {}) closed: {}", id, dialect, transport.remote(), reason);
+    }
+
+    final boolean finished() { return finished.get(); }
+
+    final long id() { return id; }
+
+    @Override
+    public String toString() { return "client " + id + " (" + dialect + ", " + transport.remote() + ")"; }
+}

@@ -1,0 +1,98 @@
+package org.tinyphone.server.clients;
+
+import java.util.Optional;
+import org.tinyphone.server.bridge.CallEvent;
+import org.tinyphone.server.bridge.CallInfo;
+
+/**
+ * The original Node hub's client dialect (no I/O). A client sends {@code CONNECT,<client id>,<number>,NULL|CR}
+ * ending in {@code \n} or {@code \0}; it then receives {@code {"id":"…","event":"…","value":"…"}} exactly as the
+ * hub's {@code JSON.stringify} wrote it, ended by {@code \0} (NULL) or {@code \n} (anything else).
+ */
+public final class LegacyCodec {
+    private LegacyCodec() {}
+
+    /** A parsed CONNECT line. {@code terminator} is '\0' for NULL, '\n' otherwise (as the hub decided). */
+    public record Connect(String clientId, String number, char terminator) {}
+
+    /**
+     * Parses a line as the hub did: split on ',', exactly 4 fields, the first "CONNECT"; empty otherwise
+     * (the hub logged "malformed message from remote client" and went on).
+     */
+    public static Optional<Connect> parseConnect(String line) {
+        String[] attr = line.split(",", -1);
+        if (attr.length != 4 || !attr[0].equals("CONNECT")) return Optional.empty();
+        return Optional.of(new Connect(attr[1], attr[2], attr[3].equals("NULL") ? '\0' : '\n'));
+    }
+
+    /** The hub's message for an event, without terminator. */
+    public static String encode(CallEvent event) {
+        return switch (event) {
+            case CallEvent.NewCaller n -> message(n.callId(), "new_call", newCallValue(n.info()));
+            case CallEvent.Keypress k -> message(k.callId(), "keypress", String.valueOf(k.digit()));
+            case CallEvent.AudioLevel a -> message(a.callId(), "audio_level", Integer.toString(a.level()));
+            case CallEvent.Hangup h -> message(h.callId(), "hangup", "1".equals(h.cause()) ? "1" : "0");
+        };
+    }
+
+    /**
+     * {@code <callerid>|<arg1>|…} without the dialed number, as the hub rewrote it. Values are cleaned as the
+     * original per-call script did before they reached the hub (leading '+' off the caller id; the characters
+     * {@code { } , | : "} removed), so clients that split on them keep working.
+     */
+    static String newCallValue(CallInfo info) {
+        String callerId = info.callerId();
+        while (callerId.startsWith("+")) callerId = callerId.substring(1);
+        StringBuilder sb = new StringBuilder(clean(callerId));
+        for (String arg : info.args()) sb.append('|').append(clean(arg));
+        return sb.toString();
+    }
+
+    private static String clean(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c != '{' && c != '}' && c != ',' && c != '|' && c != ':' && c != '"') sb.append(c);
+        }
+        return sb.toString();
+    }
+
+    private static String message(String id, String event, String value) {
+        StringBuilder sb = new StringBuilder(48 + id.length() + value.length());
+        sb.append("{\"id\":");
+        jsonString(sb, id);
+        sb.append(",\"event\":");
+        jsonString(sb, event);
+        sb.append(",\"value\":");
+        jsonString(sb, value);
+        return sb.append('}').toString();
+    }
+
+    /** A string literal exactly as JavaScript's JSON.stringify writes it. */
+    static void jsonString(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\b' -> sb.append("\\b");
+                case '\f' -> sb.append("\\f");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    boolean lone = Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < s.length()
+                            && Character.isLowSurrogate(s.charAt(i + 1)));
+                    if (Character.isLowSurrogate(c) && i > 0 && Character.isHighSurrogate(s.charAt(i - 1))) lone = false;
+                    if (c < 0x20 || lone) {
+                        sb.append("\\u").append(String.format("%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        sb.append('"');
+    }
+}

@@ -1,0 +1,84 @@
+package org.tinyphone.server.clients;
+
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tinyphone.server.bridge.Bridge;
+import org.tinyphone.server.bridge.CallEvent;
+import org.tinyphone.server.bridge.Subscription;
+
+/**
+ * A client of the original hub's dialect: receive-only, one number at a time (a later CONNECT replaces the
+ * earlier one, as in the hub), no snapshot, nothing sent back but events. A number gated by a token accepts
+ * a CONNECT whose client id is that token (old client libraries cannot send anything else).
+ */
+final class LegacySession extends ClientSession {
+    private static final Logger log = LoggerFactory.getLogger(LegacySession.class);
+
+    private volatile char terminator = '\n';
+    private Subscription subscription; // guarded by subLock
+    private final ReentrantLock subLock = new ReentrantLock();
+
+    LegacySession(ClientHub hub, Transport transport) {
+        super(hub, transport, ClientHub.LEGACY);
+    }
+
+    /** One line from the client, terminator removed (a too-long line arrives as {@code null}). */
+    void handleLine(String line) {
+        if (line == null) {
+            log.info("{}: malformed message from remote client: line longer than {} bytes", this, hub.limits().maxLine());
+            return;
+        }
+        Optional<LegacyCodec.Connect> parsed = LegacyCodec.parseConnect(line);
+        if (parsed.isEmpty()) {
+            log.info("{}: malformed message from remote client: {}", this, printable(line));
+            return;
+        }
+        LegacyCodec.Connect c = parsed.get();
+        Bridge bridge = hub.bridge();
+        if (c.number().isEmpty() || !(bridge.permits(c.number(), null) || bridge.permits(c.number(), c.clientId()))) {
+            log.warn("{}: CONNECT to {} refused: {}", this, c.number(),
+                    c.number().isEmpty() ? "no number" : "the number needs a token (give it as the client id)");
+            return;
+        }
+        terminator = c.terminator();
+        Subscription previous;
+        Subscription next = bridge.subscribe(c.number(), this);
+        subLock.lock();
+        try {
+            previous = subscription;
+            subscription = next;
+        } finally {
+            subLock.unlock();
+        }
+        if (previous != null && !previous.number().equals(next.number())) previous.close();
+        if (finished()) next.close();
+        log.info("{}: CONNECT {} as {} ({})", this, c.number(), printable(c.clientId()), c.terminator() == '\0' ? "NULL" : "CR");
+    }
+
+    @Override
+    protected String render(Object message) {
+        return LegacyCodec.encode((CallEvent) message) + terminator;
+    }
+
+    @Override
+    protected void unsubscribeAll() {
+        Subscription s;
+        subLock.lock();
+        try {
+            s = subscription;
+            subscription = null;
+        } finally {
+            subLock.unlock();
+        }
+        if (s != null) s.close();
+    }
+
+    static String printable(String s) {
+        String t = s.length() > 200 ? s.substring(0, 200) + "…" : s;
+        StringBuilder sb = new StringBuilder();
+        for (char ch : t.toCharArray()) sb.append(ch < 0x20 ? String.format("\\x%02x", (int) ch) : String.valueOf(ch));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,156 @@
+package org.tinyphone.server.clients;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tinyphone.server.bridge.Bridge;
+import org.tinyphone.server.bridge.Call;
+import org.tinyphone.server.bridge.CallEvent;
+import org.tinyphone.server.bridge.CallState;
+import org.tinyphone.server.bridge.Subscription;
+
+/**
+ * A client of the native dialect (WebSocket, or JSON lines over TCP): subscribes to any number of numbers,
+ * gets a snapshot on each subscribe, then events; sends commands to calls it watches. A wrong message gets
+ * an {@code error} reply and the connection stays up.
+ */
+final class NativeSession extends ClientSession {
+    private static final Logger log = LoggerFactory.getLogger(NativeSession.class);
+
+    /** A snapshot queued under the bridge's lock, rendered by the writer. */
+    private record Snapshot(JsonNode id, String number, List<CallState> calls) {}
+
+    private final boolean lineFramed;
+    private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+    private final AtomicInteger pendingCommands = new AtomicInteger();
+    private JsonNode subscribingId; // set by the reader thread around bridge.subscribe
+
+    /** @param lineFramed true over TCP (each message ends with a newline), false over WebSocket */
+    NativeSession(ClientHub hub, Transport transport, String dialect, boolean lineFramed) {
+        super(hub, transport, dialect);
+        this.lineFramed = lineFramed;
+    }
+
+    @Override
+    void start() {
+        super.start();
+        send(NativeCodec.hello(hub.serverName()));
+    }
+
+    /** One message from the client (called by one reader at a time). */
+    void handleText(String text) {
+        if (text.length() > hub.limits().maxLine()) {
+            send(NativeCodec.error(null, "line_too_long", "message longer than " + hub.limits().maxLine() + " bytes ignored"));
+            return;
+        }
+        if (text.isBlank()) return;
+        ClientMessage message;
+        try {
+            message = NativeCodec.decode(text);
+        } catch (ProtocolException e) {
+            send(NativeCodec.error(e.id(), e.code(), e.getMessage()));
+            return;
+        }
+        switch (message) {
+            case ClientMessage.Subscribe s -> subscribe(s);
+            case ClientMessage.Unsubscribe u -> unsubscribe(u);
+            case ClientMessage.Command c -> command(c);
+            case ClientMessage.Ping p -> send(NativeCodec.pong(p.id()));
+        }
+    }
+
+    /** A message that was too long to read (TCP). */
+    void lineTooLong() {
+        send(NativeCodec.error(null, "line_too_long", "message longer than " + hub.limits().maxLine() + " bytes ignored"));
+    }
+
+    private void subscribe(ClientMessage.Subscribe s) {
+        Bridge bridge = hub.bridge();
+        if (!bridge.permits(s.number(), s.token())) {
+            send(NativeCodec.error(s.id(), "forbidden", s.token() == null
+                    ? "number " + s.number() + " needs a token" : "wrong token for number " + s.number()));
+            return;
+        }
+        if (subscriptions.containsKey(s.number())) {
+            send(new Snapshot(s.id(), s.number(), bridge.snapshot(s.number())));
+            return;
+        }
+        subscribingId = s.id();
+        try {
+            subscriptions.put(s.number(), bridge.subscribe(s.number(), this));
+        } finally {
+            subscribingId = null;
+        }
+        if (finished()) unsubscribeAll();
+    }
+
+    @Override
+    public void onSnapshot(String number, List<CallState> calls) {
+        send(new Snapshot(subscribingId, number, calls));
+    }
+
+    private void unsubscribe(ClientMessage.Unsubscribe u) {
+        Subscription sub = subscriptions.remove(u.number());
+        if (sub == null) {
+            send(NativeCodec.error(u.id(), "not_subscribed", "not subscribed to " + u.number()));
+            return;
+        }
+        sub.close();
+        send(NativeCodec.unsubscribed(u.id(), u.number()));
+    }
+
+    private void command(ClientMessage.Command c) {
+        Optional<Call> found = hub.bridge().find(c.call());
+        if (found.isEmpty()) {
+            send(NativeCodec.error(c.id(), "no_such_call", "no call in progress with id " + c.call()));
+            return;
+        }
+        Call call = found.get();
+        if (!subscriptions.containsKey(call.number()) && !subscriptions.containsKey(Bridge.ALL_NUMBERS)) {
+            send(NativeCodec.error(c.id(), "not_subscribed",
+                    "subscribe to " + call.number() + " before sending commands to its calls"));
+            return;
+        }
+        if (pendingCommands.incrementAndGet() > hub.limits().maxPendingCommands()) {
+            pendingCommands.decrementAndGet();
+            send(NativeCodec.error(c.id(), "too_many_commands",
+                    "more than " + hub.limits().maxPendingCommands() + " commands waiting; wait for their results"));
+            return;
+        }
+        log.debug("{}: {} on {}", this, c.command(), call.id());
+        call.submit(c.command()).whenComplete((r, e) -> {
+            pendingCommands.decrementAndGet();
+            send(NativeCodec.result(c.id(), call.id(), r != null ? r
+                    : org.tinyphone.server.bridge.CommandResult.failed(String.valueOf(e))));
+        });
+    }
+
+    @Override
+    protected void onClosing(String reason) {
+        send(NativeCodec.disconnect(reason));
+    }
+
+    @Override
+    protected String render(Object message) {
+        String text = switch (message) {
+            case CallEvent e -> NativeCodec.event(e);
+            case Snapshot s -> NativeCodec.subscribed(s.id(), s.number(), s.calls());
+            case String s -> s;
+            default -> throw new IllegalStateException("cannot render " + message.getClass());
+        };
+        return lineFramed ? text + "\n" : text;
+    }
+
+    @Override
+    protected void unsubscribeAll() {
+        for (String n : List.copyOf(subscriptions.keySet())) {
+            Subscription s = subscriptions.remove(n);
+            if (s != null) s.close();
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package org.tinyphone.server.clients;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tinyphone.server.ServerStartException;
+import org.tinyphone.server.config.ListenerConfig;
+
+/**
+ * TCP clients on one port (12002), two dialects told apart by the first line: {@code CONNECT,…} is the
+ * original hub's dialect, a line starting with '{' is the native JSON-lines dialect. Anything else gets a
+ * native error line and the connection waits for a proper first line. One reader virtual thread per connection
+ * (plus the session's writer).
+ */
+public final class TcpClientServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TcpClientServer.class);
+
+    private final ClientHub hub;
+    private final ServerSocket server;
+    private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private final Thread acceptor;
+    private volatile boolean closed;
+
+    private TcpClientServer(ClientHub hub, ServerSocket server) {
+        this.hub = hub;
+        this.server = server;
+        this.acceptor = Thread.ofVirtual().name("tinyphone-clients-accept").start(this::acceptLoop);
+    }
+
+    /** Binds and starts accepting; a bind failure names the port and the config keys. */
+    public static TcpClientServer start(ClientHub hub, ListenerConfig listener) {
+        ServerSocket s = null;
+        try {
+            s = new ServerSocket();
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(InetAddress.getByName(listener.bind()), listener.port()), 200);
+        } catch (IOException e) {
+            closeQuietly(s);
+            throw ServerStartException.cannotListen(listener, e);
+        }
+        log.info("TCP clients on {}", s.getLocalSocketAddress());
+        return new TcpClientServer(hub, s);
+    }
+
+    public int port() { return server.getLocalPort(); }
+
+    private void acceptLoop() {
+        while (!closed) {
+            try {
+                Socket socket = server.accept();
+                sockets.add(socket);
+                Thread.ofVirtual().name("tinyphone-client-" + socket.getRemoteSocketAddress()).start(() -> serve(socket));
+            } catch (IOException e) {
+                if (!closed) log.warn("accepting TCP clients: {}", e.toString());
+            }
+        }
+    }
+
+    private void serve(Socket socket) {
+        ClientSession session = null;
+        String remote = String.valueOf(socket.getRemoteSocketAddress());
+        try (socket) {
+            socket.setTcpNoDelay(true);
+            socket.setKeepAlive(true);
+            LineReader reader = new LineReader(socket.getInputStream(), hub.limits().maxLine());
+            TcpTransport transport = new TcpTransport(socket, remote);
+            String line;
+            // the first line tells the dialect
+            while (session == null) {
+                line = reader.readLine();
+                if (line == null) return;
+                if (line == LineReader.TOO_LONG) {
+                    transport.writeNow(NativeCodec.error(null, "line_too_long",
+                            "first message longer than " + hub.limits().maxLine() + " bytes ignored") + "\n");
+                    continue;
+                }
+                String head = line.strip();
+                if (head.isEmpty()) continue;
+                if (head.startsWith("CONNECT")) {
+                    LegacySession legacy = new LegacySession(hub, transport);
+                    legacy.start();
+                    session = legacy;
+                    legacy.handleLine(line);
+                } else if (head.startsWith("{")) {
+                    NativeSession nat = new NativeSession(hub, transport, ClientHub.TCP, true);
+                    nat.start();
+                    session = nat;
+                    nat.handleText(stripCr(line));
+                } else {
+                    transport.writeNow(NativeCodec.error(null, "unknown_dialect", "the first line must be "
+                            + "CONNECT,<client id>,<number>,NULL|CR (original dialect) or a JSON message (native dialect)") + "\n");
+                }
+            }
+            while ((line = reader.readLine()) != null) {
+                if (session instanceof LegacySession legacy) {
+                    legacy.handleLine(line == LineReader.TOO_LONG ? null : line);
+                } else if (session instanceof NativeSession nat) {
+                    if (line == LineReader.TOO_LONG) nat.lineTooLong();
+                    else nat.handleText(stripCr(line));
+                }
+                if (session.finished()) break;
+            }
+            session.finish("client closed the connection");
+        } catch (IOException e) {
+            if (session != null) session.finish("read failed: " + e.getMessage());
+            log.debug("TCP client {}: {}", remote, e.toString());
+        } finally {
+            sockets.remove(socket);
+        }
+    }
+
+    private static String stripCr(String line) {
+        return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        closeQuietly(server);
+        acceptor.interrupt();
+        // sessions are closed politely by the hub; connections that never chose a dialect go now
+        for (Socket s : sockets) {
+            try {
+                s.shutdownInput();
+            } catch (IOException e) {
+                // already gone
+            }
+        }
+    }
+
+    private static void closeQuietly(ServerSocket s) {
+        if (s == null) return;
+        try {
+            s.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+    }
+
+    /** A socket as a session transport. */
+    static final class TcpTransport implements Transport {
+        private final Socket socket;
+        private final OutputStream out;
+        private final String remote;
+        private final ReentrantLock lock = new ReentrantLock();
+
+        TcpTransport(Socket socket, String remote) throws IOException {
+            this.socket = socket;
+            this.out = new BufferedOutputStream(socket.getOutputStream(), 8192);
+            this.remote = remote;
+        }
+
+        @Override
+        public void write(String message) throws IOException {
+            lock.lock();
+            try {
+                out.write(message.getBytes(StandardCharsets.UTF_8));
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Before a session exists (dialect not known yet): write and flush at once. */
+        void writeNow(String message) throws IOException {
+            write(message);
+            flush();
+        }
+
+        @Override
+        public void flush() throws IOException {
+            lock.lock();
+            try {
+                out.flush();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void close(String reason) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+
+        @Override
+        public String remote() { return remote; }
+    }
+}

@@ -1,0 +1,161 @@
+package org.tinyphone.server.http;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ContextHandler;
+import org.eclipse.jetty.server.handler.ResourceHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.resource.Resource;
+import org.eclipse.jetty.util.resource.ResourceFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tinyphone.server.ServerStartException;
+import org.tinyphone.server.clients.WebSocketClients;
+import org.tinyphone.server.config.ListenerConfig;
+
+/**
+ * The HTTP side (12003), on Jetty 12 with virtual threads: the WebSocket at {@code /ws}, {@code /metrics}
+ * (Prometheus text), {@code /health} (JSON), and static files (the page and /tinyphone.js) from the classpath
+ * folder {@code web/} or from a directory.
+ */
+public final class WebServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WebServer.class);
+    /** Largest WebSocket text frame accepted at all; the native limit (clients.max-line) is checked below it. */
+    private static final long MAX_WS_MESSAGE = 1 << 20;
+
+    private final Server server;
+    private final ServerConnector connector;
+
+    private WebServer(Server server, ServerConnector connector) {
+        this.server = server;
+        this.connector = connector;
+    }
+
+    /**
+     * Starts the server.
+     *
+     * @param metrics   the Prometheus text for /metrics
+     * @param health    the JSON for /health
+     * @param staticDir a directory to serve instead of the built-in page, or null
+     */
+    public static WebServer start(ListenerConfig listener, WebSocketClients clients, int maxLine,
+                                  Supplier<String> metrics, Supplier<String> health, Path staticDir) {
+        QueuedThreadPool pool = new QueuedThreadPool(32, 4);
+        pool.setName("tinyphone-http");
+        pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        Server server = new Server(pool);
+        server.setStopTimeout(2000);
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost(listener.bind());
+        connector.setPort(listener.port());
+        server.addConnector(connector);
+
+        ContextHandler context = new ContextHandler("/");
+        WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, context, container -> {
+            container.setMaxTextMessageSize(Math.max(MAX_WS_MESSAGE, maxLine * 2L));
+            container.setIdleTimeout(Duration.ofMinutes(5)); // the writer pings every 30 s when idle
+            container.addMapping("/ws", (req, resp, cb) -> clients.newEndpoint());
+        });
+        Handler.Sequence routes = new Handler.Sequence();
+        routes.addHandler(new Api(metrics, health));
+        Resource base = staticBase(server, staticDir);
+        if (base != null) {
+            ResourceHandler files = new ResourceHandler();
+            files.setBaseResource(base);
+            files.setDirAllowed(false);
+            files.setWelcomeFiles(List.of("index.html"));
+            files.setCacheControl("no-cache");
+            routes.addHandler(files);
+        } else {
+            log.warn("no web page found (classpath web/ is missing): / will answer 404");
+        }
+        ws.setHandler(routes);
+        context.setHandler(ws);
+        server.setHandler(context);
+        try {
+            server.start();
+        } catch (Exception e) {
+            try {
+                server.stop();
+            } catch (Exception ignored) {
+                // already failing
+            }
+            IOException io = e instanceof IOException i ? i : new IOException(e.getMessage(), e);
+            throw ServerStartException.cannotListen(listener, io);
+        }
+        log.info("HTTP + WebSocket on {}:{}", listener.bind(), connector.getLocalPort());
+        return new WebServer(server, connector);
+    }
+
+    private static Resource staticBase(Server server, Path staticDir) {
+        ResourceFactory factory = ResourceFactory.of(server);
+        if (staticDir != null) {
+            if (!Files.isDirectory(staticDir)) {
+                throw new ServerStartException("http.static-dir " + staticDir + " is not a directory", null);
+            }
+            return factory.newResource(staticDir);
+        }
+        return factory.newClassLoaderResource("web/");
+    }
+
+    public int port() { return connector.getLocalPort(); }
+
+    @Override
+    public void close() throws Exception {
+        server.stop();
+    }
+
+    /** /metrics and /health. */
+    private static final class Api extends Handler.Abstract.NonBlocking {
+        private final Supplier<String> metrics;
+        private final Supplier<String> health;
+
+        Api(Supplier<String> metrics, Supplier<String> health) {
+            this.metrics = metrics;
+            this.health = health;
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            String path = Request.getPathInContext(request);
+            String body;
+            String type;
+            switch (path) {
+                case "/metrics" -> {
+                    body = metrics.get();
+                    type = "text/plain; version=0.0.4; charset=utf-8";
+                }
+                case "/health" -> {
+                    body = health.get();
+                    type = "application/json";
+                }
+                default -> {
+                    return false;
+                }
+            }
+            if (!"GET".equals(request.getMethod()) && !"HEAD".equals(request.getMethod())) {
+                Response.writeError(request, response, callback, 405);
+                return true;
+            }
+            response.setStatus(200);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+            response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+            Content.Sink.write(response, true, "HEAD".equals(request.getMethod()) ? "" : body, callback);
+            return true;
+        }
+    }
+}
