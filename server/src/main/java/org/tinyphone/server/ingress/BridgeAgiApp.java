@@ -1,0 +1,277 @@
+package org.tinyphone.server.ingress;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tinyphone.agi.AgiApp;
+import org.tinyphone.agi.AgiChannel;
+import org.tinyphone.agi.AgiEnvironment;
+import org.tinyphone.agi.AgiException;
+import org.tinyphone.agi.AgiHangupException;
+import org.tinyphone.agi.DigitResult;
+import org.tinyphone.server.bridge.Bridge;
+import org.tinyphone.server.bridge.Call;
+import org.tinyphone.server.bridge.CallCommand;
+import org.tinyphone.server.bridge.CallInfo;
+import org.tinyphone.server.bridge.CommandResult;
+
+/**
+ * The bridge app: turns one AGI session (FastAGI, the relay tunnel, AsyncAGI) into a bridge {@link Call}.
+ *
+ * <p>It opens the call from the environment (dialed number: the script's {@code ?number=} parameter, else
+ * {@code agi_dnid}, else {@code agi_extension}), answers, hands out an AudioSocket UUID as {@code TINYPHONE_UUID}
+ * (when AudioSocket is on), then loops: WAIT FOR DIGIT with a short timeout (each key becomes a keypress), and
+ * between two waits the talk-back commands apps sent, in order. Keys pressed while a command plays are reported
+ * too: every prompt is interruptible by every key; a key the command did not ask for is reported and the playback
+ * goes on where it stopped. The caller's hangup ends the loop; the call gets exactly one hangup, and a command in
+ * flight or waiting fails with a clear error.
+ */
+public final class BridgeAgiApp implements AgiApp {
+    private static final Logger log = LoggerFactory.getLogger(BridgeAgiApp.class);
+    /** Every key: prompts are interruptible by all of them so that no key is lost while one plays. */
+    public static final String ALL_KEYS = "0123456789*#";
+    /** WAIT FOR DIGIT timeout between checks for queued commands. */
+    static final int WAIT_MILLIS = 250;
+
+    private final Bridge bridge;
+    private final String via;
+    private final AudioSocketJoins joins;
+
+    /**
+     * @param via   how calls come in ("fastagi", "relay", "asyncagi")
+     * @param joins where to register the call's AudioSocket UUID, or null when AudioSocket is off
+     */
+    public BridgeAgiApp(Bridge bridge, String via, AudioSocketJoins joins) {
+        this.bridge = Objects.requireNonNull(bridge, "bridge");
+        this.via = Objects.requireNonNull(via, "via");
+        this.joins = joins;
+    }
+
+    @Override
+    public void run(AgiChannel channel) {
+        run(channel, call -> { });
+    }
+
+    /** Runs the call; {@code onOpen} gets the call as soon as it is open (the relay feeds it audio levels). */
+    public void run(AgiChannel channel, Consumer<Call> onOpen) {
+        CallInfo info = callInfo(channel.environment(), via);
+        Commands commands = new Commands();
+        Call call = bridge.open(info, commands::submit);
+        String cause = "caller";
+        try {
+            onOpen.accept(call);
+            cause = serve(channel, call, commands);
+        } catch (RuntimeException e) {
+            log.warn("call {}: bridge app failed: {}", call.id(), e.toString(), e);
+            cause = "error: " + e.getMessage();
+        } finally {
+            commands.close("call hung up");
+            call.hangup(cause);
+        }
+    }
+
+    /** The loop; returns the hangup cause. */
+    private String serve(AgiChannel channel, Call call, Commands commands) {
+        try {
+            channel.answer();
+            if (joins != null) {
+                UUID uuid = joins.register(call);
+                channel.setVariable(AudioSocketJoins.VARIABLE, uuid.toString());
+            }
+            while (true) {
+                Pending next = commands.poll();
+                if (next != null) {
+                    CommandResult result;
+                    try {
+                        result = execute(channel, call, next.command());
+                    } catch (AgiHangupException e) {
+                        next.future().complete(CommandResult.failed("call hung up during " + next.command().kind()));
+                        return "caller";
+                    } catch (AgiException e) {
+                        next.future().complete(CommandResult.failed(next.command().kind() + " failed: " + e.getMessage()));
+                        if (channel.isHungUp()) {
+                            return "caller";
+                        }
+                        continue;
+                    }
+                    next.future().complete(result);
+                    if (next.command() instanceof CallCommand.Hangup) {
+                        return "app";
+                    }
+                    continue;
+                }
+                DigitResult r = channel.waitForDigit(WAIT_MILLIS);
+                if (r.pressed()) {
+                    call.keypress(r.digit());
+                } else if (r.failed()) {
+                    return "caller";
+                }
+            }
+        } catch (AgiHangupException e) {
+            return "caller";
+        } catch (AgiException e) {
+            log.info("call {}: AGI session ended: {}", call.id(), e.getMessage());
+            return channel.isHungUp() ? "caller" : "agi error: " + e.getMessage();
+        }
+    }
+
+    private static CommandResult execute(AgiChannel channel, Call call, CallCommand command) {
+        return switch (command) {
+            case CallCommand.Play p -> play(channel, call, p);
+            case CallCommand.SayNumber s -> interrupted(channel, call, channel.sayNumber(s.number(), ALL_KEYS), "say_number");
+            case CallCommand.SayDigits s -> interrupted(channel, call, channel.sayDigits(s.digits(), ALL_KEYS), "say_digits");
+            case CallCommand.CollectDigits c -> collect(channel, call, c);
+            case CallCommand.SetVariable v -> {
+                channel.setVariable(v.name(), v.value());
+                yield CommandResult.ok("");
+            }
+            case CallCommand.Hangup h -> {
+                channel.hangup();
+                yield CommandResult.ok("");
+            }
+        };
+    }
+
+    /** STREAM FILE with every key as escape; a key outside the command's escape digits resumes at endpos. */
+    private static CommandResult play(AgiChannel channel, Call call, CallCommand.Play play) {
+        long offset = 0;
+        while (true) {
+            DigitResult r = offset == 0 ? channel.streamFile(play.file(), ALL_KEYS)
+                    : channel.streamFile(play.file(), ALL_KEYS, offset);
+            if (r.failed()) {
+                if (channel.isHungUp()) {
+                    throw hungUp("hangup during playback");
+                }
+                return CommandResult.failed(offset == 0 && r.endpos() <= 0
+                        ? "cannot play '" + play.file() + "' (no such sound file?)"
+                        : "playback of '" + play.file() + "' failed");
+            }
+            if (!r.pressed()) {
+                return CommandResult.ok("");
+            }
+            char key = r.digit();
+            call.keypress(key);
+            if (play.escapeDigits().indexOf(key) >= 0) {
+                return CommandResult.ok(String.valueOf(key));
+            }
+            if (r.endpos() <= offset) {
+                return CommandResult.ok("");
+            }
+            offset = r.endpos();
+        }
+    }
+
+    private static CommandResult interrupted(AgiChannel channel, Call call, DigitResult r, String what) {
+        if (r.failed()) {
+            if (channel.isHungUp()) {
+                throw hungUp("hangup during " + what);
+            }
+            return CommandResult.failed(what + " failed (result " + r.code() + ")");
+        }
+        if (r.pressed()) {
+            call.keypress(r.digit());
+            return CommandResult.ok(String.valueOf(r.digit()));
+        }
+        return CommandResult.ok("");
+    }
+
+    /** Plays the prompt, then takes keys until maxDigits, '#' or a pause of the timeout; each key is reported. */
+    private static CommandResult collect(AgiChannel channel, Call call, CallCommand.CollectDigits c) {
+        StringBuilder digits = new StringBuilder();
+        if (!c.prompt().isEmpty()) {
+            DigitResult r = channel.streamFile(c.prompt(), ALL_KEYS);
+            if (r.failed() && channel.isHungUp()) {
+                throw hungUp("hangup during collect_digits");
+            }
+            if (r.pressed()) {
+                call.keypress(r.digit());
+                if (r.digit() == '#') {
+                    return CommandResult.ok("");
+                }
+                digits.append(r.digit());
+            }
+        }
+        int timeout = (int) Math.min(Integer.MAX_VALUE, c.timeout().toMillis());
+        while (digits.length() < c.maxDigits()) {
+            DigitResult r = channel.waitForDigit(timeout);
+            if (r.failed()) {
+                throw hungUp("hangup during collect_digits");
+            }
+            if (!r.pressed()) {
+                break;
+            }
+            call.keypress(r.digit());
+            if (r.digit() == '#') {
+                break;
+            }
+            digits.append(r.digit());
+        }
+        return CommandResult.ok(digits.toString());
+    }
+
+    private static AgiHangupException hungUp(String what) {
+        return new AgiHangupException(what, (org.tinyphone.agi.AgiReply) null);
+    }
+
+    /** The call as Asterisk describes it. */
+    static CallInfo callInfo(AgiEnvironment env, String via) {
+        String number = env.query().getOrDefault("number", "");
+        if (number.isBlank()) {
+            number = env.dnid();
+        }
+        if (number.isBlank()) {
+            number = env.extension();
+        }
+        String id = env.uniqueId().isBlank() ? UUID.randomUUID().toString() : env.uniqueId();
+        return new CallInfo(id, env.callerId(), env.callerIdName(), number, env.args(), env.channel(), via, null);
+    }
+
+    private record Pending(CallCommand command, CompletableFuture<CommandResult> future) {}
+
+    /** Commands handed from apps (any thread) to the call's AGI thread. */
+    private static final class Commands {
+        private final ReentrantLock lock = new ReentrantLock();
+        private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+        private boolean closed;
+
+        CompletableFuture<CommandResult> submit(CallCommand command) {
+            CompletableFuture<CommandResult> future = new CompletableFuture<>();
+            lock.lock();
+            try {
+                if (closed) {
+                    future.complete(CommandResult.failed("call has ended"));
+                } else {
+                    queue.add(new Pending(command, future));
+                }
+            } finally {
+                lock.unlock();
+            }
+            return future;
+        }
+
+        Pending poll() {
+            return queue.poll();
+        }
+
+        void close(String reason) {
+            List<Pending> left = new ArrayList<>();
+            lock.lock();
+            try {
+                closed = true;
+                queue.drainTo(left);
+            } finally {
+                lock.unlock();
+            }
+            for (Pending p : left) {
+                p.future().complete(CommandResult.failed(reason));
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package org.tinyphone.server.sim;
+
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Connects as Asterisk's {@code AudioSocket(uuid,host:port)} application does: a UUID frame first, then 20 ms
+ * signed-linear audio frames (while the caller has audio), a DTMF frame per key, and at the caller's hangup it
+ * just closes the connection (Asterisk 22 sends no hangup frame). A hangup frame or a close from the server ends the
+ * call from the server's side.
+ */
+final class AudioSocketCaller {
+    static final int KIND_HANGUP = 0x00;
+    static final int KIND_UUID = 0x01;
+    static final int KIND_DTMF = 0x03;
+    static final int KIND_AUDIO = 0x10;
+
+    private AudioSocketCaller() {}
+
+    static byte[] frame(int kind, byte[] payload) {
+        return ByteBuffer.allocate(3 + payload.length).put((byte) kind).putShort((short) payload.length).put(payload)
+                .array();
+    }
+
+    static byte[] uuidFrame(UUID uuid) {
+        return frame(KIND_UUID, ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits())
+                .putLong(uuid.getLeastSignificantBits()).array());
+    }
+
+    static CallResult place(SimulatedCall call, InetSocketAddress server, UUID uuid) throws IOException,
+            InterruptedException {
+        long started = System.nanoTime();
+        KeyPad keypad = new KeyPad(call);
+        AtomicBoolean serverEnded = new AtomicBoolean();
+        long frames = 0;
+        try (Socket socket = new Socket()) {
+            socket.connect(server, 5000);
+            socket.setTcpNoDelay(true);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            Thread.ofVirtual().name("sim-audiosocket-read " + uuid).start(() -> {
+                if (readUntilHangup(in)) {
+                    serverEnded.set(true);
+                    keypad.hangUp();
+                }
+            });
+            out.write(uuidFrame(uuid));
+            out.flush();
+            keypad.start(System.nanoTime());
+            AudioSource.Frames audio = call.audio() == null ? null : call.audio().open();
+            long nextFrame = System.nanoTime();
+            while (true) {
+                int key;
+                while ((key = keypad.pollKey()) >= 0) {
+                    out.write(frame(KIND_DTMF, new byte[] {(byte) key}));
+                    out.flush();
+                }
+                if (key == KeyPad.HANGUP) {
+                    break;
+                }
+                long now = System.nanoTime();
+                if (audio != null && now - nextFrame >= 0) {
+                    out.write(frame(KIND_AUDIO, audio.next()));
+                    out.flush();
+                    frames++;
+                    nextFrame += 20_000_000L;
+                    continue;
+                }
+                LegacyRelayCaller.sleepUntil(audio == null ? keypad.nextEventAt()
+                        : Math.min(nextFrame, keypad.nextEventAt()));
+            }
+        } catch (IOException e) {
+            if (!serverEnded.get()) {
+                throw e;
+            }
+        }
+        return new CallResult(Via.AUDIOSOCKET, uuid.toString(), keypad.pressed(), List.of(),
+                serverEnded.get() ? CallResult.EndedBy.SERVER : CallResult.EndedBy.CALLER, frames,
+                Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    /** Reads the server's frames; true if it sent a hangup frame or closed, false if our side closed first. */
+    private static boolean readUntilHangup(InputStream raw) {
+        DataInputStream in = new DataInputStream(raw);
+        try {
+            while (true) {
+                int kind = in.readUnsignedByte();
+                int length = in.readUnsignedShort();
+                in.skipNBytes(length);
+                if (kind == KIND_HANGUP) {
+                    return true;
+                }
+            }
+        } catch (EOFException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

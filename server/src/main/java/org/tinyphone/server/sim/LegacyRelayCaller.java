@@ -1,0 +1,103 @@
+package org.tinyphone.server.sim;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URLEncoder;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Speaks the original hub's relay lines on 12001 exactly as the 2012 Ruby per-call script
+ * ({@code tinyphone_eagi_client.rb}) did: {@code new_call} with {@code callerid|dnid|args}, a {@code keypress} per
+ * key, an {@code audio_level} every 553 samples (the maximum signed sample, as the script computed it) while audio
+ * flows, and {@code hangup} before it closes.
+ */
+final class LegacyRelayCaller {
+    /** Samples per audio_level line in the Ruby script (~14.5 per second at 8 kHz). */
+    static final int SAMPLES_PER_LEVEL = 553;
+    private static final AtomicLong SEQUENCE = new AtomicLong();
+
+    private LegacyRelayCaller() {}
+
+    /** The lines of a whole call, without timing, for a call id (used by tests and by {@link #place}). */
+    static String newCallLine(String id, SimulatedCall call) {
+        List<String> fields = new ArrayList<>();
+        fields.add(call.from().startsWith("+") ? call.from().substring(1) : call.from());
+        fields.add(call.to());
+        for (String arg : call.args()) {
+            // the script strips { , | : } and URI-escapes each argument
+            fields.add(URLEncoder.encode(arg.replaceAll("[{,|:}]", ""), StandardCharsets.UTF_8).replace("+", "%20"));
+        }
+        return line(id, "new_call", String.join("|", fields));
+    }
+
+    static String line(String id, String event, String value) {
+        return "id:" + id + ",event:" + event + ",value:" + value + "\n";
+    }
+
+    static CallResult place(SimulatedCall call, InetSocketAddress server) throws IOException, InterruptedException {
+        long started = System.nanoTime();
+        String id = (System.currentTimeMillis() / 1000) + "." + (900000 + SEQUENCE.incrementAndGet());
+        KeyPad keypad = new KeyPad(call);
+        long frames = 0;
+        try (Socket socket = new Socket()) {
+            socket.connect(server, 5000);
+            socket.setTcpNoDelay(true);
+            OutputStream out = socket.getOutputStream();
+            write(out, newCallLine(id, call));
+            keypad.start(System.nanoTime());
+            AudioSource.Frames audio = call.audio() == null ? null : call.audio().open();
+            long nextFrame = System.nanoTime();
+            int windowSamples = 0;
+            int windowMax = Integer.MIN_VALUE;
+            while (true) {
+                int key;
+                while ((key = keypad.pollKey()) >= 0) {
+                    write(out, line(id, "keypress", String.valueOf((char) key)));
+                }
+                if (key == KeyPad.HANGUP) {
+                    break;
+                }
+                long now = System.nanoTime();
+                if (audio != null && now - nextFrame >= 0) {
+                    ByteBuffer frame = ByteBuffer.wrap(audio.next()).order(ByteOrder.LITTLE_ENDIAN);
+                    frames++;
+                    nextFrame += 20_000_000L;
+                    while (frame.hasRemaining()) {
+                        windowMax = Math.max(windowMax, frame.getShort());
+                        if (++windowSamples == SAMPLES_PER_LEVEL) {
+                            write(out, line(id, "audio_level", Integer.toString(windowMax)));
+                            windowSamples = 0;
+                            windowMax = Integer.MIN_VALUE;
+                        }
+                    }
+                    continue;
+                }
+                long wake = audio == null ? keypad.nextEventAt() : Math.min(nextFrame, keypad.nextEventAt());
+                sleepUntil(wake);
+            }
+            write(out, line(id, "hangup", "1"));
+        }
+        return new CallResult(Via.LEGACY, id, keypad.pressed(), List.of(), CallResult.EndedBy.CALLER, frames,
+                Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    static void sleepUntil(long nanoTime) throws InterruptedException {
+        long left = nanoTime - System.nanoTime();
+        if (left > 0) {
+            Thread.sleep(left / 1_000_000, (int) (left % 1_000_000));
+        }
+    }
+
+    private static void write(OutputStream out, String text) throws IOException {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+}

@@ -1,0 +1,41 @@
+package org.tinyphone.server.sim;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.UUID;
+
+/**
+ * Places simulated calls into a running Tinyphone server over the real protocols and ports, exactly as Asterisk
+ * (and {@code bin/tinyphone-agi}) would: {@code ./tinyphone simulate}, {@code ./tinyphone demo} and the end-to-end
+ * tests use it. Each call blocks its thread until the call is over; run many at once on virtual threads.
+ */
+public final class Simulator {
+    /** The FastAGI script path of the bridge app. */
+    public static final String BRIDGE_SCRIPT = "tinyphone";
+
+    private Simulator() {}
+
+    /** Places one call via {@code via} to {@code host:port} and returns once it has ended. */
+    public static CallResult place(SimulatedCall call, Via via, String host, int port) throws IOException,
+            InterruptedException {
+        InetSocketAddress server = new InetSocketAddress(host, port);
+        return switch (via) {
+            case FASTAGI -> FastAgiCaller.place(call, server, BRIDGE_SCRIPT);
+            case RELAY -> RelayTunnelCaller.place(call, server);
+            case LEGACY -> LegacyRelayCaller.place(call, server);
+            case AUDIOSOCKET -> AudioSocketCaller.place(call, server, UUID.randomUUID());
+        };
+    }
+
+    /** An AudioSocket call with a given UUID (for example one the bridge app set as {@code TINYPHONE_UUID}). */
+    public static CallResult placeAudioSocket(SimulatedCall call, UUID uuid, String host, int port)
+            throws IOException, InterruptedException {
+        return AudioSocketCaller.place(call, new InetSocketAddress(host, port), uuid);
+    }
+
+    /** A FastAGI call to another script path (the bridge app answers {@code tinyphone}). */
+    public static CallResult placeFastAgi(SimulatedCall call, String script, String host, int port)
+            throws IOException, InterruptedException {
+        return FastAgiCaller.place(call, new InetSocketAddress(host, port), script);
+    }
+}
