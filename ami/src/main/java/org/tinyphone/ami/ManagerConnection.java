@@ -83,9 +83,12 @@ public final class ManagerConnection implements AutoCloseable {
     private volatile ConnectionState state;
     private volatile Session current;
     private volatile boolean closing;
+    private volatile boolean closeCalled;
     private volatile String banner;
     private volatile Thread supervisor;
     private volatile Thread keepalive;
+    private boolean reconnecting;      // guarded by stateLock
+    private boolean reconnectPending;  // guarded by stateLock
 
     private ManagerConnection(Builder b) {
         this.cfg = b;
@@ -196,15 +199,27 @@ public final class ManagerConnection implements AutoCloseable {
     /** Listens to every event. */
     public Subscription onEvents(Consumer<AmiMessage> listener) { return addListener("all", null, listener); }
 
+    /** Listens to events matching {@code filter}, with its own queue size (events beyond it are dropped with a warning). */
+    public Subscription onEvent(Predicate<AmiMessage> filter, Consumer<AmiMessage> listener, int queueCapacity) {
+        return addListener("predicate", filter, listener, queueCapacity);
+    }
+
     private Subscription addListener(String name, Predicate<AmiMessage> filter, Consumer<AmiMessage> listener) {
+        return addListener(name, filter, listener, cfg.listenerQueue);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Subscription addListener(String name, Predicate<AmiMessage> filter, Consumer<AmiMessage> listener, int capacity) {
+        if (capacity < 1) throw new IllegalArgumentException("queue capacity must be positive");
         ListenerQueue<AmiMessage>[] self = new ListenerQueue[1];
-        self[0] = new ListenerQueue<>(name + "#" + listeners.size(), filter, listener, cfg.listenerQueue,
+        self[0] = new ListenerQueue<>(name + "#" + listeners.size(), filter, listener, capacity,
                 () -> listeners.remove(self[0]));
         listeners.add(self[0]);
         return self[0];
     }
 
     /** Listens to connection state changes (CONNECTED, LOGGED_IN, LOST, RECONNECTING, CLOSED). */
+    @SuppressWarnings("unchecked")
     public Subscription onState(Consumer<ConnectionState> listener) {
         ListenerQueue<ConnectionState>[] self = new ListenerQueue[1];
         self[0] = new ListenerQueue<>("state#" + stateListeners.size(), null, listener, 1024,
@@ -264,7 +279,8 @@ public final class ManagerConnection implements AutoCloseable {
     /** Logs off (waits briefly for Goodbye), closes the socket, fails what is pending and stops reconnecting. */
     @Override
     public void close() {
-        if (closing) return;
+        if (closeCalled) return;
+        closeCalled = true;
         closing = true;
         Thread sup = supervisor, ka = keepalive;
         if (sup != null) sup.interrupt();
@@ -349,6 +365,15 @@ public final class ManagerConnection implements AutoCloseable {
         current = s;
         setState(ConnectionState.LOGGED_IN);
         log.info("AMI logged in to {} as '{}' ({})", where, cfg.username, banner);
+        boolean lostAlready;
+        stateLock.lock();
+        try {
+            s.established = true;
+            lostAlready = s.lostBeforeEstablished;
+        } finally {
+            stateLock.unlock();
+        }
+        if (lostAlready) connectionGone(s, s.lostReason);   // e.g. Shutdown right after login: logged in, then lost
     }
 
     private void login(Session s) {
@@ -401,20 +426,37 @@ public final class ManagerConnection implements AutoCloseable {
             setState(ConnectionState.CLOSED);
             return;
         }
-        if (state == ConnectionState.LOGGED_IN || state == ConnectionState.CONNECTED) {
-            if (s.loggedInOnce) {
-                log.warn("AMI connection to {} lost: {}", where, reason);
-                setState(ConnectionState.LOST);
-                if (cfg.reconnect) startReconnect(reason);
-                else setState(ConnectionState.CLOSED);
+        stateLock.lock();
+        try {
+            if (!s.established) {               // still being opened: openSession reports it
+                s.lostBeforeEstablished = true;
+                s.lostReason = reason;
+                return;
             }
+        } finally {
+            stateLock.unlock();
+        }
+        connectionGone(s, reason);
+    }
+
+    private void connectionGone(Session s, String reason) {
+        if (current == s) current = null;
+        log.warn("AMI connection to {} lost: {}", where, reason);
+        setState(ConnectionState.LOST);
+        if (cfg.reconnect) startReconnect(reason);
+        else {
+            closing = true;
+            setState(ConnectionState.CLOSED);
         }
     }
 
     private void startReconnect(String reason) {
         stateLock.lock();
         try {
-            if (closing || (supervisor != null && supervisor.isAlive())) return;
+            if (closing) return;
+            reconnectPending = true;
+            if (reconnecting) return;
+            reconnecting = true;
             supervisor = Thread.ofVirtual().name("ami-reconnect-" + where).start(this::reconnectLoop);
         } finally {
             stateLock.unlock();
@@ -423,6 +465,27 @@ public final class ManagerConnection implements AutoCloseable {
     }
 
     private void reconnectLoop() {
+        while (true) {
+            stateLock.lock();
+            try {
+                if (closing || !reconnectPending) {
+                    reconnecting = false;
+                    return;
+                }
+                reconnectPending = false;
+            } finally {
+                stateLock.unlock();
+            }
+            if (!reconnectUntilLoggedIn()) {
+                stateLock.lock();
+                reconnecting = false;
+                stateLock.unlock();
+                return;
+            }
+        }
+    }
+
+    private boolean reconnectUntilLoggedIn() {
         long backoff = cfg.reconnectInitial.toMillis();
         int attempt = 0;
         while (!closing) {
@@ -431,19 +494,20 @@ public final class ManagerConnection implements AutoCloseable {
             try {
                 openSession();
                 log.info("AMI reconnected to {} after {} attempt(s)", where, attempt);
-                return;
+                return true;
             } catch (RuntimeException e) {
-                if (closing) return;
+                if (closing) return false;
                 long wait = backoff + ThreadLocalRandom.current().nextLong(backoff / 4 + 1);
                 log.warn("AMI reconnect to {} failed (attempt {}): {}; next try in {} ms", where, attempt, e.getMessage(), wait);
                 try {
                     Thread.sleep(wait);
                 } catch (InterruptedException ie) {
-                    return;
+                    return false;
                 }
                 backoff = Math.min(backoff * 2, cfg.reconnectMax.toMillis());
             }
         }
+        return false;
     }
 
     private void startKeepalive() {
@@ -512,7 +576,9 @@ public final class ManagerConnection implements AutoCloseable {
         final CompletableFuture<String> banner = new CompletableFuture<>();
         final AmiDecoder decoder = new AmiDecoder(true, cfg.maxLine, cfg.maxMessage);
         volatile boolean dead;
-        volatile boolean loggedInOnce;
+        boolean established;            // guarded by stateLock
+        boolean lostBeforeEstablished;  // guarded by stateLock
+        String lostReason;
         volatile String loggingOff;
 
         Session(Socket socket) throws IOException {
@@ -589,7 +655,6 @@ public final class ManagerConnection implements AutoCloseable {
         private void complete(Pending p, AmiResponse r) {
             if (!pending.remove(p.id, p)) return;
             p.timer.cancel(false);
-            if (p.name.equalsIgnoreCase("Login") && r.isSuccess()) loggedInOnce = true;
             if (p.name.equalsIgnoreCase("Logoff")) loggingOff = p.id;
             completer.execute(() -> p.future.complete(r));
         }

@@ -41,6 +41,14 @@ public final class AsteriskSimulator implements FakeAmiServer.Handler {
     private volatile Duration lineDelay = Duration.ZERO;
     private volatile Function<String, String> agiResponder = AsteriskSimulator::defaultAgiReply;
     private final List<AmiFrame> actions = new CopyOnWriteArrayList<>();
+    private final AtomicInteger deniedBeforeLogin = new AtomicInteger();
+    private final AtomicInteger logins = new AtomicInteger();
+
+    /** Actions that arrived before Login on their connection (a client must never do that, e.g. Ping). */
+    public int deniedBeforeLogin() { return deniedBeforeLogin.get(); }
+
+    /** Successful logins so far. */
+    public int logins() { return logins.get(); }
 
     public AsteriskSimulator(String username, String secret) {
         this.username = username;
@@ -270,6 +278,7 @@ public final class AsteriskSimulator implements FakeAmiServer.Handler {
     private boolean handle(Conn c, AmiFrame a, String name) throws Exception {
         String lower = name.toLowerCase();
         if (!c.loggedIn && !Set.of("login", "challenge", "logoff").contains(lower)) {
+            deniedBeforeLogin.incrementAndGet();
             reply(c, a, "Error", "Message: Permission denied");
             return true;
         }
@@ -295,6 +304,7 @@ public final class AsteriskSimulator implements FakeAmiServer.Handler {
                 c.events = ev == null || !ev.equalsIgnoreCase("off");
                 reply(c, a, "Success", "Message: Authentication accepted");
                 c.loggedIn = true;
+                logins.incrementAndGet();
                 if (c.events) {
                     c.s.send("Event: FullyBooted", "Privilege: system,all", "Uptime: 479", "LastReload: 479", "Status: Fully Booted");
                 }
