@@ -11,6 +11,8 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -40,7 +42,11 @@ public final class RelayMain {
     private final int connectMillis;
     private final long hangupGraceMillis;
 
-    private final InputStream stdin = new FileInputStream(FileDescriptor.in);
+    // Reads go through channels: closing them wakes threads blocked in read(), and a JVM exit with a thread
+    // still blocked in a native read waits ~300 ms for it (HotSpot's VM_Exit), per call.
+    private final FileChannel stdinChannel = new FileInputStream(FileDescriptor.in).getChannel();
+    private final InputStream stdin = Channels.newInputStream(stdinChannel);
+    private volatile FileChannel audioChannel;
     private final OutputStream stdout = new FileOutputStream(FileDescriptor.out);
     private final PrintStream stderr = System.err;
 
@@ -156,7 +162,7 @@ public final class RelayMain {
             send(RelayProtocol.AGI_IN, buf, 0, n);
         }
         // Asterisk closed our stdin: the AGI is over.
-        if (!awaitingReply) sendEnd("stdin closed");
+        if (!awaitingReply && !exiting) sendEnd("stdin closed");
         return EXIT_OK;
     }
 
@@ -217,25 +223,31 @@ public final class RelayMain {
         }
     }
 
+    /** Ends the process: stdout closed first (Asterisk sees EOF at once), blocked readers woken, then halt. */
     void exit(int code) {
         exitLock.lock();
         try {
             exiting = true;
             try {
-                stdout.flush();
+                stdout.close();
             } catch (IOException e) {
                 // nothing to do
             }
-            if (socket != null) {
-                try {
-                    socket.close();
-                } catch (IOException e) {
-                    // nothing to do
-                }
-            }
+            closeQuietly(socket);
+            closeQuietly(stdinChannel);
+            closeQuietly(audioChannel);
             Runtime.getRuntime().halt(code);
         } finally {
             exitLock.unlock();
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        if (c == null) return;
+        try {
+            c.close();
+        } catch (IOException e) {
+            // closing anyway
         }
     }
 
@@ -259,6 +271,7 @@ public final class RelayMain {
         @Override
         public void run() {
             String reason = "server closed the tunnel";
+            boolean endFrame = false;
             try {
                 InputStream in = new java.io.BufferedInputStream(socket.getInputStream(), 8192);
                 while (true) {
@@ -270,6 +283,7 @@ public final class RelayMain {
                         stdout.flush();
                     } else if (f.type() == RelayProtocol.SERVER_END) {
                         reason = f.payload().length == 0 ? "server ended the call" : f.text();
+                        endFrame = true;
                         break;
                     } else {
                         reason = "unknown frame type 0x" + Integer.toHexString(f.type()) + " from server";
@@ -280,8 +294,9 @@ public final class RelayMain {
                 reason = "tunnel broken: " + e.getMessage();
             }
             if (exiting) return;
-            if (!serverSpoke) {
-                // The server never took the call (refused, allow-list, shutting down): say so in Asterisk.
+            if (!serverSpoke && !endFrame) {
+                // The server dropped the call without a word (refused, allow-list, crash): say so in Asterisk.
+                // (An END frame is a deliberate decision of the server: it says what it wants itself.)
                 // The main thread, the only reader of stdin, waits for the reply and ends the process.
                 awaitingReply = true;
                 startWatchdog(5000);
@@ -308,7 +323,9 @@ public final class RelayMain {
         public void run() {
             final InputStream in;
             try {
-                in = open(path);
+                FileChannel ch = open(path);
+                audioChannel = ch;
+                in = Channels.newInputStream(ch);
             } catch (IOException e) {
                 stderr.println("tinyphone-agi: no audio: cannot open " + path + ": " + e.getMessage());
                 return;
@@ -325,12 +342,12 @@ public final class RelayMain {
         }
     }
 
-    private static InputStream open(String path) throws IOException {
+    private static FileChannel open(String path) throws IOException {
         try {
-            return new FileInputStream(path);
+            return new FileInputStream(path).getChannel();
         } catch (IOException e) {
             if (!path.equals("/dev/fd/3")) throw e;
-            return new FileInputStream("/proc/self/fd/3");
+            return new FileInputStream("/proc/self/fd/3").getChannel();
         }
     }
 

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Measures how fast bin/tinyphone-agi gets a call to the server.
+
+Plays Asterisk: starts the relay with its stdin piped, writes an EAGI environment at once, and times the moment
+a fake Tinyphone server (in this script) has received the relay's greeting and the whole environment. The
+server then sends END and the relay exits; the total process lifetime is reported too.
+
+  audio/scripts/relay-startup-bench.py [-n 40] [--variant NAME ...] [--relay bin/tinyphone-agi]
+
+Variants: script (bin/tinyphone-agi as Asterisk runs it), plain (java -cp jar, no flags),
+c1 (java -XX:TieredStopAtLevel=1 -Xshare:auto, no AppCDS), fast (the script's flags without AppCDS).
+"""
+import argparse, os, socket, statistics, struct, subprocess, sys, threading, time, glob, tempfile
+
+ENV = (b"agi_request: tinyphone-agi\nagi_channel: Local/eagi@agi-test-00000011;2\nagi_language: en\n"
+       b"agi_type: Local\nagi_uniqueid: 1795447226.35\nagi_version: 22.10.1\nagi_callerid: 15550001111\n"
+       b"agi_calleridname: Carol\nagi_callingpres: 0\nagi_callingani2: 0\nagi_callington: 0\nagi_callingtns: 0\n"
+       b"agi_dnid: 13605162099\nagi_rdnis: unknown\nagi_context: agi-test\nagi_extension: eagi\nagi_priority: 4\n"
+       b"agi_enhanced: 1.0\nagi_accountcode: \nagi_threadid: 139868254590656\nagi_arg_1: hello tinyphone\n\n")
+
+def read_exact(s, n):
+    b = b""
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        if not c: raise EOFError
+        b += c
+    return b
+
+def serve(listener, arrivals):
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        with conn:
+            buf = b""
+            while not buf.endswith(b"\n"):
+                buf += read_exact(conn, 1)
+            assert buf == b"TINYPHONE-RELAY/1\n", buf
+            got = b""
+            while len(got) < len(ENV):
+                t, n = struct.unpack(">BH", read_exact(conn, 3))
+                payload = read_exact(conn, n)
+                if t == 0x01: got += payload
+            arrivals.append(time.monotonic_ns())
+            assert got == ENV
+            conn.sendall(b"\x14\x00\x00")
+            try:
+                while conn.recv(4096): pass
+            except OSError:
+                pass
+
+def run(cmd, env, n, arrivals):
+    started, total, cpu = [], [], []
+    for i in range(n):
+        before = len(arrivals)
+        t0 = time.monotonic_ns()
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        p.stdin.write(ENV); p.stdin.flush()
+        out = p.stdout.read()
+        err = p.stderr.read()
+        _, status, usage = os.wait4(p.pid, 0)
+        t2 = time.monotonic_ns()
+        p.returncode = os.waitstatus_to_exitcode(status)
+        cpu.append((usage.ru_utime + usage.ru_stime) * 1000)
+        if p.returncode != 0 or len(arrivals) != before + 1:
+            sys.exit(f"run {i} failed: rc={p.returncode} out={out!r} err={err.decode(errors='replace')}")
+        if out:
+            sys.exit(f"relay wrote to Asterisk's stdin: {out!r}")
+        started.append((arrivals[-1] - t0) / 1e6)
+        total.append((t2 - t0) / 1e6)
+    return started, total, cpu
+
+def summary(xs):
+    xs = sorted(xs)
+    return f"median {statistics.median(xs):6.1f} ms   p90 {xs[int(len(xs) * 0.9) - 1]:6.1f} ms   min {xs[0]:6.1f} ms"
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(os.path.dirname(here))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-n", type=int, default=40)
+    ap.add_argument("--variant", action="append")
+    ap.add_argument("--relay", default=os.path.join(root, "bin", "tinyphone-agi"))
+    a = ap.parse_args()
+    jar = [j for j in glob.glob(os.path.join(root, "audio", "target", "tinyphone-audio-*.jar"))
+           if not j.endswith(("-sources.jar", "-tests.jar"))][0]
+    java = os.path.join(os.environ.get("JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java")
+    listener = socket.socket(); listener.bind(("127.0.0.1", 0)); listener.listen(50)
+    arrivals = []
+    threading.Thread(target=serve, args=(listener, arrivals), daemon=True).start()
+    env = dict(os.environ, TINYPHONE_RELAY=f"127.0.0.1:{listener.getsockname()[1]}", TINYPHONE_AUDIO_FD="none")
+    cache = tempfile.mkdtemp(prefix="tinyphone-bench-cache-")
+    fast = ["-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=20", "-XX:+UseSerialGC", "-XX:-UsePerfData",
+            "-Xms4m", "-Xmx64m", "-Xss512k", "-Xshare:auto", "-Djdk.reflect.useNativeAccessorOnly=true"]
+    variants = {
+        "script": ([a.relay], dict(env, TINYPHONE_CACHE_DIR=cache)),
+        "plain": ([java, "-cp", jar, "org.tinyphone.audio.relay.RelayMain"], env),
+        "c1": ([java, "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", jar, "org.tinyphone.audio.relay.RelayMain"], env),
+        "fast": ([java] + fast + ["-cp", jar, "org.tinyphone.audio.relay.RelayMain"], env),
+    }
+    print(f"java: {java}   jar: {jar}   runs: {a.n} (after 3 warm-up runs)   cpus: {os.cpu_count()}")
+    for name in a.variant or ["plain", "c1", "fast", "script"]:
+        cmd, e = variants[name]
+        run(cmd, e, 3, arrivals)  # warm-up (the script's first run writes the AppCDS archive)
+        started, total, cpu = run(cmd, e, a.n, arrivals)
+        print(f"{name:7s} server has the call: {summary(started)}")
+        print(f"{'':7s} process lifetime:    {summary(total)}")
+        print(f"{'':7s} CPU (user+sys):      {summary(cpu)}")
+
+if __name__ == "__main__":
+    main()
