@@ -1,0 +1,273 @@
+package org.tinyphone.server.bridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.tinyphone.server.ManualControl;
+
+class BridgeTest {
+
+    /** Records what a subscriber is told, in order. */
+    static final class Recorder implements Subscriber {
+        final List<CallEvent> events = new CopyOnWriteArrayList<>();
+        final List<List<CallState>> snapshots = new CopyOnWriteArrayList<>();
+
+        @Override public void onSnapshot(String number, List<CallState> calls) { snapshots.add(calls); }
+
+        @Override public void onEvent(CallEvent event) { events.add(event); }
+
+        List<String> types() { return events.stream().map(CallEvent::type).toList(); }
+    }
+
+    static CallInfo info(String id, String number) {
+        return new CallInfo(id, "15550001111", "Carol", number, List.of("a1"), "SIP/x-1", "test", Instant.now());
+    }
+
+    @Test
+    void a_call_is_seen_by_the_subscribers_of_its_dialed_number_only() {
+        Bridge bridge = new Bridge();
+        Recorder mine = new Recorder(), other = new Recorder(), all = new Recorder();
+        bridge.subscribe("100", mine);
+        bridge.subscribe("200", other);
+        bridge.subscribe(Bridge.ALL_NUMBERS, all);
+
+        Call call = bridge.open(info("c1", "100"), null);
+        call.keypress('7');
+        call.audioLevel(500);
+        call.hangup("caller");
+
+        assertThat(mine.types()).containsExactly("new_caller", "keypress", "audio_level", "hangup");
+        assertThat(all.types()).containsExactly("new_caller", "keypress", "audio_level", "hangup");
+        assertThat(other.events).isEmpty();
+        assertThat(((CallEvent.NewCaller) mine.events.get(0)).info().args()).containsExactly("a1");
+    }
+
+    @Test
+    void exactly_one_hangup_and_nothing_after_it() {
+        Bridge bridge = new Bridge();
+        Recorder r = new Recorder();
+        bridge.subscribe("100", r);
+        Call call = bridge.open(info("c1", "100"), null);
+
+        assertThat(call.hangup("caller")).isTrue();
+        assertThat(call.hangup("relay closed")).isFalse();
+        assertThat(call.keypress('1')).isFalse();
+        assertThat(call.audioLevel(10)).isFalse();
+
+        assertThat(r.types()).containsExactly("new_caller", "hangup");
+        assertThat(((CallEvent.Hangup) r.events.get(1)).cause()).isEqualTo("caller");
+        assertThat(call.ended()).isTrue();
+        assertThat(bridge.find("c1")).isEmpty();
+    }
+
+    @Test
+    void hangups_racing_from_many_threads_give_one_hangup_event() throws Exception {
+        Bridge bridge = new Bridge();
+        Recorder r = new Recorder();
+        bridge.subscribe("100", r);
+        for (int round = 0; round < 50; round++) {
+            Call call = bridge.open(info("c" + round, "100"), null);
+            CountDownLatch go = new CountDownLatch(1);
+            AtomicInteger firsts = new AtomicInteger();
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 6; t++) {
+                final int tt = t;
+                threads.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    call.keypress('1');
+                    if (call.hangup("t" + tt)) firsts.incrementAndGet();
+                    call.audioLevel(3);
+                }));
+            }
+            go.countDown();
+            for (Thread t : threads) t.join();
+            assertThat(firsts.get()).isEqualTo(1);
+        }
+        Map<String, List<String>> byCall = new ConcurrentHashMap<>();
+        for (CallEvent e : r.events) byCall.computeIfAbsent(e.callId(), k -> new ArrayList<>()).add(e.type());
+        assertThat(byCall).hasSize(50);
+        byCall.values().forEach(types -> {
+            assertThat(types.get(0)).isEqualTo("new_caller");
+            assertThat(types.get(types.size() - 1)).isEqualTo("hangup");
+            assertThat(Collections.frequency(types, "hangup")).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void only_real_keys_pass_and_levels_are_clamped() {
+        Bridge bridge = new Bridge();
+        Recorder r = new Recorder();
+        bridge.subscribe("100", r);
+        Call call = bridge.open(info("c1", "100"), null);
+        for (char c : "0123456789*#AD x".toCharArray()) call.keypress(c);
+        call.audioLevel(-5);
+        call.audioLevel(99_999);
+        call.audioLevel(32_768);
+
+        String keys = r.events.stream().filter(e -> e instanceof CallEvent.Keypress)
+                .map(e -> String.valueOf(((CallEvent.Keypress) e).digit())).reduce("", String::concat);
+        assertThat(keys).isEqualTo("0123456789*#");
+        assertThat(r.events.stream().filter(e -> e instanceof CallEvent.AudioLevel).map(e -> ((CallEvent.AudioLevel) e).level()))
+                .containsExactly(0, 32768, 32768);
+    }
+
+    @Test
+    void a_subscriber_gets_the_calls_in_progress_first_with_their_keys_so_far() {
+        Bridge bridge = new Bridge();
+        Call c1 = bridge.open(info("c1", "100"), null);
+        c1.keypress('4');
+        c1.keypress('2');
+        c1.audioLevel(900);
+        bridge.open(info("c2", "100"), null).hangup("caller");
+        bridge.open(info("c3", "200"), null);
+
+        Recorder r = new Recorder();
+        bridge.subscribe("100", r);
+
+        assertThat(r.snapshots).hasSize(1);
+        assertThat(r.snapshots.get(0)).singleElement().satisfies(s -> {
+            assertThat(s.info().callId()).isEqualTo("c1");
+            assertThat(s.keys()).isEqualTo("42");
+            assertThat(s.audioLevel()).isEqualTo(900);
+        });
+        assertThat(bridge.snapshot(Bridge.ALL_NUMBERS)).extracting(s -> s.info().callId()).containsExactly("c1", "c3");
+    }
+
+    @Test
+    void subscribing_while_calls_arrive_sees_each_call_once_either_in_the_snapshot_or_as_new_caller() throws Exception {
+        Bridge bridge = new Bridge();
+        int calls = 400;
+        Thread opener = Thread.ofVirtual().start(() -> {
+            for (int i = 0; i < calls; i++) bridge.open(info("c" + i, "100"), null);
+        });
+        List<Recorder> recorders = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            Recorder r = new Recorder();
+            bridge.subscribe(i % 2 == 0 ? "100" : Bridge.ALL_NUMBERS, r);
+            recorders.add(r);
+        }
+        opener.join();
+        for (Recorder r : recorders) {
+            Set<String> seen = ConcurrentHashMap.newKeySet();
+            List<String> all = new ArrayList<>();
+            r.snapshots.get(0).forEach(s -> all.add(s.info().callId()));
+            r.events.forEach(e -> all.add(e.callId()));
+            seen.addAll(all);
+            assertThat(all).hasSize(calls).doesNotHaveDuplicates();
+        }
+    }
+
+    @Test
+    void a_subscriber_of_a_number_and_of_all_numbers_gets_each_event_once() {
+        Bridge bridge = new Bridge();
+        Recorder r = new Recorder();
+        bridge.subscribe("100", r);
+        bridge.subscribe(Bridge.ALL_NUMBERS, r);
+        Call call = bridge.open(info("c1", "100"), null);
+        call.keypress('1');
+        bridge.open(info("c2", "200"), null);
+        assertThat(r.types()).containsExactly("new_caller", "keypress", "new_caller");
+    }
+
+    @Test
+    void a_second_call_with_the_same_id_gets_a_unique_one() {
+        Bridge bridge = new Bridge();
+        Call a = bridge.open(info("same", "100"), null);
+        Call b = bridge.open(info("same", "100"), null);
+        assertThat(a.id()).isEqualTo("same");
+        assertThat(b.id()).isEqualTo("same-2");
+        assertThat(bridge.find("same-2")).containsSame(b);
+    }
+
+    @Test
+    void commands_run_one_at_a_time_in_order_and_a_hangup_answers_the_waiting_ones() throws Exception {
+        Bridge bridge = new Bridge();
+        ManualControl control = new ManualControl();
+        Call call = bridge.open(info("c1", "100"), control);
+
+        var first = call.submit(new CallCommand.Play("hello-world", "#"));
+        var second = call.submit(new CallCommand.SayNumber(42));
+        var third = call.submit(new CallCommand.SayDigits("123"));
+
+        ManualControl.Running r1 = control.next();
+        assertThat(r1.command()).isEqualTo(new CallCommand.Play("hello-world", "#"));
+        assertThat(control.poll(Duration.ofMillis(200))).as("second waits for the first").isNull();
+        r1.answer(CommandResult.ok("#"));
+        assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(CommandResult.ok("#"));
+
+        ManualControl.Running r2 = control.next();
+        assertThat(r2.command()).isEqualTo(new CallCommand.SayNumber(42));
+        call.hangup("caller"); // while say_number plays
+
+        assertThat(second.get(5, TimeUnit.SECONDS)).isEqualTo(CommandResult.failed("call hung up"));
+        assertThat(third.get(5, TimeUnit.SECONDS).ok()).isFalse();
+        assertThat(control.maxInFlight.get()).isEqualTo(1);
+        assertThat(call.submit(new CallCommand.Hangup()).get(5, TimeUnit.SECONDS).error()).isEqualTo("call has ended");
+    }
+
+    @Test
+    void a_call_without_command_channel_says_so_and_a_failing_control_becomes_an_error_result() throws Exception {
+        Bridge bridge = new Bridge();
+        Call plain = bridge.open(info("c1", "100"), null);
+        assertThat(plain.submit(new CallCommand.Hangup()).get(5, TimeUnit.SECONDS))
+                .isEqualTo(CommandResult.failed("call has no command channel"));
+
+        Call broken = bridge.open(info("c2", "100"), cmd -> {
+            throw new IllegalStateException("AGI channel closed");
+        });
+        assertThat(broken.submit(new CallCommand.Hangup()).get(5, TimeUnit.SECONDS))
+                .isEqualTo(CommandResult.failed("AGI channel closed"));
+    }
+
+    @Test
+    void tokens_gate_numbers_and_all_numbers() {
+        Bridge open = new Bridge();
+        assertThat(open.permits("100", null)).isTrue();
+        assertThat(open.permits(Bridge.ALL_NUMBERS, null)).isTrue();
+
+        Bridge gated = new Bridge(new SimpleMeterRegistry(), Map.of("100", "s3cret"));
+        assertThat(gated.permits("100", null)).isFalse();
+        assertThat(gated.permits("100", "wrong")).isFalse();
+        assertThat(gated.permits("100", "s3cret")).isTrue();
+        assertThat(gated.permits("200", null)).isTrue();
+        assertThat(gated.permits(Bridge.ALL_NUMBERS, "s3cret")).as("no '*' token: all numbers is closed").isFalse();
+
+        Bridge star = new Bridge(new SimpleMeterRegistry(), Map.of("*", "admin", "100", "s3cret"));
+        assertThat(star.permits("200", null)).isFalse();
+        assertThat(star.permits("200", "admin")).isTrue();
+        assertThat(star.permits("100", "admin")).as("a number's own token wins").isFalse();
+        assertThat(star.permits(Bridge.ALL_NUMBERS, "admin")).isTrue();
+    }
+
+    @Test
+    void metrics_count_calls_and_events() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Bridge bridge = new Bridge(registry, Map.of());
+        Call c = bridge.open(info("c1", "100"), null);
+        c.keypress('1');
+        c.keypress('2');
+        assertThat(registry.get("tinyphone.calls.active").gauge().value()).isEqualTo(1.0);
+        c.hangup("caller");
+        assertThat(registry.get("tinyphone.calls").counter().count()).isEqualTo(1.0);
+        assertThat(registry.get("tinyphone.calls.active").gauge().value()).isEqualTo(0.0);
+        assertThat(registry.get("tinyphone.events").tag("type", "keypress").counter().count()).isEqualTo(2.0);
+        assertThat(registry.get("tinyphone.events").tag("type", "hangup").counter().count()).isEqualTo(1.0);
+    }
+}

@@ -1,0 +1,67 @@
+package org.tinyphone.server.clients;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.tinyphone.server.bridge.CallEvent;
+import org.tinyphone.server.bridge.CallInfo;
+
+/** The original hub's client dialect, as its tinyphone_net.js and tinyphone_agi.js wrote it. */
+class LegacyCodecTest {
+    static final Instant T = Instant.parse("2026-11-23T12:00:00Z");
+
+    static CallInfo call(String callerId, List<String> args) {
+        return new CallInfo("1700000000.42", callerId, "Carol", "13605162099", args, "", "legacy", T);
+    }
+
+    @Test
+    void connect_lines_are_read_as_the_hub_read_them() {
+        assertThat(LegacyCodec.parseConnect("CONNECT,UNIQUEID123456,16468385747,NULL"))
+                .contains(new LegacyCodec.Connect("UNIQUEID123456", "16468385747", '\0'));
+        assertThat(LegacyCodec.parseConnect("CONNECT,abc,16468385747,CR"))
+                .contains(new LegacyCodec.Connect("abc", "16468385747", '\n'));
+        // the hub compared the 4th field with "NULL" exactly: anything else means a newline
+        assertThat(LegacyCodec.parseConnect("CONNECT,abc,1,NULL\r")).get().extracting(LegacyCodec.Connect::terminator).isEqualTo('\n');
+        assertThat(LegacyCodec.parseConnect("CONNECT,abc,1,")).get().extracting(LegacyCodec.Connect::terminator).isEqualTo('\n');
+        assertThat(LegacyCodec.parseConnect("CONNECT,abc,1")).isEmpty();
+        assertThat(LegacyCodec.parseConnect("CONNECT,a,b,c,d")).isEmpty();
+        assertThat(LegacyCodec.parseConnect("connect,a,1,NULL")).isEmpty();
+        assertThat(LegacyCodec.parseConnect("")).isEmpty();
+    }
+
+    @Test
+    void new_call_value_is_the_caller_id_and_args_without_the_dialed_number() {
+        assertThat(LegacyCodec.encode(new CallEvent.NewCaller(call("16466429290", List.of()), T)))
+                .isEqualTo("{\"id\":\"1700000000.42\",\"event\":\"new_call\",\"value\":\"16466429290\"}");
+        assertThat(LegacyCodec.encode(new CallEvent.NewCaller(call("16466429290", List.of("red", "blue")), T)))
+                .isEqualTo("{\"id\":\"1700000000.42\",\"event\":\"new_call\",\"value\":\"16466429290|red|blue\"}");
+    }
+
+    @Test
+    void values_are_cleaned_like_the_original_script_did_so_old_parsers_keep_working() {
+        assertThat(LegacyCodec.encode(new CallEvent.NewCaller(call("+15550001111", List.of("a|b", "x:y,z", "{\"q\"}")), T)))
+                .isEqualTo("{\"id\":\"1700000000.42\",\"event\":\"new_call\",\"value\":\"15550001111|ab|xyz|q\"}");
+    }
+
+    @Test
+    void keypress_audio_level_and_hangup() {
+        assertThat(LegacyCodec.encode(new CallEvent.Keypress("1.2", "1", '*', T)))
+                .isEqualTo("{\"id\":\"1.2\",\"event\":\"keypress\",\"value\":\"*\"}");
+        assertThat(LegacyCodec.encode(new CallEvent.AudioLevel("1.2", "1", 32768, T)))
+                .isEqualTo("{\"id\":\"1.2\",\"event\":\"audio_level\",\"value\":\"32768\"}");
+        assertThat(LegacyCodec.encode(new CallEvent.Hangup("1.2", "1", "caller", T)))
+                .isEqualTo("{\"id\":\"1.2\",\"event\":\"hangup\",\"value\":\"0\"}");
+        assertThat(LegacyCodec.encode(new CallEvent.Hangup("1.2", "1", "1", T)))
+                .isEqualTo("{\"id\":\"1.2\",\"event\":\"hangup\",\"value\":\"1\"}");
+    }
+
+    @Test
+    void strings_are_escaped_exactly_as_json_stringify_does() {
+        StringBuilder sb = new StringBuilder();
+        LegacyCodec.jsonString(sb, "a\"b\\c\n\r\t\b\f\u0001\u001f\u007fé€\uD83D\uDE00\uD800x");
+        // JSON.stringify("a\"b\\c\n\r\t\b\f\u0001\u001f\u007fé€😀\ud800x")
+        assertThat(sb.toString()).isEqualTo("\"a\\\"b\\\\c\\n\\r\\t\\b\\f\\u0001\\u001f\u007fé€\uD83D\uDE00\\ud800x\"");
+    }
+}

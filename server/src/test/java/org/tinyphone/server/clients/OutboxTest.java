@@ -1,0 +1,90 @@
+package org.tinyphone.server.clients;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.tinyphone.server.bridge.CallEvent;
+
+class OutboxTest {
+    static final Instant T = Instant.EPOCH;
+    final AtomicLong clock = new AtomicLong();
+
+    static CallEvent.AudioLevel level(String call, int v) { return new CallEvent.AudioLevel(call, "1", v, T); }
+
+    static CallEvent.Keypress key(String call, char c) { return new CallEvent.Keypress(call, "1", c, T); }
+
+    @Test
+    void levels_waiting_for_a_slow_client_are_replaced_by_the_latest_one_per_call() throws Exception {
+        Outbox box = new Outbox(100, Duration.ofSeconds(10), clock::get);
+        assertThat(box.offerEvent(level("a", 1))).isEqualTo(Outbox.Offer.QUEUED);
+        assertThat(box.offerEvent(level("b", 5))).isEqualTo(Outbox.Offer.QUEUED);
+        assertThat(box.offerEvent(level("a", 2))).isEqualTo(Outbox.Offer.COALESCED);
+        assertThat(box.offerEvent(level("a", 3))).isEqualTo(Outbox.Offer.COALESCED);
+        assertThat(box.take(10, Duration.ZERO)).containsExactly(level("a", 3), level("b", 5));
+    }
+
+    @Test
+    void a_level_never_jumps_over_a_keypress_of_its_call() throws Exception {
+        Outbox box = new Outbox(100, Duration.ofSeconds(10), clock::get);
+        box.offerEvent(level("a", 1));
+        box.offerEvent(key("a", '5'));
+        assertThat(box.offerEvent(level("a", 2))).isEqualTo(Outbox.Offer.QUEUED);
+        assertThat(box.offerEvent(level("a", 3))).isEqualTo(Outbox.Offer.COALESCED);
+        assertThat(box.take(10, Duration.ZERO)).containsExactly(level("a", 1), key("a", '5'), level("a", 3));
+    }
+
+    @Test
+    void a_level_taken_by_the_writer_is_not_changed_afterwards() throws Exception {
+        Outbox box = new Outbox(100, Duration.ofSeconds(10), clock::get);
+        box.offerEvent(level("a", 1));
+        assertThat(box.take(10, Duration.ZERO)).containsExactly(level("a", 1));
+        assertThat(box.offerEvent(level("a", 2))).isEqualTo(Outbox.Offer.QUEUED);
+        assertThat(box.take(10, Duration.ZERO)).containsExactly(level("a", 2));
+    }
+
+    @Test
+    void keypresses_are_never_dropped_when_full_the_client_is_overloaded_instead() {
+        Outbox box = new Outbox(10, Duration.ofSeconds(10), clock::get);
+        for (int i = 0; i < 10; i++) assertThat(box.offerEvent(key("a", '1'))).isEqualTo(Outbox.Offer.QUEUED);
+        assertThat(box.offerEvent(key("a", '2'))).isEqualTo(Outbox.Offer.OVERLOADED);
+        assertThat(box.overloadReason()).contains("10 messages waiting");
+        assertThat(box.abort()).hasSize(10);
+        assertThat(box.offerEvent(key("a", '3'))).isEqualTo(Outbox.Offer.CLOSED);
+    }
+
+    @Test
+    void a_writer_stuck_longer_than_the_timeout_makes_the_client_overloaded() throws Exception {
+        Outbox box = new Outbox(100, Duration.ofSeconds(5), clock::get);
+        box.offerEvent(key("a", '1'));
+        assertThat(box.take(10, Duration.ZERO)).hasSize(1); // writer now busy writing it
+        box.offerEvent(key("a", '2'));
+        clock.addAndGet(Duration.ofSeconds(4).toNanos());
+        assertThat(box.offerEvent(key("a", '3'))).isEqualTo(Outbox.Offer.QUEUED);
+        clock.addAndGet(Duration.ofSeconds(2).toNanos());
+        assertThat(box.offerEvent(key("a", '4'))).isEqualTo(Outbox.Offer.OVERLOADED);
+        assertThat(box.overloadReason()).startsWith("too slow: no message taken for 6 s");
+    }
+
+    @Test
+    void an_idle_writer_is_not_mistaken_for_a_stuck_one() throws Exception {
+        Outbox box = new Outbox(100, Duration.ofSeconds(5), clock::get);
+        assertThat(box.take(10, Duration.ZERO)).isEmpty(); // idle
+        clock.addAndGet(Duration.ofMinutes(5).toNanos());
+        assertThat(box.offerEvent(key("a", '1'))).isEqualTo(Outbox.Offer.QUEUED);
+        assertThat(box.offerEvent(key("a", '2'))).isEqualTo(Outbox.Offer.QUEUED);
+    }
+
+    @Test
+    void close_lets_the_writer_drain_then_ends_it() throws Exception {
+        Outbox box = new Outbox(100, Duration.ofSeconds(5), clock::get);
+        box.offerControl("bye");
+        box.close();
+        assertThat(box.offerControl("late")).isEqualTo(Outbox.Offer.CLOSED);
+        assertThat(box.take(10, Duration.ofSeconds(1))).isEqualTo(List.of("bye"));
+        assertThat(box.take(10, Duration.ofSeconds(1))).isNull();
+    }
+}
