@@ -26,12 +26,17 @@ import org.tinyphone.server.bridge.CommandResult;
  * The bridge app: turns one AGI session (FastAGI, the relay tunnel, AsyncAGI) into a bridge {@link Call}.
  *
  * <p>It opens the call from the environment (dialed number: the script's {@code ?number=} parameter, else
- * {@code agi_dnid}, else {@code agi_extension}), answers, hands out an AudioSocket UUID as {@code TINYPHONE_UUID}
- * (when AudioSocket is on), then loops: WAIT FOR DIGIT with a short timeout (each key becomes a keypress), and
+ * {@code agi_dnid}, else {@code agi_extension}), answers, then loops: WAIT FOR DIGIT with a short timeout (each key
+ * becomes a keypress), and
  * between two waits the talk-back commands apps sent, in order. Keys pressed while a command plays are reported
  * too: every prompt is interruptible by every key; a key the command did not ask for is reported and the playback
  * goes on where it stopped. The caller's hangup ends the loop; the call gets exactly one hangup, and a command in
  * flight or waiting fails with a clear error.
+ *
+ * <p>Hand-off to AudioSocket ({@code agi://127.0.0.1:4573/tinyphone?audiosocket}): the app opens the call, sets
+ * {@code TINYPHONE_UUID} to a fresh UUID and returns at once, so the dialplan's next step
+ * {@code AudioSocket(${TINYPHONE_UUID},127.0.0.1:12004)} carries the caller's audio and keys into the same call
+ * (which ends when that connection closes).
  */
 public final class BridgeAgiApp implements AgiApp {
     private static final Logger log = LoggerFactory.getLogger(BridgeAgiApp.class);
@@ -73,17 +78,32 @@ public final class BridgeAgiApp implements AgiApp {
             cause = "error: " + e.getMessage();
         } finally {
             commands.close("call hung up");
-            call.hangup(cause);
+            if (cause != null) {
+                call.hangup(cause);
+            }
         }
     }
 
-    /** The loop; returns the hangup cause. */
+    /** AudioSocket hand-off: returns null (the call stays up) when the UUID is set, else the hangup cause. */
+    private String handOff(AgiChannel channel, Call call, Commands commands) {
+        if (joins == null) {
+            channel.verbose("Tinyphone: ?audiosocket asked for, but the AudioSocket listener is off "
+                    + "(audiosocket.enabled=false)", 1);
+            return "audiosocket is off";
+        }
+        UUID uuid = joins.register(call);
+        channel.setVariable(AudioSocketJoins.VARIABLE, uuid.toString());
+        commands.close("the call's audio went to AudioSocket: talk-back needs the AGI session (FastAGI or relay)");
+        call.attachControl(AudioSocketIngress.hangupOnlyControl(call));
+        return null;
+    }
+
+    /** The loop; returns the hangup cause, or null if the call lives on without this session. */
     private String serve(AgiChannel channel, Call call, Commands commands) {
         try {
             channel.answer();
-            if (joins != null) {
-                UUID uuid = joins.register(call);
-                channel.setVariable(AudioSocketJoins.VARIABLE, uuid.toString());
+            if (channel.environment().query().containsKey("audiosocket")) {
+                return handOff(channel, call, commands);
             }
             while (true) {
                 Pending next = commands.poll();
