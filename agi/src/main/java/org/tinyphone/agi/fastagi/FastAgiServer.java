@@ -1,0 +1,366 @@
+package org.tinyphone.agi.fastagi;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tinyphone.agi.AgiApp;
+import org.tinyphone.agi.AgiException;
+import org.tinyphone.agi.AgiHangupException;
+import org.tinyphone.agi.AgiProtocolException;
+import org.tinyphone.agi.StreamAgiChannel;
+
+/**
+ * FastAGI server: Asterisk's {@code AGI(agi://host:port/path?query,args)} connects here; each call runs its
+ * app on its own virtual thread. Unknown paths get a VERBOSE line on the Asterisk console and are closed, so
+ * the dialplan goes on. An app that throws, a peer that sends garbage or over-long lines, or a peer that never
+ * finishes its environment only ends that one call.
+ *
+ * <pre>{@code
+ * try (FastAgiServer server = FastAgiServer.builder().port(4573)
+ *         .route("/hello", ch -> { ch.answer(); ch.streamFile("hello-world"); ch.hangup(); })
+ *         .build().start()) {
+ *     server.join();
+ * }
+ * }</pre>
+ */
+public final class FastAgiServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FastAgiServer.class);
+
+    /** Asterisk's default FastAGI port. */
+    public static final int DEFAULT_PORT = 4573;
+
+    private final String bindHost;
+    private final int requestedPort;
+    private final AgiRoutes routes;
+    private final AgiApp fallback;
+    private final int environmentTimeoutMs;
+    private final int replyTimeoutMs;
+    private final int maxLineLength;
+    private final int backlog;
+    private final int drainMs;
+
+    private final Set<Socket> active = ConcurrentHashMap.newKeySet();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition idle = lock.newCondition();
+    private final AtomicLong calls = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private volatile ServerSocket serverSocket;
+    private volatile boolean closing;
+    private Thread acceptThread;
+
+    private FastAgiServer(Builder b) {
+        this.bindHost = b.bind;
+        this.requestedPort = b.port;
+        this.routes = b.routes;
+        this.fallback = b.fallback;
+        this.environmentTimeoutMs = (int) b.environmentTimeout.toMillis();
+        this.replyTimeoutMs = (int) b.replyTimeout.toMillis();
+        this.maxLineLength = b.maxLineLength;
+        this.backlog = b.backlog;
+        this.drainMs = (int) b.drainTimeout.toMillis();
+    }
+
+    public static Builder builder() { return new Builder(); }
+
+    /** Binds and starts accepting calls. */
+    public FastAgiServer start() throws IOException {
+        if (serverSocket != null) throw new IllegalStateException("already started");
+        ServerSocket ss = new ServerSocket();
+        ss.setReuseAddress(true);
+        ss.bind(new InetSocketAddress(InetAddress.getByName(bindHost), requestedPort), backlog);
+        serverSocket = ss;
+        acceptThread = Thread.ofPlatform().daemon().name("fastagi-accept-" + ss.getLocalPort()).start(this::acceptLoop);
+        log.info("FastAGI server listening on {}:{} (routes: {})", bindHost, ss.getLocalPort(),
+                routes.isEmpty() ? "none" : String.join(", ", routes.describe()));
+        return this;
+    }
+
+    /** The bound port (the ephemeral one if the builder asked for port 0). */
+    public int port() {
+        ServerSocket ss = serverSocket;
+        if (ss == null) throw new IllegalStateException("not started");
+        return ss.getLocalPort();
+    }
+
+    /** The bind address as configured. */
+    public String bindAddress() { return bindHost; }
+
+    /** Calls in progress. */
+    public int activeCalls() { return active.size(); }
+
+    /** Connections accepted since start. */
+    public long totalCalls() { return calls.get(); }
+
+    /** Calls that ended with an app error or a protocol error. */
+    public long failedCalls() { return failures.get(); }
+
+    /** Blocks until the server is closed. */
+    public void join() throws InterruptedException {
+        Thread t = acceptThread;
+        if (t != null) t.join();
+    }
+
+    private void acceptLoop() {
+        ServerSocket ss = serverSocket;
+        long n = 0;
+        while (!closing) {
+            Socket s;
+            try {
+                s = ss.accept();
+            } catch (IOException e) {
+                if (closing || ss.isClosed()) break;
+                log.warn("FastAGI accept failed: {}", e.toString());
+                try {
+                    Thread.sleep(50); // e.g. out of file descriptors: do not spin
+                } catch (InterruptedException ie) {
+                    break;
+                }
+                continue;
+            }
+            calls.incrementAndGet();
+            active.add(s);
+            try {
+                Thread.ofVirtual().name("fastagi-call-", ++n).start(() -> serve(s));
+            } catch (Throwable t) {
+                active.remove(s);
+                closeQuietly(s);
+                log.error("could not start a thread for a FastAGI call", t);
+            }
+        }
+    }
+
+    private void serve(Socket s) {
+        String remote = String.valueOf(s.getRemoteSocketAddress());
+        try {
+            s.setTcpNoDelay(true);
+            s.setSoTimeout(environmentTimeoutMs);
+            StreamAgiChannel ch;
+            try {
+                ch = StreamAgiChannel.open(s.getInputStream(), s.getOutputStream(), maxLineLength);
+            } catch (AgiProtocolException e) {
+                failures.incrementAndGet();
+                log.warn("FastAGI connection from {} refused: {}", remote, e.getMessage());
+                return;
+            } catch (SocketTimeoutException e) {
+                failures.incrementAndGet();
+                log.warn("FastAGI connection from {} sent no complete AGI environment within {} ms; closed",
+                        remote, environmentTimeoutMs);
+                return;
+            }
+            s.setSoTimeout(replyTimeoutMs);
+            String path = ch.environment().scriptPath();
+            AgiApp app = routes.find(path);
+            if (app == null) app = fallback;
+            if (app == null) {
+                refuse(ch, path);
+                return;
+            }
+            run(app, ch, path);
+        } catch (IOException e) {
+            if (!closing) log.debug("FastAGI connection from {} failed: {}", remote, e.toString());
+        } finally {
+            finish(s);
+        }
+    }
+
+    private void refuse(StreamAgiChannel ch, String path) {
+        log.warn("FastAGI: no app for script path '{}' (request {}, channel {}); closed so the dialplan continues. Known: {}",
+                path, ch.environment().request(), ch.environment().channel(), routes.describe());
+        try {
+            ch.verbose("Tinyphone FastAGI: no app for path " + path + " - the dialplan continues", 1);
+        } catch (AgiException e) {
+            log.debug("could not send the refusal VERBOSE for {}: {}", path, e.getMessage());
+        }
+    }
+
+    private void run(AgiApp app, StreamAgiChannel ch, String path) {
+        String channel = ch.environment().channel();
+        try {
+            app.run(ch);
+            log.debug("AGI app {} on {} ended", path, channel);
+        } catch (AgiHangupException e) {
+            log.debug("AGI app {} on {}: caller hung up ({})", path, channel, e.getMessage());
+        } catch (AgiProtocolException e) {
+            failures.incrementAndGet();
+            log.warn("AGI app {} on {}: protocol error: {}", path, channel, e.getMessage());
+        } catch (Throwable t) {
+            failures.incrementAndGet();
+            log.error("AGI app {} on {} failed", path, channel, t);
+            if (!ch.isEnded()) {
+                try {
+                    ch.verbose("Tinyphone FastAGI: app " + path + " failed: " + t.getClass().getSimpleName(), 1);
+                } catch (RuntimeException ignored) {
+                    // best effort: the call is ending anyway
+                }
+            }
+            if (t instanceof VirtualMachineError vme && !(t instanceof StackOverflowError)) throw vme;
+        }
+    }
+
+    /**
+     * Ends a call the way Asterisk expects: half-close (FIN), read what Asterisk still sends (its HANGUP line)
+     * until it closes, then close. A plain close with unread input would reset the connection.
+     */
+    private void finish(Socket s) {
+        try {
+            if (!s.isClosed()) {
+                s.shutdownOutput();
+                s.setSoTimeout(drainMs);
+                InputStream in = s.getInputStream();
+                byte[] sink = new byte[256];
+                int total = 0;
+                while (total < 64 * 1024) {
+                    int r = in.read(sink);
+                    if (r < 0) break;
+                    total += r;
+                }
+            }
+        } catch (IOException ignored) {
+            // timeout or reset while draining: close anyway
+        } finally {
+            closeQuietly(s);
+            active.remove(s);
+            if (active.isEmpty()) {
+                lock.lock();
+                try {
+                    idle.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+    }
+
+    /** Stops accepting and waits up to 5 s for calls in progress. */
+    @Override
+    public void close() { close(Duration.ofSeconds(5)); }
+
+    /**
+     * Stops accepting new calls, lets calls in progress finish for up to {@code grace}, then closes the rest.
+     *
+     * @return true if every call finished within the grace period
+     */
+    public boolean close(Duration grace) {
+        closing = true;
+        ServerSocket ss = serverSocket;
+        if (ss != null) closeQuietly(ss);
+        long deadline = System.nanoTime() + grace.toNanos();
+        boolean clean = awaitIdle(deadline);
+        if (!clean) {
+            log.warn("FastAGI server closing: {} call(s) still running after {} ms; closing their connections",
+                    active.size(), grace.toMillis());
+            for (Socket s : active) closeQuietly(s);
+            awaitIdle(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+        }
+        Thread t = acceptThread;
+        if (t != null) {
+            try {
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return clean;
+    }
+
+    private boolean awaitIdle(long deadlineNanos) {
+        lock.lock();
+        try {
+            while (!active.isEmpty()) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) return false;
+                idle.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return active.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // nothing left to do
+        }
+    }
+
+    /** Configuration; defaults: 127.0.0.1:4573, environment timeout 10 s, no reply timeout, 64 KiB lines. */
+    public static final class Builder {
+        private String bind = "127.0.0.1";
+        private int port = DEFAULT_PORT;
+        private final AgiRoutes routes = new AgiRoutes();
+        private AgiApp fallback;
+        private Duration environmentTimeout = Duration.ofSeconds(10);
+        private Duration replyTimeout = Duration.ZERO;
+        private Duration drainTimeout = Duration.ofSeconds(2);
+        private int maxLineLength = StreamAgiChannel.DEFAULT_MAX_LINE;
+        private int backlog = 4096;
+
+        private Builder() {}
+
+        /** Address to listen on (default {@code 127.0.0.1}; {@code 0.0.0.0} for all interfaces). */
+        public Builder bind(String address) { this.bind = address; return this; }
+
+        /** Port (default 4573; 0 picks a free one, see {@link FastAgiServer#port()}). */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) throw new IllegalArgumentException("port out of range: " + port);
+            this.port = port;
+            return this;
+        }
+
+        /** Routes an exact script path ({@code /hello}) or a pattern ({@code /ivr/*}) to an app. */
+        public Builder route(String pathOrPattern, AgiApp app) { routes.add(pathOrPattern, app); return this; }
+
+        /** App for paths no route matches (instead of the refusal). */
+        public Builder fallback(AgiApp app) { this.fallback = app; return this; }
+
+        /** How long a new connection may take to send its environment (default 10 s). */
+        public Builder environmentTimeout(Duration d) { this.environmentTimeout = positive(d); return this; }
+
+        /**
+         * How long to wait for any one reply (default: no limit, since WAIT FOR DIGIT -1 or EXEC Dial may
+         * legitimately take hours). When it expires the call ends with an {@link AgiException}.
+         */
+        public Builder replyTimeout(Duration d) { this.replyTimeout = d; return this; }
+
+        /** Longest line accepted from Asterisk (default 64 KiB); a longer one ends that call. */
+        public Builder maxLineLength(int bytes) {
+            if (bytes < 256) throw new IllegalArgumentException("maxLineLength too small: " + bytes);
+            this.maxLineLength = bytes;
+            return this;
+        }
+
+        /** Listen backlog (default 4096, so bursts of calls are not refused). */
+        public Builder backlog(int backlog) { this.backlog = backlog; return this; }
+
+        /** How long to wait for Asterisk to close after we end a call (default 2 s). */
+        public Builder drainTimeout(Duration d) { this.drainTimeout = positive(d); return this; }
+
+        public FastAgiServer build() { return new FastAgiServer(this); }
+
+        /** Builds and starts. */
+        public FastAgiServer start() throws IOException { return build().start(); }
+
+        private static Duration positive(Duration d) {
+            if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("timeout must be positive: " + d);
+            return d;
+        }
+    }
+}
