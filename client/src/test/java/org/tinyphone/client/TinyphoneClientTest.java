@@ -1,0 +1,151 @@
+package org.tinyphone.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The client against a scripted server on a real socket (the end-to-end test against the real server is in the
+ * server module): requests and answers, events to the listener, a lost connection, reconnect and resubscribe.
+ */
+class TinyphoneClientTest {
+    private ServerSocket server;
+    private final BlockingQueue<Socket> accepted = new LinkedBlockingQueue<>();
+    private final List<TinyphoneEvent> events = new CopyOnWriteArrayList<>();
+    private final List<ConnectionState> states = new CopyOnWriteArrayList<>();
+    private TinyphoneClient client;
+
+    @BeforeEach
+    void listen() throws Exception {
+        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().start(() -> {
+            try {
+                while (true) {
+                    accepted.add(server.accept());
+                }
+            } catch (Exception closed) {
+                // test over
+            }
+        });
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        if (client != null) {
+            client.close();
+        }
+        server.close();
+    }
+
+    private TinyphoneClient connect() throws Exception {
+        client = TinyphoneClient.builder().host("127.0.0.1").port(server.getLocalPort())
+                .reconnect(true, Duration.ofMillis(300))
+                .listener(new TinyphoneListener() {
+                    @Override
+                    public void onEvent(TinyphoneEvent event) {
+                        events.add(event);
+                    }
+
+                    @Override
+                    public void onConnection(ConnectionState state, String reason) {
+                        states.add(state);
+                    }
+                }).connect();
+        return client;
+    }
+
+    private static BufferedReader reader(Socket s) throws Exception {
+        return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    private static void send(Socket s, String line) throws Exception {
+        OutputStream out = s.getOutputStream();
+        out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    @Test
+    void subscribeGetsTheSnapshotThenEventsReachTheListenerInOrder() throws Exception {
+        connect();
+        CompletableFuture<TinyphoneEvent.Snapshot> subscribed = client.subscribe("13605162099");
+        Socket s = accepted.poll(10, TimeUnit.SECONDS);
+        BufferedReader in = reader(s);
+        assertThat(in.readLine()).isEqualTo("{\"type\":\"subscribe\",\"id\":\"r1\",\"number\":\"13605162099\"}");
+        send(s, "{\"v\":1,\"type\":\"hello\",\"server\":\"tinyphone\",\"protocol\":1}");
+        send(s, "{\"v\":1,\"type\":\"subscribed\",\"id\":\"r1\",\"number\":\"13605162099\",\"calls\":[]}");
+        assertThat(subscribed.get(10, TimeUnit.SECONDS).calls()).isEmpty();
+        send(s, "{\"v\":1,\"type\":\"new_caller\",\"call\":\"c1\",\"number\":\"13605162099\",\"caller_id\":\"1555\"}");
+        send(s, "{\"v\":1,\"type\":\"keypress\",\"call\":\"c1\",\"number\":\"13605162099\",\"value\":\"7\"}");
+        send(s, "{\"v\":1,\"type\":\"hangup\",\"call\":\"c1\",\"number\":\"13605162099\",\"cause\":\"caller\"}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> events.size() == 4);
+        assertThat(events).extracting(e -> e.getClass().getSimpleName())
+                .containsExactly("Snapshot", "NewCaller", "Keypress", "Hangup");
+    }
+
+    @Test
+    void aCommandIsAnsweredByItsIdAndAnErrorFailsTheFuture() throws Exception {
+        connect();
+        CompletableFuture<CommandResult> play = client.play("c1", "hello-world", "#");
+        Socket s = accepted.poll(10, TimeUnit.SECONDS);
+        BufferedReader in = reader(s);
+        assertThat(in.readLine()).isEqualTo("{\"type\":\"command\",\"id\":\"r1\",\"call\":\"c1\",\"command\":\"play\","
+                + "\"file\":\"hello-world\",\"escape_digits\":\"#\"}");
+        CompletableFuture<TinyphoneEvent.Snapshot> refused = client.subscribe("999", "wrong");
+        assertThat(in.readLine()).contains("\"id\":\"r2\"");
+        send(s, "{\"v\":1,\"type\":\"error\",\"id\":\"r2\",\"code\":\"forbidden\",\"message\":\"bad token for 999\"}");
+        send(s, "{\"v\":1,\"type\":\"result\",\"id\":\"r1\",\"call\":\"c1\",\"ok\":true,\"value\":\"#\"}");
+        assertThat(play.get(10, TimeUnit.SECONDS)).isEqualTo(CommandResult.ok("#"));
+        assertThatThrownBy(() -> refused.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(TinyphoneException.class).hasMessageContaining("bad token for 999");
+    }
+
+    @Test
+    void aLostConnectionFailsCommandsInFlightThenReconnectsAndSubscribesAgain() throws Exception {
+        connect();
+        client.subscribe("13605162099");
+        Socket first = accepted.poll(10, TimeUnit.SECONDS);
+        BufferedReader in = reader(first);
+        in.readLine();
+        CompletableFuture<CommandResult> hangup = client.hangup("c1");
+        in.readLine();
+        first.close();
+
+        assertThatThrownBy(() -> hangup.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(TinyphoneException.class)
+                .hasMessageContaining("connection lost");
+        Socket second = accepted.poll(10, TimeUnit.SECONDS);
+        assertThat(second).as("the client reconnected").isNotNull();
+        assertThat(reader(second).readLine()).contains("\"type\":\"subscribe\"").contains("\"number\":\"13605162099\"");
+        assertThat(client.awaitConnected(Duration.ofSeconds(10))).isTrue();
+        assertThat(states).containsSubsequence(ConnectionState.CONNECTED, ConnectionState.LOST,
+                ConnectionState.RECONNECTING, ConnectionState.CONNECTED);
+    }
+
+    @Test
+    void connectingToNothingSaysWhere() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        assertThatThrownBy(() -> TinyphoneClient.builder().port(port).connect())
+                .hasMessageContaining("cannot connect to the Tinyphone server at 127.0.0.1:" + port);
+    }
+}
