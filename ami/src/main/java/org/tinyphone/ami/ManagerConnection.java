@@ -36,6 +36,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tinyphone.ami.codec.AmiDecoder;
 import org.tinyphone.ami.codec.AmiMessage;
+import org.tinyphone.ami.event.AmiEvents;
 
 /**
  * A connection to the Asterisk Manager Interface that stays up: login (plain or MD5 challenge), actions with
@@ -194,6 +195,12 @@ public final class ManagerConnection implements AutoCloseable {
     /** Listens to events matching {@code filter}. */
     public Subscription onEvent(Predicate<AmiMessage> filter, Consumer<AmiMessage> listener) {
         return addListener("predicate", filter, listener);
+    }
+
+    /** Listens to a typed event, e.g. {@code on(AmiEvents.Hangup.class, h -> ...)}. */
+    public <T> Subscription on(Class<T> type, Consumer<T> listener) {
+        AmiEvents.as(type, AmiMessage.of("Event: " + type.getSimpleName()));   // fails early for an unknown type
+        return addListener(type.getSimpleName(), m -> AmiEvents.matches(type, m), m -> listener.accept(AmiEvents.as(type, m)));
     }
 
     /** Listens to every event. */
