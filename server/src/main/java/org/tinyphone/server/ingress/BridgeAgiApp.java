@@ -166,7 +166,7 @@ public final class BridgeAgiApp implements AgiApp {
             DigitResult r = offset == 0 ? channel.streamFile(play.file(), ALL_KEYS)
                     : channel.streamFile(play.file(), ALL_KEYS, offset);
             if (r.failed()) {
-                if (channel.isHungUp()) {
+                if (hungUpNow(channel)) {
                     throw hungUp("hangup during playback");
                 }
                 return CommandResult.failed(offset == 0 && r.endpos() <= 0
@@ -190,7 +190,7 @@ public final class BridgeAgiApp implements AgiApp {
 
     private static CommandResult interrupted(AgiChannel channel, Call call, DigitResult r, String what) {
         if (r.failed()) {
-            if (channel.isHungUp()) {
+            if (hungUpNow(channel)) {
                 throw hungUp("hangup during " + what);
             }
             return CommandResult.failed(what + " failed (result " + r.code() + ")");
@@ -207,7 +207,7 @@ public final class BridgeAgiApp implements AgiApp {
         StringBuilder digits = new StringBuilder();
         if (!c.prompt().isEmpty()) {
             DigitResult r = channel.streamFile(c.prompt(), ALL_KEYS);
-            if (r.failed() && channel.isHungUp()) {
+            if (r.failed() && hungUpNow(channel)) {
                 throw hungUp("hangup during collect_digits");
             }
             if (r.pressed()) {
@@ -234,6 +234,22 @@ public final class BridgeAgiApp implements AgiApp {
             digits.append(r.digit());
         }
         return CommandResult.ok(digits.toString());
+    }
+
+    /**
+     * After a failed result: did the caller hang up? Asterisk's HANGUP notice may come only after the failed reply
+     * (or not at all with AGISIGHUP=no), so ask CHANNEL STATUS, which a dead channel answers with 511.
+     */
+    private static boolean hungUpNow(AgiChannel channel) {
+        if (channel.isHungUp()) {
+            return true;
+        }
+        try {
+            channel.channelStatus();
+            return channel.isHungUp();
+        } catch (AgiHangupException e) {
+            return true;
+        }
     }
 
     private static AgiHangupException hungUp(String what) {

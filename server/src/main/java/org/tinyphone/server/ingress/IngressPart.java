@@ -1,0 +1,77 @@
+package org.tinyphone.server.ingress;
+
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tinyphone.agi.fastagi.FastAgiServer;
+import org.tinyphone.server.ServerPart;
+import org.tinyphone.server.ServerStartException;
+import org.tinyphone.server.TinyphoneServer;
+import org.tinyphone.server.config.AddressAllowList;
+import org.tinyphone.server.config.ListenerConfig;
+import org.tinyphone.server.config.TinyphoneConfig;
+
+/**
+ * How calls come in: starts the enabled Asterisk-side listeners of the config and registers them with the server.
+ * <ul>
+ *   <li>"fastagi": {@code AGI(agi://127.0.0.1:4573/tinyphone,args)} runs the {@link BridgeAgiApp};</li>
+ *   <li>"relay" (12001): the {@code bin/tinyphone-agi} tunnel and the original hub's relay lines;</li>
+ *   <li>"audiosocket" (12004): caller audio and DTMF joined to their call by UUID.</li>
+ * </ul>
+ * Found by {@link java.util.ServiceLoader} through META-INF/services/org.tinyphone.server.ServerPart.
+ */
+public final class IngressPart implements ServerPart {
+    private static final Logger log = LoggerFactory.getLogger(IngressPart.class);
+    /** The FastAGI script path of the bridge app: {@code agi://host:4573/tinyphone}. */
+    public static final String FASTAGI_ROUTE = "/tinyphone";
+
+    @Override
+    public void start(TinyphoneServer server) {
+        TinyphoneConfig config = server.config();
+        AddressAllowList allow = config.asteriskAllow();
+        ListenerConfig audiosocket = config.audiosocket();
+        AudioSocketJoins joins = audiosocket.enabled() ? new AudioSocketJoins() : null;
+
+        ListenerConfig fastagi = config.fastagi();
+        if (fastagi.enabled()) {
+            FastAgiServer agi;
+            try {
+                agi = FastAgiServer.builder().bind(fastagi.bind()).port(fastagi.port())
+                        .route(FASTAGI_ROUTE, new BridgeAgiApp(server.bridge(), "fastagi", joins)).start();
+            } catch (IOException e) {
+                throw ServerStartException.cannotListen(fastagi, e);
+            }
+            if (!isLoopback(fastagi.bind())) {
+                log.warn("FastAGI listens on {}: the FastAGI server takes connections from any host that can reach "
+                        + "it (asterisk.allow covers the relay and AudioSocket); firewall port {} to your Asterisk",
+                        fastagi.address(), agi.port());
+            }
+            server.register("fastagi", agi.port(), agi);
+        }
+
+        ListenerConfig relay = config.relay();
+        if (relay.enabled()) {
+            CallRelayServer r;
+            try {
+                r = CallRelayServer.start(server.bridge(), joins, relay.bind(), relay.port(), allow);
+            } catch (IOException e) {
+                throw ServerStartException.cannotListen(relay, e);
+            }
+            server.register("relay", r.port(), r);
+        }
+
+        if (audiosocket.enabled()) {
+            AudioSocketIngress a;
+            try {
+                a = AudioSocketIngress.start(server.bridge(), joins, audiosocket.bind(), audiosocket.port(), allow);
+            } catch (IOException e) {
+                throw ServerStartException.cannotListen(audiosocket, e);
+            }
+            server.register("audiosocket", a.port(), a);
+        }
+    }
+
+    private static boolean isLoopback(String bind) {
+        return bind.equals("127.0.0.1") || bind.equals("::1") || bind.equals("localhost") || bind.startsWith("127.");
+    }
+}
