@@ -51,6 +51,7 @@ public final class RelaySession implements AutoCloseable {
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile boolean hungUp;
     private volatile String endReason;
+    private volatile String localCloseReason; // set before END goes out, so the relay's reaction does not win
     private final Thread reader;
     private long audioBytes;
 
@@ -147,6 +148,7 @@ public final class RelaySession implements AutoCloseable {
 
     /** Ends the call's relay with a reason it may log. Idempotent. */
     public void close(String reason) {
+        if (localCloseReason == null) localCloseReason = reason;
         if (!ended.get()) {
             try {
                 byte[] r = reason.getBytes(StandardCharsets.UTF_8);
@@ -186,7 +188,8 @@ public final class RelaySession implements AutoCloseable {
                 log.warn("{}: {}", socket.getRemoteSocketAddress(), reason);
             }
         } finally {
-            end(reason);
+            String local = localCloseReason;
+            end(local != null ? local : reason);
         }
     }
 

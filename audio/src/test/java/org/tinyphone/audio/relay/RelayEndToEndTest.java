@@ -322,4 +322,72 @@ class RelayEndToEndTest {
         assertThat(relay.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(relay.exitValue()).isZero();
     }
+
+    // --- bin/tinyphone-agi, the launcher script Asterisk runs ---
+
+    Process startScript(Map<String, String> env) throws Exception {
+        Path script = Path.of("..", "bin", "tinyphone-agi").toAbsolutePath().normalize();
+        assertThat(script).isExecutable();
+        Path classes = Path.of(RelayMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        ProcessBuilder pb = new ProcessBuilder(script.toString());
+        pb.environment().remove("TINYPHONE_RELAY");
+        pb.environment().put("TINYPHONE_RELAY_JAR", classes.toString());
+        pb.environment().put("TINYPHONE_CACHE_DIR", tmp.resolve("cache").toString());
+        pb.environment().put("TINYPHONE_JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        pb.environment().putAll(env);
+        pb.redirectError(tmp.resolve("script-stderr-" + processes.size() + ".txt").toFile());
+        Process p = pb.start();
+        processes.add(p);
+        return p;
+    }
+
+    @Test
+    void theLauncherScriptRunsTheRelayAndKeepsTheJvmsOwnOutputOffTheAgiChannel() throws Exception {
+        ServerSocket server = server();
+        for (int run = 0; run < 2; run++) { // the first run also writes the class-data archive
+            // no TINYPHONE_JAVA: the script picks JAVA_HOME (21+) and caches the choice for the next call
+            Process relay = startScript(Map.of("TINYPHONE_RELAY", "127.0.0.1:" + server.getLocalPort(), "TINYPHONE_AUDIO_FD", "none",
+                    "TINYPHONE_JAVA", "", "JAVA_HOME", System.getProperty("java.home")));
+            String env = eagiEnvironment();
+            write(relay.getOutputStream(), env);
+            Recorder rec = new Recorder();
+            RelaySession session = accept(server, rec);
+            assertThat(new String(session.agiInput().readNBytes(env.length()), UTF_8)).isEqualTo(env);
+            write(session.agiOutput(), "ANSWER\n");
+            assertThat(readLine(relay.getInputStream())).isEqualTo("ANSWER");
+            write(relay.getOutputStream(), "200 result=0\n");
+            assertThat(readLine(session.agiInput())).isEqualTo("200 result=0");
+            session.close();
+            assertThat(relay.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(relay.exitValue()).isZero();
+            assertThat(readLine(relay.getInputStream())).isNull(); // stdout carried nothing but AGI
+        }
+        assertThat(Files.readString(tmp.resolve("cache").resolve("java")).trim())
+                .isEqualTo(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    @Test
+    void theLauncherScriptTellsAsteriskWhenItCannotStartTheRelay() throws Exception {
+        Process relay = startScript(Map.of("TINYPHONE_JAVA", tmp.resolve("no-such-java").toString()));
+        write(relay.getOutputStream(), eagiEnvironment());
+        assertThat(readLine(relay.getInputStream())).startsWith("VERBOSE \"Tinyphone relay: TINYPHONE_JAVA=").endsWith("\" 1");
+        write(relay.getOutputStream(), "200 result=1\n");
+        assertThat(relay.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(relay.exitValue()).isZero();
+    }
+
+    @Test
+    void theLauncherScriptWithTheServerDownTellsAsterisk() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Process relay = startScript(Map.of("TINYPHONE_RELAY", "127.0.0.1:" + port));
+        write(relay.getOutputStream(), eagiEnvironment());
+        assertThat(readLine(relay.getInputStream()))
+                .isEqualTo("VERBOSE \"Tinyphone server not reachable at 127.0.0.1:" + port + "\" 1");
+        write(relay.getOutputStream(), "200 result=1\n");
+        assertThat(relay.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(relay.exitValue()).isZero();
+    }
 }
