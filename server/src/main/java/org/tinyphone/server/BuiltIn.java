@@ -38,9 +38,11 @@ final class BuiltIn {
         }
         TcpClientServer tcp = config.clients().enabled() ? TcpClientServer.start(hub, config.clients()) : null;
         server.register("clients", tcp == null ? -1 : tcp.port(), () -> {
-            if (tcp != null) tcp.close();
+            if (tcp != null) tcp.stopAccepting();
+            server.bridge().close(); // calls still in progress end now, so clients see their hangup before goodbye
             hub.closeAll("server stopping");
             hub.awaitNone(Duration.ofSeconds(3));
+            if (tcp != null) tcp.close();
         });
     }
 

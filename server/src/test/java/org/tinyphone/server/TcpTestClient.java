@@ -66,9 +66,20 @@ public final class TcpTestClient implements AutoCloseable {
         return JSON.readTree(read('\n'));
     }
 
+    /** Skips the hello the server sends before its first reply. */
+    public void expectLater() {
+        skipHello = true;
+    }
+
+    private boolean skipHello;
+
     /** The next JSON line, which must be of this type. */
     public JsonNode expect(String type) throws IOException {
         JsonNode n = json();
+        if (skipHello && "hello".equals(n.path("type").asText())) {
+            skipHello = false;
+            n = json();
+        }
         if (!type.equals(n.path("type").asText())) throw new AssertionError("expected " + type + " but got " + n);
         return n;
     }

@@ -87,6 +87,9 @@ public final class TcpClientServer implements AutoCloseable {
                 }
                 String head = line.strip();
                 if (head.isEmpty()) continue;
+                if (head.startsWith("CONNECT") || head.startsWith("{")) {
+                    sockets.remove(socket); // from now on the session (and ClientHub.closeAll) owns it
+                }
                 if (head.startsWith("CONNECT")) {
                     LegacySession legacy = new LegacySession(hub, transport);
                     legacy.start();
@@ -124,11 +127,16 @@ public final class TcpClientServer implements AutoCloseable {
         return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
     }
 
-    @Override
-    public void close() {
+    /** Stops accepting new clients (connected ones stay). */
+    public void stopAccepting() {
         closed = true;
         closeQuietly(server);
         acceptor.interrupt();
+    }
+
+    @Override
+    public void close() {
+        stopAccepting();
         // sessions are closed politely by the hub; connections that never chose a dialect go now
         for (Socket s : sockets) {
             try {

@@ -24,11 +24,17 @@ public final class WebSocketClients {
 
     /** A new endpoint for one upgraded connection. */
     public Session.Listener.AutoDemanding newEndpoint() {
-        return new Endpoint();
+        return new Endpoint(hub);
     }
 
-    private final class Endpoint implements Session.Listener.AutoDemanding {
+    /** One WebSocket connection (public: Jetty looks its methods up by reflection). */
+    public static final class Endpoint implements Session.Listener.AutoDemanding {
+        private final ClientHub hub;
         private NativeSession session;
+
+        Endpoint(ClientHub hub) {
+            this.hub = hub;
+        }
 
         @Override
         public void onWebSocketOpen(Session ws) {

@@ -1,0 +1,107 @@
+package org.tinyphone.server.clients;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.tinyphone.server.ManualControl;
+import org.tinyphone.server.ServerFixture;
+import org.tinyphone.server.TcpTestClient;
+import org.tinyphone.server.WsTestClient;
+import org.tinyphone.server.bridge.Call;
+import org.tinyphone.server.bridge.CallCommand;
+import org.tinyphone.server.bridge.CallInfo;
+import org.tinyphone.server.bridge.CommandResult;
+
+/** The native dialect over the WebSocket at ws://host:12003/ws, side by side with the TCP dialects. */
+class WebSocketClientEndToEndTest {
+    static final String NUMBER = "13605162099";
+    ServerFixture fx;
+
+    @BeforeEach
+    void start() {
+        fx = ServerFixture.start(Map.of("token.*", "admin"));
+    }
+
+    @AfterEach
+    void stop() {
+        fx.close();
+    }
+
+    Call place(String id, ManualControl control) {
+        return fx.bridge().open(new CallInfo(id, "15550001111", "", NUMBER, List.of(), "", "fastagi", Instant.now()), control);
+    }
+
+    @Test
+    void subscribe_snapshot_events_and_talk_back_over_websocket() throws Exception {
+        ManualControl control = new ManualControl();
+        Call call = place("1.1", control);
+        call.keypress('9');
+        try (WsTestClient ws = WsTestClient.connect(fx.httpPort())) {
+            assertThat(ws.expect("hello").path("server").asText()).startsWith("tinyphone");
+            ws.send("{\"type\":\"subscribe\",\"number\":\"" + NUMBER + "\",\"token\":\"admin\",\"id\":\"s\"}");
+            JsonNode sub = ws.expect("subscribed");
+            assertThat(sub.path("calls").get(0).path("keys").asText()).isEqualTo("9");
+
+            call.audioLevel(1000);
+            assertThat(ws.expect("audio_level").path("value").asInt()).isEqualTo(1000);
+
+            ws.send("{\"type\":\"command\",\"id\":\"k\",\"call\":\"1.1\",\"command\":\"say_digits\",\"digits\":\"123\"}");
+            ManualControl.Running r = control.next();
+            assertThat(r.command()).isEqualTo(new CallCommand.SayDigits("123"));
+            r.answer(CommandResult.ok(""));
+            assertThat(ws.expect("result").path("ok").asBoolean()).isTrue();
+
+            ws.send("{oops");
+            assertThat(ws.expect("error").path("code").asText()).isEqualTo("bad_json");
+
+            call.hangup("caller");
+            assertThat(ws.expect("hangup").path("call").asText()).isEqualTo("1.1");
+        }
+    }
+
+    @Test
+    void websocket_and_both_tcp_dialects_see_the_same_call() throws Exception {
+        try (WsTestClient ws = WsTestClient.connect(fx.httpPort());
+             TcpTestClient legacy = TcpTestClient.connect(fx.tcpPort());
+             TcpTestClient tcp = TcpTestClient.connect(fx.tcpPort())) {
+            ws.expect("hello");
+            ws.send("{\"type\":\"subscribe\",\"number\":\"*\",\"token\":\"admin\"}");
+            ws.expect("subscribed");
+            tcp.expectLater();
+            tcp.send("{\"type\":\"subscribe\",\"number\":\"" + NUMBER + "\",\"token\":\"admin\"}\n");
+            tcp.expect("subscribed");
+            legacy.send("CONNECT,admin," + NUMBER + ",NULL\0");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15))
+                    .until(() -> fx.bridge().subscriberCount(NUMBER) == 2);
+
+            Call call = place("2.1", null);
+            call.keypress('5');
+            call.hangup("caller");
+            for (String type : List.of("new_caller", "keypress", "hangup")) {
+                assertThat(ws.expect(type).path("call").asText()).isEqualTo("2.1");
+                assertThat(tcp.expect(type).path("call").asText()).isEqualTo("2.1");
+            }
+            assertThat(legacy.read('\0')).contains("new_call");
+            assertThat(legacy.read('\0')).contains("keypress");
+            assertThat(legacy.read('\0')).contains("hangup");
+            assertThat(fx.server.clients().count(ClientHub.WEBSOCKET)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void stopping_the_server_says_goodbye_to_websocket_clients() throws Exception {
+        WsTestClient ws = WsTestClient.connect(fx.httpPort());
+        ws.expect("hello");
+        fx.close();
+        assertThat(ws.expect("disconnect").path("reason").asText()).isEqualTo("server stopping");
+        assertThat(ws.closed.get(15, TimeUnit.SECONDS)).isNotBlank();
+    }
+}
