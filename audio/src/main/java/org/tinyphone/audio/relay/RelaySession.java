@@ -53,7 +53,7 @@ public final class RelaySession implements AutoCloseable {
     private volatile String endReason;
     private volatile String localCloseReason; // set before END goes out, so the relay's reaction does not win
     private final Thread reader;
-    private long audioBytes;
+    private volatile long audioBytes; // written by the reader thread only
 
     private RelaySession(Socket socket, InputStream in, RelayListener listener, boolean hangupLine) throws IOException {
         this.socket = socket;

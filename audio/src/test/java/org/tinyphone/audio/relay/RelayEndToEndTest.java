@@ -323,6 +323,46 @@ class RelayEndToEndTest {
         assertThat(relay.exitValue()).isZero();
     }
 
+    @Test
+    void audioFromAPipeThatNeverEndsDoesNotKeepTheRelayAlive() throws Exception {
+        // EAGI's fd 3 is a pipe that never reaches EOF, even after the hangup (04b)
+        Path fifo = tmp.resolve("fd3.fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        ServerSocket server = server();
+        Process relay = startRelay(Map.of("TINYPHONE_RELAY", "127.0.0.1:" + server.getLocalPort(),
+                "TINYPHONE_AUDIO_FD", fifo.toString()));
+        write(relay.getOutputStream(), eagiEnvironment());
+        Recorder rec = new Recorder();
+        RelaySession session = accept(server, rec);
+        byte[] audio = Captures.eagiAudio();
+        try (OutputStream asteriskFd3 = Files.newOutputStream(fifo)) { // blocks until the relay opens it
+            for (int off = 0; off < 32000; off += 320) asteriskFd3.write(audio, off, 320);
+            asteriskFd3.flush();
+            await().atMost(Duration.ofSeconds(30)).until(() -> rec.audio().length == 32000);
+            assertThat(rec.levels).hasSize(30); // 16000 samples / 528
+            session.close(); // the write end stays open: the relay must still go at once
+            assertThat(relay.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(relay.exitValue()).isZero();
+        }
+    }
+
+    @Test
+    void afterSighupTheRelayLeavesByItselfIfTheServerDoesNotEndTheCall() throws Exception {
+        ServerSocket server = server();
+        Process relay = startRelay(Map.of("TINYPHONE_RELAY", "127.0.0.1:" + server.getLocalPort(),
+                "TINYPHONE_AUDIO_FD", "none", "TINYPHONE_RELAY_HANGUP_GRACE_MS", "300"));
+        write(relay.getOutputStream(), eagiEnvironment());
+        Recorder rec = new Recorder();
+        RelaySession session = accept(server, rec);
+        session.agiInput().readNBytes(eagiEnvironment().length());
+        assertThat(new ProcessBuilder("kill", "-HUP", Long.toString(relay.pid())).start().waitFor()).isZero();
+        assertThat(session.awaitEnd(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(rec.hangup).isTrue();
+        assertThat(session.endReason()).isEqualTo("relay ended: hangup grace period over");
+        assertThat(relay.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(relay.exitValue()).isZero();
+    }
+
     // --- bin/tinyphone-agi, the launcher script Asterisk runs ---
 
     Process startScript(Map<String, String> env) throws Exception {
