@@ -1,0 +1,93 @@
+package org.tinyphone.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TinyphoneConfigTest {
+
+    @Test
+    void defaults_are_the_original_hubs_ports_with_asterisk_facing_listeners_on_loopback() {
+        TinyphoneConfig c = TinyphoneConfig.defaults();
+        assertThat(c.relay()).isEqualTo(new ListenerConfig("relay", true, "127.0.0.1", 12001));
+        assertThat(c.clients()).isEqualTo(new ListenerConfig("clients", true, "0.0.0.0", 12002));
+        assertThat(c.http()).isEqualTo(new ListenerConfig("http", true, "0.0.0.0", 12003));
+        assertThat(c.fastagi()).isEqualTo(new ListenerConfig("fastagi", true, "127.0.0.1", 4573));
+        assertThat(c.audiosocket()).isEqualTo(new ListenerConfig("audiosocket", true, "127.0.0.1", 12004));
+        assertThat(c.amiEnabled()).isFalse();
+        assertThat(c.tokens()).isEmpty();
+        assertThat(c.clientOverloadTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.source("http.port")).isEqualTo("default");
+    }
+
+    @Test
+    void file_then_environment_then_command_line(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("tinyphone.properties");
+        Files.writeString(file, """
+                # my box
+                http.port = 8080
+                clients.port=9002
+                relay.enabled=false
+                token.13605162099=s3cret
+                clients.overload-timeout=500ms
+                """);
+        TinyphoneConfig c = TinyphoneConfig.load(file,
+                Map.of("TINYPHONE_HTTP_PORT", "8081", "TINYPHONE_TOKEN_15550001111", "t2", "PATH", "/bin"),
+                Map.of("clients.port", "9003"));
+        assertThat(c.http().port()).isEqualTo(8081);
+        assertThat(c.source("http.port")).isEqualTo("env TINYPHONE_HTTP_PORT");
+        assertThat(c.clients().port()).isEqualTo(9003);
+        assertThat(c.source("clients.port")).isEqualTo("command line");
+        assertThat(c.relay().enabled()).isFalse();
+        assertThat(c.source("relay.enabled")).isEqualTo("file " + file);
+        assertThat(c.tokens()).isEqualTo(Map.of("13605162099", "s3cret", "15550001111", "t2"));
+        assertThat(c.clientOverloadTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.describe()).anySatisfy(l -> assertThat(l).startsWith("token.13605162099=(set)"))
+                .noneSatisfy(l -> assertThat(l).contains("s3cret"));
+    }
+
+    @Test
+    void every_key_has_an_environment_variable() {
+        assertThat(TinyphoneConfig.envVarOf("clients.overload-timeout")).isEqualTo("TINYPHONE_CLIENTS_OVERLOAD_TIMEOUT");
+        for (TinyphoneConfig.Key k : TinyphoneConfig.KEYS) assertThat(k.envVar()).matches("TINYPHONE_[A-Z0_9_]+");
+    }
+
+    @Test
+    void mistakes_are_named_with_key_and_source(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("bad.properties");
+        Files.writeString(file, "htpp.port=1\n");
+        assertThatThrownBy(() -> TinyphoneConfig.load(file, Map.of(), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("unknown config key 'htpp.port'")
+                .hasMessageContaining("did you mean 'http.port'?");
+        assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of("TINYPHONE_RELAY_PORT", "70000"), Map.of()))
+                .hasMessageContaining("relay.port = '70000' (env TINYPHONE_RELAY_PORT) must be a port");
+        assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("http.enabled", "maybe")))
+                .hasMessageContaining("http.enabled").hasMessageContaining("true or false");
+        assertThatThrownBy(() -> TinyphoneConfig.load(dir.resolve("missing.properties"), Map.of(), Map.of()))
+                .hasMessageContaining("config file not found");
+        assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("ami.enabled", "true")))
+                .hasMessageContaining("ami.username is empty");
+        assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("asterisk.allow", "10.0.0.0/40")))
+                .hasMessageContaining("asterisk.allow");
+    }
+
+    @Test
+    void allow_list_takes_addresses_and_cidr_blocks() throws Exception {
+        AddressAllowList l = AddressAllowList.parse("127.0.0.1, ::1, 10.1.0.0/16");
+        assertThat(l.allows(InetAddress.getByName("127.0.0.1"))).isTrue();
+        assertThat(l.allows(InetAddress.getByName("::1"))).isTrue();
+        assertThat(l.allows(InetAddress.getByName("10.1.200.3"))).isTrue();
+        assertThat(l.allows(InetAddress.getByName("10.2.0.1"))).isFalse();
+        assertThat(l.allows(InetAddress.getByName("::ffff:10.1.0.9"))).isTrue();
+        assertThat(l.allows(InetAddress.getByName("192.168.1.1"))).isFalse();
+        assertThat(AddressAllowList.parse("*").allows(InetAddress.getByName("8.8.8.8"))).isTrue();
+        assertThat(AddressAllowList.parse("").allows(InetAddress.getByName("127.0.0.1"))).isFalse();
+    }
+}
