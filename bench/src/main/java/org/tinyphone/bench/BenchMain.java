@@ -1,0 +1,75 @@
+package org.tinyphone.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.tinyphone.bench.agi.AgiLoadGen;
+import org.tinyphone.bench.agi.AgiServerMain;
+import org.tinyphone.bench.agi.FastAgiCase;
+import org.tinyphone.bench.agi.MemoryCase;
+import org.tinyphone.bench.harness.Report;
+
+/**
+ * {@code ./tinyphone bench [ami|fastagi|memory|bridge|relay|all] [--quick]}: runs the side-by-side cases
+ * and ends with one summary line per case. Internal entry points (child processes of the harness):
+ * {@code agi-server}, {@code agi-loadgen}; tools: {@code plot}, {@code jmh}.
+ */
+public final class BenchMain {
+    private BenchMain() {}
+
+    public static void main(String[] args) throws Exception {
+        List<String> a = new ArrayList<>(Arrays.asList(args));
+        boolean quick = a.remove("--quick");
+        String what = a.isEmpty() ? "all" : a.get(0);
+        switch (what) {
+            case "agi-server" -> {
+                AgiServerMain.main(a.subList(1, a.size()).toArray(String[]::new));
+                return;
+            }
+            case "agi-loadgen" -> {
+                AgiLoadGen.main(a.subList(1, a.size()).toArray(String[]::new));
+                return;
+            }
+            case "help", "-h", "--help" -> {
+                usage();
+                return;
+            }
+            default -> { }
+        }
+        List<String> cases = switch (what) {
+            case "all" -> List.of("ami", "fastagi", "memory", "bridge", "relay");
+            case "ami", "fastagi", "memory", "bridge", "relay" -> List.of(what);
+            default -> {
+                usage();
+                System.exit(2);
+                yield List.of();
+            }
+        };
+        System.out.printf("tinyphone bench %s%s — JDK %s (%s), %d cores, results in %s%n", what, quick ? " --quick" : "",
+                System.getProperty("java.version"), System.getProperty("java.vm.name"),
+                Runtime.getRuntime().availableProcessors(), Report.file());
+        for (String c : cases) {
+            long t0 = System.nanoTime();
+            System.out.println("== " + c);
+            try {
+                switch (c) {
+                    case "fastagi" -> new FastAgiCase(quick).run();
+                    case "memory" -> new MemoryCase(quick).run();
+                    default -> Report.summary(c + ": not yet measurable (case not built)");
+                }
+            } catch (Exception e) {
+                Report.summary(c + ": failed: " + e);
+                e.printStackTrace();
+            }
+            Report.info(String.format("(%s took %.1f s)", c, (System.nanoTime() - t0) / 1e9));
+        }
+        System.out.println();
+        System.out.println("== summary");
+        Report.summaries().forEach(System.out::println);
+        System.exit(0);
+    }
+
+    private static void usage() {
+        System.out.println("usage: ./tinyphone bench [ami|fastagi|memory|bridge|relay|all] [--quick]");
+    }
+}

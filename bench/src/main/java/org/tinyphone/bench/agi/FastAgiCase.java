@@ -1,0 +1,168 @@
+package org.tinyphone.bench.agi;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tinyphone.bench.harness.Child;
+import org.tinyphone.bench.harness.Report;
+import org.tinyphone.bench.harness.Sys;
+
+/**
+ * fastagi-{1,100,1000,10000}: the load generator (core 0) runs the 6-command script against each FastAGI
+ * server (core 1) in a closed loop at each concurrency. Server CPU comes from /proc/&lt;pid&gt;/stat over the
+ * measurement window only; idle CPU is measured after the load, over a quiet window.
+ */
+public final class FastAgiCase {
+    public static final int[] CONCURRENCY = {1, 100, 1000, 10_000};
+    public static final List<String> SERVERS = List.of("tinyphone", "asterisk-java", "asterisk-java-raised");
+    static final int SERVER_CORE = 1, LOADGEN_CORE = 0;
+
+    /** One measured run. */
+    public record Run(int conc, double callsPerSec, double cpuUsPerCall, double stepP50us, double stepP99us,
+                      double callP99us, long refused, long errors, long calls, double serverCpuPct, double loadgenCpuPct) {}
+
+    private final boolean quick;
+    private final long warmMs, measureMs, firstWarmMs, idleMs;
+
+    public FastAgiCase(boolean quick) {
+        this.quick = quick;
+        this.warmMs = quick ? 1000 : 3000;
+        this.measureMs = quick ? 2000 : 10_000;
+        this.firstWarmMs = quick ? 3000 : 15_000;
+        this.idleMs = quick ? 2000 : 10_000;
+    }
+
+    public static List<String> serverJvmArgs() {
+        return List.of("-XX:+UseSerialGC", "-Xms256m", "-XX:+EnableDynamicAgentLoading");
+    }
+
+    static List<String> loadgenJvmArgs() {
+        return List.of("-XX:+UseSerialGC", "-Xms512m", "-Xss512k");
+    }
+
+    public void run() throws Exception {
+        Map<String, Map<Integer, Run>> results = new LinkedHashMap<>();
+        Map<String, Double> idle = new HashMap<>();
+        for (String server : SERVERS) {
+            try {
+                results.put(server, runServer(server, idle));
+            } catch (UnsupportedOperationException | IOException e) {
+                Report.info(server + ": not measurable: " + e.getMessage());
+            }
+        }
+        for (int conc : CONCURRENCY) {
+            Run tp = get(results, "tinyphone", conc), aj = get(results, "asterisk-java", conc),
+                    ajr = get(results, "asterisk-java-raised", conc);
+            // below 500 calls the raised pool is the default pool (core threads grow on demand up to the max)
+            if (ajr == null && conc < 1000 && results.containsKey("asterisk-java-raised")) ajr = aj;
+            String name = "fastagi-" + conc;
+            StringBuilder sb = new StringBuilder(name).append(": tinyphone ")
+                    .append(tp == null ? "not measurable" : Report.rate(tp.callsPerSec) + " calls/s")
+                    .append(", asterisk-java ").append(aj == null ? "n/a" : Report.rate(aj.callsPerSec) + " calls/s")
+                    .append(" (raised pool ").append(ajr == null ? "n/a" : Report.rate(ajr.callsPerSec)).append(")")
+                    .append(", ratio ").append(tp == null || aj == null ? "n/a" : Report.ratio(tp.callsPerSec, aj.callsPerSec));
+            if (tp != null && ajr != null) sb.append(" (").append(Report.ratio(tp.callsPerSec, ajr.callsPerSec)).append(" vs raised)");
+            Report.summary(sb.toString());
+            for (String s : SERVERS) {
+                Run r = get(results, s, conc);
+                if (r == null) continue;
+                Report.summary(String.format(java.util.Locale.ROOT,
+                        "    %-21s cpu/call %s, step p50 %s p99 %s, call p99 %s, refused %,d, errors %,d",
+                        s, Report.micros(r.cpuUsPerCall), Report.micros(r.stepP50us), Report.micros(r.stepP99us),
+                        Report.micros(r.callP99us), r.refused, r.errors));
+            }
+        }
+        StringBuilder sb = new StringBuilder("fastagi-idle:");
+        for (String s : SERVERS) {
+            if (idle.containsKey(s)) sb.append(String.format(java.util.Locale.ROOT, " %s %.2f%% of a core,", s, idle.get(s)));
+        }
+        Report.summary(sb.substring(0, sb.length() - 1));
+    }
+
+    private static Run get(Map<String, Map<Integer, Run>> r, String s, int c) {
+        Map<Integer, Run> m = r.get(s);
+        return m == null ? null : m.get(c);
+    }
+
+    private Map<Integer, Run> runServer(String server, Map<String, Double> idle) throws Exception {
+        Map<Integer, Run> out = new LinkedHashMap<>();
+        try (Child srv = Child.startJava("fastagi-" + server, SERVER_CORE, serverJvmArgs(), List.of("agi-server", server, "call"),
+                Report.targetDir().resolve("bench-logs"))) {
+            int port = Integer.parseInt(srv.await("READY", Duration.ofSeconds(60)).substring("READY port=".length()));
+            try (Child gen = Child.startJava("fastagi-loadgen-" + server, LOADGEN_CORE, loadgenJvmArgs(),
+                    List.of("agi-loadgen", Integer.toString(port), "call"), Report.targetDir().resolve("bench-logs"))) {
+                gen.await("READY", Duration.ofSeconds(60));
+                // warm both JVMs up (JIT) before the first measured run
+                gen.send("run 100 " + firstWarmMs + " 500");
+                gen.await("RESULT", Duration.ofSeconds(120));
+                for (int conc : CONCURRENCY) {
+                    // the raised pool only differs from the default one past its 500 threads
+                    if (server.equals("asterisk-java-raised") && conc < 1000) continue;
+                    Run r = measure(srv, gen, conc);
+                    out.put(conc, r);
+                    Report.info(String.format(java.util.Locale.ROOT,
+                            "%s @%d: %s calls/s, cpu/call %s, step p50 %s p99 %s, refused %d, errors %d"
+                                    + " (server %.0f%% of its core, load generator %.0f%%)",
+                            server, conc, Report.rate(r.callsPerSec), Report.micros(r.cpuUsPerCall),
+                            Report.micros(r.stepP50us), Report.micros(r.stepP99us), r.refused, r.errors,
+                            r.serverCpuPct, r.loadgenCpuPct));
+                    String c = "fastagi-" + conc;
+                    Report.put(c, server, "calls_per_s", r.callsPerSec);
+                    Report.put(c, server, "cpu_us_per_call", r.cpuUsPerCall);
+                    Report.put(c, server, "step_p50_us", r.stepP50us);
+                    Report.put(c, server, "step_p99_us", r.stepP99us);
+                    Report.put(c, server, "call_p99_us", r.callP99us);
+                    Report.put(c, server, "refused", r.refused);
+                    Report.put(c, server, "errors", r.errors);
+                    Report.put(c, server, "server_cpu_percent", r.serverCpuPct);
+                    Report.put(c, server, "loadgen_cpu_percent", r.loadgenCpuPct);
+                }
+            }
+            // idle: the server after the load, with nothing connected
+            Thread.sleep(quick ? 1000 : 3000);
+            long c0 = Sys.cpuNanos(srv.pid()), t0 = System.nanoTime();
+            Thread.sleep(idleMs);
+            double pct = 100.0 * (Sys.cpuNanos(srv.pid()) - c0) / (System.nanoTime() - t0);
+            idle.put(server, pct);
+            Report.put("fastagi-idle", server, "cpu_percent", pct);
+            Report.info(String.format(java.util.Locale.ROOT, "%s idle: %.2f%% of a core", server, pct));
+        }
+        return out;
+    }
+
+    private Run measure(Child srv, Child gen, int conc) throws IOException {
+        // big bursts of connects take a while to settle (SYN retries past a full accept backlog): warm longer
+        // and at 10,000 calls in a closed loop one call lasts several seconds: the window must hold many of them
+        long warm = conc >= 10_000 ? (quick ? 6000 : 15_000) : conc >= 1000 ? (quick ? 3000 : 8000) : warmMs;
+        long window = conc >= 10_000 ? (quick ? 4000 : 20_000) : measureMs;
+        gen.send("run " + conc + " " + warm + " " + window);
+        gen.await("MEASURE_START", Duration.ofSeconds(120));
+        long cpu0 = Sys.cpuNanos(srv.pid()), g0 = Sys.cpuNanos(gen.pid()), t0 = System.nanoTime();
+        gen.await("MEASURE_END", Duration.ofSeconds(120));
+        long cpu1 = Sys.cpuNanos(srv.pid()), g1 = Sys.cpuNanos(gen.pid()), t1 = System.nanoTime();
+        Map<String, Long> r = parse(gen.await("RESULT", Duration.ofSeconds(180)));
+        long calls = r.get("calls");
+        double secs = r.get("elapsedNs") / 1e9;
+        return new Run(conc, calls / secs, calls == 0 ? Double.NaN : (cpu1 - cpu0) / 1000.0 / calls,
+                r.get("stepP50us"), r.get("stepP99us"), r.get("callP99us"), r.get("refused"), r.get("errors"), calls,
+                100.0 * (cpu1 - cpu0) / (t1 - t0), 100.0 * (g1 - g0) / (t1 - t0));
+    }
+
+    public static Map<String, Long> parse(String line) {
+        Map<String, Long> m = new HashMap<>();
+        for (String w : line.split("\\s+")) {
+            int eq = w.indexOf('=');
+            if (eq > 0) {
+                try {
+                    m.put(w.substring(0, eq), Long.parseLong(w.substring(eq + 1)));
+                } catch (NumberFormatException ignored) {
+                    // not a number
+                }
+            }
+        }
+        return m;
+    }
+}

@@ -1,0 +1,75 @@
+package org.tinyphone.bench.harness;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** What the harness reads from the OS: CPU time and RSS of a process from /proc, the java binary, taskset. */
+public final class Sys {
+    private Sys() {}
+
+    private static final long CLK_TCK = clockTicks();
+    private static Boolean taskset;
+
+    private static long clockTicks() {
+        try {
+            Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            p.waitFor();
+            return Long.parseLong(out);
+        } catch (Exception e) {
+            return 100;
+        }
+    }
+
+    public static synchronized boolean hasTaskset() {
+        if (taskset == null) {
+            taskset = Files.isExecutable(Path.of("/usr/bin/taskset")) && Runtime.getRuntime().availableProcessors() >= 2;
+        }
+        return taskset;
+    }
+
+    public static String javaBin() {
+        return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    /** utime+stime of a process (all its threads) in nanoseconds, from /proc/pid/stat. */
+    public static long cpuNanos(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // after "pid (comm) ": state=f[0], ... utime = field 14 → f[11], stime = field 15 → f[12]
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            return ticks * 1_000_000_000L / CLK_TCK;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** VmRSS of a process in bytes, from /proc/pid/status. */
+    public static long rssBytes(long pid) {
+        try {
+            List<String> lines = Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"));
+            for (String l : lines) {
+                if (l.startsWith("VmRSS:")) {
+                    return Long.parseLong(l.substring(6).trim().split("\\s+")[0]) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone
+        }
+        return -1;
+    }
+
+    public static int threads(long pid) {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (l.startsWith("Threads:")) return Integer.parseInt(l.substring(8).trim());
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone
+        }
+        return -1;
+    }
+}
