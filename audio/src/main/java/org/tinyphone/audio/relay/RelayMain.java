@@ -38,7 +38,6 @@ public final class RelayMain {
 
     private final String host;
     private final int port;
-    private final String audioPath;     // null: no audio
     private final int connectMillis;
     private final long hangupGraceMillis;
 
@@ -58,10 +57,9 @@ public final class RelayMain {
     private volatile boolean exiting;
     private volatile boolean awaitingReply; // we sent our own VERBOSE; stdin carries its reply
 
-    private RelayMain(String host, int port, String audioPath, int connectMillis, long hangupGraceMillis) {
+    private RelayMain(String host, int port, int connectMillis, long hangupGraceMillis) {
         this.host = host;
         this.port = port;
-        this.audioPath = audioPath;
         this.connectMillis = connectMillis;
         this.hangupGraceMillis = hangupGraceMillis;
     }
@@ -82,7 +80,7 @@ public final class RelayMain {
         if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
         if (host.isEmpty()) host = RelayProtocol.DEFAULT_HOST;
 
-        RelayMain relayMain = new RelayMain(host, port, null,
+        RelayMain relayMain = new RelayMain(host, port,
                 parseInt(System.getenv("TINYPHONE_RELAY_CONNECT_MS"), 2000),
                 parseInt(System.getenv("TINYPHONE_RELAY_HANGUP_GRACE_MS"), 10000));
         int code;
