@@ -1,7 +1,14 @@
 package org.tinyphone.server.cli;
 
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Future;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.tinyphone.server.sim.AudioSource;
 import org.tinyphone.server.sim.CallResult;
 import org.tinyphone.server.sim.SimulatedCall;
 import org.tinyphone.server.sim.Simulator;
@@ -10,27 +17,106 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code tinyphone simulate}: places one call into a running server over the real protocol, as Asterisk would.
- * (Owned by the ingress side, which adds the audio options.)
+ * {@code tinyphone simulate}: places a call into a running server over the real protocol and port, exactly as
+ * Asterisk (or {@code bin/tinyphone-agi}) would, and says what happened.
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
-        description = "Place a simulated call into a running server, exactly as Asterisk would")
+        description = {"Place a simulated call into a running server, exactly as Asterisk would.",
+                "Example: ./tinyphone simulate --to 13605162099 --from 15550001111 --name Carol --keys \"12#\" --audio tone"})
 public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--to", required = true, description = "The dialed number") String to;
     @Option(names = "--from", defaultValue = "15550001111", description = "Caller id number (default ${DEFAULT-VALUE})") String from;
     @Option(names = "--name", defaultValue = "", description = "Caller id name") String name;
     @Option(names = "--keys", defaultValue = "", description = "Keys to press, 0-9 * #") String keys;
     @Option(names = "--arg", description = "AGI argument (repeatable)") List<String> args;
-    @Option(names = "--via", defaultValue = "fastagi", description = "fastagi, relay, legacy or audiosocket (default ${DEFAULT-VALUE})") String via;
+    @Option(names = "--audio", paramLabel = "FILE.wav|tone|silence",
+            description = "The caller's audio: a 16-bit PCM WAV file, 'tone' or 'silence' (relay, legacy and audiosocket; default: tone for those)")
+    String audio;
+    @Option(names = "--via", defaultValue = "fastagi",
+            description = "fastagi, relay (the bin/tinyphone-agi tunnel), legacy (the original relay lines) or audiosocket (default ${DEFAULT-VALUE})")
+    String via;
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Server host (default ${DEFAULT-VALUE})") String host;
-    @Option(names = "--port", description = "Server port (default: the usual port of --via)") Integer port;
+    @Option(names = "--port", description = "Server port (default: the usual port of --via: 4573, 12001 or 12004)") Integer port;
+    @Option(names = "--first-key", defaultValue = "600", description = "Milliseconds before the first key (default ${DEFAULT-VALUE})") long firstKey;
+    @Option(names = "--key-gap", defaultValue = "400", description = "Milliseconds between keys (default ${DEFAULT-VALUE})") long keyGap;
+    @Option(names = "--hold", defaultValue = "1500", description = "Milliseconds on the line after the last key (default ${DEFAULT-VALUE})") long hold;
+    @Option(names = "--fastagi-port", defaultValue = "4573",
+            description = "With --via audiosocket: the FastAGI port for the hand-off that gives the call its number (default ${DEFAULT-VALUE}; 0 = plain AudioSocket, number 'unknown')")
+    int fastagiPort;
+    @Option(names = "--calls", defaultValue = "1", description = "Place this many such calls at once (default ${DEFAULT-VALUE})") int calls;
 
     @Override
     public Integer call() throws Exception {
         Via v = Via.parse(via);
-        SimulatedCall call = SimulatedCall.of(to, from, name, keys).withArgs(args == null ? List.of() : args);
-        CallResult result = Simulator.place(call, v, host, port == null ? v.defaultPort() : port);
-        System.out.println(result);
-        return 0;
+        int p = port == null ? v.defaultPort() : port;
+        AudioSource source = audio != null ? AudioSource.parse(audio) : v == Via.FASTAGI ? null : AudioSource.tone();
+        if (source != null && v == Via.FASTAGI) {
+            System.err.println("tinyphone simulate: FastAGI carries no audio; --audio is ignored (use --via relay or audiosocket)");
+            source = null;
+        }
+        SimulatedCall call = SimulatedCall.of(to, from, name, keys).withArgs(args == null ? List.of() : args)
+                .withAudio(source)
+                .withTiming(Duration.ofMillis(firstKey), Duration.ofMillis(keyGap), Duration.ofMillis(hold));
+        System.out.printf("calling %s from %s%s via %s to %s:%d%s%s%n", to, from, name.isEmpty() ? "" : " (" + name + ")",
+                v.name().toLowerCase(), host, p, source == null ? "" : ", audio: " + source.describe(),
+                v == Via.AUDIOSOCKET ? fastagiPort > 0 ? " (after the FastAGI hand-off on port " + fastagiPort + ")"
+                        : " (no hand-off: the call is on number 'unknown')" : "");
+        List<Future<CallResult>> placed = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < Math.max(1, calls); i++) {
+                placed.add(threads.submit(() -> v == Via.AUDIOSOCKET && fastagiPort > 0
+                        ? Simulator.placeAudioSocketHandOff(call, host, fastagiPort, p)
+                        : Simulator.place(call, v, host, p)));
+            }
+        }
+        int failed = 0;
+        for (Future<CallResult> f : placed) {
+            try {
+                print(f.get());
+            } catch (java.util.concurrent.ExecutionException e) {
+                failed++;
+                Throwable cause = e.getCause();
+                if (cause instanceof ConnectException) {
+                    System.err.printf("tinyphone simulate: nothing is listening on %s:%d (%s). Start the server first: "
+                            + "./tinyphone server%n", host, p, v.name().toLowerCase());
+                } else {
+                    System.err.println("tinyphone simulate: the call failed: " + cause);
+                }
+            }
+        }
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static void print(CallResult r) {
+        System.out.printf("call %s: pressed %s, %s hung up after %.1f s%s%n", r.callId(),
+                r.keys().isEmpty() ? "no keys" : String.join(" ", r.keys().split("")),
+                r.endedBy() == CallResult.EndedBy.CALLER ? "caller" : "server",
+                r.duration().toMillis() / 1000.0,
+                r.audioFrames() > 0 ? ", " + r.audioFrames() * 20 / 1000.0 + " s of audio sent" : "");
+        if (!r.commands().isEmpty()) {
+            System.out.println("  AGI commands from the server: " + summarize(r.commands()));
+        }
+    }
+
+    /** "ANSWER, WAIT FOR DIGIT 250 ×12, STREAM FILE hello-world ..." */
+    static String summarize(List<String> commands) {
+        List<String> out = new ArrayList<>();
+        String last = null;
+        int repeat = 0;
+        for (String c : commands) {
+            if (c.equals(last)) {
+                repeat++;
+                continue;
+            }
+            if (last != null) {
+                out.add(repeat > 1 ? last + " ×" + repeat : last);
+            }
+            last = c;
+            repeat = 1;
+        }
+        if (last != null) {
+            out.add(repeat > 1 ? last + " ×" + repeat : last);
+        }
+        return String.join(", ", out);
     }
 }

@@ -33,6 +33,24 @@ public final class Simulator {
         return AudioSocketCaller.place(call, new InetSocketAddress(host, port), uuid);
     }
 
+    /**
+     * An AudioSocket call as the documented dialplan makes it: {@code AGI(agi://host:fastagiPort/tinyphone?audiosocket)}
+     * (caller id and dialed number; the bridge app sets {@code TINYPHONE_UUID}), then
+     * {@code AudioSocket(${TINYPHONE_UUID},host:audiosocketPort)} with the audio and the keys.
+     */
+    public static CallResult placeAudioSocketHandOff(SimulatedCall call, String host, int fastagiPort,
+                                                     int audiosocketPort) throws IOException, InterruptedException {
+        CallResult agi = placeFastAgi(call.withAudio(null), BRIDGE_SCRIPT + "?audiosocket", host, fastagiPort);
+        String prefix = "SET VARIABLE TINYPHONE_UUID";
+        UUID uuid = agi.commands().stream().filter(c -> c.startsWith(prefix))
+                .map(c -> UUID.fromString(c.substring(prefix.length()).replace("\"", "").trim()))
+                .findFirst().orElseThrow(() -> new IOException("the bridge app set no TINYPHONE_UUID (commands: "
+                        + agi.commands() + ")"));
+        CallResult audio = placeAudioSocket(call, uuid, host, audiosocketPort);
+        return new CallResult(Via.AUDIOSOCKET, agi.callId(), audio.keys(), agi.commands(), audio.endedBy(),
+                audio.audioFrames(), agi.duration().plus(audio.duration()));
+    }
+
     /** A FastAGI call to another script path (the bridge app answers {@code tinyphone}). */
     public static CallResult placeFastAgi(SimulatedCall call, String script, String host, int port)
             throws IOException, InterruptedException {
