@@ -21,7 +21,7 @@ public final class TcpTestClient implements AutoCloseable {
 
     private TcpTestClient(Socket socket) throws IOException {
         this.socket = socket;
-        this.in = socket.getInputStream();
+        this.in = new java.io.BufferedInputStream(socket.getInputStream(), 65536);
         this.out = socket.getOutputStream();
     }
 

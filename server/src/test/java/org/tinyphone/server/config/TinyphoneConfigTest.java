@@ -60,6 +60,15 @@ class TinyphoneConfigTest {
     }
 
     @Test
+    void docs_config_md_lists_every_key_with_its_default_and_variable() throws Exception {
+        String doc = Files.readString(Path.of("../docs/config.md"));
+        for (TinyphoneConfig.Key k : TinyphoneConfig.KEYS) {
+            String dflt = k.defaultValue().isEmpty() ? "(empty)" : "`" + k.defaultValue() + "`";
+            assertThat(doc).contains("| `" + k.name() + "` | " + dflt + " | `" + k.envVar() + "` |");
+        }
+    }
+
+    @Test
     void mistakes_are_named_with_key_and_source(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("bad.properties");
         Files.writeString(file, "htpp.port=1\n");
