@@ -1,0 +1,276 @@
+/*
+ * tinyphone.js: the browser client of the Tinyphone server (WebSocket /ws, native dialect v1, docs/protocol.md).
+ *
+ * Same shape as the original Tinyphone web client, plus talk-back commands:
+ *
+ *   tinyphone.init(host, port, number);          // host/port of the page's server if omitted; number "*" = all
+ *   tinyphone.on('new_call', function (call) { console.log(call.caller_id, call.value); });
+ *   tinyphone.on('keypress', function (e) { console.log(e.id, e.value); });
+ *   tinyphone.on('audio_level', function (e) { meter.style.width = (e.value / 327.68) + '%'; });
+ *   tinyphone.on('hangup', function (e) { ... });
+ *   tinyphone.play(callId, 'hello-world').then(function (r) { ... });   // r = {ok, value, error}
+ *   tinyphone.say(callId, 42);  tinyphone.collect(callId, {prompt: 'beep', maxDigits: 4});  tinyphone.hangup(callId);
+ *
+ * Every event object has the original fields {id, event, value} (id = call id; new_call value = "callerid|arg1|…")
+ * and the native ones (call, number, caller_id, caller_name, args, via, cause, ts).
+ * Other events: 'snapshot' (calls already in progress, after each (re)subscribe), 'connect', 'disconnect', 'error'.
+ * The connection comes back by itself after a drop (backoff up to 10 s) and subscribes again.
+ */
+(function (global) {
+  'use strict';
+
+  var ALL = '*';
+  var handlers = {};
+  var socket = null;
+  var url = null;
+  var numbers = [];
+  var tokens = {};
+  var nextId = 1;
+  var pending = {};
+  var backoff = 250;
+  var connected = false;
+  var closedByUser = false;
+
+  function emit(name, data) {
+    var list = handlers[name] || [];
+    for (var i = 0; i < list.length; i++) {
+      try {
+        list[i](data);
+      } catch (err) {
+        if (global.console) console.error('tinyphone: a ' + name + ' handler failed', err);
+      }
+    }
+  }
+
+  /** Gives a native event the original client's fields too. */
+  function shape(msg) {
+    var e = {};
+    for (var k in msg) if (Object.prototype.hasOwnProperty.call(msg, k)) e[k] = msg[k];
+    e.id = msg.call;
+    if (msg.type === 'new_caller') {
+      e.event = 'new_call';
+      e.value = [msg.caller_id || ''].concat(msg.args || []).join('|');
+    } else {
+      e.event = msg.type;
+      if (msg.type === 'hangup') e.value = msg.cause;
+    }
+    return e;
+  }
+
+  function send(obj) {
+    if (!socket || socket.readyState !== 1) return false;
+    socket.send(JSON.stringify(obj));
+    return true;
+  }
+
+  function request(obj) {
+    var id = 'w' + (nextId++);
+    obj.id = id;
+    return new Promise(function (resolve) {
+      if (!send(obj)) {
+        resolve({ ok: false, value: '', error: 'not connected to the Tinyphone server' });
+        return;
+      }
+      pending[id] = resolve;
+    });
+  }
+
+  function subscribeAll() {
+    for (var i = 0; i < numbers.length; i++) {
+      var n = numbers[i];
+      var msg = { type: 'subscribe', id: 's' + (nextId++), number: n };
+      if (tokens[n]) msg.token = tokens[n];
+      send(msg);
+    }
+  }
+
+  function onMessage(text) {
+    var msg;
+    try {
+      msg = JSON.parse(text);
+    } catch (err) {
+      return;
+    }
+    switch (msg.type) {
+      case 'new_caller':
+        var call = shape(msg);
+        emit('new_call', call);
+        emit('new_caller', call);
+        break;
+      case 'keypress':
+      case 'audio_level':
+      case 'hangup':
+        emit(msg.type, shape(msg));
+        break;
+      case 'subscribed':
+        var calls = [];
+        for (var i = 0; i < (msg.calls || []).length; i++) {
+          var c = shape(msg.calls[i]);
+          c.event = 'new_call';
+          c.value = [c.caller_id || ''].concat(c.args || []).join('|');
+          calls.push(c);
+        }
+        emit('snapshot', { number: msg.number, calls: calls });
+        break;
+      case 'result':
+        if (pending[msg.id]) {
+          pending[msg.id]({ ok: !!msg.ok, value: msg.value || '', error: msg.error || null });
+          delete pending[msg.id];
+        }
+        break;
+      case 'error':
+        if (msg.id && pending[msg.id]) {
+          pending[msg.id]({ ok: false, value: '', error: msg.message });
+          delete pending[msg.id];
+        } else {
+          emit('error', { code: msg.code, message: msg.message });
+        }
+        break;
+      case 'disconnect':
+        emit('error', { code: 'disconnect', message: msg.reason });
+        break;
+      default:
+        break;
+    }
+  }
+
+  function connect() {
+    try {
+      socket = new WebSocket(url);
+    } catch (err) {
+      schedule();
+      return;
+    }
+    socket.onopen = function () {
+      connected = true;
+      backoff = 250;
+      subscribeAll();
+      emit('connect', { url: url });
+    };
+    socket.onmessage = function (ev) {
+      onMessage(ev.data);
+    };
+    socket.onclose = function (ev) {
+      var was = connected;
+      connected = false;
+      for (var id in pending) {
+        if (Object.prototype.hasOwnProperty.call(pending, id)) {
+          pending[id]({ ok: false, value: '', error: 'connection lost' });
+        }
+      }
+      pending = {};
+      if (was) emit('disconnect', { code: ev.code, reason: ev.reason });
+      if (!closedByUser) schedule();
+    };
+  }
+
+  function schedule() {
+    setTimeout(connect, backoff);
+    backoff = Math.min(backoff * 2, 10000);
+  }
+
+  function command(callId, name, args) {
+    var msg = { type: 'command', call: callId, command: name };
+    for (var k in args) if (Object.prototype.hasOwnProperty.call(args, k)) msg[k] = args[k];
+    return request(msg);
+  }
+
+  var tinyphone = {
+    /**
+     * Connects to the server and watches a number ("*" or nothing: every number).
+     * host/port default to the page's own; options.token for a number that needs one; options.path ("/ws").
+     */
+    init: function (host, port, number, options) {
+      options = options || {};
+      var loc = global.location || {};
+      host = host || loc.hostname || '127.0.0.1';
+      port = port || loc.port || 12003;
+      var scheme = loc.protocol === 'https:' ? 'wss://' : 'ws://';
+      url = scheme + host + ':' + port + (options.path || '/ws');
+      numbers = [];
+      tokens = {};
+      this.watch(number || ALL, options.token);
+      closedByUser = false;
+      if (socket) {
+        var old = socket;
+        old.onclose = null;
+        old.onmessage = null;
+        old.close();
+        connected = false;
+      }
+      connect();
+      return this;
+    },
+
+    /** Watches one more number (also after init). */
+    watch: function (number, token) {
+      number = String(number);
+      if (numbers.indexOf(number) < 0) numbers.push(number);
+      if (token) tokens[number] = token;
+      if (connected) {
+        var msg = { type: 'subscribe', id: 's' + (nextId++), number: number };
+        if (token) msg.token = token;
+        send(msg);
+      }
+      return this;
+    },
+
+    /** Stops watching a number. */
+    unwatch: function (number) {
+      number = String(number);
+      numbers = numbers.filter(function (n) { return n !== number; });
+      send({ type: 'unsubscribe', id: 'u' + (nextId++), number: number });
+      return this;
+    },
+
+    /** Listens: 'new_call' (alias 'new_caller'), 'keypress', 'audio_level', 'hangup', 'snapshot', 'connect', 'disconnect', 'error'. */
+    on: function (event, fn) {
+      (handlers[event] = handlers[event] || []).push(fn);
+      return this;
+    },
+
+    /** Plays a sound file; a key in escapeDigits stops it (that key is the value). */
+    play: function (callId, file, escapeDigits) {
+      return command(callId, 'play', { file: file, escape_digits: escapeDigits || '' });
+    },
+
+    /** Says a number (a number) or digits one by one (a string of digits). */
+    say: function (callId, what) {
+      if (typeof what === 'number') return command(callId, 'say_number', { number: what });
+      return command(callId, 'say_digits', { digits: String(what) });
+    },
+
+    /** Plays options.prompt and collects up to options.maxDigits keys ('#' ends); value = the digits. */
+    collect: function (callId, options) {
+      options = options || {};
+      return command(callId, 'collect_digits', {
+        prompt: options.prompt || '',
+        max_digits: options.maxDigits || 1,
+        timeout_ms: options.timeoutMs || 5000
+      });
+    },
+
+    /** Sets a channel variable on the call. */
+    setVariable: function (callId, name, value) {
+      return command(callId, 'set_variable', { name: name, value: String(value) });
+    },
+
+    /** Hangs up the call. */
+    hangup: function (callId) {
+      return command(callId, 'hangup', {});
+    },
+
+    /** True while the WebSocket is open. */
+    isConnected: function () {
+      return connected;
+    },
+
+    /** Closes the connection for good. */
+    close: function () {
+      closedByUser = true;
+      if (socket) socket.close();
+    }
+  };
+
+  global.tinyphone = tinyphone;
+})(typeof window !== 'undefined' ? window : this);

@@ -1,0 +1,87 @@
+package org.tinyphone.server.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.tinyphone.server.sim.AudioSource;
+import org.tinyphone.server.sim.CallResult;
+import org.tinyphone.server.sim.SimulatedCall;
+import org.tinyphone.server.sim.Simulator;
+import org.tinyphone.server.sim.Via;
+
+/**
+ * The live page in a real browser: headless chromium opens http://host:port/?number=N, a simulated call with audio
+ * comes in, and the page shows the caller, the keys and a moving audio meter, then the hang-up.
+ */
+@Tag("browser")
+class LivePageBrowserTest {
+    private static final String NUMBER = "13605162099";
+    private static final String CARDS = "JSON.stringify([...document.querySelectorAll('.card')].map(c => ({"
+            + "state: c.dataset.state, caller: c.querySelector('.caller').textContent,"
+            + "name: (c.querySelector('.name') || {}).textContent || '', keys: c.querySelector('.keys').dataset.all || '',"
+            + "level: Number(c.querySelector('.meter').dataset.level), updates: Number(c.querySelector('.meter').dataset.updates),"
+            + "distinct: Number(c.querySelector('.meter').dataset.distinct), width: c.querySelector('.meter .bar').style.width})))";
+
+    @Test
+    void thePageShowsTheCallerTheKeysAMovingMeterAndTheHangup() throws Exception {
+        Optional<String> binary = HeadlessChromium.find();
+        Assumptions.assumeTrue(binary.isPresent(),
+                "chromium is not installed (apt-get install chromium; .ci/run installs it): browser test skipped");
+        try (RunningServer server = RunningServer.start();
+             HeadlessChromium browser = HeadlessChromium.open(binary.get(),
+                     "http://127.0.0.1:" + server.port("http") + "/?number=" + NUMBER)) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    "connected".equals(browser.eval("document.getElementById('status').dataset.state").asText()));
+            assertThat(browser.eval("document.title").asText()).contains(NUMBER);
+            assertThat(browser.eval("document.getElementById('empty').hidden").asBoolean()).isFalse();
+
+            SimulatedCall call = SimulatedCall.of(NUMBER, "15550001111", "Carol", "12#").withAudio(AudioSource.tone())
+                    .withTiming(Duration.ofMillis(800), Duration.ofMillis(400), Duration.ofSeconds(3));
+            CompletableFuture<CallResult> placed = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Simulator.place(call, Via.RELAY, "127.0.0.1", server.port("relay"));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+
+            Set<String> widths = new HashSet<>();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                JsonNode cards = cards(browser);
+                if (cards.size() != 1) {
+                    return false;
+                }
+                JsonNode card = cards.get(0);
+                widths.add(card.path("width").asText());
+                return card.path("keys").asText().equals("12#") && card.path("distinct").asInt() >= 5
+                        && widths.size() >= 3;
+            });
+            JsonNode card = cards(browser).get(0);
+            assertThat(card.path("state").asText()).isEqualTo("live");
+            assertThat(card.path("name").asText()).isEqualTo("Carol");
+            assertThat(card.path("caller").asText()).startsWith("1555").endsWith("1111").contains("•••");
+            assertThat(browser.eval("document.querySelectorAll('.card .key').length").asInt()).isEqualTo(3);
+            assertThat(browser.eval("document.getElementById('empty').hidden").asBoolean()).isTrue();
+
+            placed.get(60, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+                    cards(browser).size() == 1 && cards(browser).get(0).path("state").asText().equals("ended"));
+            assertThat(browser.eval("document.querySelector('.card .cause').textContent").asText()).contains("hung up");
+            assertThat(browser.eval("document.getElementById('recent').textContent").asText()).contains("12#");
+        }
+    }
+
+    private static JsonNode cards(HeadlessChromium browser) throws Exception {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(browser.eval(CARDS).asText());
+    }
+}
