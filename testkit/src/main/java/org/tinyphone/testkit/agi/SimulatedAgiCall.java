@@ -62,6 +62,7 @@ public final class SimulatedAgiCall {
     private boolean agiSigHup = true;
     private boolean exitOnHangup;
     private Consumer<AgiPeer.WireLine> tap;
+    private int maxCommands = 10_000;
 
     private SimulatedAgiCall(String host, int port, String script) {
         this.host = host;
@@ -109,6 +110,9 @@ public final class SimulatedAgiCall {
 
     public SimulatedAgiCall readTimeout(Duration d) { this.readTimeout = d; return this; }
 
+    /** The simulated caller hangs up on an app that sends more commands than this (default 10,000). */
+    public SimulatedAgiCall maxCommands(int n) { this.maxCommands = n; return this; }
+
     /** Sees every line exchanged. */
     public SimulatedAgiCall tap(Consumer<AgiPeer.WireLine> tap) { this.tap = tap; return this; }
 
@@ -154,6 +158,11 @@ public final class SimulatedAgiCall {
                     break;
                 }
                 st.commands.add(line);
+                if (st.commands.size() > maxCommands || Thread.currentThread().isInterrupted()) {
+                    error = st.commands.size() > maxCommands ? "the app sent more than " + maxCommands + " commands"
+                            : "interrupted";
+                    break;
+                }
                 if (st.pendingNotice) {
                     st.pendingNotice = false;
                     if (agiSigHup) peer.send("HANGUP");
