@@ -1,6 +1,8 @@
 package org.tinyphone.ami;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -32,6 +34,7 @@ public final class AsyncAgiServer implements AutoCloseable {
     private final Consumer<AmiMessage> listener = this::onEvent;
     private final Consumer<String> lossHook = this::onLoss;
     private volatile boolean closed;
+    private volatile boolean shiftArgs;
 
     private AsyncAgiServer(ManagerConnection ami, Function<AgiEnvironment, AgiApp> router, Duration maxCommandTime) {
         this.ami = ami;
@@ -55,9 +58,30 @@ public final class AsyncAgiServer implements AutoCloseable {
         return s;
     }
 
-    /** Routes by the first AGI argument ({@code AGI(agi:async,<name>)}); {@code fallback} may be null. */
-    public static Function<AgiEnvironment, AgiApp> byFirstArg(Map<String, AgiApp> apps, AgiApp fallback) {
-        return env -> env.args().isEmpty() ? fallback : apps.getOrDefault(env.args().get(0), fallback);
+    /**
+     * Routes by name, like FastAGI script paths: {@code AGI(agi:async,ivr,4321)} runs {@code apps.get("ivr")}
+     * and the app sees {@code args() = [4321]}, exactly as {@code AGI(agi://host/ivr,4321)} would give it.
+     * Calls with no or an unknown name are left alone.
+     */
+    public static AsyncAgiServer start(ManagerConnection ami, Map<String, AgiApp> apps) {
+        Map<String, AgiApp> copy = Map.copyOf(apps);
+        AsyncAgiServer s = new AsyncAgiServer(ami, env -> env.args().isEmpty() ? null : copy.get(env.args().get(0)),
+                Duration.ofHours(1));
+        s.shiftArgs = true;
+        ami.addInternalListener(s.listener);
+        ami.addLossHook(s.lossHook);
+        return s;
+    }
+
+    /** The environment without its first argument (the route name), the others renumbered. */
+    static AgiEnvironment withoutFirstArg(AgiEnvironment env) {
+        List<String> lines = new ArrayList<>();
+        env.asMap().forEach((k, v) -> {
+            if (!k.startsWith("agi_arg_")) lines.add(k + ": " + v);
+        });
+        List<String> args = env.args();
+        for (int i = 1; i < args.size(); i++) lines.add("agi_arg_" + i + ": " + args.get(i));
+        return AgiEnvironment.parse(lines);
     }
 
     /** Calls currently running an app. */
@@ -102,7 +126,7 @@ public final class AsyncAgiServer implements AutoCloseable {
             log.debug("no AsyncAGI app for {} (args {})", name, env.args());
             return;
         }
-        AsyncAgiChannel ch = new AsyncAgiChannel(ami, env, name, maxCommandTime);
+        AsyncAgiChannel ch = new AsyncAgiChannel(ami, shiftArgs ? withoutFirstArg(env) : env, name, maxCommandTime);
         channels.put(name, ch);
         Thread.ofVirtual().name("asyncagi-" + name).start(() -> run(app, ch));
     }
