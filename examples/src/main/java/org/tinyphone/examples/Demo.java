@@ -24,7 +24,6 @@ public final class Demo {
             String url = "agi://127.0.0.1:" + server.port() + "/hello";
             out.println("Tinyphone demo: the example FastAGI server is listening on 127.0.0.1:" + server.port() + ".");
             out.println("A simulated Asterisk 22 now calls " + url + " (Carol, 15550001111; she presses # during the monkeys).");
-            out.println("  A->  line Asterisk sends to the app      <-A  line the app sends to Asterisk");
             out.println();
             long t0 = System.nanoTime();
             SimulatedAgiCall.Result r = SimulatedAgiCall.to("127.0.0.1", server.port(), "hello")
@@ -38,6 +37,7 @@ public final class Demo {
             boolean ok = r.error() == null && r.commands().size() == 5 && "HANGUP".equals(r.agiStatus());
             out.printf("Call over in %d ms: %d commands, AGISTATUS=%s%s.%n", ms, r.commands().size(), r.agiStatus(),
                     r.error() == null ? "" : ", problem: " + r.error());
+            out.println("(Asterisk writes HANGUP when the channel goes away, and again when the app closes the connection.)");
             out.println("The same app serves a real Asterisk: ./tinyphone examples, with docs/dialplan/extensions.conf.");
             out.flush();
             return ok;
@@ -46,6 +46,6 @@ public final class Demo {
 
     private static void print(PrintStream out, AgiPeer.WireLine line) {
         String text = line.text().isEmpty() ? "(empty line: end of environment)" : line.text();
-        out.println(line.fromAsterisk() ? "  A->  " + text : "  <-A  " + text);
+        out.println(line.fromAsterisk() ? "  Asterisk -> app   " + text : "  app -> Asterisk   " + text);
     }
 }

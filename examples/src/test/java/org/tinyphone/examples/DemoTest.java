@@ -17,9 +17,9 @@ class DemoTest {
         boolean ok = Demo.run(new PrintStream(buf, true, StandardCharsets.UTF_8));
         String out = buf.toString(StandardCharsets.UTF_8);
         assertThat(ok).as(out).isTrue();
-        assertThat(out).contains("  A->  agi_network: yes", "  A->  agi_network_script: hello", "  <-A  ANSWER",
-                "  <-A  STREAM FILE tt-monkeys \"#\"", "  A->  200 result=35 endpos=6880", "  <-A  HANGUP",
-                "AGISTATUS=HANGUP");
+        assertThat(out).contains("  Asterisk -> app   agi_network: yes", "  Asterisk -> app   agi_network_script: hello",
+                "  app -> Asterisk   ANSWER", "  app -> Asterisk   STREAM FILE tt-monkeys \"#\"",
+                "  Asterisk -> app   200 result=35 endpos=6880", "  app -> Asterisk   HANGUP", "AGISTATUS=HANGUP");
     }
 
     @Test
