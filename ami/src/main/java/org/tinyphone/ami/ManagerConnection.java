@@ -676,7 +676,13 @@ public final class ManagerConnection implements AutoCloseable {
                 f.completeExceptionally(new AmiException.ConnectionLost("connection to " + where + " is gone; " + action + " not sent"));
                 return f;
             }
-            byte[] bytes = action.encode(id);
+            byte[] bytes;
+            try {
+                bytes = action.encode(id);
+            } catch (IllegalArgumentException e) {
+                f.completeExceptionally(e);
+                return f;
+            }
             Pending p = new Pending(id, action.name(), f);
             if (pending.putIfAbsent(id, p) != null) {
                 f.completeExceptionally(new IllegalArgumentException("ActionID " + id + " is already waiting for a response"));

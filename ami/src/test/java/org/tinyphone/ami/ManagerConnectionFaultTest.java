@@ -226,7 +226,7 @@ class ManagerConnectionFaultTest {
         server.close();
         ami = base().port(port).build();
         assertThatThrownBy(() -> ami.connect()).isInstanceOf(AmiException.ConnectionLost.class)
-                .hasMessageContaining("cannot connect to Asterisk AMI at 127.0.0.1:" + port);
+                .hasMessageContaining("127.0.0.1:" + port);   // "cannot connect" (or, if another test grabbed the port, "before the banner")
         assertThat(ami.send(AmiAction.of("Ping"))).isCompletedExceptionally();
     }
 

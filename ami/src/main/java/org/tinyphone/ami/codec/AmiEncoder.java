@@ -7,6 +7,9 @@ import java.util.Map;
 
 /** Encodes an action as AMI wire bytes: {@code Key: Value} CRLF lines and a blank CRLF line. No I/O. */
 public final class AmiEncoder {
+    /** Longest line (with CRLF) Asterisk's manager.c accepts: its input buffer holds 1024 bytes. */
+    public static final int MAX_LINE = 1024;
+
     private AmiEncoder() { }
 
     /**
@@ -24,6 +27,10 @@ public final class AmiEncoder {
             out.write(':');
             out.write(' ');
             byte[] vb = v.getBytes(StandardCharsets.UTF_8);
+            if (kb.length + 2 + vb.length + 2 > MAX_LINE) {
+                throw new IllegalArgumentException("AMI line '" + k + ": ...' is " + (kb.length + vb.length + 4)
+                        + " bytes; Asterisk drops lines over " + MAX_LINE + " bytes (manager.c: line too long)");
+            }
             out.write(vb, 0, vb.length);
             out.write('\r');
             out.write('\n');

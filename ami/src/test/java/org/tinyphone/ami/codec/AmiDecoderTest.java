@@ -216,6 +216,14 @@ class AmiDecoderTest {
     }
 
     @Test
+    void aLineAsteriskWouldDropIsRefusedBeforeSending() {
+        String big = "x".repeat(1020);
+        assertThatThrownBy(() -> AmiEncoder.encode(List.of(Map.entry("Action", "Setvar"), Map.entry("Value", big))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("over 1024 bytes");
+        assertThat(AmiEncoder.encode(List.of(Map.entry("Value", "x".repeat(1024 - 9))))).hasSize(1024 + 2);
+    }
+
+    @Test
     void encodedActionsDecodeBackToTheSameFields() {
         byte[] b = AmiEncoder.encode(List.of(Map.entry("Action", "Setvar"), Map.entry("Variable", "LABVAR"),
                 Map.entry("Value", "hello ami"), Map.entry("Note", "é ü")));
