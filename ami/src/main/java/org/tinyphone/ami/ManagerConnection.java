@@ -192,9 +192,11 @@ public final class ManagerConnection implements AutoCloseable {
         return addListener(eventName, m -> m.isEvent(eventName), listener);
     }
 
-    /** Listens to events matching {@code filter}. */
+    /** Listens to events matching {@code filter} (the filter runs on the listener's own thread, never the reader's). */
     public Subscription onEvent(Predicate<AmiMessage> filter, Consumer<AmiMessage> listener) {
-        return addListener("predicate", filter, listener);
+        return addListener("predicate", null, m -> {
+            if (filter.test(m)) listener.accept(m);
+        });
     }
 
     /** Listens to a typed event, e.g. {@code on(AmiEvents.Hangup.class, h -> ...)}. */
@@ -208,7 +210,9 @@ public final class ManagerConnection implements AutoCloseable {
 
     /** Listens to events matching {@code filter}, with its own queue size (events beyond it are dropped with a warning). */
     public Subscription onEvent(Predicate<AmiMessage> filter, Consumer<AmiMessage> listener, int queueCapacity) {
-        return addListener("predicate", filter, listener, queueCapacity);
+        return addListener("predicate", null, m -> {
+            if (filter.test(m)) listener.accept(m);
+        }, queueCapacity);
     }
 
     private Subscription addListener(String name, Predicate<AmiMessage> filter, Consumer<AmiMessage> listener) {
