@@ -51,6 +51,7 @@ def serve(listener, arrivals):
                 pass
 
 def run(cmd, env, n, arrivals):
+    """Runs the relay n times; returns (time until the server has the call, process lifetime, CPU) lists in ms."""
     started, total, cpu = [], [], []
     for i in range(n):
         before = len(arrivals)
@@ -99,14 +100,29 @@ def main():
         "c1": ([java, "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", jar, "org.tinyphone.audio.relay.RelayMain"], env),
         "fast": ([java] + fast + ["-cp", jar, "org.tinyphone.audio.relay.RelayMain"], env),
     }
-    print(f"java: {java}   jar: {jar}   runs: {a.n} (after 3 warm-up runs)   cpus: {os.cpu_count()}")
-    for name in a.variant or ["plain", "c1", "fast", "script"]:
-        cmd, e = variants[name]
-        run(cmd, e, 3, arrivals)  # warm-up (the script's first run writes the AppCDS archive)
-        started, total, cpu = run(cmd, e, a.n, arrivals)
+    names = a.variant or ["plain", "c1", "fast", "script"]
+    print(f"java: {java}   jar: {jar}   runs: {a.n} per variant, interleaved (after 3 warm-up runs each)   "
+          f"cpus: {os.cpu_count()}   load average before: {os.getloadavg()[0]:.1f}")
+    for name in names:
+        run(*variants[name], 3, arrivals)  # warm-up (the script's first run writes the AppCDS archive)
+    if "script" in names:  # on JDK 25+ the first call starts the AOT-cache training in the background
+        deadline = time.time() + 60
+        while time.time() < deadline and glob.glob(os.path.join(cache, "*.aot.lock")) \
+                and not glob.glob(os.path.join(cache, "*.aot")):
+            time.sleep(0.5)
+        print("script's class data: " + ", ".join(sorted(os.path.basename(f).rsplit(".", 1)[-1]
+                                                          for f in glob.glob(os.path.join(cache, "relay*")))))
+    results = {name: ([], [], []) for name in names}
+    for _ in range(a.n):  # round-robin, so every variant sees the same background load
+        for name in names:
+            for acc, xs in zip(results[name], run(*variants[name], 1, arrivals)):
+                acc.extend(xs)
+    for name in names:
+        started, total, cpu = results[name]
         print(f"{name:7s} server has the call: {summary(started)}")
         print(f"{'':7s} process lifetime:    {summary(total)}")
         print(f"{'':7s} CPU (user+sys):      {summary(cpu)}")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 if __name__ == "__main__":
     main()

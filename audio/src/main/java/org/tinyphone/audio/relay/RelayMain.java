@@ -55,7 +55,8 @@ public final class RelayMain {
     private Socket socket;
     private volatile boolean serverSpoke;   // the server sent AGI bytes to Asterisk
     private volatile boolean exiting;
-    private volatile boolean awaitingReply; // we sent our own VERBOSE; stdin carries its reply
+    private volatile boolean awaitingReply;
+    private String audioOverride; // we sent our own VERBOSE; stdin carries its reply
 
     private RelayMain(String host, int port, int connectMillis, long hangupGraceMillis) {
         this.host = host;
@@ -65,6 +66,10 @@ public final class RelayMain {
     }
 
     public static void main(String[] args) {
+        if (args.length == 1 && args[0].equals("--train")) {
+            train();
+            return;
+        }
         String relay = System.getenv("TINYPHONE_RELAY");
         boolean relayArg = args.length > 0 && args[0].startsWith("--relay=");
         if (relayArg) relay = args[0].substring("--relay=".length());
@@ -93,6 +98,56 @@ public final class RelayMain {
         relayMain.exit(code);
     }
 
+    /**
+     * A training run for the JVM's ahead-of-time cache ({@code bin/tinyphone-agi} runs it in the background with
+     * {@code -XX:AOTCacheOutput}, JDK 25+): one whole call through the relay's real code against an in-process
+     * server. stdin must carry an AGI environment and one reply line; stdout is discarded.
+     */
+    static void train() {
+        try {
+            java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+            Thread server = new Thread(new TrainingServer(ss), "relay-training-server");
+            server.setDaemon(true);
+            server.start();
+            RelayMain relayMain = new RelayMain("127.0.0.1", ss.getLocalPort(), 2000, 1000);
+            relayMain.audioOverride = "/dev/null";
+            relayMain.exit(relayMain.run(false, "training"));
+        } catch (Throwable t) {
+            System.err.println("tinyphone-agi: training failed: " + t);
+            Runtime.getRuntime().halt(1);
+        }
+    }
+
+    /** The server side of a training call: environment in, one command out, its reply in, END. */
+    private static final class TrainingServer implements Runnable {
+        private final java.net.ServerSocket ss;
+
+        TrainingServer(java.net.ServerSocket ss) {
+            this.ss = ss;
+        }
+
+        @Override
+        public void run() {
+            try (Socket s = ss.accept()) {
+                InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+                OutputStream out = s.getOutputStream();
+                while (in.read() != '\n') { } // greeting
+                RelayProtocol.readFrame(in); // environment
+                byte[] noop = "NOOP\n".getBytes(StandardCharsets.US_ASCII);
+                RelayProtocol.writeFrame(out, RelayProtocol.AGI_OUT, noop, 0, noop.length);
+                out.flush();
+                RelayProtocol.Frame f;
+                while ((f = RelayProtocol.readFrame(in)) != null && f.type() != RelayProtocol.AGI_IN) { } // reply
+                byte[] done = "training done".getBytes(StandardCharsets.UTF_8);
+                RelayProtocol.writeFrame(out, RelayProtocol.SERVER_END, done, 0, done.length);
+                out.flush();
+                while (in.read() >= 0) { } // until the relay closes
+            } catch (IOException e) {
+                // the relay ends the process
+            }
+        }
+    }
+
     private int run(boolean stripFirstArg, String relayText) throws IOException {
         // 1. The AGI environment (Asterisk writes it at once): read it up to its empty line.
         AgiEnvironmentReader envReader = new AgiEnvironmentReader(stdin);
@@ -101,7 +156,7 @@ public final class RelayMain {
             stderr.println("tinyphone-agi: stdin ended before the AGI environment was complete");
             return EXIT_OK;
         }
-        String audio = System.getenv("TINYPHONE_AUDIO_FD");
+        String audio = audioOverride != null ? audioOverride : System.getenv("TINYPHONE_AUDIO_FD");
         if (audio == null || audio.isEmpty()) audio = envReader.enhanced ? "/dev/fd/3" : null;
         else if (audio.equals("none")) audio = null;
 

@@ -363,6 +363,15 @@ class RelayEndToEndTest {
         assertThat(relay.exitValue()).isZero();
     }
 
+    @Test
+    void theTrainingRunForTheAheadOfTimeCacheIsAWholeCallAgainstAnInProcessServer() throws Exception {
+        Process training = startRelay(Map.of(), "--train");
+        write(training.getOutputStream(), "agi_request: tinyphone-agi-training\nagi_enhanced: 0.0\n\n200 result=0\n");
+        assertThat(readLine(training.getInputStream())).isEqualTo("NOOP");
+        assertThat(training.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(training.exitValue()).isZero();
+    }
+
     // --- bin/tinyphone-agi, the launcher script Asterisk runs ---
 
     Process startScript(Map<String, String> env) throws Exception {
@@ -402,8 +411,9 @@ class RelayEndToEndTest {
             assertThat(relay.exitValue()).isZero();
             assertThat(readLine(relay.getInputStream())).isNull(); // stdout carried nothing but AGI
         }
-        assertThat(Files.readString(tmp.resolve("cache").resolve("java")).trim())
-                .isEqualTo(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        assertThat(Files.readAllLines(tmp.resolve("cache").resolve("java"))).containsExactly(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                Integer.toString(Runtime.version().feature()));
     }
 
     @Test
