@@ -46,7 +46,7 @@ final class AudioSocketCaller {
         try (Socket socket = new Socket()) {
             socket.connect(server, 5000);
             socket.setTcpNoDelay(true);
-            OutputStream out = socket.getOutputStream();
+            OutputStream out = new java.io.BufferedOutputStream(socket.getOutputStream(), 8192);
             InputStream in = socket.getInputStream();
             Thread.ofVirtual().name("sim-audiosocket-read " + uuid).start(() -> {
                 if (readUntilHangup(in)) {
@@ -70,10 +70,12 @@ final class AudioSocketCaller {
                 }
                 long now = System.nanoTime();
                 if (audio != null && now - nextFrame >= 0) {
-                    out.write(frame(KIND_AUDIO, audio.next()));
+                    for (int f = 0; f < call.framesPerBurst(); f++) {
+                        out.write(frame(KIND_AUDIO, audio.next()));
+                        frames++;
+                    }
                     out.flush();
-                    frames++;
-                    nextFrame += 20_000_000L;
+                    nextFrame += 20_000_000L * call.framesPerBurst();
                     continue;
                 }
                 LegacyRelayCaller.sleepUntil(audio == null ? keypad.nextEventAt()

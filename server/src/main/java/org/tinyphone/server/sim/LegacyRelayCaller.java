@@ -67,16 +67,22 @@ final class LegacyRelayCaller {
                 }
                 long now = System.nanoTime();
                 if (audio != null && now - nextFrame >= 0) {
-                    ByteBuffer frame = ByteBuffer.wrap(audio.next()).order(ByteOrder.LITTLE_ENDIAN);
-                    frames++;
-                    nextFrame += 20_000_000L;
-                    while (frame.hasRemaining()) {
-                        windowMax = Math.max(windowMax, frame.getShort());
-                        if (++windowSamples == SAMPLES_PER_LEVEL) {
-                            write(out, line(id, "audio_level", Integer.toString(windowMax)));
-                            windowSamples = 0;
-                            windowMax = Integer.MIN_VALUE;
+                    StringBuilder levels = new StringBuilder();
+                    for (int f = 0; f < call.framesPerBurst(); f++) {
+                        ByteBuffer frame = ByteBuffer.wrap(audio.next()).order(ByteOrder.LITTLE_ENDIAN);
+                        frames++;
+                        while (frame.hasRemaining()) {
+                            windowMax = Math.max(windowMax, frame.getShort());
+                            if (++windowSamples == SAMPLES_PER_LEVEL) {
+                                levels.append(line(id, "audio_level", Integer.toString(windowMax)));
+                                windowSamples = 0;
+                                windowMax = Integer.MIN_VALUE;
+                            }
                         }
+                    }
+                    nextFrame += 20_000_000L * call.framesPerBurst();
+                    if (!levels.isEmpty()) {
+                        write(out, levels.toString());
                     }
                     continue;
                 }

@@ -47,7 +47,7 @@ final class RelayTunnelCaller {
                     asterisk.environment(false, "", 0, "tinyphone-agi"))) + "\n");
             keypad.start(System.nanoTime());
             Thread audio = call.audio() == null ? null : Thread.ofVirtual().name("sim-relay-audio " + asterisk.uniqueId())
-                    .start(() -> streamAudio(call.audio().open(), keypad, out, writeLock, frames));
+                    .start(() -> streamAudio(call.audio().open(), call.framesPerBurst(), keypad, out, writeLock, frames));
             endedBy = serve(asterisk, keypad, commands, out, writeLock, hungUpSent);
             if (audio != null) {
                 audio.interrupt();
@@ -88,22 +88,25 @@ final class RelayTunnelCaller {
         }
     }
 
-    private static void streamAudio(AudioSource.Frames audio, KeyPad keypad, OutputStream out,
+    private static void streamAudio(AudioSource.Frames audio, int framesPerBurst, KeyPad keypad, OutputStream out,
                                     ReentrantLock writeLock, AtomicLong frames) {
         long next = System.nanoTime();
         try {
             while (!keypad.isHungUp()) {
                 LegacyRelayCaller.sleepUntil(next);
-                byte[] frame = audio.next();
+                byte[] burst = new byte[AudioSource.FRAME_BYTES * framesPerBurst];
+                for (int i = 0; i < framesPerBurst; i++) {
+                    System.arraycopy(audio.next(), 0, burst, i * AudioSource.FRAME_BYTES, AudioSource.FRAME_BYTES);
+                }
                 writeLock.lock();
                 try {
-                    RelayProtocol.writeFrame(out, RelayProtocol.AUDIO, frame, 0, frame.length);
+                    RelayProtocol.writeFrame(out, RelayProtocol.AUDIO, burst, 0, burst.length);
                     out.flush();
                 } finally {
                     writeLock.unlock();
                 }
-                frames.incrementAndGet();
-                next += 20_000_000L;
+                frames.addAndGet(framesPerBurst);
+                next += 20_000_000L * framesPerBurst;
             }
         } catch (InterruptedException | IOException e) {
             // the call is over

@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""Tinyphone client in Python, standard library only.
+
+Watches dialed numbers on a Tinyphone server (native JSON-lines dialect, TCP port 12002; docs/protocol.md) and
+prints every call event. With --talk-back it also answers callers: it says each key back to the caller.
+
+    ./tinyphone demo                                            # a server with simulated calls (other terminal)
+    python3 examples/python/tinyphone_client.py 13605162099    # watch that number
+    python3 examples/python/tinyphone_client.py --talk-back '*' # watch every number and talk back
+
+Use it as a library too:
+
+    client = TinyphoneClient("127.0.0.1", 12002)
+    client.on("keypress", lambda e: print(e["call"], e["value"]))
+    client.subscribe("13605162099")
+    client.run_forever()            # reconnects by itself; Ctrl-C stops
+"""
+
+import argparse
+import itertools
+import json
+import queue
+import socket
+import sys
+import threading
+import time
+
+
+class TinyphoneError(Exception):
+    """The server refused a request (bad token, malformed message) or the connection went away."""
+
+
+class TinyphoneClient:
+    """One connection to a Tinyphone server. Event handlers run on the reader thread, one event at a time."""
+
+    EVENTS = ("new_caller", "keypress", "audio_level", "hangup", "snapshot", "connected", "disconnected")
+
+    def __init__(self, host="127.0.0.1", port=12002, tokens=None, reconnect=True):
+        self.host, self.port, self.reconnect = host, port, reconnect
+        self.tokens = dict(tokens or {})
+        self.numbers = []
+        self.handlers = {name: [] for name in self.EVENTS}
+        self._ids = itertools.count(1)
+        self._pending = {}
+        self._lock = threading.Lock()
+        self._sock = None
+        self._closed = False
+
+    # ---- events
+
+    def on(self, event, handler):
+        """Calls handler(event_dict) for 'new_caller', 'keypress', 'audio_level', 'hangup', 'snapshot',
+        'connected' or 'disconnected'."""
+        if event not in self.handlers:
+            raise ValueError("unknown event %r (one of %s)" % (event, ", ".join(self.EVENTS)))
+        self.handlers[event].append(handler)
+        return self
+
+    def _emit(self, event, data):
+        for handler in self.handlers.get(event, []):
+            try:
+                handler(data)
+            except Exception as exc:  # a failing handler must not stop the client
+                print("tinyphone: %s handler failed: %r" % (event, exc), file=sys.stderr)
+
+    # ---- requests
+
+    def subscribe(self, number, token=None):
+        """Watches a number ('*' = every number); kept across reconnects."""
+        number = str(number)
+        if number not in self.numbers:
+            self.numbers.append(number)
+        if token:
+            self.tokens[number] = token
+        if self._sock is not None:
+            self._send_subscribe(number)
+
+    def command(self, call, name, timeout=60, **args):
+        """Runs a talk-back command on a call and waits for its answer: {'ok': bool, 'value': str, 'error': str}.
+        name: play (file, escape_digits), say_number (number), say_digits (digits),
+        collect_digits (prompt, max_digits, timeout_ms), set_variable (name, value), hangup."""
+        answer = queue.Queue(maxsize=1)
+        message = {"type": "command", "call": call, "command": name}
+        message.update(args)
+        request_id = self._request(message, answer.put)
+        try:
+            return answer.get(timeout=timeout)
+        except queue.Empty:
+            with self._lock:
+                self._pending.pop(request_id, None)
+            return {"ok": False, "value": "", "error": "no answer within %s s" % timeout}
+
+    def play(self, call, file, escape_digits=""):
+        return self.command(call, "play", file=file, escape_digits=escape_digits, timeout=600)
+
+    def say_number(self, call, number):
+        return self.command(call, "say_number", number=int(number))
+
+    def say_digits(self, call, digits):
+        return self.command(call, "say_digits", digits=str(digits))
+
+    def collect_digits(self, call, prompt="", max_digits=1, timeout_ms=5000):
+        return self.command(call, "collect_digits", prompt=prompt, max_digits=max_digits, timeout_ms=timeout_ms,
+                            timeout=timeout_ms / 1000.0 * (max_digits + 1) + 30)
+
+    def hangup(self, call):
+        return self.command(call, "hangup")
+
+    def _request(self, message, callback):
+        request_id = "py%d" % next(self._ids)
+        message["id"] = request_id
+        with self._lock:
+            self._pending[request_id] = callback
+        try:
+            self._write(message)
+        except OSError as exc:
+            with self._lock:
+                self._pending.pop(request_id, None)
+            callback({"ok": False, "value": "", "error": "not connected: %s" % exc})
+        return request_id
+
+    def _send_subscribe(self, number):
+        message = {"type": "subscribe", "id": "sub%d" % next(self._ids), "number": number}
+        if self.tokens.get(number):
+            message["token"] = self.tokens[number]
+        self._write(message)
+
+    def _write(self, message):
+        data = (json.dumps(message) + "\n").encode("utf-8")
+        with self._lock:
+            if self._sock is None:
+                raise OSError("connection lost, reconnecting")
+            self._sock.sendall(data)
+
+    # ---- connection
+
+    def run_forever(self):
+        """Connects, subscribes, reads and dispatches; reconnects with backoff (0.25 s doubling to 10 s)."""
+        backoff = 0.25
+        while not self._closed:
+            try:
+                sock = socket.create_connection((self.host, self.port), timeout=5)
+            except OSError as exc:
+                if not self.reconnect:
+                    raise TinyphoneError("cannot connect to %s:%d: %s" % (self.host, self.port, exc))
+                self._emit("disconnected", {"reason": str(exc), "retry_in": backoff})
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 10)
+                continue
+            sock.settimeout(None)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+            with self._lock:
+                self._sock = sock
+            backoff = 0.25
+            for number in self.numbers:
+                self._send_subscribe(number)
+            self._emit("connected", {"host": self.host, "port": self.port})
+            reason = self._read(sock)
+            with self._lock:
+                self._sock = None
+                pending, self._pending = self._pending, {}
+            for callback in pending.values():
+                callback({"ok": False, "value": "", "error": "connection lost: " + reason})
+            sock.close()
+            self._emit("disconnected", {"reason": reason, "retry_in": backoff})
+            if not self.reconnect:
+                return
+
+    def _read(self, sock):
+        buffer = b""
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except OSError as exc:
+                return str(exc)
+            if not chunk:
+                return "closed by the server"
+            buffer += chunk
+            if len(buffer) > (1 << 20) and b"\n" not in buffer:
+                return "line from the server longer than 1 MiB"
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                if line.strip():
+                    self._dispatch(line.decode("utf-8", "replace"))
+
+    def _dispatch(self, line):
+        try:
+            message = json.loads(line)
+        except ValueError:
+            print("tinyphone: ignoring a line that is not JSON: %r" % line[:200], file=sys.stderr)
+            return
+        kind = message.get("type")
+        if kind in ("new_caller", "keypress", "audio_level", "hangup"):
+            self._emit(kind, message)
+        elif kind == "subscribed":
+            self._emit("snapshot", message)
+        elif kind in ("result", "error"):
+            with self._lock:
+                callback = self._pending.pop(message.get("id"), None)
+            if kind == "result":
+                answer = {"ok": bool(message.get("ok")), "value": message.get("value", ""),
+                          "error": message.get("error")}
+            else:
+                answer = {"ok": False, "value": "", "error": "%s: %s" % (message.get("code"), message.get("message"))}
+            if callback:
+                callback(answer)
+            elif kind == "error":
+                print("tinyphone: server error: %s" % answer["error"], file=sys.stderr)
+        elif kind == "disconnect":
+            print("tinyphone: the server disconnects: %s" % message.get("reason"), file=sys.stderr)
+
+    def close(self):
+        self._closed = True
+        self.reconnect = False
+        with self._lock:
+            if self._sock is not None:
+                try:
+                    self._sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Watch calls on a Tinyphone server and print their events.")
+    parser.add_argument("numbers", nargs="*", default=["*"], help="dialed numbers to watch (default: '*', all)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=12002)
+    parser.add_argument("--token", help="token for the numbers, if the server asks for one")
+    parser.add_argument("--levels", action="store_true", help="print audio levels too (about 15 a second per call)")
+    parser.add_argument("--talk-back", action="store_true", help="say each key the caller presses back to them")
+    parser.add_argument("--calls", type=int, default=0, help="exit after this many calls have hung up (0: run on)")
+    args = parser.parse_args(argv)
+
+    client = TinyphoneClient(args.host, args.port, reconnect=args.calls == 0)
+    ended = []
+    worker = queue.Queue()   # talk-back runs off the reader thread: a command waits for its answer
+
+    def stamp():
+        return time.strftime("%H:%M:%S")
+
+    def new_caller(e):
+        name = " (%s)" % e["caller_name"] if e.get("caller_name") else ""
+        print("%s %s new caller %s%s -> %s via %s" % (stamp(), e["call"], e.get("caller_id") or "unknown", name,
+                                                       e["number"], e.get("via")), flush=True)
+
+    def keypress(e):
+        print("%s %s keypress %s" % (stamp(), e["call"], e["value"]), flush=True)
+        if args.talk_back and e["value"].isdigit():
+            worker.put((e["call"], e["value"]))
+
+    def hangup(e):
+        print("%s %s hangup (%s)" % (stamp(), e["call"], e.get("cause")), flush=True)
+        ended.append(e["call"])
+        if args.calls and len(ended) >= args.calls:
+            client.close()
+
+    client.on("new_caller", new_caller).on("keypress", keypress).on("hangup", hangup)
+    client.on("snapshot", lambda s: print("%s watching %s: %d call(s) in progress" % (
+        stamp(), s.get("number"), len(s.get("calls", []))), flush=True))
+    client.on("disconnected", lambda d: print("%s disconnected: %s" % (stamp(), d["reason"]), file=sys.stderr))
+    if args.levels:
+        client.on("audio_level", lambda e: print("%s %s level %s" % (stamp(), e["call"], e["value"]), flush=True))
+
+    def talk_back():
+        while True:
+            call, digit = worker.get()
+            result = client.say_digits(call, digit)
+            print("%s %s said %s back: %s" % (stamp(), call, digit, "ok" if result["ok"] else result["error"]),
+                  flush=True)
+
+    threading.Thread(target=talk_back, daemon=True).start()
+    for number in args.numbers:
+        client.subscribe(number, args.token)
+    try:
+        client.run_forever()
+    except TinyphoneError as exc:
+        print("tinyphone: %s (is the server running? ./tinyphone server)" % exc, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        client.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
