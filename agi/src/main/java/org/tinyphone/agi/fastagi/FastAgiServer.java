@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import jdk.net.ExtendedSocketOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tinyphone.agi.AgiApp;
@@ -146,6 +147,7 @@ public final class FastAgiServer implements AutoCloseable {
         String remote = String.valueOf(s.getRemoteSocketAddress());
         try {
             s.setTcpNoDelay(true);
+            keepAlive(s);
             s.setSoTimeout(environmentTimeoutMs);
             StreamAgiChannel ch;
             try {
@@ -173,6 +175,23 @@ public final class FastAgiServer implements AutoCloseable {
             if (!closing) log.debug("FastAGI connection from {} failed: {}", remote, e.toString());
         } finally {
             finish(s);
+        }
+    }
+
+    /**
+     * TCP keepalive (idle 60 s, then 3 probes 10 s apart where the platform allows it), so a call whose
+     * Asterisk host vanished without a FIN ends even while the app waits without a reply timeout.
+     */
+    private static void keepAlive(Socket s) {
+        try {
+            s.setKeepAlive(true);
+            if (s.supportedOptions().contains(ExtendedSocketOptions.TCP_KEEPIDLE)) {
+                s.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, 60);
+                s.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, 10);
+                s.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, 3);
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            log.debug("TCP keepalive not available: {}", e.toString());
         }
     }
 

@@ -230,6 +230,31 @@ class FastAgiConformanceTest {
     }
 
     @Test
+    void theReplayCatchesAnAppThatSaysSomethingElse() throws Exception {
+        server = FastAgiServer.builder().port(0).route("/hup", ch -> {
+            ch.answer();
+            ch.streamFile("beep", "#"); // the capture has STREAM FILE tt-monkeys ""
+        }).start();
+        AgiTranscriptReplay.Result r = AgiTranscriptReplay.of("03d-fastagi-hangup-during-command.txt")
+                .againstFastAgi("127.0.0.1", server.port());
+        assertThat(r.ok()).isFalse();
+        assertThat(r.mismatches()).singleElement().asString()
+                .contains("expected 'STREAM FILE tt-monkeys \"\"' but the app sent 'STREAM FILE beep \"#\"'");
+        assertThatThrownBy(r::assertOk).isInstanceOf(AssertionError.class);
+    }
+
+    @Test
+    void theReplayCatchesAnAppThatKeepsTalkingWhereTheScriptClosed() throws Exception {
+        server = FastAgiServer.builder().port(0).route("/close", ch -> {
+            ch.answer();
+            ch.noop();
+        }).start();
+        AgiTranscriptReplay.Result r = AgiTranscriptReplay.of("03f-fastagi-script-closes-early.txt")
+                .againstFastAgi("127.0.0.1", server.port());
+        assertThat(r.mismatches()).singleElement().asString().contains("expected the app to end the session but it sent 'NOOP'");
+    }
+
+    @Test
     void capture03f_appReturnsEarlyAndWeCloseCleanly() throws Exception {
         replay("03f-fastagi-script-closes-early.txt", "/close", new RecordingApp(AgiChannel::answer));
     }

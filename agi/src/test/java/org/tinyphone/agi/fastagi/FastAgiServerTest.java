@@ -113,18 +113,26 @@ class FastAgiServerTest {
     }
 
     @Test
-    void hangupWhileWaitingForeverEndsTheCommandInFlight() throws Exception {
+    void hangupWhileWaitingForeverFailsTheWaitAndTheNextCommandThrows() throws Exception {
         CountDownLatch got = new CountDownLatch(1);
+        List<String> keys = new CopyOnWriteArrayList<>();
         start(FastAgiServer.builder().route("/wait", ch -> {
             try {
-                while (true) ch.waitForDigit(-1);
+                while (true) {
+                    var r = ch.waitForDigit(-1);
+                    keys.add(r.pressed() ? String.valueOf(r.digit()) : r.failed() ? "failed" : "none");
+                }
             } catch (AgiHangupException e) {
                 got.countDown();
             }
         }));
         SimulatedAgiCall.Result r = call("wait").keys("12").run();
         assertThat(got.await(10, TimeUnit.SECONDS)).isTrue();
-        assertThat(r.commands()).containsExactly("WAIT FOR DIGIT -1", "WAIT FOR DIGIT -1", "WAIT FOR DIGIT -1");
+        assertThat(keys).containsExactly("1", "2", "failed"); // Asterisk replies -1 first, then writes HANGUP
+        assertThat(r.commands()).containsExactly("WAIT FOR DIGIT -1", "WAIT FOR DIGIT -1", "WAIT FOR DIGIT -1",
+                "WAIT FOR DIGIT -1");
+        assertThat(r.wire()).extracting(Object::toString).endsWith(">> WAIT FOR DIGIT -1", "<< HANGUP",
+                "<< 511 Command Not Permitted on a dead channel or intercept routine", "<< HANGUP");
     }
 
     @Test

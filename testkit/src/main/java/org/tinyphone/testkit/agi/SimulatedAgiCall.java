@@ -189,7 +189,6 @@ public final class SimulatedAgiCall {
         boolean answered;
         boolean hungUp;
         boolean pendingNotice;
-        boolean noticeFirst;
         boolean appClosed;
         boolean closedByUs;
         boolean failure;
@@ -243,11 +242,6 @@ public final class SimulatedAgiCall {
             return;
         }
         if (name.equals("GOSUB") && reply.startsWith("200 result=0")) peer.send("100 result=0 Trying...");
-        if (st.noticeFirst) {
-            st.noticeFirst = false;
-            if (agiSigHup) peer.send("HANGUP");
-            if (exitOnHangup) st.pendingNotice = true;
-        }
         peer.send(reply);
         if (name.equals("HANGUP") && a.isEmpty()) {
             st.hungUp = true;
@@ -297,8 +291,7 @@ public final class SimulatedAgiCall {
                 Character k = keys.poll();
                 if (k != null) return "200 result=" + (int) k;
                 if (a.get(0).equals("-1")) { // waits forever and nobody presses: the caller gives up
-                    st.hungUp = true;
-                    st.noticeFirst = true;
+                    callerHangsUp(null, st, false); // like 03d: the reply first, the HANGUP notice after it
                     return "200 result=-1";
                 }
                 return "200 result=0";
