@@ -76,6 +76,7 @@ public final class ManagerConnection implements AutoCloseable {
     private final List<Consumer<AmiMessage>> internalListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<String>> lossHooks = new CopyOnWriteArrayList<>();
     private final Map<String, CompletableFuture<OriginateResult>> originates = new ConcurrentHashMap<>();
+    private final Map<String, Session> originateSessions = new ConcurrentHashMap<>();
     private final List<String> filters = new CopyOnWriteArrayList<>();
     private final ReentrantLock stateLock = new ReentrantLock();
     private final Condition stateChanged = stateLock.newCondition();
@@ -167,11 +168,13 @@ public final class ManagerConnection implements AutoCloseable {
         String id = a.get("ActionID") != null ? a.get("ActionID") : nextId();
         CompletableFuture<OriginateResult> result = new CompletableFuture<>();
         originates.put(id, result);
+        originateSessions.put(id, s);
         Duration total = o.timeout().plus(cfg.actionTimeout);
         ScheduledFuture<?> t = TIMER.schedule(() -> result.completeExceptionally(new AmiException.Timeout(
                 "no OriginateResponse for ActionID " + id + " within " + total.toMillis() + " ms")), total.toMillis(), TimeUnit.MILLISECONDS);
         result.whenComplete((r, e) -> {
             originates.remove(id, result);
+            originateSessions.remove(id);
             t.cancel(false);
         });
         s.send(a, cfg.actionTimeout, id).whenComplete((r, e) -> {
@@ -424,6 +427,13 @@ public final class ManagerConnection implements AutoCloseable {
 
     private void sessionLost(Session s, String reason) {
         if (current == s) current = null;
+        originateSessions.forEach((id, os) -> {
+            CompletableFuture<OriginateResult> f = os == s ? originates.get(id) : null;
+            if (f != null) {
+                f.completeExceptionally(new AmiException.ConnectionLost("AMI connection to " + where + " lost (" + reason
+                        + ") before the OriginateResponse for ActionID " + id + "; the call may still have been placed"));
+            }
+        });
         for (Consumer<String> h : lossHooks) {
             try {
                 h.accept(reason);
@@ -698,6 +708,11 @@ public final class ManagerConnection implements AutoCloseable {
                             + action.name() + " (ActionID " + id + ") within " + timeout.toMillis() + " ms")));
                 }
             }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (dead && pending.remove(id, p)) {     // lost between the check above and the put: fail now, not at timeout
+                p.timer.cancel(false);
+                f.completeExceptionally(new AmiException.ConnectionLost("connection to " + where + " is gone; " + action + " not sent"));
+                return f;
+            }
             writeLock.lock();
             try {
                 out.write(bytes);

@@ -212,6 +212,23 @@ class ManagerConnectionFaultTest {
     }
 
     @Test
+    void aLostConnectionFailsAnOriginateStillWaitingForItsOriginateResponse() throws Exception {
+        server = FakeAmiServer.start(s -> {                   // queues the originate, then Asterisk goes away
+            s.banner();
+            org.tinyphone.testkit.ami.AmiFrame login = s.read(Duration.ofSeconds(10));
+            s.send("Response: Success", "ActionID: " + login.actionId(), "Message: Authentication accepted");
+            org.tinyphone.testkit.ami.AmiFrame o = s.read(Duration.ofSeconds(10));
+            s.send("Response: Success", "ActionID: " + o.actionId(), "Message: Originate successfully queued");
+            Thread.sleep(200);
+        });
+        ami = base().reconnect(false).port(server.port()).build();
+        ami.connect();
+        CompletableFuture<OriginateResult> f = ami.originate(Originate.toExtension("PJSIP/100", "default", "600"));
+        assertThat(f).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
+                .withCauseInstanceOf(AmiException.ConnectionLost.class).withMessageContaining("before the OriginateResponse");
+    }
+
+    @Test
     void logoffSentByTheAppClosesWithoutReconnecting() throws Exception {
         connect(base());
         assertThat(ami.call(AmiAction.of("Logoff")).response()).isEqualTo("Goodbye");
