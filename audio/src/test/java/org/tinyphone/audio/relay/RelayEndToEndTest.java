@@ -427,6 +427,21 @@ class RelayEndToEndTest {
     }
 
     @Test
+    void theLauncherScriptRefusesAJavaOlderThan21WithAMessageToAsterisk() throws Exception {
+        Path oldJdk = Files.createDirectories(tmp.resolve("jdk-17").resolve("bin"));
+        Files.writeString(oldJdk.getParent().resolve("release"), "IMPLEMENTOR=\"Test\"\nJAVA_VERSION=\"17.0.9\"\n");
+        Path java = Files.writeString(oldJdk.resolve("java"), "#!/bin/sh\necho should not run >&2\nexit 1\n");
+        assertThat(java.toFile().setExecutable(true)).isTrue();
+        Process relay = startScript(Map.of("TINYPHONE_JAVA", java.toString()));
+        write(relay.getOutputStream(), eagiEnvironment());
+        assertThat(readLine(relay.getInputStream())).isEqualTo(
+                "VERBOSE \"Tinyphone relay: " + java + " is Java 17, Java 21+ is needed\" 1");
+        write(relay.getOutputStream(), "200 result=1\n");
+        assertThat(relay.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(relay.exitValue()).isZero();
+    }
+
+    @Test
     void theLauncherScriptWithTheServerDownTellsAsterisk() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
