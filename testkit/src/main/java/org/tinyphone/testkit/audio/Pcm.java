@@ -72,6 +72,16 @@ public final class Pcm {
         return true;
     }
 
+    /**
+     * Caller audio from a file: a WAV file (PCM 16-bit mono 8 kHz, see {@link #fromWav}) or, without a RIFF
+     * header, raw s16le 8 kHz mono bytes (like the {@code .raw} captures and Asterisk's {@code .sln} files).
+     */
+    public static byte[] load(java.nio.file.Path file) throws IOException {
+        byte[] all = java.nio.file.Files.readAllBytes(file);
+        if (all.length >= 12 && ascii(all, 0, "RIFF")) return fromWav(new java.io.ByteArrayInputStream(all));
+        return (all.length & 1) == 0 ? all : Arrays.copyOf(all, all.length - 1);
+    }
+
     /** The largest absolute sample value of s16le PCM (-32768 counts as 32768). */
     public static int peak(byte[] pcm, int offset, int length) {
         int peak = 0;

@@ -25,6 +25,20 @@ class PcmTest {
     }
 
     @Test
+    void loadTakesWavOrRawFiles(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws IOException {
+        byte[] raw;
+        try (InputStream in = Transcript.resource("04c-eagi-audio-8k-s16le.raw")) {
+            raw = in.readAllBytes();
+        }
+        java.nio.file.Path wav = dir.resolve("call.wav");
+        try (InputStream in = Transcript.resource("04c-eagi-audio-8k-s16le.wav")) {
+            java.nio.file.Files.copy(in, wav);
+        }
+        assertThat(Pcm.load(wav)).isEqualTo(raw);
+        assertThat(Pcm.load(java.nio.file.Files.write(dir.resolve("call.sln"), raw))).isEqualTo(raw);
+    }
+
+    @Test
     void otherWavFormatsAreRefusedWithWhatTheyAre() throws IOException {
         byte[] wav;
         try (InputStream in = Transcript.resource("04c-eagi-audio-8k-s16le.wav")) {
