@@ -376,6 +376,10 @@ public final class ManagerConnection implements AutoCloseable {
             s.lost("login failed");
             throw e;
         }
+        if (closing) {                       // close() ran while we were logging in: do not leave a session behind
+            s.lost("connection closed by the application");
+            throw new AmiException.ConnectionLost("connection to " + where + " closed while logging in");
+        }
         current = s;
         setState(ConnectionState.LOGGED_IN);
         log.info("AMI logged in to {} as '{}' ({})", where, cfg.username, banner);
