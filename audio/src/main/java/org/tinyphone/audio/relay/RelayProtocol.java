@@ -63,6 +63,28 @@ public final class RelayProtocol {
         return n > 0;
     }
 
+    /**
+     * Consumes the relay's greeting line if the connection starts with it; otherwise leaves the stream where it
+     * was (mark/reset) and returns false, so the same stream can go to the original hub's line protocol. Reads
+     * byte by byte and stops at the first byte that differs (a legacy line's {@code i}), so it never waits for
+     * more than the peer sent. Blocks until the first byte arrives (use a socket timeout).
+     *
+     * @param in a stream that supports mark/reset, e.g. a {@link java.io.BufferedInputStream}
+     */
+    public static boolean acceptGreeting(InputStream in) throws IOException {
+        if (!in.markSupported()) throw new IllegalArgumentException("the stream must support mark/reset");
+        in.mark(MAGIC_LINE.length + 1);
+        for (int i = 0; i < MAGIC_LINE.length; i++) {
+            int b = in.read();
+            if (b == '\r' && i == MAGIC_LINE.length - 1 && in.read() == '\n') return true; // tolerate CRLF
+            if (b != (MAGIC_LINE[i] & 0xff)) {
+                in.reset();
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Writes one frame header and payload (the caller flushes). */
     public static void writeFrame(OutputStream out, int type, byte[] payload, int offset, int length) throws IOException {
         if (length < 0 || length > MAX_PAYLOAD) {

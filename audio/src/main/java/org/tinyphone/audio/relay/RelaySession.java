@@ -94,8 +94,13 @@ public final class RelaySession implements AutoCloseable {
      * ({@link RelayProtocol#isGreeting}) from the original hub's {@code id:...} lines.
      */
     public static String readFirstLine(InputStream in) throws IOException {
+        return readFirstLine(in, 200);
+    }
+
+    /** As {@link #readFirstLine(InputStream)} with another limit (a legacy line with many arguments is longer). */
+    public static String readFirstLine(InputStream in, int maxBytes) throws IOException {
         StringBuilder line = new StringBuilder(32);
-        for (int i = 0; i < 200; i++) {
+        for (int i = 0; i < maxBytes; i++) {
             int b = in.read();
             if (b < 0) return null;
             if (b == '\n') return line.toString();

@@ -261,6 +261,34 @@ class RelaySessionTest {
     }
 
     @Test
+    void acceptGreetingConsumesOnlyTheGreetingAndLeavesLegacyLinesUntouched() throws IOException {
+        String legacyLine = "id:1795447226.35,event:new_call,value:15550001111|13605162099|a|b\n";
+        BufferedInputStream legacy = new BufferedInputStream(new ByteArrayInputStream(legacyLine.getBytes(UTF_8)));
+        assertThat(RelayProtocol.acceptGreeting(legacy)).isFalse();
+        assertThat(new String(legacy.readAllBytes(), UTF_8)).isEqualTo(legacyLine); // nothing consumed
+
+        BufferedInputStream tunnel = new BufferedInputStream(
+                new ByteArrayInputStream("TINYPHONE-RELAY/1\n\u0004\u0000\u0000".getBytes(UTF_8)));
+        assertThat(RelayProtocol.acceptGreeting(tunnel)).isTrue();
+        assertThat(RelayProtocol.readFrame(tunnel).type()).isEqualTo(RelayProtocol.END);
+
+        BufferedInputStream almost = new BufferedInputStream(new ByteArrayInputStream("TINYPHONE-RELAY/9\n".getBytes(UTF_8)));
+        assertThat(RelayProtocol.acceptGreeting(almost)).isFalse();
+        assertThat(new String(almost.readAllBytes(), UTF_8)).isEqualTo("TINYPHONE-RELAY/9\n");
+        assertThat(RelayProtocol.acceptGreeting(new BufferedInputStream(new ByteArrayInputStream(new byte[0])))).isFalse();
+        assertThatThrownBy(() -> RelayProtocol.acceptGreeting(new ByteArrayInputStream(new byte[0]) {
+            @Override
+            public boolean markSupported() {
+                return false;
+            }
+        })).isInstanceOf(IllegalArgumentException.class);
+
+        String longLegacy = "id:1,event:new_call,value:" + "x|".repeat(300) + "\n";
+        assertThat(RelaySession.readFirstLine(new ByteArrayInputStream(longLegacy.getBytes(UTF_8)), 8192))
+                .isEqualTo(longLegacy.strip());
+    }
+
+    @Test
     void theRelaysOwnArgumentIsTakenOutOfTheEnvironment() {
         String env = "agi_request: tinyphone-agi\nagi_arg_1: --relay=10.0.0.5:12001\nagi_arg_2: hello\nagi_arg_3: x y\n\n";
         assertThat(RelayMain.AgiEnvironmentReader.stripFirstArg(env))
