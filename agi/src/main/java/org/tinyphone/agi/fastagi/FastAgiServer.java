@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import jdk.net.ExtendedSocketOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +53,7 @@ public final class FastAgiServer implements AutoCloseable {
     private final int maxLineLength;
     private final int backlog;
     private final int drainMs;
+    private final Predicate<InetAddress> allow;
 
     private final Set<Socket> active = ConcurrentHashMap.newKeySet();
     private final ReentrantLock lock = new ReentrantLock();
@@ -72,6 +74,7 @@ public final class FastAgiServer implements AutoCloseable {
         this.maxLineLength = b.maxLineLength;
         this.backlog = b.backlog;
         this.drainMs = (int) b.drainTimeout.toMillis();
+        this.allow = b.allow;
     }
 
     public static Builder builder() { return new Builder(); }
@@ -145,6 +148,14 @@ public final class FastAgiServer implements AutoCloseable {
 
     private void serve(Socket s) {
         String remote = String.valueOf(s.getRemoteSocketAddress());
+        if (!allow.test(s.getInetAddress())) {
+            failures.incrementAndGet();
+            log.warn("FastAGI connection from {} refused: address not allowed", remote);
+            closeQuietly(s);
+            active.remove(s);
+            signalIfIdle();
+            return;
+        }
         try {
             s.setTcpNoDelay(true);
             keepAlive(s);
@@ -252,13 +263,17 @@ public final class FastAgiServer implements AutoCloseable {
         } finally {
             closeQuietly(s);
             active.remove(s);
-            if (active.isEmpty()) {
-                lock.lock();
-                try {
-                    idle.signalAll();
-                } finally {
-                    lock.unlock();
-                }
+            signalIfIdle();
+        }
+    }
+
+    private void signalIfIdle() {
+        if (active.isEmpty()) {
+            lock.lock();
+            try {
+                idle.signalAll();
+            } finally {
+                lock.unlock();
             }
         }
     }
@@ -331,8 +346,18 @@ public final class FastAgiServer implements AutoCloseable {
         private Duration drainTimeout = Duration.ofSeconds(2);
         private int maxLineLength = StreamAgiChannel.DEFAULT_MAX_LINE;
         private int backlog = 4096;
+        private Predicate<InetAddress> allow = a -> true;
 
         private Builder() {}
+
+        /**
+         * Which peers may connect (default: any that can reach the bind address). Others are closed at once
+         * and logged, e.g. {@code allowFrom(InetAddress::isLoopbackAddress)}.
+         */
+        public Builder allowFrom(Predicate<InetAddress> allow) {
+            this.allow = java.util.Objects.requireNonNull(allow);
+            return this;
+        }
 
         /** Address to listen on (default {@code 127.0.0.1}; {@code 0.0.0.0} for all interfaces). */
         public Builder bind(String address) { this.bind = address; return this; }

@@ -179,6 +179,20 @@ class FastAgiServerTest {
     }
 
     @Test
+    void peersOutsideTheAllowListAreClosedUnheard() throws IOException {
+        start(FastAgiServer.builder().allowFrom(a -> !a.isLoopbackAddress()).route("/ok", says("ok")));
+        try (AgiPeer peer = AgiPeer.connect("127.0.0.1", server.port(), Duration.ofSeconds(10), null)) {
+            peer.sendEnvironment(FastAgiEnvironment.forScript("ok").lines());
+            try {
+                assertThat(peer.readLine()).isNull(); // no VERBOSE, no app: just closed
+            } catch (SocketException reset) {
+                // closed with our environment unread: a reset is a close too
+            }
+        }
+        assertThat(server.failedCalls()).isEqualTo(1);
+    }
+
+    @Test
     void malformedEnvironmentIsRefusedAndTheServerStaysUp() throws IOException {
         start(FastAgiServer.builder().route("/ok", says("ok")));
         try (AgiPeer peer = AgiPeer.connect("127.0.0.1", server.port(), Duration.ofSeconds(10), null)) {
