@@ -7,6 +7,10 @@ import org.tinyphone.bench.agi.AgiLoadGen;
 import org.tinyphone.bench.agi.AgiServerMain;
 import org.tinyphone.bench.agi.FastAgiCase;
 import org.tinyphone.bench.agi.MemoryCase;
+import org.tinyphone.bench.ami.AmiClientMain;
+import org.tinyphone.bench.ami.AmiDecodeCase;
+import org.tinyphone.bench.ami.AmiE2eCase;
+import org.tinyphone.bench.ami.FakeAsteriskAmi;
 import org.tinyphone.bench.harness.Report;
 
 /**
@@ -28,6 +32,14 @@ public final class BenchMain {
             }
             case "agi-loadgen" -> {
                 AgiLoadGen.main(a.subList(1, a.size()).toArray(String[]::new));
+                return;
+            }
+            case "ami-fake" -> {
+                FakeAsteriskAmi.main(new String[0]);
+                return;
+            }
+            case "ami-client" -> {
+                AmiClientMain.main(a.subList(1, a.size()).toArray(String[]::new));
                 return;
             }
             case "help", "-h", "--help" -> {
@@ -53,6 +65,10 @@ public final class BenchMain {
             System.out.println("== " + c);
             try {
                 switch (c) {
+                    case "ami" -> {
+                        new AmiDecodeCase(quick).run();
+                        new AmiE2eCase(quick).run();
+                    }
                     case "fastagi" -> new FastAgiCase(quick).run();
                     case "memory" -> new MemoryCase(quick).run();
                     default -> Report.summary(c + ": not yet measurable (case not built)");
