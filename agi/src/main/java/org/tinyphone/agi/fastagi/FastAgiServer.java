@@ -210,8 +210,9 @@ public final class FastAgiServer implements AutoCloseable {
         log.warn("FastAGI: no app for script path '{}' (request {}, channel {}); closed so the dialplan continues. Known: {}",
                 path, ch.environment().request(), ch.environment().channel(), routes.describe());
         try {
-            ch.verbose("Tinyphone FastAGI: no app for path " + path + " - the dialplan continues", 1);
-        } catch (AgiException e) {
+            String shown = path.replaceAll("\\p{Cntrl}", "?");
+            ch.verbose("Tinyphone FastAGI: no app for path " + shown + " - the dialplan continues", 1);
+        } catch (RuntimeException e) {
             log.debug("could not send the refusal VERBOSE for {}: {}", path, e.getMessage());
         }
     }

@@ -83,6 +83,13 @@ class FastAgiServerTest {
     }
 
     @Test
+    void unknownPathWithAControlCharacterIsStillRefusedWithAVerbose() throws IOException {
+        start(FastAgiServer.builder().route("/hello", says("hello")));
+        SimulatedAgiCall.Result r = call("bad\rpath").run();
+        assertThat(r.verbose()).singleElement().asString().contains("no app for path /bad?path");
+    }
+
+    @Test
     void fallbackAppTakesUnknownPaths() throws IOException {
         start(FastAgiServer.builder().fallback(says("fallback")));
         assertThat(call("anything").run().verbose()).containsExactly("fallback /anything {}");
