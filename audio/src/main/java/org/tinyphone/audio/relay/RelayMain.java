@@ -109,6 +109,10 @@ public final class RelayMain {
             Thread server = new Thread(new TrainingServer(ss), "relay-training-server");
             server.setDaemon(true);
             server.start();
+            // the same environment look-ups as a real call, so their classes are in the cache too
+            String[] names = {"TINYPHONE_RELAY", "TINYPHONE_RELAY_CONNECT_MS", "TINYPHONE_RELAY_HANGUP_GRACE_MS",
+                "TINYPHONE_AUDIO_FD"};
+            for (String name : names) System.getenv(name);
             RelayMain relayMain = new RelayMain("127.0.0.1", ss.getLocalPort(), 2000, 1000);
             relayMain.audioOverride = "/dev/null";
             relayMain.exit(relayMain.run(false, "training"));
