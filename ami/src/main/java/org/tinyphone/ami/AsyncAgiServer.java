@@ -43,15 +43,15 @@ public final class AsyncAgiServer implements AutoCloseable {
     }
 
     /** Runs {@code app} for every AsyncAGI call on this connection. */
-    public static AsyncAgiServer start(ManagerConnection ami, AgiApp app) { return start(ami, env -> app); }
+    public static AsyncAgiServer start(ManagerConnection ami, AgiApp app) { return routing(ami, env -> app); }
 
-    /** Runs the app the router picks (null: the call is left to other handlers and not touched). */
-    public static AsyncAgiServer start(ManagerConnection ami, Function<AgiEnvironment, AgiApp> router) {
-        return start(ami, router, Duration.ofHours(1));
+    /** Runs the app the router picks from the environment (null: the call is left alone, not touched). */
+    public static AsyncAgiServer routing(ManagerConnection ami, Function<AgiEnvironment, AgiApp> router) {
+        return routing(ami, router, Duration.ofHours(1));
     }
 
-    /** As {@link #start(ManagerConnection, Function)}; {@code maxCommandTime} bounds one command's wait. */
-    public static AsyncAgiServer start(ManagerConnection ami, Function<AgiEnvironment, AgiApp> router, Duration maxCommandTime) {
+    /** As {@link #routing(ManagerConnection, Function)}; {@code maxCommandTime} bounds one command's wait. */
+    public static AsyncAgiServer routing(ManagerConnection ami, Function<AgiEnvironment, AgiApp> router, Duration maxCommandTime) {
         AsyncAgiServer s = new AsyncAgiServer(ami, router, maxCommandTime);
         ami.addInternalListener(s.listener);
         ami.addLossHook(s.lossHook);

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import org.tinyphone.ami.codec.AmiMessage;
@@ -51,12 +52,11 @@ public final class Channels implements AutoCloseable {
     public Collection<Channel> all() { return List.copyOf(live.values()); }
 
     /** Called (on its own virtual thread) for every new channel. */
-    @SuppressWarnings("unchecked")
     public Subscription onNewChannel(Consumer<Channel> l) {
-        ListenerQueue<Channel>[] self = new ListenerQueue[1];
-        self[0] = new ListenerQueue<>("newchannel", null, l, 10_000, () -> newListeners.remove(self[0]));
-        newListeners.add(self[0]);
-        return self[0];
+        AtomicReference<ListenerQueue<Channel>> self = new AtomicReference<>();
+        self.set(new ListenerQueue<>("newchannel", null, l, 10_000, () -> newListeners.remove(self.get())));
+        newListeners.add(self.get());
+        return self.get();
     }
 
     /** Re-reads the live channels with CoreShowChannels (adds missing ones; does not block the caller). */

@@ -27,6 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -222,24 +223,20 @@ public final class ManagerConnection implements AutoCloseable {
         return addListener(name, filter, listener, cfg.listenerQueue);
     }
 
-    @SuppressWarnings("unchecked")
     private Subscription addListener(String name, Predicate<AmiMessage> filter, Consumer<AmiMessage> listener, int capacity) {
         if (capacity < 1) throw new IllegalArgumentException("queue capacity must be positive");
-        ListenerQueue<AmiMessage>[] self = new ListenerQueue[1];
-        self[0] = new ListenerQueue<>(name + "#" + listeners.size(), filter, listener, capacity,
-                () -> listeners.remove(self[0]));
-        listeners.add(self[0]);
-        return self[0];
+        AtomicReference<ListenerQueue<AmiMessage>> self = new AtomicReference<>();
+        self.set(new ListenerQueue<>(name + "#" + listeners.size(), filter, listener, capacity, () -> listeners.remove(self.get())));
+        listeners.add(self.get());
+        return self.get();
     }
 
     /** Listens to connection state changes (CONNECTED, LOGGED_IN, LOST, RECONNECTING, CLOSED). */
-    @SuppressWarnings("unchecked")
     public Subscription onState(Consumer<ConnectionState> listener) {
-        ListenerQueue<ConnectionState>[] self = new ListenerQueue[1];
-        self[0] = new ListenerQueue<>("state#" + stateListeners.size(), null, listener, 1024,
-                () -> stateListeners.remove(self[0]));
-        stateListeners.add(self[0]);
-        return self[0];
+        AtomicReference<ListenerQueue<ConnectionState>> self = new AtomicReference<>();
+        self.set(new ListenerQueue<>("state#" + stateListeners.size(), null, listener, 1024, () -> stateListeners.remove(self.get())));
+        stateListeners.add(self.get());
+        return self.get();
     }
 
     /** Turns events on/off or sets a class mask ({@code on}, {@code off}, {@code call,agi}); kept across reconnects. */

@@ -34,7 +34,7 @@ public final class OrigHello {
     /** Places the call and waits until the hello app is done; true if the call was answered and greeted. */
     public static boolean call(ManagerConnection ami, String channel, Duration timeout, PrintStream out) throws Exception {
         CompletableFuture<String> greeted = new CompletableFuture<>();
-        try (AsyncAgiServer apps = AsyncAgiServer.start(ami, env ->
+        try (AsyncAgiServer apps = AsyncAgiServer.routing(ami, env ->
                 env.args().contains("orighello") ? (AgiChannel ch) -> {
                     ch.answer();
                     ch.streamFile("hello-world");
