@@ -48,6 +48,7 @@ public final class StreamAgiChannel extends AbstractAgiChannel implements AutoCl
     public static StreamAgiChannel open(InputStream in, OutputStream out, int maxLineLength) throws IOException {
         LineReader reader = new LineReader(in, maxLineLength);
         List<String> lines = new ArrayList<>(32);
+        int blanks = 0;
         while (true) {
             String line = reader.readLine();
             if (line == null) {
@@ -56,7 +57,8 @@ public final class StreamAgiChannel extends AbstractAgiChannel implements AutoCl
                         : "connection closed before the AGI environment was complete (" + lines.size() + " lines)");
             }
             if (line.isEmpty()) {
-                if (lines.isEmpty()) continue; // tolerate a leading blank line
+                if (lines.isEmpty() && ++blanks <= 16) continue; // tolerate a stray leading blank line or two
+                if (lines.isEmpty()) throw new AgiProtocolException("not an AGI environment: only blank lines");
                 break;
             }
             lines.add(line);

@@ -6,10 +6,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -60,6 +63,8 @@ public final class FastAgiServer implements AutoCloseable {
     private final Condition idle = lock.newCondition();
     private final AtomicLong calls = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    /** Closes connections whose environment is not complete in time (however slowly its lines drip in). */
+    private final ScheduledThreadPoolExecutor deadlines;
     private volatile ServerSocket serverSocket;
     private volatile boolean closing;
     private Thread acceptThread;
@@ -75,6 +80,8 @@ public final class FastAgiServer implements AutoCloseable {
         this.backlog = b.backlog;
         this.drainMs = (int) b.drainTimeout.toMillis();
         this.allow = b.allow;
+        this.deadlines = new ScheduledThreadPoolExecutor(1, r -> Thread.ofPlatform().daemon().name("fastagi-deadlines").unstarted(r));
+        this.deadlines.setRemoveOnCancelPolicy(true);
     }
 
     public static Builder builder() { return new Builder(); }
@@ -161,8 +168,18 @@ public final class FastAgiServer implements AutoCloseable {
             keepAlive(s);
             s.setSoTimeout(environmentTimeoutMs);
             StreamAgiChannel ch;
+            ScheduledFuture<?> deadline = deadlines.schedule(() -> closeQuietly(s), environmentTimeoutMs, TimeUnit.MILLISECONDS);
             try {
                 ch = StreamAgiChannel.open(s.getInputStream(), s.getOutputStream(), maxLineLength);
+            } catch (SocketException e) {
+                failures.incrementAndGet();
+                if (deadline.isDone()) {
+                    log.warn("FastAGI connection from {} sent no complete AGI environment within {} ms; closed",
+                            remote, environmentTimeoutMs);
+                } else {
+                    log.debug("FastAGI connection from {} failed before its environment: {}", remote, e.toString());
+                }
+                return;
             } catch (AgiProtocolException e) {
                 failures.incrementAndGet();
                 log.warn("FastAGI connection from {} refused: {}", remote, e.getMessage());
@@ -172,7 +189,10 @@ public final class FastAgiServer implements AutoCloseable {
                 log.warn("FastAGI connection from {} sent no complete AGI environment within {} ms; closed",
                         remote, environmentTimeoutMs);
                 return;
+            } finally {
+                deadline.cancel(false);
             }
+            if (s.isClosed()) return; // the deadline fired just as the environment completed
             s.setSoTimeout(replyTimeoutMs);
             String path = ch.environment().scriptPath();
             AgiApp app = routes.find(path);
@@ -300,6 +320,7 @@ public final class FastAgiServer implements AutoCloseable {
             for (Socket s : active) closeQuietly(s);
             awaitIdle(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
         }
+        deadlines.shutdownNow();
         Thread t = acceptThread;
         if (t != null) {
             try {

@@ -261,6 +261,27 @@ class FastAgiServerTest {
     }
 
     @Test
+    void aPeerThatDripsItsEnvironmentSlowlyIsClosedAtTheDeadlineToo() throws IOException {
+        start(FastAgiServer.builder().environmentTimeout(Duration.ofMillis(500)).route("/ok", says("ok")));
+        boolean closed = false;
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        try (AgiPeer peer = AgiPeer.connect("127.0.0.1", server.port(), Duration.ofMillis(100), null)) {
+            for (int i = 0; !closed && System.nanoTime() < giveUp; i++) {
+                try {
+                    peer.sendRaw(("agi_line_" + i + ": each one arrives within the read timeout\n").getBytes(StandardCharsets.US_ASCII));
+                    closed = peer.readLine() == null;
+                } catch (java.net.SocketTimeoutException stillOpen) {
+                    // no answer yet: keep dripping
+                } catch (SocketException reset) {
+                    closed = true;
+                }
+            }
+        }
+        assertThat(closed).isTrue();
+        assertThat(call("ok").run().verbose()).containsExactly("ok /ok {}");
+    }
+
+    @Test
     void replyTimeoutEndsACallWhosePeerWentSilent() throws Exception {
         AtomicReference<Throwable> seen = new AtomicReference<>();
         start(FastAgiServer.builder().replyTimeout(Duration.ofMillis(300)).route("/x", ch -> {
