@@ -54,6 +54,7 @@ public final class RelaySession implements AutoCloseable {
     private volatile String localCloseReason; // set before END goes out, so the relay's reaction does not win
     private final Thread reader;
     private volatile long audioBytes; // written by the reader thread only
+    private long listenerFailures;     // reader thread only
 
     private RelaySession(Socket socket, InputStream in, RelayListener listener, boolean hangupLine) throws IOException {
         this.socket = socket;
@@ -141,8 +142,7 @@ public final class RelaySession implements AutoCloseable {
 
     /** Waits up to {@code timeout} for the relay to go; true if it has. */
     public boolean awaitEnd(long timeout, TimeUnit unit) throws InterruptedException {
-        reader.join(unit.toMillis(timeout));
-        return !reader.isAlive();
+        return reader.join(java.time.Duration.ofNanos(unit.toNanos(timeout)));
     }
 
     /** Ends the call's relay: it exits 0 and the dialplan continues. Idempotent. */
@@ -208,7 +208,10 @@ public final class RelaySession implements AutoCloseable {
         try {
             r.run();
         } catch (RuntimeException e) {
-            log.warn("relay listener failed in {}: {}", what, e.toString(), e);
+            // the first failure with its stack trace; then a note every 1000 (audio comes 50 times a second)
+            long n = ++listenerFailures;
+            if (n == 1) log.warn("relay listener failed in {}: {}", what, e.toString(), e);
+            else if (n % 1000 == 0) log.warn("relay listener failed {} times, last in {}: {}", n, what, e.toString());
         }
     }
 
