@@ -580,6 +580,17 @@ public final class ManagerConnection implements AutoCloseable {
         for (ListenerQueue<AmiMessage> l : listeners) l.offer(m);
     }
 
+    /** At most 80 characters, control and non-ASCII bytes shown as '?', for logging what a peer sent. */
+    static String printable(String s) {
+        StringBuilder sb = new StringBuilder(Math.min(s.length(), 83));
+        for (int i = 0; i < s.length() && i < 80; i++) {
+            char c = s.charAt(i);
+            sb.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        if (s.length() > 80) sb.append("...");
+        return sb.toString();
+    }
+
     private static void closeQuietly(Socket s) {
         try {
             s.close();
@@ -598,6 +609,8 @@ public final class ManagerConnection implements AutoCloseable {
         final CompletableFuture<String> banner = new CompletableFuture<>();
         final AmiDecoder decoder = new AmiDecoder(true, cfg.maxLine, cfg.maxMessage);
         volatile boolean dead;
+        long ignored;                   // reader thread only
+        long errors;                    // reader thread only
         boolean established;            // guarded by stateLock
         boolean lostBeforeEstablished;  // guarded by stateLock
         String lostReason;
@@ -635,7 +648,8 @@ public final class ManagerConnection implements AutoCloseable {
 
         @Override
         public void onError(String problem) {
-            log.warn("AMI from {}: {} (the connection goes on)", where, problem);
+            long n = ++errors;
+            if (n <= 10 || n % 1000 == 0) log.warn("AMI from {}: {} (the connection goes on; {} so far)", where, problem, n);
         }
 
         @Override
@@ -670,8 +684,11 @@ public final class ManagerConnection implements AutoCloseable {
                 dispatchEvent(m);
                 return;
             }
-            log.warn("AMI from {}: ignored a message that is neither a response nor an event: {}", where,
-                    m.size() > 0 ? m.key(0) + ": " + m.value(0) : "");
+            long n = ++ignored;
+            if (n == 1 || n % 1000 == 0) {
+                log.warn("AMI from {}: ignored {} message(s) that are neither a response nor an event, e.g. '{}'", where, n,
+                        printable(m.isBare(0) ? m.value(0) : m.key(0) + ": " + m.value(0)));
+            }
         }
 
         private void complete(Pending p, AmiResponse r) {
