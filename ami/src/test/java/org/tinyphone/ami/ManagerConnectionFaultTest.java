@@ -200,6 +200,15 @@ class ManagerConnectionFaultTest {
     }
 
     @Test
+    void aListenerMaySendActionsAndWaitForThemWithoutDeadlock() throws Exception {
+        connect(base());
+        List<String> pongs = new CopyOnWriteArrayList<>();
+        ami.onEvent("UserEvent", e -> pongs.add(ami.call(AmiAction.of("Ping")).get("Ping")));   // blocking call inside a listener
+        ami.call(AmiAction.of("UserEvent").add("UserEvent", "x"));
+        await().untilAsserted(() -> assertThat(pongs).containsExactly("Pong"));
+    }
+
+    @Test
     void closeFailsPendingActionsAndLogsOff() throws Exception {
         connect(base());
         sim.silentOnAction("Command");
