@@ -12,6 +12,7 @@ import org.tinyphone.bench.ami.AmiDecodeCase;
 import org.tinyphone.bench.ami.AmiE2eCase;
 import org.tinyphone.bench.ami.FakeAsteriskAmi;
 import org.tinyphone.bench.harness.Report;
+import org.tinyphone.bench.relay.RelayStartCase;
 
 /**
  * {@code ./tinyphone bench [ami|fastagi|memory|bridge|relay|all] [--quick]}: runs the side-by-side cases
@@ -71,6 +72,7 @@ public final class BenchMain {
                     }
                     case "fastagi" -> new FastAgiCase(quick).run();
                     case "memory" -> new MemoryCase(quick).run();
+                    case "relay" -> new RelayStartCase(quick).run();
                     default -> Report.summary(c + ": not yet measurable (case not built)");
                 }
             } catch (Exception e) {
