@@ -41,6 +41,7 @@ public final class Bridge implements AutoCloseable {
         final Map<String, Call> calls = new LinkedHashMap<>();          // guarded by lock
         final List<Subscriber> subscribers = new CopyOnWriteArrayList<>(); // modified under lock
         final Set<Subscriber> subscriberSet = ConcurrentHashMap.newKeySet(); // the same, for lookups
+        boolean dead; // guarded by lock: removed from the map once it had no calls and no subscribers
 
         Room(String number) { this.number = number; }
     }
@@ -84,18 +85,24 @@ public final class Bridge implements AutoCloseable {
      */
     public Call open(CallInfo info, CallControl control) {
         Objects.requireNonNull(info, "info");
-        CallInfo unique = info;
-        Room room = room(info.dnid());
-        Call call = new Call(this, room, unique, control);
-        for (int n = 2; calls.putIfAbsent(call.id(), call) != null; n++) {
-            unique = info.withCallId(info.callId() + "-" + n);
-            call = new Call(this, room, unique, control);
+        roomsLock.readLock().lock();
+        Room room = lockedRoom(info.dnid());
+        try {
+            CallInfo unique = info;
+            Call call = new Call(this, room, unique, control);
+            for (int n = 2; calls.putIfAbsent(call.id(), call) != null; n++) {
+                unique = info.withCallId(info.callId() + "-" + n);
+                call = new Call(this, room, unique, control);
+            }
+            callsTotal.increment();
+            active.incrementAndGet();
+            emit(call, new CallEvent.NewCaller(unique, unique.started()));
+            log.info("call {} from {} to {} via {}", call.id(), unique.callerId(), unique.dnid(), unique.via());
+            return call;
+        } finally {
+            room.lock.unlock();
+            roomsLock.readLock().unlock();
         }
-        callsTotal.increment();
-        active.incrementAndGet();
-        emit(call, new CallEvent.NewCaller(unique, unique.started() == null ? Instant.now() : unique.started()));
-        log.info("call {} from {} to {} via {}", call.id(), unique.callerId(), unique.dnid(), unique.via());
-        return call;
     }
 
     /** A call in progress by id. */
@@ -120,7 +127,7 @@ public final class Bridge implements AutoCloseable {
         if (room == null) return List.of();
         room.lock.lock();
         try {
-            return snapshotLocked(room);
+            return room.dead ? List.of() : snapshotLocked(room);
         } finally {
             room.lock.unlock();
         }
@@ -162,9 +169,8 @@ public final class Bridge implements AutoCloseable {
             }
             return new Sub(number, subscriber);
         }
-        Room room = room(number);
         roomsLock.readLock().lock();
-        room.lock.lock();
+        Room room = lockedRoom(number);
         try {
             safeSnapshot(subscriber, number, snapshotLocked(room));
             if (room.subscriberSet.add(subscriber)) room.subscribers.add(subscriber);
@@ -186,14 +192,20 @@ public final class Bridge implements AutoCloseable {
             }
             return;
         }
-        Room room = rooms.get(number);
-        if (room == null) return;
-        room.lock.lock();
+        roomsLock.readLock().lock();
         try {
-            room.subscribers.remove(subscriber);
-            room.subscriberSet.remove(subscriber);
+            Room room = rooms.get(number);
+            if (room == null) return;
+            room.lock.lock();
+            try {
+                room.subscribers.remove(subscriber);
+                room.subscriberSet.remove(subscriber);
+                removeIfEmptyLocked(room);
+            } finally {
+                room.lock.unlock();
+            }
         } finally {
-            room.lock.unlock();
+            roomsLock.readLock().unlock();
         }
     }
 
@@ -211,8 +223,27 @@ public final class Bridge implements AutoCloseable {
 
     // ---- inside the package
 
-    private Room room(String number) {
-        return rooms.computeIfAbsent(number, Room::new);
+    /** The number's room, locked (the caller holds the read lock, and unlocks the room). */
+    private Room lockedRoom(String number) {
+        while (true) {
+            Room room = rooms.computeIfAbsent(number, Room::new);
+            room.lock.lock();
+            if (!room.dead) return room;
+            room.lock.unlock(); // removed meanwhile: take the new one
+        }
+    }
+
+    /** Forgets a room without calls and subscribers, so numbers come and go without using memory. */
+    private void removeIfEmptyLocked(Room room) {
+        if (!room.dead && room.calls.isEmpty() && room.subscribers.isEmpty()) {
+            room.dead = true;
+            rooms.remove(room.number, room);
+        }
+    }
+
+    /** Numbers with calls or subscribers (for tests and metrics). */
+    int roomCount() {
+        return rooms.size();
     }
 
     /** Delivers a call's event to its subscribers; false if the call had already ended. */
@@ -235,6 +266,7 @@ public final class Bridge implements AutoCloseable {
             for (Subscriber s : room.subscribers) deliver(s, event);
             // a subscriber of both this number and all numbers gets each event once
             for (Subscriber s : allNumbers) if (!room.subscriberSet.contains(s)) deliver(s, event);
+            if (event instanceof CallEvent.Hangup) removeIfEmptyLocked(room);
             return true;
         } finally {
             room.lock.unlock();

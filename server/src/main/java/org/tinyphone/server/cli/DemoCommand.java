@@ -1,18 +1,42 @@
 package org.tinyphone.server.cli;
 
-import java.util.List;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.tinyphone.server.ServerStartException;
+import org.tinyphone.server.config.ConfigException;
+import org.tinyphone.server.config.TinyphoneConfig;
+import org.tinyphone.server.sim.DemoRunner;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Option;
 
-/** {@code tinyphone demo}: see it work without Asterisk. */
-@Command(name = "demo", description = "Try it without Asterisk (options: --help)")
+/** {@code tinyphone demo}: the server plus a simulated call every few seconds; prints the page's URL. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Try it without Asterisk: start the server and place a simulated call every few seconds")
 public final class DemoCommand implements Callable<Integer> {
-    @Parameters(arity = "0..*", paramLabel = "ARGS", description = "Passed to the demo")
-    List<String> args;
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Config file (as for `server`)")
+    Path config;
+
+    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", description = "Override a setting, e.g. --set http.port=8080")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Option(names = "--every", paramLabel = "SECONDS", defaultValue = "4", description = "Seconds between calls (default ${DEFAULT-VALUE})")
+    int every;
+
+    @Option(names = "--calls", paramLabel = "N", defaultValue = "0", description = "Stop after N calls (default: run until Ctrl-C)")
+    int calls;
 
     @Override
     public Integer call() throws Exception {
-        return Main.delegate("org.tinyphone.examples.Demo", Main.orEmpty(args));
+        try {
+            TinyphoneConfig cfg = TinyphoneConfig.load(config, System.getenv(), overrides);
+            Logging.setLevel(cfg.get("log.level"));
+            return DemoRunner.run(cfg, Duration.ofSeconds(Math.max(1, every)), calls, System.out);
+        } catch (ConfigException | ServerStartException e) {
+            System.err.println("tinyphone: " + e.getMessage());
+            return 2;
+        }
     }
 }

@@ -28,7 +28,7 @@ public final class Main implements Runnable {
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         // commands that hand their arguments to another program's main keep them as they are, options included
-        for (String name : List.of("examples", "ami", "demo")) {
+        for (String name : List.of("examples", "ami")) {
             cl.getSubcommands().get(name).setUnmatchedOptionsArePositionalParams(true).setUnmatchedArgumentsAllowed(true);
         }
         cl.setExecutionExceptionHandler((e, line, parsed) -> {

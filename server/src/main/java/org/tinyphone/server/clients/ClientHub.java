@@ -32,6 +32,7 @@ public final class ClientHub {
     private final Map<String, AtomicInteger> byDialect = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     final Counter coalesced;
+    final Counter dropped;
     final Counter overloadDisconnects;
     private final MeterRegistry registry;
 
@@ -48,6 +49,8 @@ public final class ClientHub {
         }
         coalesced = Counter.builder("tinyphone.client.audio_levels.coalesced")
                 .description("Audio levels replaced by a newer one before a slow client could take them").register(registry);
+        dropped = Counter.builder("tinyphone.client.audio_levels.dropped")
+                .description("Audio levels dropped because a slow client's queue was full").register(registry);
         overloadDisconnects = Counter.builder("tinyphone.client.disconnects")
                 .description("Clients disconnected by the server").tag("reason", "overload").register(registry);
     }

@@ -60,6 +60,7 @@ abstract class ClientSession implements Subscriber {
     private void handleOffer(Outbox.Offer offer) {
         switch (offer) {
             case COALESCED -> hub.coalesced.increment();
+            case DROPPED -> hub.dropped.increment();
             case OVERLOADED -> overloaded();
             default -> { }
         }

@@ -15,6 +15,7 @@ import org.tinyphone.server.bridge.Subscription;
  */
 final class LegacySession extends ClientSession {
     private static final Logger log = LoggerFactory.getLogger(LegacySession.class);
+    private static final EncodingCache EVENTS = new EncodingCache(4096, LegacyCodec::encode);
 
     private volatile char terminator = '\n';
     private Subscription subscription; // guarded by subLock
@@ -54,12 +55,13 @@ final class LegacySession extends ClientSession {
         }
         if (previous != null && !previous.number().equals(next.number())) previous.close();
         if (finished()) next.close();
-        log.info("{}: CONNECT {} as {} ({})", this, c.number(), printable(c.clientId()), c.terminator() == '\0' ? "NULL" : "CR");
+        String who = bridge.tokenRequired(c.number()) ? "(token)" : printable(c.clientId()); // never log a token
+        log.info("{}: CONNECT {} as {} ({})", this, c.number(), who, c.terminator() == '\0' ? "NULL" : "CR");
     }
 
     @Override
     protected String render(Object message) {
-        return LegacyCodec.encode((CallEvent) message) + terminator;
+        return EVENTS.encode((CallEvent) message) + terminator;
     }
 
     @Override

@@ -21,6 +21,9 @@ import org.tinyphone.server.bridge.Subscription;
  */
 final class NativeSession extends ClientSession {
     private static final Logger log = LoggerFactory.getLogger(NativeSession.class);
+    private static final EncodingCache EVENTS = new EncodingCache(4096, NativeCodec::event);
+    /** Numbers one client may watch at once. */
+    static final int MAX_SUBSCRIPTIONS = 1000;
 
     /** A snapshot queued under the bridge's lock, rendered by the writer. */
     private record Snapshot(JsonNode id, String number, List<CallState> calls) {}
@@ -78,6 +81,11 @@ final class NativeSession extends ClientSession {
         }
         if (subscriptions.containsKey(s.number())) {
             send(new Snapshot(s.id(), s.number(), bridge.snapshot(s.number())));
+            return;
+        }
+        if (subscriptions.size() >= MAX_SUBSCRIPTIONS) {
+            send(NativeCodec.error(s.id(), "too_many_subscriptions",
+                    "a client may watch at most " + MAX_SUBSCRIPTIONS + " numbers; subscribe to \"*\" to watch all"));
             return;
         }
         subscribingId = s.id();
@@ -138,7 +146,7 @@ final class NativeSession extends ClientSession {
     @Override
     protected String render(Object message) {
         String text = switch (message) {
-            case CallEvent e -> NativeCodec.event(e);
+            case CallEvent e -> EVENTS.encode(e);
             case Snapshot s -> NativeCodec.subscribed(s.id(), s.number(), s.calls());
             case String s -> s;
             default -> throw new IllegalStateException("cannot render " + message.getClass());

@@ -15,12 +15,13 @@ import org.tinyphone.server.bridge.CallEvent;
 /**
  * One client's bounded outgoing queue (no I/O). Offers never block. An audio level whose call's latest queued
  * message is also an audio level replaces it (latest wins), so a client that falls behind gets fewer levels,
- * in order with the other events of the call. Every other message is kept; when it would not fit, or when the
+ * in order with the other events of the call (a level that finds the queue twice over its size is dropped).
+ * Every other message is kept; when it would not fit, or when the
  * writer has made no progress for the overload timeout while messages wait, the offer says
  * {@link Offer#OVERLOADED} and the client is to be disconnected: nothing is dropped silently.
  */
 final class Outbox {
-    enum Offer { QUEUED, COALESCED, OVERLOADED, CLOSED }
+    enum Offer { QUEUED, COALESCED, DROPPED, OVERLOADED, CLOSED }
 
     private static final class Item {
         Object payload;
@@ -84,7 +85,7 @@ final class Outbox {
                     last.payload = payload;
                     return Offer.COALESCED;
                 }
-                if (queue.size() >= 2 * capacity) return Offer.COALESCED; // only levels can get here past the limit
+                if (queue.size() >= 2 * capacity) return Offer.DROPPED; // a level with nowhere to go: the next one will do
             } else if (queue.size() >= capacity) {
                 overloadReason = "too slow: " + queue.size() + " messages waiting (clients.queue = " + capacity + ")";
                 return Offer.OVERLOADED;

@@ -257,6 +257,25 @@ class BridgeTest {
     }
 
     @Test
+    void numbers_without_calls_or_subscribers_are_forgotten_and_come_back_when_used() {
+        Bridge bridge = new Bridge();
+        Recorder r = new Recorder();
+        for (int i = 0; i < 1000; i++) bridge.subscribe("n" + i, r).close();
+        bridge.open(info("c1", "100"), null).hangup("caller");
+        assertThat(bridge.roomCount()).isZero();
+
+        Subscription sub = bridge.subscribe("100", r);
+        Call call = bridge.open(info("c2", "100"), null);
+        sub.close();
+        assertThat(bridge.roomCount()).as("a call keeps its number").isEqualTo(1);
+        Recorder late = new Recorder();
+        bridge.subscribe("100", late);
+        call.hangup("caller");
+        assertThat(late.snapshots.get(0)).hasSize(1);
+        assertThat(late.types()).containsExactly("hangup");
+    }
+
+    @Test
     void metrics_count_calls_and_events() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         Bridge bridge = new Bridge(registry, Map.of());
