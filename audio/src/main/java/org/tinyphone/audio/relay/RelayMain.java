@@ -75,15 +75,9 @@ public final class RelayMain {
         if (relayArg) relay = args[0].substring("--relay=".length());
         if (relay == null || relay.isEmpty()) relay = RelayProtocol.DEFAULT_HOST + ":" + RelayProtocol.DEFAULT_PORT;
 
-        String host = relay;
-        int port = RelayProtocol.DEFAULT_PORT;
-        int colon = relay.lastIndexOf(':');
-        if (colon >= 0 && relay.indexOf(']') < colon) {
-            host = relay.substring(0, colon);
-            port = parseInt(relay.substring(colon + 1), -1);
-        }
-        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
-        if (host.isEmpty()) host = RelayProtocol.DEFAULT_HOST;
+        String[] address = parseAddress(relay);
+        String host = address[0];
+        int port = parseInt(address[1], -1);
 
         RelayMain relayMain = new RelayMain(host, port,
                 parseInt(System.getenv("TINYPHONE_RELAY_CONNECT_MS"), 2000),
@@ -434,6 +428,21 @@ public final class RelayMain {
             if (toServer != null) sendEnd("hangup grace period over");
             exit(EXIT_OK);
         }
+    }
+
+    /** {@code host:port}, {@code [v6]:port}, {@code host} or {@code :port} → {host, port text}; defaults filled in. */
+    static String[] parseAddress(String text) {
+        String host = text;
+        String port = Integer.toString(RelayProtocol.DEFAULT_PORT);
+        int colon = text.lastIndexOf(':');
+        boolean bareV6 = text.indexOf(':') != colon && !text.startsWith("[");
+        if (colon >= 0 && !bareV6 && text.indexOf(']') < colon) {
+            host = text.substring(0, colon);
+            port = text.substring(colon + 1);
+        }
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        if (host.isEmpty()) host = RelayProtocol.DEFAULT_HOST;
+        return new String[] {host, port};
     }
 
     private static int parseInt(String s, int fallback) {

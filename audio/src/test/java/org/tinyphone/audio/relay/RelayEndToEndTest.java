@@ -290,6 +290,16 @@ class RelayEndToEndTest {
     }
 
     @Test
+    void aBadServerAddressIsToldToAsterisk() throws Exception {
+        Process relay = startRelay(Map.of("TINYPHONE_RELAY", "127.0.0.1:http"));
+        write(relay.getOutputStream(), eagiEnvironment());
+        assertThat(readLine(relay.getInputStream())).isEqualTo("VERBOSE \"Tinyphone relay: bad server address 127.0.0.1:http\" 1");
+        write(relay.getOutputStream(), "200 result=1\n");
+        assertThat(relay.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(relay.exitValue()).isZero();
+    }
+
+    @Test
     void serverThatClosesWithoutTakingTheCallIsReportedToAsterisk() throws Exception {
         ServerSocket server = server();
         Process relay = startRelay(Map.of("TINYPHONE_RELAY", "127.0.0.1:" + server.getLocalPort()));

@@ -289,6 +289,18 @@ class RelaySessionTest {
     }
 
     @Test
+    void relayAddresses() {
+        assertThat(RelayMain.parseAddress("127.0.0.1:12001")).containsExactly("127.0.0.1", "12001");
+        assertThat(RelayMain.parseAddress("tinyphone.local:9000")).containsExactly("tinyphone.local", "9000");
+        assertThat(RelayMain.parseAddress("10.0.0.5")).containsExactly("10.0.0.5", "12001");
+        assertThat(RelayMain.parseAddress(":12009")).containsExactly("127.0.0.1", "12009");
+        assertThat(RelayMain.parseAddress("[::1]:12001")).containsExactly("::1", "12001");
+        assertThat(RelayMain.parseAddress("[fe80::1]")).containsExactly("fe80::1", "12001");
+        assertThat(RelayMain.parseAddress("::1")).containsExactly("::1", "12001");
+        assertThat(RelayMain.parseAddress("host:notaport")).containsExactly("host", "notaport"); // refused later
+    }
+
+    @Test
     void theRelaysOwnArgumentIsTakenOutOfTheEnvironment() {
         String env = "agi_request: tinyphone-agi\nagi_arg_1: --relay=10.0.0.5:12001\nagi_arg_2: hello\nagi_arg_3: x y\n\n";
         assertThat(RelayMain.AgiEnvironmentReader.stripFirstArg(env))
