@@ -19,7 +19,10 @@ public final class WsTestClient implements AutoCloseable {
     public final CompletableFuture<String> closed = new CompletableFuture<>();
     private final WebSocket ws;
 
-    private WsTestClient(URI uri) throws Exception {
+    private final boolean reading;
+
+    private WsTestClient(URI uri, boolean reading) throws Exception {
+        this.reading = reading;
         ws = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
                 .buildAsync(uri, new WebSocket.Listener() {
                     private final StringBuilder partial = new StringBuilder();
@@ -31,7 +34,7 @@ public final class WsTestClient implements AutoCloseable {
                             messages.add(partial.toString());
                             partial.setLength(0);
                         }
-                        webSocket.request(1);
+                        if (WsTestClient.this.reading) webSocket.request(1);
                         return null;
                     }
 
@@ -49,7 +52,12 @@ public final class WsTestClient implements AutoCloseable {
     }
 
     public static WsTestClient connect(int port) throws Exception {
-        return new WsTestClient(URI.create("ws://127.0.0.1:" + port + "/ws"));
+        return new WsTestClient(URI.create("ws://127.0.0.1:" + port + "/ws"), true);
+    }
+
+    /** A client that takes its first message and then reads nothing more (its socket fills up). */
+    public static WsTestClient connectNotReading(int port) throws Exception {
+        return new WsTestClient(URI.create("ws://127.0.0.1:" + port + "/ws"), false);
     }
 
     public void send(String text) throws Exception {

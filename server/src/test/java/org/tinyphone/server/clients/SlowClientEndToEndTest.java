@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.tinyphone.server.ServerFixture;
 import org.tinyphone.server.TcpTestClient;
+import org.tinyphone.server.WsTestClient;
 import org.tinyphone.server.bridge.Call;
 import org.tinyphone.server.bridge.CallInfo;
 
@@ -97,6 +98,27 @@ class SlowClientEndToEndTest {
             assertThat(fx.server.clients().count(ClientHub.TCP)).as("the fast client is still connected").isEqualTo(1);
             assertThat(slow.drainUntilClosed()).as("the slow client's connection was closed").isTrue();
             reader.interrupt();
+        }
+    }
+
+    @Test
+    void a_websocket_client_that_stops_reading_is_disconnected_too() throws Exception {
+        try (ServerFixture fx = ServerFixture.start(Map.of("clients.queue", "50", "clients.overload-timeout", "1s"));
+             WsTestClient slow = WsTestClient.connectNotReading(fx.httpPort())) {
+            slow.send("{\"type\":\"subscribe\",\"number\":\"" + NUMBER + "\"}");
+            await().atMost(Duration.ofSeconds(15)).until(() -> fx.bridge().subscriberCount(NUMBER) == 1);
+            var disconnects = fx.server.metrics().get("tinyphone.client.disconnects").tag("reason", "overload").counter();
+            List<String> bigArgs = List.of("x".repeat(20_000), "y".repeat(20_000));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            for (int i = 0; disconnects.count() < 1 && System.nanoTime() < deadline; i++) {
+                Call c = fx.bridge().open(new CallInfo("w" + i, "1", "", NUMBER, bigArgs, "", "test", Instant.now()), null);
+                c.keypress('1');
+                c.hangup("caller");
+                if (i % 50 == 49) Thread.sleep(20); // let the writer block on the full socket
+            }
+            assertThat(disconnects.count()).isEqualTo(1.0);
+            await().atMost(Duration.ofSeconds(15)).until(() -> fx.server.clients().count(ClientHub.WEBSOCKET) == 0);
+            assertThat(fx.bridge().subscriberCount(NUMBER)).isZero();
         }
     }
 }
