@@ -1,5 +1,8 @@
 package org.tinyphone.ami.codec;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -96,8 +99,20 @@ public final class AmiDecoder {
         return Math.max(buf.length - len, 0);
     }
 
-    private static int indexOfLf(byte[] b, int from, int to) {
-        for (int i = from; i < to; i++) if (b[i] == '\n') return i;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long LF8 = 0x0A0A0A0A0A0A0A0AL;
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+
+    /** First LF in {@code b[from, to)} or -1; eight bytes per step (SWAR), then byte by byte. */
+    static int indexOfLf(byte[] b, int from, int to) {
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            long x = (long) LONGS.get(b, i) ^ LF8;          // LF bytes become zero
+            long z = (x - ONES) & ~x & HIGHS;                // high bit set in the first zero byte (exact for the lowest)
+            if (z != 0) return i + (Long.numberOfTrailingZeros(z) >>> 3);
+        }
+        for (; i < to; i++) if (b[i] == '\n') return i;
         return -1;
     }
 

@@ -86,6 +86,25 @@ class AmiDecoderTest {
     }
 
     @Test
+    void lineEndSearchFindsTheFirstLfAtEveryPositionAndAmongLookalikes() {
+        Random rnd = new Random(3);
+        for (int len = 0; len < 40; len++) {
+            for (int pos = -1; pos < len; pos++) {
+                byte[] b = new byte[len + 3];
+                for (int i = 0; i < b.length; i++) {
+                    int pick = rnd.nextInt(4);   // bytes around LF that fool naive bit tricks: 0x0B, 0x8A, 0x09
+                    b[i] = (byte) (pick == 0 ? 0x0B : pick == 1 ? 0x8A : pick == 2 ? 0x09 : 'a' + rnd.nextInt(26));
+                }
+                if (pos >= 0) {
+                    b[pos + 1] = '\n';
+                    if (pos + 2 < b.length) b[pos + 2] = '\n';
+                }
+                assertThat(AmiDecoder.indexOfLf(b, 1, len + 1)).as("len %d pos %d", len, pos).isEqualTo(pos < 0 ? -1 : pos + 1);
+            }
+        }
+    }
+
+    @Test
     void bannerKeepsTheVersion() {
         Sink s = decode("Asterisk Call Manager/11.0.0\r\nResponse: Success\r\nPing: Pong\r\n\r\n");
         assertThat(s.banners).containsExactly("Asterisk Call Manager/11.0.0");

@@ -302,9 +302,9 @@ public final class AsteriskSimulator implements FakeAmiServer.Handler {
                 }
                 String ev = a.get("Events");
                 c.events = ev == null || !ev.equalsIgnoreCase("off");
-                reply(c, a, "Success", "Message: Authentication accepted");
-                c.loggedIn = true;
+                c.loggedIn = true;                 // before the reply: events emitted once the client saw it must reach it
                 logins.incrementAndGet();
+                reply(c, a, "Success", "Message: Authentication accepted");
                 if (c.events) {
                     c.s.send("Event: FullyBooted", "Privilege: system,all", "Uptime: 479", "LastReload: 479", "Status: Fully Booted");
                 }
