@@ -137,8 +137,11 @@ public final class BridgeAgiApp implements AgiApp {
         } catch (AgiHangupException e) {
             return "caller";
         } catch (AgiException e) {
-            log.info("call {}: AGI session ended: {}", call.id(), e.getMessage());
-            return channel.isHungUp() ? "caller" : "agi error: " + e.getMessage();
+            if (channel.isHungUp()) {
+                return "caller";
+            }
+            log.warn("call {}: AGI session failed: {}", call.id(), e.toString());
+            return "agi error: " + e.getMessage();
         }
     }
 

@@ -52,7 +52,7 @@ final class FastAgiCaller {
                     return CallResult.EndedBy.CALLER;
                 }
             } else {
-                wait = Math.max(1, keypad.nextEventAt() - System.nanoTime());
+                wait = Math.max(1, keypad.hangupAtNanos() - System.nanoTime());
             }
             String line = inbox.poll(wait, TimeUnit.NANOSECONDS);
             if (line == LineInbox.EOF) {

@@ -130,6 +130,19 @@ final class KeyPad {
         }
     }
 
+    /**
+     * {@link System#nanoTime()} at which the caller hangs up as things stand (later while keys wait to be taken);
+     * at once after {@link #hangUp()}.
+     */
+    long hangupAtNanos() {
+        lock.lock();
+        try {
+            return forcedHangup ? System.nanoTime() : hangupAt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private int take(long now) {
         char key = keys.charAt(taken++);
         lastTaken = now;

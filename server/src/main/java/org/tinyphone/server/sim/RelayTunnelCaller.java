@@ -66,7 +66,7 @@ final class RelayTunnelCaller {
         long graceEnd = Long.MAX_VALUE;
         while (true) {
             long wait = hungUpSent.get() ? graceEnd - System.nanoTime()
-                    : Math.max(1, keypad.nextEventAt() - System.nanoTime());
+                    : Math.max(1, keypad.hangupAtNanos() - System.nanoTime());
             if (hungUpSent.get() && wait <= 0) {
                 send(out, writeLock, RelayProtocol.END, "hangup grace over");
                 return CallResult.EndedBy.CALLER;
