@@ -77,6 +77,8 @@ public final class AsyncAgiChannel extends AbstractAgiChannel {
         return f;
     }
 
+    private record Problem(String text) { }
+
     private record Cmd(String id, BlockingQueue<Object> replies, CompletableFuture<AmiResponse> accepted) { }
 
     /** Writes the AGI action (in the caller's thread, so queued commands keep their order) without waiting. */
@@ -119,6 +121,7 @@ public final class AsyncAgiChannel extends AbstractAgiChannel {
                 }
                 if (o == HANGUP) throw new AgiHangupException("caller hung up while '" + commandLine + "' ran on " + channelName, (AgiReply) null);
                 if (o == LEFT) throw new AgiException("channel " + channelName + " left AsyncAGI while '" + commandLine + "' ran");
+                if (o instanceof Problem p) throw new AgiException("'" + commandLine + "' on " + channelName + ": " + p.text());
                 throw new AgiException("AMI connection lost while '" + commandLine + "' ran on " + channelName + ": " + o);
             }
         } catch (InterruptedException e) {
@@ -145,7 +148,7 @@ public final class AsyncAgiChannel extends AbstractAgiChannel {
         try {
             v = e.reply();
         } catch (RuntimeException ex) {
-            v = "unreadable AsyncAGIExec Result '" + e.message().get("Result") + "': " + ex.getMessage();
+            v = new Problem("unreadable AsyncAGIExec Result '" + e.message().get("Result") + "': " + ex.getMessage());
         }
         q.add(v);
     }

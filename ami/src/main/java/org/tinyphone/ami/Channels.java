@@ -59,12 +59,31 @@ public final class Channels implements AutoCloseable {
         return self.get();
     }
 
-    /** Re-reads the live channels with CoreShowChannels (adds missing ones; does not block the caller). */
+    /**
+     * Re-reads the live channels with CoreShowChannels (does not block the caller): adds the ones we missed, and
+     * ends the ones that are gone (hung up while the connection was down), waking anyone waiting on them.
+     */
     public void refresh() {
+        Set<String> before = Set.copyOf(live.keySet());   // only these can be judged gone: later ones are newer than the list
         ami.send(AmiAction.of("CoreShowChannels"), Duration.ofSeconds(30)).thenAccept(r -> {
+            if (!r.isSuccess()) return;
+            Set<String> seen = new java.util.HashSet<>();
             for (AmiMessage m : r.items()) {
                 String u = m.get("Uniqueid");
-                if (u != null) live.computeIfAbsent(u, id -> new Channel(this, id)).apply(m);
+                if (u == null) continue;
+                seen.add(u);
+                boolean[] added = {false};
+                Channel c = live.computeIfAbsent(u, id -> {
+                    added[0] = true;
+                    return new Channel(this, id);
+                });
+                c.apply(m);
+                if (added[0]) for (ListenerQueue<Channel> l : newListeners) l.offer(c);
+            }
+            for (Channel c : live.values()) {
+                if (before.contains(c.uniqueId()) && !seen.contains(c.uniqueId()) && live.remove(c.uniqueId(), c)) {
+                    c.hangupEvent(AmiMessage.of("Event: Hangup", "Cause: 0", "Cause-txt: Hung up while the AMI connection was down"));
+                }
             }
         });
     }

@@ -123,5 +123,14 @@ class ChannelsTest {
         server.up();
         await().untilAsserted(() -> assertThat(channels.byName("PJSIP/200-00000002")).isPresent());
         assertThat(Map.of("n", channels.all().size())).containsEntry("n", 1);
+
+        Channel bob = channels.byName("PJSIP/200-00000002").orElseThrow();
+        server.down();                                                // Bob hangs up while we are away again
+        await().until(() -> ami.state() == ConnectionState.RECONNECTING);
+        sim.hangup("PJSIP/200-00000002");
+        server.up();
+        assertThat(bob.hangupFuture()).succeedsWithin(Duration.ofSeconds(10));   // waiters are woken, not left hanging
+        assertThat(bob.awaitDtmf(Duration.ofSeconds(30))).isEmpty();
+        assertThat(channels.all()).isEmpty();
     }
 }
