@@ -30,7 +30,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * (default 10000) is how long the relay stays after SIGHUP for the server to finish.
  *
  * <p>Built for a fast start: JDK classes only, no logging framework, no lambdas or indy string concatenation
- * on the path to the first byte sent. Diagnostics go to stderr (Asterisk logs them as warnings).
+ * on the path to the first byte sent. Diagnostics go to stderr (Asterisk's own stderr: its console when it runs in
+ * the foreground); what Asterisk must know is said with VERBOSE.
  */
 public final class RelayMain {
 
