@@ -1,6 +1,5 @@
 package org.tinyphone.server.cli;
 
-import java.util.Arrays;
 import java.util.List;
 import org.tinyphone.server.Version;
 import picocli.CommandLine;
@@ -56,28 +55,7 @@ public final class Main implements Runnable {
         }
     }
 
-    /** Calls {@code className.main(args)}; says clearly when that program is not part of this build. */
-    static int delegate(String className, List<String> args) throws Exception {
-        Class<?> c;
-        try {
-            c = Class.forName(className);
-        } catch (ClassNotFoundException e) {
-            System.err.println("tinyphone: " + className + " is not part of this build");
-            return 3;
-        }
-        try {
-            c.getMethod("main", String[].class).invoke(null, (Object) args.toArray(String[]::new));
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            if (e.getCause() instanceof Exception ex) throw ex;
-            throw e;
-        }
-        return 0;
-    }
-
     static List<String> orEmpty(List<String> args) {
         return args == null ? List.of() : args;
     }
-
-    @SuppressWarnings("unused")
-    private static String join(String[] a) { return String.join(" ", Arrays.asList(a)); }
 }

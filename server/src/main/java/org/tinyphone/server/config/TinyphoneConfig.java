@@ -57,7 +57,7 @@ public final class TinyphoneConfig {
             new Key("ami.enabled", "false", "Connect to Asterisk's manager interface (AMI) for AsyncAGI"),
             new Key("ami.host", "127.0.0.1", "AMI host"),
             new Key("ami.port", "5038", "AMI port"),
-            new Key("ami.username", "", "AMI user (manager.conf)"),
+            new Key("ami.user", "", "AMI user (manager.conf); the same TINYPHONE_AMI_* variables as ./tinyphone ami"),
             new Key("ami.secret", "", "AMI secret"),
             new Key("ami.asyncagi", "true", "Bridge calls that enter AGI(agi:async) to subscribers, when AMI is enabled"),
             new Key("clients.queue", "1000", "Events queued per client before it counts as behind (audio levels are then coalesced, latest per call wins)"),
@@ -196,8 +196,8 @@ public final class TinyphoneConfig {
         if (!List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF").contains(level)) {
             throw invalid("log.level", "one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
         }
-        if (bool("ami.enabled") && get("ami.username").isEmpty()) {
-            throw new ConfigException("ami.enabled is true but ami.username is empty (" + source("ami.username") + ")");
+        if (bool("ami.enabled") && get("ami.user").isEmpty()) {
+            throw new ConfigException("ami.enabled is true but ami.user is empty (" + source("ami.user") + ")");
         }
         for (String name : values.keySet()) {
             if (name.startsWith(TOKEN_PREFIX) && get(name).isEmpty()) {

@@ -82,7 +82,7 @@ class TinyphoneConfigTest {
         assertThatThrownBy(() -> TinyphoneConfig.load(dir.resolve("missing.properties"), Map.of(), Map.of()))
                 .hasMessageContaining("config file not found");
         assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("ami.enabled", "true")))
-                .hasMessageContaining("ami.username is empty");
+                .hasMessageContaining("ami.user is empty");
         assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("asterisk.allow", "10.0.0.0/40")))
                 .hasMessageContaining("asterisk.allow");
     }
