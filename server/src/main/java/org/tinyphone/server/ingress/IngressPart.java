@@ -4,6 +4,8 @@ import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tinyphone.agi.fastagi.FastAgiServer;
+import org.tinyphone.ami.AsyncAgiServer;
+import org.tinyphone.ami.ManagerConnection;
 import org.tinyphone.server.ServerPart;
 import org.tinyphone.server.ServerStartException;
 import org.tinyphone.server.TinyphoneServer;
@@ -16,7 +18,9 @@ import org.tinyphone.server.config.TinyphoneConfig;
  * <ul>
  *   <li>"fastagi": {@code AGI(agi://127.0.0.1:4573/tinyphone,args)} runs the {@link BridgeAgiApp};</li>
  *   <li>"relay" (12001): the {@code bin/tinyphone-agi} tunnel and the original hub's relay lines;</li>
- *   <li>"audiosocket" (12004): caller audio and DTMF joined to their call by UUID.</li>
+ *   <li>"audiosocket" (12004): caller audio and DTMF joined to their call by UUID;</li>
+ *   <li>"ami" (when {@code ami.enabled}): calls in {@code AGI(agi:async)} run the {@link BridgeAgiApp} over AMI
+ *       ({@code ami.asyncagi}).</li>
  * </ul>
  * Found by {@link java.util.ServiceLoader} through META-INF/services/org.tinyphone.server.ServerPart.
  */
@@ -58,6 +62,25 @@ public final class IngressPart implements ServerPart {
                 throw ServerStartException.cannotListen(relay, e);
             }
             server.register("relay", r.port(), r);
+        }
+
+        if (config.amiEnabled() && config.bool("ami.asyncagi")) {
+            ManagerConnection ami = ManagerConnection.builder().host(config.get("ami.host"))
+                    .port(config.integer("ami.port")).username(config.get("ami.user")).secret(config.get("ami.secret"))
+                    .reconnect(true).retryFirstConnect(true).build();
+            try {
+                ami.connect();
+            } catch (RuntimeException e) {
+                ami.close();
+                throw new ServerStartException("cannot log in to Asterisk's manager at " + config.get("ami.host") + ":"
+                        + config.get("ami.port") + " as '" + config.get("ami.user") + "' (config keys ami.*): "
+                        + e.getMessage() + "; or turn AsyncAGI off with ami.enabled=false", e);
+            }
+            AsyncAgiServer async = AsyncAgiServer.start(ami, new BridgeAgiApp(server.bridge(), "asyncagi", joins));
+            server.register("ami", config.integer("ami.port"), () -> {
+                async.close();
+                ami.close();
+            });
         }
 
         if (audiosocket.enabled()) {
