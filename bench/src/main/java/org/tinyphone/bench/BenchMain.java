@@ -43,6 +43,14 @@ public final class BenchMain {
                 AmiClientMain.main(a.subList(1, a.size()).toArray(String[]::new));
                 return;
             }
+            case "bridge-load" -> {
+                org.tinyphone.bench.bridge.BridgeLoad.main(a.subList(1, a.size()).toArray(String[]::new));
+                return;
+            }
+            case "plot" -> {
+                org.tinyphone.bench.harness.Plot.main(a.subList(1, a.size()).toArray(String[]::new));
+                return;
+            }
             case "help", "-h", "--help" -> {
                 usage();
                 return;
@@ -73,6 +81,7 @@ public final class BenchMain {
                     case "fastagi" -> new FastAgiCase(quick).run();
                     case "memory" -> new MemoryCase(quick).run();
                     case "relay" -> new RelayStartCase(quick).run();
+                    case "bridge" -> new org.tinyphone.bench.bridge.BridgeCase(quick).run();
                     default -> Report.summary(c + ": not yet measurable (case not built)");
                 }
             } catch (Exception e) {

@@ -1,0 +1,111 @@
+package org.tinyphone.bench.bridge;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.tinyphone.bench.agi.FastAgiCase;
+import org.tinyphone.bench.harness.Child;
+import org.tinyphone.bench.harness.Report;
+import org.tinyphone.bench.harness.Sys;
+
+/**
+ * bridge (Tinyphone only): the real server ({@code server/target/tinyphone-server.jar}, copied aside so a
+ * rebuild cannot change it under us) pinned to core 1; {@link BridgeLoad} on core 0 with 1,000 WebSocket apps
+ * subscribed to one number and one FastAGI call pressing keys.
+ */
+public final class BridgeCase {
+    private final boolean quick;
+
+    public BridgeCase(boolean quick) {
+        this.quick = quick;
+    }
+
+    public void run() throws Exception {
+        Path root = Report.targetDir().toAbsolutePath().getParent().getParent();
+        Path jar = root.resolve("server/target/tinyphone-server.jar"), lib = root.resolve("server/target/lib");
+        if (!Files.isRegularFile(jar) || !Files.isDirectory(lib)) {
+            Report.summary("bridge: not measurable (no server/target/tinyphone-server.jar: run ./tinyphone build first)");
+            return;
+        }
+        Path snap = Report.targetDir().resolve("bridge-server");
+        copy(jar, lib, snap);
+        int httpPort = freePort(), agiPort = freePort();
+        List<String> cmd = new ArrayList<>(List.of("taskset", "-c", "1", Sys.javaBin(), "-XX:+UseSerialGC", "-cp",
+                snap.resolve("tinyphone-server.jar") + ":" + snap.resolve("lib") + "/*", "org.tinyphone.server.cli.Main",
+                "server", "--set", "http.bind=127.0.0.1", "--set", "http.port=" + httpPort, "--set", "fastagi.port=" + agiPort,
+                "--set", "relay.enabled=false", "--set", "clients.enabled=false", "--set", "audiosocket.enabled=false",
+                "--set", "log.level=WARN"));
+        if (!Sys.hasTaskset()) cmd.subList(0, 3).clear();
+        try (Child server = Child.start("bridge-server", cmd, Report.targetDir().resolve("bench-logs"))) {
+            awaitHealth(httpPort);
+            int clients = 1000, presses = quick ? 30 : 200;
+            try (Child load = Child.startJava("bridge-load", 0, List.of("-XX:+UseSerialGC"),
+                    List.of("bridge-load", Integer.toString(httpPort), Integer.toString(agiPort), Integer.toString(clients),
+                            Integer.toString(presses)), Report.targetDir().resolve("bench-logs"))) {
+                long c0 = Sys.cpuNanos(server.pid()), t0 = System.nanoTime();
+                Map<String, Long> r = FastAgiCase.parse(load.await("RESULT", Duration.ofSeconds(300)));
+                double cpuPct = 100.0 * (Sys.cpuNanos(server.pid()) - c0) / (System.nanoTime() - t0);
+                if (r.getOrDefault("failed", 1L) != 0) {
+                    Report.summary("bridge-keypress: failed (" + r + ")");
+                    return;
+                }
+                Report.put("bridge-keypress", "tinyphone", "p50_us", r.get("p50us"));
+                Report.put("bridge-keypress", "tinyphone", "p99_us", r.get("p99us"));
+                Report.put("bridge-keypress", "tinyphone", "max_us", r.get("maxUs"));
+                Report.put("bridge-keypress", "tinyphone", "missing", r.get("missing"));
+                Report.summary(String.format(Locale.ROOT,
+                        "bridge-keypress: tinyphone, 1 key → %,d WebSocket apps, %d keys: p50 %s, p99 %s, max %s, missing %d"
+                                + " (server CPU %.0f%% of its core during the case); asterisk-java has no bridge",
+                        clients, presses, Report.micros(r.get("p50us")), Report.micros(r.get("p99us")),
+                        Report.micros(r.get("maxUs")), r.get("missing"), cpuPct));
+            }
+        }
+        Report.summary("bridge-audio-level: not yet measurable (1,000 calls × 15 audio_level/s to 200 apps is not built in this bench yet)");
+    }
+
+    private static void copy(Path jar, Path lib, Path to) throws IOException {
+        if (Files.isDirectory(to)) {
+            try (Stream<Path> s = Files.walk(to)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        Files.createDirectories(to.resolve("lib"));
+        Files.copy(jar, to.resolve("tinyphone-server.jar"), StandardCopyOption.REPLACE_EXISTING);
+        try (Stream<Path> s = Files.list(lib)) {
+            for (Path p : s.toList()) Files.copy(p, to.resolve("lib").resolve(p.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static void awaitHealth(int port) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) return;
+            } catch (IOException e) {
+                // not up yet
+            }
+            Thread.sleep(100);
+        }
+        throw new IOException("the server did not answer /health on " + port + " within 60 s");
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
