@@ -173,6 +173,11 @@ public final class NativeCodec {
         if (id != null && !(id.isTextual() || id.isNumber())) {
             throw new ProtocolException("bad_message", "id must be a string or a number", null);
         }
+        JsonNode v = root.get("v");
+        if (v != null && !(v.isIntegralNumber() && v.asInt() == VERSION)) {
+            throw new ProtocolException("unsupported_version", "this server speaks protocol version " + VERSION
+                    + " (send \"v\":" + VERSION + " or leave v out)", id);
+        }
         String type = text(root, "type", id, true);
         return switch (type) {
             case "subscribe" -> new ClientMessage.Subscribe(id, number(root, id), text(root, "token", id, false));

@@ -59,6 +59,7 @@ class NativeCodecTest {
         assertThat(NativeCodec.decode("{\"type\":\"command\",\"call\":\"1.1\",\"command\":\"set_variable\",\"name\":\"X\",\"value\":\"1\"}"))
                 .isEqualTo(new ClientMessage.Command(null, "1.1", new CallCommand.SetVariable("X", "1")));
         assertThat(NativeCodec.decode("{\"type\":\"ping\",\"id\":\"p\"}")).isEqualTo(new ClientMessage.Ping(new TextNode("p")));
+        assertThat(NativeCodec.decode("{\"v\":1,\"type\":\"ping\"}")).isEqualTo(new ClientMessage.Ping(null));
     }
 
     @Test
@@ -73,6 +74,7 @@ class NativeCodecTest {
         assertError("{\"type\":\"command\",\"call\":\"1\",\"command\":\"play\"}", "bad_message", "missing field 'file'");
         assertError("{\"type\":\"command\",\"call\":\"1\",\"command\":\"collect_digits\",\"max_digits\":0}", "bad_command", "maxDigits");
         assertError("{\"type\":\"ping\",\"id\":{}}", "bad_message", "id must be");
+        assertError("{\"v\":2,\"type\":\"ping\"}", "unsupported_version", "protocol version 1");
     }
 
     private static void assertError(String text, String code, String message) {
