@@ -1,8 +1,6 @@
 package org.tinyphone.server.ingress;
 
 import java.io.IOException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.tinyphone.agi.fastagi.FastAgiServer;
 import org.tinyphone.ami.AsyncAgiServer;
 import org.tinyphone.ami.ManagerConnection;
@@ -25,7 +23,6 @@ import org.tinyphone.server.config.TinyphoneConfig;
  * Found by {@link java.util.ServiceLoader} through META-INF/services/org.tinyphone.server.ServerPart.
  */
 public final class IngressPart implements ServerPart {
-    private static final Logger log = LoggerFactory.getLogger(IngressPart.class);
     /** The FastAGI script path of the bridge app: {@code agi://host:4573/tinyphone}. */
     public static final String FASTAGI_ROUTE = "/tinyphone";
 
@@ -40,15 +37,10 @@ public final class IngressPart implements ServerPart {
         if (fastagi.enabled()) {
             FastAgiServer agi;
             try {
-                agi = FastAgiServer.builder().bind(fastagi.bind()).port(fastagi.port())
+                agi = FastAgiServer.builder().bind(fastagi.bind()).port(fastagi.port()).allowFrom(allow::allows)
                         .route(FASTAGI_ROUTE, new BridgeAgiApp(server.bridge(), "fastagi", joins)).start();
             } catch (IOException e) {
                 throw ServerStartException.cannotListen(fastagi, e);
-            }
-            if (!isLoopback(fastagi.bind())) {
-                log.warn("FastAGI listens on {}: the FastAGI server takes connections from any host that can reach "
-                        + "it (asterisk.allow covers the relay and AudioSocket); firewall port {} to your Asterisk",
-                        fastagi.address(), agi.port());
             }
             server.register("fastagi", agi.port(), agi);
         }
@@ -92,9 +84,5 @@ public final class IngressPart implements ServerPart {
             }
             server.register("audiosocket", a.port(), a);
         }
-    }
-
-    private static boolean isLoopback(String bind) {
-        return bind.equals("127.0.0.1") || bind.equals("::1") || bind.equals("localhost") || bind.startsWith("127.");
     }
 }
