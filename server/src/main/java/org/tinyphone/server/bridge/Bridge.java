@@ -85,11 +85,12 @@ public final class Bridge implements AutoCloseable {
      */
     public Call open(CallInfo info, CallControl control) {
         Objects.requireNonNull(info, "info");
+        Call call;
         roomsLock.readLock().lock();
         Room room = lockedRoom(info.dnid());
         try {
             CallInfo unique = info;
-            Call call = new Call(this, room, unique, control);
+            call = new Call(this, room, unique, control);
             for (int n = 2; calls.putIfAbsent(call.id(), call) != null; n++) {
                 unique = info.withCallId(info.callId() + "-" + n);
                 call = new Call(this, room, unique, control);
@@ -97,12 +98,12 @@ public final class Bridge implements AutoCloseable {
             callsTotal.increment();
             active.incrementAndGet();
             emit(call, new CallEvent.NewCaller(unique, unique.started()));
-            log.info("call {} from {} to {} via {}", call.id(), unique.callerId(), unique.dnid(), unique.via());
-            return call;
         } finally {
             room.lock.unlock();
             roomsLock.readLock().unlock();
         }
+        log.info("call {} from {} to {} via {}", call.id(), call.info().callerId(), call.number(), call.info().via());
+        return call;
     }
 
     /** A call in progress by id. */

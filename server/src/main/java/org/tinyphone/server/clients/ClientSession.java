@@ -97,10 +97,12 @@ abstract class ClientSession implements Subscriber {
         List<Object> dropped = outbox.abort();
         for (Object m : dropped) hub.discarded(m instanceof CallEvent e ? e.type() : "reply").increment();
         hub.overloadDisconnects.increment();
-        log.warn("client {} ({}, {}) disconnected: {}; {} queued messages discarded", id, dialect, transport.remote(),
-                reason, dropped.size());
-        // may be called under the bridge's lock: close on another thread
-        Thread.ofVirtual().name("tinyphone-client-" + id + "-close").start(() -> finish(reason));
+        // may be called under the bridge's lock: log and close on another thread
+        Thread.ofVirtual().name("tinyphone-client-" + id + "-close").start(() -> {
+            log.warn("client {} ({}, {}) disconnected: {}; {} queued messages discarded", id, dialect,
+                    transport.remote(), reason, dropped.size());
+            finish(reason);
+        });
     }
 
     /**
