@@ -36,15 +36,47 @@ public final class LegacyCodec {
     }
 
     /**
-     * {@code <callerid>|<arg1>|…} without the dialed number, as the hub rewrote it. Values are cleaned as the
-     * original per-call script did before they reached the hub (leading '+' off the caller id; the characters
-     * {@code { } , | : "} removed), so clients that split on them keep working.
+     * {@code <callerid>|<arg1>|…} without the dialed number, as the hub rewrote it. Values look as the original
+     * per-call script made them before they reached the hub: no leading '+' on the caller id; each argument
+     * without {@code { , | : }} and URI-escaped as Ruby's URI.escape does ({@code a b} → {@code a%20b}), so
+     * clients that split on those characters or decode the arguments keep working.
      */
     static String newCallValue(CallInfo info) {
         String callerId = info.callerId();
         while (callerId.startsWith("+")) callerId = callerId.substring(1);
         StringBuilder sb = new StringBuilder(clean(callerId));
-        for (String arg : info.args()) sb.append('|').append(clean(arg));
+        // the original relay lines carry the args as the script made them; any other way in gets the same treatment
+        boolean fromScript = "legacy".equals(info.via());
+        for (String arg : info.args()) {
+            sb.append('|').append(fromScript ? clean(arg) : rubyUriEscape(stripReserved(arg)));
+        }
+        return sb.toString();
+    }
+
+    /** What the original script removed from each argument: {@code { , | : }}. */
+    static String stripReserved(String arg) {
+        StringBuilder sb = new StringBuilder(arg.length());
+        for (int i = 0; i < arg.length(); i++) {
+            char c = arg.charAt(i);
+            if (c != '{' && c != ',' && c != '|' && c != ':' && c != '}') sb.append(c);
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Ruby's {@code URI.escape(s)}, as the original script applied it to each argument: every byte of the UTF-8
+     * form outside {@code A-Za-z0-9 - _ . ! ~ * ' ( ) ; / ? : @ & = + $ , [ ]} becomes {@code %XX}.
+     */
+    static String rubyUriEscape(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 8);
+        for (byte b : s.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            boolean safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "-_.!~*'();/?:@&=+$,[]".indexOf(c) >= 0;
+            if (safe) sb.append((char) c);
+            else sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                    .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+        }
         return sb.toString();
     }
 

@@ -40,9 +40,24 @@ class LegacyCodecTest {
     }
 
     @Test
-    void values_are_cleaned_like_the_original_script_did_so_old_parsers_keep_working() {
-        assertThat(LegacyCodec.encode(new CallEvent.NewCaller(call("+15550001111", List.of("a|b", "x:y,z", "{\"q\"}")), T)))
-                .isEqualTo("{\"id\":\"1700000000.42\",\"event\":\"new_call\",\"value\":\"15550001111|ab|xyz|q\"}");
+    void args_from_other_ways_in_look_as_the_original_script_made_them() {
+        CallInfo fastagi = new CallInfo("1.1", "+15550001111", "", "1", List.of("a|b", "x:y,z", "{\"q\"}", "a b", "é/?&=+"),
+                "", "fastagi", T);
+        assertThat(LegacyCodec.encode(new CallEvent.NewCaller(fastagi, T)))
+                .isEqualTo("{\"id\":\"1.1\",\"event\":\"new_call\",\"value\":\"15550001111|ab|xyz|%22q%22|a%20b|%C3%A9/?&=+\"}");
+    }
+
+    @Test
+    void args_from_the_original_relay_lines_pass_as_they_came() {
+        CallInfo legacy = new CallInfo("1.1", "15550001111", "", "1", List.of("a%20b", "red"), "", "legacy", T);
+        assertThat(LegacyCodec.encode(new CallEvent.NewCaller(legacy, T)))
+                .isEqualTo("{\"id\":\"1.1\",\"event\":\"new_call\",\"value\":\"15550001111|a%20b|red\"}");
+    }
+
+    @Test
+    void ruby_uri_escape_leaves_reserved_characters_alone() {
+        assertThat(LegacyCodec.rubyUriEscape("AZaz09-_.!~*'();/?:@&=+$,[]")).isEqualTo("AZaz09-_.!~*'();/?:@&=+$,[]");
+        assertThat(LegacyCodec.rubyUriEscape("a b\"%<>#\\^`{}|")).isEqualTo("a%20b%22%25%3C%3E%23%5C%5E%60%7B%7D%7C");
     }
 
     @Test
