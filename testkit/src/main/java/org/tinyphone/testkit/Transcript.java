@@ -28,7 +28,9 @@ public final class Transcript {
         /** {@code --}: a socket event such as EOF or close. */
         SOCKET,
         /** {@code ##}: an out-of-band action of the recording harness. */
-        HARNESS
+        HARNESS,
+        /** {@code a3}: a read of EAGI caller audio from fd 3 (the text says how many bytes). */
+        FD3_AUDIO
     }
 
     /** One recorded line; {@code text} excludes the line terminator. */
@@ -37,7 +39,7 @@ public final class Transcript {
         public boolean fromClient() { return dir == Dir.CLIENT; }
     }
 
-    private static final Pattern LINE = Pattern.compile("^\\s*(\\d+\\.\\d+) (>>|<<|--|##)(?: (.*))?$");
+    private static final Pattern LINE = Pattern.compile("^\\s*(\\d+\\.\\d+) (>>|<<|--|##|a3)(?: (.*))?$");
 
     private final String name;
     private final List<String> header;
@@ -91,6 +93,7 @@ public final class Transcript {
                     case ">>" -> Dir.CLIENT;
                     case "<<" -> Dir.ASTERISK;
                     case "--" -> Dir.SOCKET;
+                    case "a3" -> Dir.FD3_AUDIO;
                     default -> Dir.HARNESS;
                 };
                 String t = m.group(3) == null ? "" : m.group(3);
@@ -123,7 +126,7 @@ public final class Transcript {
 
     /**
      * Splits the exchange into turns: each turn is a run of consecutive lines from one side
-     * (socket and harness entries break runs and are kept as their own one-entry turns).
+     * (socket, harness and audio entries break runs and are kept as their own one-entry turns).
      */
     public List<List<Entry>> turns() {
         List<List<Entry>> turns = new ArrayList<>();

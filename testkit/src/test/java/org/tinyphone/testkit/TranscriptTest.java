@@ -33,6 +33,15 @@ class TranscriptTest {
     }
 
     @Test
+    void eagiCaptureKeepsTheFd3AudioReadsInOrderWithTheAgiLines() {
+        Transcript t = Transcript.load("04b-eagi.txt");
+        List<Transcript.Entry> reads = t.entries(e -> e.dir() == Transcript.Dir.FD3_AUDIO);
+        assertThat(reads).isNotEmpty();
+        assertThat(reads.get(0).text()).startsWith("read 2240 bytes");
+        assertThat(t.lines(Transcript.Dir.ASTERISK)).contains("agi_enhanced: 1.0");
+    }
+
+    @Test
     void garbageLineIsRejectedWithItsLineNumber() {
         assertThatThrownBy(() -> Transcript.parse("bad", "# h\nnonsense\n"))
                 .hasMessageContaining("bad:2");
