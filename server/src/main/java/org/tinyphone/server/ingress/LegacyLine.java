@@ -1,7 +1,5 @@
 package org.tinyphone.server.ingress;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -42,7 +40,11 @@ public record LegacyLine(String id, String event, String value) {
         return new LegacyLine(id, text.substring(event + 7, value), text.substring(value + 7));
     }
 
-    /** A {@code new_call} value: {@code <callerid>|<dnid>|<arg1>|...}, arguments URI-decoded as the script escaped them. */
+    /**
+     * A {@code new_call} value: {@code <callerid>|<dnid>|<arg1>|...}. The arguments are kept as the script sent
+     * them (it URI-escaped them, e.g. {@code a%20b}) because the original hub passed them through unchanged and
+     * its clients expect them so; the caller id loses a leading '+', as the script did.
+     */
     public record NewCall(String callerId, String dnid, List<String> args) {}
 
     /** Reads this line's value as a {@code new_call}. */
@@ -51,10 +53,7 @@ public record LegacyLine(String id, String event, String value) {
         if (fields.length < 2) {
             throw new IllegalArgumentException("new_call value needs <callerid>|<dnid>: '" + value + "'");
         }
-        List<String> args = new ArrayList<>();
-        for (String arg : Arrays.asList(fields).subList(2, fields.length)) {
-            args.add(decode(arg));
-        }
+        List<String> args = new ArrayList<>(Arrays.asList(fields).subList(2, fields.length));
         String callerId = fields[0].startsWith("+") ? fields[0].substring(1) : fields[0];
         return new NewCall(callerId, fields[1], args);
     }
@@ -73,14 +72,6 @@ public record LegacyLine(String id, String event, String value) {
             return Integer.parseInt(value.trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("audio_level value is not a number: '" + value + "'");
-        }
-    }
-
-    private static String decode(String arg) {
-        try {
-            return URLDecoder.decode(arg.replace("+", "%2B"), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return arg;
         }
     }
 }

@@ -60,13 +60,19 @@ final class FastAgiCaller {
                 writeQuietly(out, "HANGUP\n");
                 return noticeSent && !asterisk.hungUpByApp() ? CallResult.EndedBy.CALLER : CallResult.EndedBy.SERVER;
             }
-            if (line != null) {
-                write(out, asterisk.answer(line) + "\n");
-            }
-            if (!noticeSent && keypad.isHungUp()) {
-                write(out, "HANGUP\n");
-                noticeSent = true;
-                graceEnd = System.nanoTime() + GRACE.toNanos();
+            try {
+                if (line != null) {
+                    write(out, asterisk.answer(line) + "\n");
+                }
+                if (!noticeSent && keypad.isHungUp()) {
+                    write(out, "HANGUP\n");
+                    noticeSent = true;
+                    graceEnd = System.nanoTime() + GRACE.toNanos();
+                }
+            } catch (IOException serverGone) {
+                // the server closed while we wrote: the session is over
+                return keypad.isHungUp() && !asterisk.hungUpByApp() ? CallResult.EndedBy.CALLER
+                        : CallResult.EndedBy.SERVER;
             }
         }
     }

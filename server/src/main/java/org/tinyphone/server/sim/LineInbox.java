@@ -26,7 +26,9 @@ final class LineInbox {
     }
 
     private void read(InputStream in) {
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+        // not closed here: closing a socket's input stream closes the socket, and the caller may still write
+        BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        try {
             StringBuilder line = new StringBuilder();
             int c;
             while ((c = reader.read()) >= 0) {

@@ -68,7 +68,11 @@ final class RelayTunnelCaller {
             long wait = hungUpSent.get() ? graceEnd - System.nanoTime()
                     : Math.max(1, keypad.hangupAtNanos() - System.nanoTime());
             if (hungUpSent.get() && wait <= 0) {
-                send(out, writeLock, RelayProtocol.END, "hangup grace over");
+                try {
+                    send(out, writeLock, RelayProtocol.END, "hangup grace over");
+                } catch (IOException alreadyGone) {
+                    // nothing to tell
+                }
                 return CallResult.EndedBy.CALLER;
             }
             String line = commands.poll(wait, TimeUnit.NANOSECONDS);
@@ -76,14 +80,20 @@ final class RelayTunnelCaller {
                 return hungUpSent.get() && !asterisk.hungUpByApp() ? CallResult.EndedBy.CALLER
                         : CallResult.EndedBy.SERVER;
             }
-            if (line != null) {
-                send(out, writeLock, RelayProtocol.AGI_IN, asterisk.answer(line) + "\n");
-            }
-            if (!hungUpSent.get() && keypad.isHungUp()) {
-                // process AGI gets SIGHUP, not a HANGUP line: the relay reports it with a HANGUP frame
-                send(out, writeLock, RelayProtocol.HANGUP, "");
-                hungUpSent.set(true);
-                graceEnd = System.nanoTime() + FastAgiCaller.GRACE.toNanos();
+            try {
+                if (line != null) {
+                    send(out, writeLock, RelayProtocol.AGI_IN, asterisk.answer(line) + "\n");
+                }
+                if (!hungUpSent.get() && keypad.isHungUp()) {
+                    // process AGI gets SIGHUP, not a HANGUP line: the relay reports it with a HANGUP frame
+                    send(out, writeLock, RelayProtocol.HANGUP, "");
+                    hungUpSent.set(true);
+                    graceEnd = System.nanoTime() + FastAgiCaller.GRACE.toNanos();
+                }
+            } catch (IOException serverGone) {
+                // the server ended the tunnel while we wrote: the call is over
+                return keypad.isHungUp() && !asterisk.hungUpByApp() ? CallResult.EndedBy.CALLER
+                        : CallResult.EndedBy.SERVER;
             }
         }
     }

@@ -41,7 +41,8 @@ class LivePageBrowserTest {
              HeadlessChromium browser = HeadlessChromium.open(binary.get(),
                      "http://127.0.0.1:" + server.port("http") + "/?number=" + NUMBER)) {
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
-                    "connected".equals(browser.eval("document.getElementById('status').dataset.state").asText()));
+                    "connected".equals(browser.eval("(document.getElementById('status') || {dataset: {}}).dataset.state")
+                            .asText()));
             assertThat(browser.eval("document.title").asText()).contains(NUMBER);
             assertThat(browser.eval("document.getElementById('empty').hidden").asBoolean()).isFalse();
 

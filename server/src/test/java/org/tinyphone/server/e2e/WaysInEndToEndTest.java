@@ -79,7 +79,7 @@ class WaysInEndToEndTest {
             await().atMost(RunningServer.Watcher.WAIT).until(w::hungUp);
             TinyphoneEvent.NewCaller caller = w.of(TinyphoneEvent.NewCaller.class).get(0);
             assertThat(caller.callerId()).isEqualTo("15550001111");
-            assertThat(caller.args()).containsExactly("a b");
+            assertThat(caller.args()).as("as the script escaped them").containsExactly("a%20b");
             assertThat(caller.via()).isEqualTo("legacy");
             assertThat(w.story()).containsExactly("new_caller", "keypress 9", "keypress *", "hangup");
             assertThat(w.of(TinyphoneEvent.AudioLevel.class)).isNotEmpty();

@@ -63,7 +63,7 @@ class CallRelayServerTest {
         assertThat(caller.info().callId()).isEqualTo("1795446921.1");
         assertThat(caller.info().callerId()).isEqualTo("15550001111");
         assertThat(caller.info().dnid()).isEqualTo("13605162099");
-        assertThat(caller.info().args()).containsExactly("arg one", "arg2");
+        assertThat(caller.info().args()).as("passed through as the script escaped them").containsExactly("arg%20one", "arg2");
         assertThat(caller.info().via()).isEqualTo("legacy");
         assertThat(watcher.typesWithoutLevels()).containsExactly("new_caller", "keypress 1", "keypress #", "hangup");
         assertThat(watcher.of(CallEvent.AudioLevel.class)).extracting(CallEvent.AudioLevel::level).containsExactly(1380);
