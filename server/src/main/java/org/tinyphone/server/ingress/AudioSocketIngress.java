@@ -1,21 +1,16 @@
 package org.tinyphone.server.ingress;
 
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
-import java.nio.ByteBuffer;
-import java.util.UUID;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.tinyphone.audio.level.LevelMeter;
+import org.tinyphone.audio.audiosocket.AudioSocketEvent;
+import org.tinyphone.audio.audiosocket.AudioSocketServer;
+import org.tinyphone.audio.audiosocket.AudioSocketSession;
 import org.tinyphone.server.bridge.Bridge;
 import org.tinyphone.server.bridge.Call;
 import org.tinyphone.server.bridge.CallCommand;
@@ -25,34 +20,31 @@ import org.tinyphone.server.bridge.CommandResult;
 import org.tinyphone.server.config.AddressAllowList;
 
 /**
- * AudioSocket (12004): {@code AudioSocket(<uuid>,127.0.0.1:12004)} sends a UUID frame, then 20 ms signed-linear
- * audio frames and DTMF frames, and closes at hangup (Asterisk 22 sends no hangup frame). The connection joins the
- * call the bridge app handed that UUID out for ({@code TINYPHONE_UUID}); an unknown UUID becomes a call of its own,
- * id = the UUID, dialed number {@value #UNKNOWN_NUMBER} (watch "*" to see it). DTMF frames become keypresses, audio
- * becomes {@code audio_level} (about 15 a second, only while audio flows); the close is the call's hangup. A call
- * hung up from our side (an app's hangup command) gets the hangup frame, which ends Asterisk's AudioSocket().
+ * AudioSocket (12004), on the audio module's {@link AudioSocketServer}: {@code AudioSocket(<uuid>,127.0.0.1:12004)}
+ * sends a UUID frame, then 20 ms signed-linear audio frames and DTMF frames, and closes at hangup (Asterisk 22
+ * sends no hangup frame). The connection joins the call the bridge app handed that UUID out for
+ * ({@code TINYPHONE_UUID}); an unknown UUID becomes a call of its own, id = the UUID, dialed number
+ * {@value #UNKNOWN_NUMBER} (watch "*" to see it). DTMF frames become keypresses, audio becomes {@code audio_level}
+ * (about 15 a second, only while audio flows); the close is the call's hangup. A call hung up from our side (an
+ * app's hangup command) gets the hangup frame, which ends Asterisk's AudioSocket().
  */
 public final class AudioSocketIngress implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AudioSocketIngress.class);
     /** The dialed number of an AudioSocket call whose UUID no bridge app handed out. */
     public static final String UNKNOWN_NUMBER = "unknown";
-    static final int KIND_HANGUP = 0x00;
-    static final int KIND_UUID = 0x01;
-    static final int KIND_DTMF = 0x03;
-    static final int KIND_AUDIO_8K = 0x10;
-    static final int KIND_ERROR = 0xff;
-    /** How long a new connection may take to send its UUID frame. */
-    static final int UUID_TIMEOUT_MILLIS = 10_000;
 
     private final Bridge bridge;
     private final AudioSocketJoins joins;
-    private final TcpListener listener;
+    private final AddressAllowList allow;
+    private final AudioSocketServer server;
 
     private AudioSocketIngress(Bridge bridge, AudioSocketJoins joins, String bind, int port, AddressAllowList allow)
             throws IOException {
         this.bridge = bridge;
         this.joins = joins == null ? new AudioSocketJoins() : joins;
-        this.listener = TcpListener.start("audiosocket", bind, port, allow, this::serve);
+        this.allow = allow;
+        this.server = AudioSocketServer.builder().bindAddress(InetAddress.getByName(bind)).port(port)
+                .handler(this::serve).start();
     }
 
     /** Starts listening ({@code port} 0: any free port). */
@@ -62,7 +54,7 @@ public final class AudioSocketIngress implements AutoCloseable {
     }
 
     public int port() {
-        return listener.port();
+        return server.port();
     }
 
     /**
@@ -86,114 +78,50 @@ public final class AudioSocketIngress implements AutoCloseable {
         });
     }
 
-    private void serve(Socket socket) {
-        String peer = socket.getRemoteSocketAddress().toString();
-        Call call = null;
-        String cause = "caller";
-        AtomicBoolean appHangup = new AtomicBoolean();
-        try {
-            socket.setTcpNoDelay(true);
-            DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 4096));
-            OutputStream out = socket.getOutputStream();
-            socket.setSoTimeout(UUID_TIMEOUT_MILLIS);
-            int kind = in.readUnsignedByte();
-            int length = in.readUnsignedShort();
-            if (kind != KIND_UUID || length != 16) {
-                log.warn("audiosocket {}: first frame is not a UUID (type 0x{}, length {}); closing", peer,
-                        Integer.toHexString(kind), length);
-                return;
-            }
-            ByteBuffer id = ByteBuffer.wrap(in.readNBytes(16));
-            UUID uuid = new UUID(id.getLong(), id.getLong());
-            socket.setSoTimeout(0);
-            call = joins.claim(uuid).orElse(null);
-            if (call == null) {
-                call = bridge.open(new CallInfo(uuid.toString(), "", "", UNKNOWN_NUMBER, null, "", "audiosocket",
-                        null), null);
-            }
-            Call joined = call;
-            ReentrantLock writeLock = new ReentrantLock();
-            // an app's hangup asks Asterisk to end AudioSocket(); the call ends when it closes the connection
-            joined.attachControl(hangupOnlyControl(() -> {
-                appHangup.set(true);
-                sendHangup(socket, out, writeLock);
-            }));
-            joined.whenHungUp().whenComplete((c, e) -> sendHangup(socket, out, writeLock));
-            LevelMeter meter = new LevelMeter((peak, rms) -> joined.audioLevel(peak));
-            int meterKind = KIND_AUDIO_8K;
-            while (true) {
-                kind = in.readUnsignedByte();
-                length = in.readUnsignedShort();
-                byte[] payload = in.readNBytes(length);
-                if (payload.length != length) {
-                    throw new EOFException("connection closed inside a frame");
-                }
-                if (kind == KIND_AUDIO_8K || kind >= 0x11 && kind <= 0x18) {
-                    if (kind != meterKind) {
-                        meter = LevelMeter.forSampleRate(sampleRate(kind), (peak, rms) -> joined.audioLevel(peak));
-                        meterKind = kind;
-                    }
-                    meter.feed(payload, 0, payload.length);
-                } else if (kind == KIND_DTMF) {
-                    if (length == 1) {
-                        joined.keypress((char) payload[0]);
-                    }
-                } else if (kind == KIND_HANGUP) {
-                    return;
-                } else if (kind == KIND_ERROR) {
-                    log.info("audiosocket {}: Asterisk reported an error (code {})", peer,
-                            length > 0 ? payload[0] & 0xff : -1);
-                    cause = "audiosocket error";
-                    return;
-                } else {
-                    log.debug("audiosocket {}: ignoring frame type 0x{}", peer, Integer.toHexString(kind));
-                }
-            }
-        } catch (SocketTimeoutException e) {
-            log.warn("audiosocket {}: no UUID frame within {} ms; closing", peer, UUID_TIMEOUT_MILLIS);
-        } catch (EOFException e) {
-            // Asterisk closes the connection when the channel hangs up
-        } catch (IOException e) {
-            log.debug("audiosocket {}: {}", peer, e.getMessage());
-        } finally {
-            if (call != null) {
-                call.hangup(appHangup.get() ? "app" : cause);
-            }
-        }
-    }
-
-    /** Sample rate of the signed-linear frame kinds 0x10 (8 kHz) .. 0x18 (192 kHz). */
-    static int sampleRate(int kind) {
-        return switch (kind) {
-            case 0x11 -> 12000;
-            case 0x12 -> 16000;
-            case 0x13 -> 24000;
-            case 0x14 -> 32000;
-            case 0x15 -> 44100;
-            case 0x16 -> 48000;
-            case 0x17 -> 96000;
-            case 0x18 -> 192000;
-            default -> 8000;
-        };
-    }
-
-    private static void sendHangup(Socket socket, OutputStream out, ReentrantLock writeLock) {
-        if (socket.isClosed()) {
+    private void serve(AudioSocketSession session) {
+        if (allow != null && session.remoteAddress() instanceof InetSocketAddress peer
+                && !allow.allows(peer.getAddress())) {
+            log.warn("audiosocket: refused connection from {} (not in the allow-list {})",
+                    peer.getAddress().getHostAddress(), allow);
             return;
         }
-        writeLock.lock();
+        Call call = joins.claim(session.uuid()).orElseGet(() -> bridge.open(new CallInfo(session.uuid().toString(),
+                "", "", UNKNOWN_NUMBER, null, "", "audiosocket", null), null));
+        AtomicBoolean appHangup = new AtomicBoolean();
+        // an app's hangup asks Asterisk to end AudioSocket(); the call ends when it closes the connection
+        call.attachControl(hangupOnlyControl(() -> {
+            appHangup.set(true);
+            sendHangup(session);
+        }));
+        call.whenHungUp().whenComplete((cause, error) -> sendHangup(session));
+        AudioSocketEvent.Closed end = session.forEach(event -> {
+            switch (event) {
+                case AudioSocketEvent.Dtmf d -> call.keypress(d.digit());
+                case AudioSocketEvent.Level l -> call.audioLevel(l.peak());
+                case AudioSocketEvent.Error e -> log.info("audiosocket {}: Asterisk reported error {}", session.uuid(),
+                        e.code());
+                default -> { }
+            }
+        });
+        String cause = switch (end.reason()) {
+            case PEER_CLOSED, PEER_HANGUP -> appHangup.get() ? "app" : "caller";
+            case HANGUP_SENT, LOCAL_CLOSE -> appHangup.get() ? "app" : "hangup";
+            case PROTOCOL_ERROR -> "audiosocket protocol error: " + end.detail();
+            case IO_ERROR -> "audiosocket connection failed";
+        };
+        call.hangup(cause);
+    }
+
+    private static void sendHangup(AudioSocketSession session) {
         try {
-            out.write(new byte[] {KIND_HANGUP, 0, 0});
-            out.flush();
+            session.hangup();
         } catch (IOException ignored) {
             // Asterisk is gone already
-        } finally {
-            writeLock.unlock();
         }
     }
 
     @Override
     public void close() {
-        listener.close();
+        server.close();
     }
 }

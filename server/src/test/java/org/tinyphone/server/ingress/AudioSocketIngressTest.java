@@ -103,6 +103,7 @@ class AudioSocketIngressTest {
         assertThat(call.submit(new CallCommand.Hangup()).get().ok()).isTrue();
 
         assertThat(placed.get().endedBy()).isEqualTo(CallResult.EndedBy.SERVER);
+        await().atMost(WAIT).until(() -> !everything.of(CallEvent.Hangup.class).isEmpty());
         assertThat(everything.of(CallEvent.Hangup.class)).singleElement()
                 .extracting(CallEvent.Hangup::cause).isEqualTo("app");
     }
