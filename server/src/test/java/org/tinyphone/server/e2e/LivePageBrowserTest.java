@@ -44,6 +44,10 @@ class LivePageBrowserTest {
                     "connected".equals(browser.eval("(document.getElementById('status') || {dataset: {}}).dataset.state")
                             .asText()));
             assertThat(browser.eval("document.title").asText()).contains(NUMBER);
+            // the original web client's shape: tinyphone.on('new_call' | 'keypress' | 'hangup', fn) with {id, event, value}
+            browser.eval("window.seen = []; tinyphone.on('new_call', e => seen.push(e.event + ' ' + e.value));"
+                    + "tinyphone.on('keypress', e => seen.push(e.event + ' ' + e.value));"
+                    + "tinyphone.on('hangup', e => seen.push(e.event)); true");
             assertThat(browser.eval("document.getElementById('empty').hidden").asBoolean()).isFalse();
 
             SimulatedCall call = SimulatedCall.of(NUMBER, "15550001111", "Carol", "12#").withAudio(AudioSource.tone())
@@ -73,12 +77,18 @@ class LivePageBrowserTest {
             assertThat(card.path("caller").asText()).startsWith("1555").endsWith("1111").contains("•••");
             assertThat(browser.eval("document.querySelectorAll('.card .key').length").asInt()).isEqualTo(3);
             assertThat(browser.eval("document.getElementById('empty').hidden").asBoolean()).isTrue();
+            // talk back from the page: tinyphone.say(call, 42) runs SAY NUMBER on the call
+            JsonNode said = browser.eval("tinyphone.say(document.querySelector('.card').dataset.call, 42)");
+            assertThat(said.path("ok").asBoolean()).as("say from the page: %s", said).isTrue();
 
             placed.get(60, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
                     cards(browser).size() == 1 && cards(browser).get(0).path("state").asText().equals("ended"));
             assertThat(browser.eval("document.querySelector('.card .cause').textContent").asText()).contains("hung up");
             assertThat(browser.eval("document.getElementById('recent').textContent").asText()).contains("12#");
+            assertThat(browser.eval("JSON.stringify(seen)").asText()).isEqualTo(
+                    "[\"new_call 15550001111\",\"keypress 1\",\"keypress 2\",\"keypress #\",\"hangup\"]");
+            assertThat(placed.join().commands()).anyMatch(c -> c.startsWith("SAY NUMBER 42"));
         }
     }
 
