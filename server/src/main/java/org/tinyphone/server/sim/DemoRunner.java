@@ -93,7 +93,7 @@ public final class DemoRunner {
                     case AUDIOSOCKET -> handOff(server, call);
                     default -> Simulator.place(call, via, "127.0.0.1", server.port(listenerOf(via)));
                 };
-                out.printf("  call %-22s %-8s from %s (%s): keys %-8s %.1f s%n", result.callId(), via.name().toLowerCase(),
+                out.printf("  call %-22s %-11s from %s (%s): keys %-8s %.1f s%n", result.callId(), via.name().toLowerCase(),
                         from, name, result.keys(), result.duration().toMillis() / 1000.0);
             } catch (Exception e) {
                 out.println("  call via " + via.name().toLowerCase() + " failed: " + e.getMessage());

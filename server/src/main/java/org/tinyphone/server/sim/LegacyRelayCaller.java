@@ -89,7 +89,7 @@ final class LegacyRelayCaller {
                 long wake = audio == null ? keypad.nextEventAt() : Math.min(nextFrame, keypad.nextEventAt());
                 sleepUntil(wake);
             }
-            write(out, line(id, "hangup", "1"));
+            write(out, line(id, "hangup", "0")); // the script sends 0 when WAIT FOR DIGIT fails at the hangup
         }
         return new CallResult(Via.LEGACY, id, keypad.pressed(), List.of(), CallResult.EndedBy.CALLER, frames,
                 Duration.ofNanos(System.nanoTime() - started));
