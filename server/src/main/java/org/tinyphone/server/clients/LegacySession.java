@@ -18,6 +18,7 @@ final class LegacySession extends ClientSession {
     private static final EncodingCache EVENTS = new EncodingCache(4096, LegacyCodec::encode);
 
     private volatile char terminator = '\n';
+    private int malformed; // reader thread only
     private Subscription subscription; // guarded by subLock
     private final ReentrantLock subLock = new ReentrantLock();
 
@@ -28,12 +29,12 @@ final class LegacySession extends ClientSession {
     /** One line from the client, terminator removed (a too-long line arrives as {@code null}). */
     void handleLine(String line) {
         if (line == null) {
-            log.info("{}: malformed message from remote client: line longer than {} bytes", this, hub.limits().maxLine());
+            malformed("line longer than " + hub.limits().maxLine() + " bytes");
             return;
         }
         Optional<LegacyCodec.Connect> parsed = LegacyCodec.parseConnect(line);
         if (parsed.isEmpty()) {
-            log.info("{}: malformed message from remote client: {}", this, printable(line));
+            malformed(printable(line));
             return;
         }
         LegacyCodec.Connect c = parsed.get();
@@ -57,6 +58,14 @@ final class LegacySession extends ClientSession {
         if (finished()) next.close();
         String who = bridge.tokenRequired(c.number()) ? "(token)" : printable(c.clientId()); // never log a token
         log.info("{}: CONNECT {} as {} ({})", this, c.number(), who, c.terminator() == '\0' ? "NULL" : "CR");
+    }
+
+    /** Logged and ignored, as the hub did; after 10, only every 1000th is logged so a chatty client cannot flood the log. */
+    private void malformed(String what) {
+        malformed++;
+        if (malformed <= 10 || malformed % 1000 == 0) {
+            log.info("{}: malformed message from remote client ({} so far): {}", this, malformed, what);
+        }
     }
 
     @Override
