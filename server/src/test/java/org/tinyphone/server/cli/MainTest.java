@@ -55,6 +55,20 @@ class MainTest {
     }
 
     @Test
+    void ami_and_examples_get_their_options_as_given() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        Run r = run("ami", "--host", "127.0.0.1", "--port", String.valueOf(closed), "--user", "u", "--secret", "s",
+                "Action: Ping");
+        assertThat(r.code()).isEqualTo(3);
+        assertThat(r.err()).contains("127.0.0.1:" + closed);
+        Run help = run("examples", "--help");
+        assertThat(help.out() + help.err()).contains("--port");
+    }
+
+    @Test
     void a_port_in_use_names_the_port_and_the_config_key() throws Exception {
         try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = busy.getLocalPort();
