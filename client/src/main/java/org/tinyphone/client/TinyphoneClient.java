@@ -1,6 +1,5 @@
 package org.tinyphone.client;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -336,17 +335,23 @@ public final class TinyphoneClient implements AutoCloseable {
     }
 
     private void read(Socket s) throws IOException {
-        BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+        InputStreamReader in = new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8);
+        char[] buf = new char[16384];
         StringBuilder line = new StringBuilder();
-        int c;
-        while ((c = in.read()) >= 0) {
-            if (c == '\n') {
-                dispatch(line.toString());
-                line.setLength(0);
-            } else if (line.length() >= MAX_LINE) {
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+            int start = 0;
+            for (int i = 0; i < n; i++) {
+                if (buf[i] == '\n') {
+                    line.append(buf, start, i - start);
+                    dispatch(line.toString());
+                    line.setLength(0);
+                    start = i + 1;
+                }
+            }
+            line.append(buf, start, n - start);
+            if (line.length() > MAX_LINE) {
                 throw new IOException("line from the server longer than " + MAX_LINE + " characters");
-            } else {
-                line.append((char) c);
             }
         }
     }

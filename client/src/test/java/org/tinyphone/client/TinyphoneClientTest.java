@@ -140,6 +140,23 @@ class TinyphoneClientTest {
     }
 
     @Test
+    void aLineOverOneMebibyteDropsTheConnectionAndTheClientComesBack() throws Exception {
+        connect();
+        client.subscribe("13605162099");
+        Socket first = accepted.poll(10, TimeUnit.SECONDS);
+        reader(first).readLine();
+        try {
+            first.getOutputStream().write(new byte[(1 << 20) + 10]);
+        } catch (java.io.IOException closedMeanwhile) {
+            // the client may hang up while we are still writing
+        }
+        Socket second = accepted.poll(10, TimeUnit.SECONDS);
+        assertThat(second).as("the client reconnected after the oversized line").isNotNull();
+        assertThat(states).contains(ConnectionState.LOST);
+        first.close();
+    }
+
+    @Test
     void connectingToNothingSaysWhere() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
