@@ -17,6 +17,11 @@ import org.tinyphone.bench.harness.Report;
 public final class AmiE2eCase {
     private final long events;
 
+    private String outcome(Map<String, Long> r, double rate) {
+        if (r.get("finished") == 1) return Report.rate(rate) + " ev/s (" + String.format(Locale.ROOT, "%,d", r.get("floodMs")) + " ms)";
+        return String.format(Locale.ROOT, "LOST EVENTS: its listener saw %,d of %,d, the end marker never", r.get("seen"), events);
+    }
+
     public AmiE2eCase(boolean quick) {
         this.events = quick ? 200_000 : 2_000_000;
     }
@@ -52,6 +57,12 @@ public final class AmiE2eCase {
             return;
         }
         double tpRate = events / (tp.get("floodMs") / 1000.0), ajRate = events / (aj.get("floodMs") / 1000.0);
+        if (tp.get("finished") != 1 || aj.get("finished") != 1) {
+            Report.summary(String.format(Locale.ROOT,
+                    "ami-e2e: %,d events: tinyphone %s, asterisk-java %s; no ratio (a listener lost events)",
+                    events, outcome(tp, tpRate), outcome(aj, ajRate)));
+            return;
+        }
         Report.summary(String.format(Locale.ROOT,
                 "ami-e2e: %,d events: tinyphone %s ev/s (%,d ms), asterisk-java %s ev/s (%,d ms), ratio %s;"
                         + " ping under flood p99 tinyphone %s, asterisk-java %s",

@@ -66,9 +66,10 @@ public final class BridgeCase {
                 Report.put("bridge-keypress", "tinyphone", "missing", r.get("missing"));
                 Report.summary(String.format(Locale.ROOT,
                         "bridge-keypress: tinyphone, 1 key → %,d WebSocket apps, %d keys: p50 %s, p99 %s, max %s, missing %d"
-                                + " (server CPU %.0f%% of its core during the case); asterisk-java has no bridge",
+                                + " (per key, median: first app %s, last app %s; server CPU %.0f%% of its core); asterisk-java has no bridge",
                         clients, presses, Report.micros(r.get("p50us")), Report.micros(r.get("p99us")),
-                        Report.micros(r.get("maxUs")), r.get("missing"), cpuPct));
+                        Report.micros(r.get("maxUs")), r.get("missing"), Report.micros(r.get("firstP50us")),
+                        Report.micros(r.get("lastP50us")), cpuPct));
             }
         }
         Report.summary("bridge-audio-level: not yet measurable (1,000 calls × 15 audio_level/s to 200 apps is not built in this bench yet)");

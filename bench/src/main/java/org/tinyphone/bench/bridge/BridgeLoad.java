@@ -39,6 +39,10 @@ public final class BridgeLoad {
         AtomicInteger received = new AtomicInteger();
         AtomicInteger subscribed = new AtomicInteger();
         long[] pressedAt = new long[1];
+        java.util.concurrent.atomic.AtomicLong firstAt = new java.util.concurrent.atomic.AtomicLong(),
+                lastAt = new java.util.concurrent.atomic.AtomicLong();
+        org.HdrHistogram.Histogram first = new org.HdrHistogram.Histogram(60_000_000L, 3),
+                last = new org.HdrHistogram.Histogram(60_000_000L, 3);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         List<WebSocket> sockets = new ArrayList<>();
         CountDownLatch allSubscribed = new CountDownLatch(clients);
@@ -55,6 +59,8 @@ public final class BridgeLoad {
                         buf.setLength(0);
                         if (msg.contains("\"type\":\"keypress\"")) {
                             lat.recordValue(Math.min((now - pressedAt[0]) / 1000, 60_000_000L));
+                            firstAt.compareAndSet(0, now);
+                            lastAt.accumulateAndGet(now, Math::max);
                             received.incrementAndGet();
                         } else if (msg.contains("\"type\":\"subscribed\"")) {
                             subscribed.incrementAndGet();
@@ -88,17 +94,24 @@ public final class BridgeLoad {
         int missing = 0;
         for (int p = 0; p < presses; p++) {
             int expected = (p + 1) * clients;
+            firstAt.set(0);
+            lastAt.set(0);
             keys.add((char) ('0' + p % 10));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (received.get() < expected && System.nanoTime() < deadline) Thread.sleep(1);
+            if (firstAt.get() != 0) {
+                first.recordValue(Math.min((firstAt.get() - pressedAt[0]) / 1000, 60_000_000L));
+                last.recordValue(Math.min((lastAt.get() - pressedAt[0]) / 1000, 60_000_000L));
+            }
             if (received.get() < expected) {
                 missing += expected - received.get();
                 received.set(expected);
             }
             Thread.sleep(10);
         }
-        System.out.printf("RESULT failed=0 clients=%d presses=%d missing=%d p50us=%d p99us=%d maxUs=%d%n", clients, presses,
-                missing, lat.getValueAtPercentile(50), lat.getValueAtPercentile(99), lat.getMaxValue());
+        System.out.printf("RESULT failed=0 clients=%d presses=%d missing=%d p50us=%d p99us=%d maxUs=%d firstP50us=%d lastP50us=%d%n",
+                clients, presses, missing, lat.getValueAtPercentile(50), lat.getValueAtPercentile(99), lat.getMaxValue(),
+                first.getValueAtPercentile(50), last.getValueAtPercentile(50));
         System.out.flush();
         keys.add('H');
         asterisk.join(5000);

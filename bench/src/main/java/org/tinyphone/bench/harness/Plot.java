@@ -190,6 +190,7 @@ public final class Plot {
     }
 
     private static String label(double v) {
+        if (v == 0) return "0";
         if (v >= 1000) return String.format(Locale.ROOT, "%,.0f", v);
         if (v >= 1) return String.format(Locale.ROOT, "%.0f", v);
         return String.format(Locale.ROOT, "%.2f", v);
