@@ -92,6 +92,37 @@ class LivePageBrowserTest {
         }
     }
 
+    @Test
+    void aNumberGuardedByATokenSaysSoAndOpensWithTheToken() throws Exception {
+        Optional<String> binary = HeadlessChromium.find();
+        Assumptions.assumeTrue(binary.isPresent(),
+                "chromium is not installed (apt-get install chromium; .ci/run installs it): browser test skipped");
+        try (RunningServer server = RunningServer.start(java.util.Map.of("token." + NUMBER, "s3cret"));
+             HeadlessChromium browser = HeadlessChromium.open(binary.get(),
+                     "http://127.0.0.1:" + server.port("http") + "/?number=" + NUMBER)) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    browser.eval("(document.getElementById('status') || {textContent: ''}).textContent").asText()
+                            .contains("needs a token"));
+            browser.eval("location.search = '?number=" + NUMBER + "&token=s3cret'; true");
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    server.server.bridge().subscriberCount(NUMBER) == 1);
+            CompletableFuture<CallResult> placed = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Simulator.place(SimulatedCall.of(NUMBER, "15550001111", "Carol", "7")
+                            .withTiming(Duration.ofMillis(300), Duration.ofMillis(100), Duration.ofSeconds(2)),
+                            Via.FASTAGI, "127.0.0.1", server.port("fastagi"));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                JsonNode cards = cards(browser);
+                return cards.size() == 1 && cards.get(0).path("keys").asText().equals("7");
+            });
+            placed.get(60, TimeUnit.SECONDS);
+        }
+    }
+
     private static JsonNode cards(HeadlessChromium browser) throws Exception {
         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(browser.eval(CARDS).asText());
     }
