@@ -47,6 +47,10 @@ public final class BenchMain {
                 org.tinyphone.bench.bridge.BridgeLoad.main(a.subList(1, a.size()).toArray(String[]::new));
                 return;
             }
+            case "levels-load" -> {
+                org.tinyphone.bench.bridge.LevelsLoad.main(a.subList(1, a.size()).toArray(String[]::new));
+                return;
+            }
             case "plot" -> {
                 org.tinyphone.bench.harness.Plot.main(a.subList(1, a.size()).toArray(String[]::new));
                 return;

@@ -40,11 +40,11 @@ public final class BridgeCase {
         }
         Path snap = Report.targetDir().resolve("bridge-server");
         copy(jar, lib, snap);
-        int httpPort = freePort(), agiPort = freePort();
+        int httpPort = freePort(), agiPort = freePort(), audioPort = freePort();
         List<String> cmd = new ArrayList<>(List.of("taskset", "-c", "1", Sys.javaBin(), "-XX:+UseSerialGC", "-cp",
                 snap.resolve("tinyphone-server.jar") + ":" + snap.resolve("lib") + "/*", "org.tinyphone.server.cli.Main",
                 "server", "--set", "http.bind=127.0.0.1", "--set", "http.port=" + httpPort, "--set", "fastagi.port=" + agiPort,
-                "--set", "relay.enabled=false", "--set", "clients.enabled=false", "--set", "audiosocket.enabled=false",
+                "--set", "relay.enabled=false", "--set", "clients.enabled=false", "--set", "audiosocket.port=" + audioPort,
                 "--set", "log.level=WARN"));
         if (!Sys.hasTaskset()) cmd.subList(0, 3).clear();
         try (Child server = Child.start("bridge-server", cmd, Report.targetDir().resolve("bench-logs"))) {
@@ -72,7 +72,36 @@ public final class BridgeCase {
                         Report.micros(r.get("lastP50us")), cpuPct));
             }
         }
-        Report.summary("bridge-audio-level: not yet measurable (1,000 calls × 15 audio_level/s to 200 apps is not built in this bench yet)");
+        // the audio-level fan-out on a fresh server
+        try (Child server = Child.start("bridge-server-levels", cmd, Report.targetDir().resolve("bench-logs"))) {
+            awaitHealth(httpPort);
+            levels(server, httpPort, agiPort, audioPort);
+        } catch (IOException e) {
+            Report.summary("bridge-audio-level: failed: " + e.getMessage());
+        }
+    }
+
+    private void levels(Child server, int httpPort, int agiPort, int audioPort) throws IOException {
+        int calls = 1000, apps = 200, seconds = quick ? 5 : 15;
+        try (Child load = Child.startJava("bridge-levels-load", 0, List.of("-XX:+UseSerialGC"),
+                List.of("levels-load", Integer.toString(httpPort), Integer.toString(agiPort), Integer.toString(audioPort),
+                        Integer.toString(calls), Integer.toString(apps), Integer.toString(seconds)),
+                Report.targetDir().resolve("bench-logs"))) {
+            load.await("MEASURE_START", Duration.ofSeconds(180));
+            long c0 = Sys.cpuNanos(server.pid()), g0 = Sys.cpuNanos(load.pid()), t0 = System.nanoTime();
+            load.await("MEASURE_END", Duration.ofSeconds(seconds + 60));
+            long c1 = Sys.cpuNanos(server.pid()), g1 = Sys.cpuNanos(load.pid()), t1 = System.nanoTime();
+            Map<String, Long> r = FastAgiCase.parse(load.await("RESULT", Duration.ofSeconds(30)));
+            double cpu = 100.0 * (c1 - c0) / (t1 - t0), gen = 100.0 * (g1 - g0) / (t1 - t0);
+            Report.put("bridge-audio-level", "tinyphone", "server_cpu_percent", cpu);
+            Report.put("bridge-audio-level", "tinyphone", "levels_per_s_delivered", r.get("levelsPerSec"));
+            Report.put("bridge-audio-level", "tinyphone", "frames_per_s_sent", r.get("framesPerSec"));
+            Report.summary(String.format(Locale.ROOT,
+                    "bridge-audio-level: tinyphone, %,d AudioSocket calls → %d apps (one number each): %,d audio frames/s in"
+                            + " (%,d at real time), %,d audio_level/s delivered (%,d expected from the frames sent),"
+                            + " server CPU %.0f%% of its core (load side %.0f%%)", calls, apps, r.get("framesPerSec"), calls * 50,
+                    r.get("levelsPerSec"), Math.round(r.get("framesPerSec") * 160 / 528.0), cpu, gen));
+        }
     }
 
     private static void copy(Path jar, Path lib, Path to) throws IOException {
