@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.tinyphone.examples.Demo;
 import org.tinyphone.server.ServerStartException;
 import org.tinyphone.server.config.ConfigException;
 import org.tinyphone.server.config.TinyphoneConfig;
@@ -12,7 +13,10 @@ import org.tinyphone.server.sim.DemoRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code tinyphone demo}: the server plus a simulated call every few seconds; prints the page's URL. */
+/**
+ * {@code tinyphone demo}: first one example FastAGI call with every protocol line printed (the AGI layer at
+ * work, in well under a second), then the server plus a simulated call every few seconds; prints the page's URL.
+ */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Try it without Asterisk: start the server and place a simulated call every few seconds")
 public final class DemoCommand implements Callable<Integer> {
@@ -28,8 +32,15 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--calls", paramLabel = "N", defaultValue = "0", description = "Stop after N calls (default: run until Ctrl-C)")
     int calls;
 
+    @Option(names = "--skip-protocol", description = "Skip the opening AGI protocol walk-through")
+    boolean skipProtocol;
+
     @Override
     public Integer call() throws Exception {
+        if (!skipProtocol && !Demo.run(System.out)) {
+            System.err.println("tinyphone: the AGI walk-through call did not end as expected (see the lines above)");
+            return 1;
+        }
         try {
             TinyphoneConfig cfg = TinyphoneConfig.load(config, System.getenv(), overrides);
             Logging.setLevel(cfg.get("log.level"));
