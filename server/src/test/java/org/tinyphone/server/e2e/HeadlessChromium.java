@@ -160,6 +160,22 @@ final class HeadlessChromium implements AutoCloseable {
         return result.path("result").path("value");
     }
 
+    /** Saves what the page shows now as a PNG (so a person can look at the page the test saw). */
+    void screenshot(Path png) throws Exception {
+        int id = ids.incrementAndGet();
+        CompletableFuture<JsonNode> answer = new CompletableFuture<>();
+        pending.put(id, answer);
+        ObjectNode msg = JSON.createObjectNode().put("id", id).put("method", "Page.captureScreenshot");
+        msg.putObject("params").put("format", "png");
+        page.sendText(msg.toString(), true).get(10, TimeUnit.SECONDS);
+        JsonNode data = answer.get(30, TimeUnit.SECONDS).path("result").path("data");
+        if (!data.isTextual()) {
+            throw new IOException("chromium returned no screenshot");
+        }
+        Files.createDirectories(png.toAbsolutePath().getParent());
+        Files.write(png, java.util.Base64.getDecoder().decode(data.asText()));
+    }
+
     static String log(Path profile) {
         try {
             String s = Files.readString(profile.resolve("chromium.log"));

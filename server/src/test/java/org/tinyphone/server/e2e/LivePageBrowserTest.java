@@ -77,6 +77,7 @@ class LivePageBrowserTest {
             assertThat(card.path("caller").asText()).startsWith("1555").endsWith("1111").contains("•••");
             assertThat(browser.eval("document.querySelectorAll('.card .key').length").asInt()).isEqualTo(3);
             assertThat(browser.eval("document.getElementById('empty').hidden").asBoolean()).isTrue();
+            browser.screenshot(java.nio.file.Path.of("target", "live-page.png")); // for a person to look at
             // talk back from the page: tinyphone.say(call, 42) runs SAY NUMBER on the call
             JsonNode said = browser.eval("tinyphone.say(document.querySelector('.card').dataset.call, 42)");
             assertThat(said.path("ok").asBoolean()).as("say from the page: %s", said).isTrue();
