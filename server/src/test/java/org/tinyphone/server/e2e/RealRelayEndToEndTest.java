@@ -37,6 +37,7 @@ class RealRelayEndToEndTest {
         env.put("TINYPHONE_RELAY_JAR", audioJar());
         env.put("TINYPHONE_JAVA", ProcessHandle.current().info().command().orElse("java"));
         env.put("TINYPHONE_CACHE_DIR", Files.createTempDirectory("tinyphone-relay-cache").toString());
+        env.put("TINYPHONE_RELAY_AOT", "0"); // no background cache-training JVMs during the test run
         return pb.start();
     }
 
