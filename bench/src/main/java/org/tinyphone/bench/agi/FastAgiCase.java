@@ -19,6 +19,8 @@ public final class FastAgiCase {
     public static final int[] CONCURRENCY = {1, 100, 1000, 10_000};
     public static final List<String> SERVERS = List.of("tinyphone", "asterisk-java", "asterisk-java-raised");
     static final int SERVER_CORE = 1, LOADGEN_CORE = 0;
+    /** Fewer calls than this in a window are reported, but not turned into a ratio. */
+    static final int MIN_CALLS = 50;
 
     /** One measured run. */
     public record Run(int conc, double callsPerSec, double cpuUsPerCall, double stepP50us, double stepP99us,
@@ -59,10 +61,13 @@ public final class FastAgiCase {
             // below 500 calls the raised pool is the default pool (core threads grow on demand up to the max)
             if (ajr == null && conc < 1000 && results.containsKey("asterisk-java-raised")) ajr = aj;
             String name = "fastagi-" + conc;
+            // a ratio needs enough calls in the window on both sides (a short --quick window at 10,000 calls may see few)
+            if (tp != null && tp.calls < MIN_CALLS) tp = null;
+            if (ajr != null && ajr.calls < MIN_CALLS) ajr = null;
             StringBuilder sb = new StringBuilder(name).append(": tinyphone ")
-                    .append(tp == null ? "not measurable" : Report.rate(tp.callsPerSec) + " calls/s")
+                    .append(tp == null ? "not measurable (too few calls in the window, or no server)" : Report.rate(tp.callsPerSec) + " calls/s")
                     .append(", asterisk-java ").append(aj == null ? "n/a" : Report.rate(aj.callsPerSec) + " calls/s")
-                    .append(" (raised pool ").append(ajr == null ? "n/a" : Report.rate(ajr.callsPerSec)).append(")")
+                    .append(" (raised pool ").append(ajr == null ? "n/a: too few calls in the window" : Report.rate(ajr.callsPerSec)).append(")")
                     .append(", ratio ").append(tp == null || aj == null ? "n/a" : Report.ratio(tp.callsPerSec, aj.callsPerSec));
             if (tp != null && ajr != null) sb.append(" (").append(Report.ratio(tp.callsPerSec, ajr.callsPerSec)).append(" vs raised)");
             Report.summary(sb.toString());
