@@ -39,6 +39,7 @@ public final class AudioSocketSession implements AutoCloseable {
     private AudioSocketEvent.Closed closed;
     private long audioFrames;
     private long audioBytes;
+    private int soTimeout = -1; // the socket's read timeout as last set here (-1: unknown, set by the UUID wait)
 
     AudioSocketSession(Socket socket, UUID uuid, AudioSocketCodec.Decoder decoder) throws IOException {
         this.socket = socket;
@@ -63,7 +64,24 @@ public final class AudioSocketSession implements AutoCloseable {
      * {@code null} if none came in time. After the end, always the same {@link AudioSocketEvent.Closed}.
      */
     public AudioSocketEvent next(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        return next(System.nanoTime() + timeout.toNanos(), true);
+    }
+
+    /**
+     * Waits for events until the session ends (the peer hangs up or goes, or {@link #close()}), handing each to
+     * {@code consumer}; returns the final event. Reads block without a timer (one read per 20 ms frame, so a
+     * timed read would set and cancel a timer per frame); the wait ends when the connection does.
+     */
+    public AudioSocketEvent.Closed forEach(Consumer<AudioSocketEvent> consumer) {
+        while (true) {
+            AudioSocketEvent e = next(0, false);
+            if (e instanceof AudioSocketEvent.Closed c) return c;
+            if (e != null) consumer.accept(e);
+        }
+    }
+
+    /** The next event; with {@code timed}, null once {@code deadline} (System.nanoTime) has passed. */
+    private AudioSocketEvent next(long deadline, boolean timed) {
         while (true) {
             AudioSocketEvent e = pending.poll();
             if (e != null) return e;
@@ -74,9 +92,16 @@ public final class AudioSocketSession implements AutoCloseable {
                     onFrame(f);
                     continue;
                 }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) return null;
-                socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)));
+                int millis = 0; // 0: block until data or the end of the connection
+                if (timed) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) return null;
+                    millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000));
+                }
+                if (millis != soTimeout) {
+                    socket.setSoTimeout(millis);
+                    soTimeout = millis;
+                }
                 int n = in.read(readBuf);
                 if (n < 0) {
                     end(hangupSent ? CloseReason.HANGUP_SENT : CloseReason.PEER_CLOSED,
@@ -92,15 +117,6 @@ public final class AudioSocketSession implements AutoCloseable {
                 end(localClose ? CloseReason.LOCAL_CLOSE : hangupSent ? CloseReason.HANGUP_SENT : CloseReason.IO_ERROR,
                         failed.toString());
             }
-        }
-    }
-
-    /** Waits for events until the session ends, handing each to {@code consumer}; returns the final event. */
-    public AudioSocketEvent.Closed forEach(Consumer<AudioSocketEvent> consumer) {
-        while (true) {
-            AudioSocketEvent e = next(Duration.ofMinutes(1));
-            if (e instanceof AudioSocketEvent.Closed c) return c;
-            if (e != null) consumer.accept(e);
         }
     }
 
