@@ -35,6 +35,10 @@ public final class BenchMain {
                 AgiLoadGen.main(a.subList(1, a.size()).toArray(String[]::new));
                 return;
             }
+            case "agi-loadgen-nio" -> {
+                org.tinyphone.bench.agi.NioAgiLoadGen.main(a.subList(1, a.size()).toArray(String[]::new));
+                return;
+            }
             case "ami-fake" -> {
                 FakeAsteriskAmi.main(new String[0]);
                 return;

@@ -21,6 +21,11 @@ public final class FastAgiCase {
     static final int SERVER_CORE = 1, LOADGEN_CORE = 0;
     /** Fewer calls than this in a window are reported, but not turned into a ratio. */
     static final int MIN_CALLS = 50;
+    /**
+     * The load generator: {@code agi-loadgen} (AgiLoadGen, a virtual thread per call; the one the published figures
+     * use) or, with {@code -Dbench.loadgen=agi-loadgen-nio}, the experimental single-selector NioAgiLoadGen.
+     */
+    static final String LOADGEN = System.getProperty("bench.loadgen", "agi-loadgen");
 
     /** One measured run. */
     public record Run(int conc, double callsPerSec, double cpuUsPerCall, double stepP50us, double stepP99us,
@@ -98,7 +103,7 @@ public final class FastAgiCase {
                 Report.targetDir().resolve("bench-logs"))) {
             int port = Integer.parseInt(srv.await("READY", Duration.ofSeconds(60)).substring("READY port=".length()));
             try (Child gen = Child.startJava("fastagi-loadgen-" + server, LOADGEN_CORE, loadgenJvmArgs(),
-                    List.of("agi-loadgen", Integer.toString(port), "call"), Report.targetDir().resolve("bench-logs"))) {
+                    List.of(LOADGEN, Integer.toString(port), "call"), Report.targetDir().resolve("bench-logs"))) {
                 gen.await("READY", Duration.ofSeconds(60));
                 // warm both JVMs up (JIT) before the first measured run
                 gen.send("run 100 " + firstWarmMs + " 500");
