@@ -14,14 +14,52 @@ final class LineReader {
 
     private final InputStream in;
     private final int maxLine;
-    private final byte[] buf = new byte[READ_CHUNK];
+    private byte[] buf;
     private int pos;
     private int limit;
     private byte[] line = new byte[128];
 
     LineReader(InputStream in, int maxLine) {
+        this(in, maxLine, READ_CHUNK);
+    }
+
+    /**
+     * @param firstChunk size of the read buffer until {@link #shrink()}: a larger one reads a whole AGI
+     *                   environment (~700 bytes from Asterisk 22) in one read instead of two or more
+     */
+    LineReader(InputStream in, int maxLine, int firstChunk) {
         this.in = in;
         this.maxLine = maxLine;
+        this.buf = new byte[Math.max(READ_CHUNK, firstChunk)];
+    }
+
+    /** Goes back to the small read buffer (memory per idle session) once what is buffered fits in it. */
+    void shrink() {
+        int n = limit - pos;
+        if (buf.length > READ_CHUNK && n <= READ_CHUNK) {
+            byte[] b = new byte[READ_CHUNK];
+            System.arraycopy(buf, pos, b, 0, n);
+            buf = b;
+            pos = 0;
+            limit = n;
+        }
+    }
+
+    /** True if bytes read from the stream are still buffered (a partial line counts). */
+    boolean hasBuffered() { return pos < limit; }
+
+    /** The next complete line if one is already buffered, else null; never reads from the stream. */
+    String pollLine() {
+        for (int i = pos; i < limit; i++) {
+            if (buf[i] == '\n') {
+                int len = i - pos;
+                if (len > 0 && buf[i - 1] == '\r') len--;
+                String s = new String(buf, pos, len, StandardCharsets.UTF_8);
+                pos = i + 1;
+                return s;
+            }
+        }
+        return null;
     }
 
     /**

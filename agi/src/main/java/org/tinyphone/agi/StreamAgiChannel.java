@@ -18,6 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class StreamAgiChannel extends AbstractAgiChannel implements AutoCloseable {
     /** Default longest line accepted from Asterisk (a 520 usage line is under 1 KiB). */
     public static final int DEFAULT_MAX_LINE = 64 * 1024;
+    /** Read buffer while the environment is read (one read for the whole block); 512 B after that. */
+    private static final int ENVIRONMENT_CHUNK = 2048;
 
     private final LineReader reader;
     private final InputStream in;
@@ -26,6 +28,10 @@ public final class StreamAgiChannel extends AbstractAgiChannel implements AutoCl
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean ended;
     private String endReason = "the AGI session has ended";
+    // guarded by lock: what has been read from the wire, for isInputFinished()
+    private boolean eof;
+    private boolean hangupLineRead;
+    private boolean replyPending;
 
     private StreamAgiChannel(AgiEnvironment environment, LineReader reader, InputStream in, OutputStream out) {
         super(environment);
@@ -46,7 +52,7 @@ public final class StreamAgiChannel extends AbstractAgiChannel implements AutoCl
      * @throws IOException          if reading fails (e.g. a socket read timeout)
      */
     public static StreamAgiChannel open(InputStream in, OutputStream out, int maxLineLength) throws IOException {
-        LineReader reader = new LineReader(in, maxLineLength);
+        LineReader reader = new LineReader(in, maxLineLength, ENVIRONMENT_CHUNK);
         List<String> lines = new ArrayList<>(32);
         int blanks = 0;
         while (true) {
@@ -69,6 +75,7 @@ public final class StreamAgiChannel extends AbstractAgiChannel implements AutoCl
                 throw new AgiProtocolException("not an AGI environment: first line is " + AgiReply.abbreviate(line));
             }
         }
+        reader.shrink();
         return new StreamAgiChannel(AgiEnvironment.parse(lines), reader, in, out);
     }
 
@@ -77,6 +84,7 @@ public final class StreamAgiChannel extends AbstractAgiChannel implements AutoCl
         lock.lock();
         try {
             if (ended) throw new AgiHangupException(endReason, (AgiReply) null);
+            replyPending = true;
             try {
                 out.write(encode(commandLine));
                 out.flush();
@@ -103,6 +111,7 @@ public final class StreamAgiChannel extends AbstractAgiChannel implements AutoCl
                 }
                 if (line == null) {
                     if (decoder.takeHangup()) noticeHangup();
+                    eof = true;
                     ended = true;
                     endReason = "Asterisk closed the AGI connection";
                     throw new AgiHangupException("Asterisk closed the AGI connection (waiting for the reply to '"
@@ -116,8 +125,12 @@ public final class StreamAgiChannel extends AbstractAgiChannel implements AutoCl
                     endReason = e.getMessage();
                     throw e;
                 }
-                if (decoder.takeHangup()) noticeHangup();
+                if (decoder.takeHangup()) {
+                    hangupLineRead = true;
+                    noticeHangup();
+                }
                 if (reply == null || reply.isTrying()) continue;
+                replyPending = false;
                 return reply;
             }
         } finally {
@@ -153,6 +166,30 @@ public final class StreamAgiChannel extends AbstractAgiChannel implements AutoCl
      * command in flight or the next one throws {@link AgiHangupException}.
      */
     public void signalHangup() { noticeHangup(); }
+
+    /**
+     * True when Asterisk will send nothing more until we close, so closing at once cannot leave its bytes
+     * unread (which would reset the connection): it closed the connection (EOF), or every command got its reply
+     * and its {@code HANGUP} notice has been read (Asterisk sends one notice; the next comes only after our
+     * close). Lines already buffered are examined; nothing is read from the stream. False while another thread
+     * is in a command, after AGISIGHUP=no (no notice ever comes) and whenever in doubt.
+     */
+    public boolean isInputFinished() {
+        if (!lock.tryLock()) return false;
+        try {
+            if (eof) return true;
+            if (replyPending || decoder.inBlock()) return false;
+            String line;
+            while ((line = reader.pollLine()) != null) {
+                if (!line.equals("HANGUP")) return false;
+                hangupLineRead = true;
+                noticeHangup();
+            }
+            return hangupLineRead && !reader.hasBuffered();
+        } finally {
+            lock.unlock();
+        }
+    }
 
     /** True once the connection ended (EOF, I/O error, protocol error or timeout). */
     public boolean isEnded() { return ended; }

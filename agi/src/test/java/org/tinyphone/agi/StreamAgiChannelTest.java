@@ -125,4 +125,51 @@ class StreamAgiChannelTest {
         assertThatThrownBy(() -> ch.verbose("a\nb")).isInstanceOf(IllegalArgumentException.class);
         assertThat(sent()).isEmpty();
     }
+
+    // isInputFinished: may the server close at once (a plain FIN), or must it half-close and read Asterisk's last lines?
+
+    @Test
+    void afterOurHangupAndItsNoticeAsteriskHasNothingMoreToSendBeforeOurClose() throws IOException {
+        StreamAgiChannel ch = channel("200 result=0\n200 result=1\nHANGUP\n"); // capture 03e: reply, then the notice
+        ch.answer();
+        assertThat(ch.isInputFinished()).isFalse(); // the notice is not in yet
+        ch.hangup();
+        assertThat(ch.isInputFinished()).isTrue(); // the notice was buffered with the reply: examined, not read
+    }
+
+    @Test
+    void aCallerHangupNoticeReadEarlierAlsoMeansNothingMoreIsComing() throws IOException {
+        StreamAgiChannel ch = channel("HANGUP\n200 result=0\n200 result=1\n");
+        assertThatThrownBy(ch::noop).isInstanceOf(AgiHangupException.class);
+        ch.verbose("cleaning up", 1);
+        assertThat(ch.isInputFinished()).isTrue();
+    }
+
+    @Test
+    void channelStillUpOrNoNoticeMeansAsteriskMayStillWrite() throws IOException {
+        StreamAgiChannel up = channel("200 result=0\n"); // script ends early (03f): Asterisk writes HANGUP after our FIN
+        up.answer();
+        assertThat(up.isInputFinished()).isFalse();
+        // AGISIGHUP=no: the 511 tells of the hangup, but no notice came, so nothing proves the input is over
+        StreamAgiChannel noSighup = channel("511 Command Not Permitted on a dead channel or intercept routine\n");
+        assertThatThrownBy(noSighup::noop).isInstanceOf(AgiHangupException.class);
+        assertThat(noSighup.isInputFinished()).isFalse();
+    }
+
+    @Test
+    void unexpectedOrPartialInputAfterTheNoticeMeansDrain() throws IOException {
+        StreamAgiChannel extra = channel("200 result=1\nHANGUP\n200 result=0\n");
+        extra.hangup();
+        assertThat(extra.isInputFinished()).isFalse();
+        StreamAgiChannel partial = channel("200 result=1\nHANGUP\nHANG");
+        partial.hangup();
+        assertThat(partial.isInputFinished()).isFalse();
+    }
+
+    @Test
+    void asteriskClosingTheConnectionMeansNothingMoreIsComing() throws IOException {
+        StreamAgiChannel ch = channel("HANGUP\nHANGUP\n"); // AGIEXITONHANGUP=yes (03c): two notices and EOF
+        assertThatThrownBy(ch::noop).isInstanceOf(AgiHangupException.class);
+        assertThat(ch.isInputFinished()).isTrue();
+    }
 }

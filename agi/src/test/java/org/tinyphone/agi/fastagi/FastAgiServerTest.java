@@ -389,4 +389,52 @@ class FastAgiServerTest {
         }
         assertThat(seen.get()).isInstanceOf(AgiHangupException.class);
     }
+
+    // how a call ends: no drain wait when Asterisk has nothing more to send, a half-close and drain otherwise.
+    // drainTimeout is an hour here, so a server that drained when it need not would keep the call open.
+
+    @Test
+    void afterOwnHangupAndItsNoticeTheServerClosesAtOnceWithAPlainFin() throws Exception {
+        start(FastAgiServer.builder().drainTimeout(Duration.ofHours(1)).route("/x", ch -> {
+            ch.answer();
+            ch.hangup();
+        }));
+        try (AgiPeer peer = AgiPeer.connect("127.0.0.1", server.port(), Duration.ofSeconds(30), null)) {
+            peer.sendEnvironment(FastAgiEnvironment.forScript("x").lines());
+            assertThat(peer.readLine()).isEqualTo("ANSWER");
+            peer.send("200 result=0");
+            assertThat(peer.readLine()).isEqualTo("HANGUP");
+            peer.sendRaw("200 result=1\nHANGUP\n".getBytes(StandardCharsets.US_ASCII)); // reply and notice (03e)
+            assertThat(peer.readLine()).isNull(); // EOF, not a reset: Asterisk sees the script end
+            // our side is still open: the server did not wait for it
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> server.activeCalls() == 0);
+        }
+    }
+
+    @Test
+    void anAppThatReturnsWithTheChannelUpHalfClosesAndReadsAsterisksLastHangup() throws Exception {
+        start(FastAgiServer.builder().drainTimeout(Duration.ofHours(1)).route("/x", ch -> ch.answer()));
+        try (AgiPeer peer = AgiPeer.connect("127.0.0.1", server.port(), Duration.ofSeconds(30), null)) {
+            peer.sendEnvironment(FastAgiEnvironment.forScript("x").lines());
+            assertThat(peer.readLine()).isEqualTo("ANSWER");
+            peer.send("200 result=0");
+            assertThat(peer.readLine()).isNull(); // the server's FIN (03f: "script closes early")
+            assertThat(server.activeCalls()).isEqualTo(1); // still reading what Asterisk sends before it closes
+            peer.send("HANGUP"); // as Asterisk does after our FIN, then it closes
+        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> server.activeCalls() == 0);
+    }
+
+    @Test
+    void keepAliveTimersAreOptionalAndChecked() throws Exception {
+        start(FastAgiServer.builder().keepAliveTimers(Duration.ofSeconds(30), Duration.ofSeconds(5), 3)
+                .route("/ok", says("ok")));
+        assertThat(call("ok").run().verbose()).containsExactly("ok /ok {}");
+        assertThatThrownBy(() -> FastAgiServer.builder().keepAliveTimers(Duration.ZERO, Duration.ofSeconds(5), 3))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> FastAgiServer.builder().keepAliveTimers(Duration.ofSeconds(30), Duration.ofMillis(500), 3))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> FastAgiServer.builder().keepAliveTimers(Duration.ofSeconds(30), Duration.ofSeconds(5), 0))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
