@@ -41,8 +41,8 @@ abstract class ClientSession implements Subscriber {
         writer = Thread.ofVirtual().name("tinyphone-client-" + id + "-writer").start(this::writeLoop);
     }
 
-    /** Turns a queued message into the text to write, framing included. */
-    protected abstract String render(Object message);
+    /** Turns a queued message into the UTF-8 bytes to write, framing included (possibly shared: never modified). */
+    protected abstract byte[] render(Object message);
 
     /** Forgets the client's subscriptions (the session is ending). */
     protected abstract void unsubscribeAll();
@@ -76,7 +76,8 @@ abstract class ClientSession implements Subscriber {
                     continue;
                 }
                 for (Object m : batch) transport.write(render(m));
-                transport.flush();
+                transport.flush(); // the one wait per batch: a WebSocket only queues frames in write
+
                 outbox.progress();
             }
         } catch (IOException e) {

@@ -15,7 +15,8 @@ import org.tinyphone.server.bridge.Subscription;
  */
 final class LegacySession extends ClientSession {
     private static final Logger log = LoggerFactory.getLogger(LegacySession.class);
-    private static final EncodingCache EVENTS = new EncodingCache(4096, LegacyCodec::encode);
+    private static final EncodingCache EVENTS_CR = new EncodingCache(4096, LegacyCodec::encode, "\n");
+    private static final EncodingCache EVENTS_NULL = new EncodingCache(4096, LegacyCodec::encode, "\0");
 
     private volatile char terminator = '\n';
     private int malformed; // reader thread only
@@ -69,8 +70,8 @@ final class LegacySession extends ClientSession {
     }
 
     @Override
-    protected String render(Object message) {
-        return EVENTS.encode((CallEvent) message) + terminator;
+    protected byte[] render(Object message) {
+        return (terminator == '\0' ? EVENTS_NULL : EVENTS_CR).encode((CallEvent) message);
     }
 
     @Override

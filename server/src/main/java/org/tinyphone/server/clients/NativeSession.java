@@ -1,6 +1,7 @@
 package org.tinyphone.server.clients;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,7 +22,8 @@ import org.tinyphone.server.bridge.Subscription;
  */
 final class NativeSession extends ClientSession {
     private static final Logger log = LoggerFactory.getLogger(NativeSession.class);
-    private static final EncodingCache EVENTS = new EncodingCache(4096, NativeCodec::event);
+    private static final EncodingCache EVENTS = new EncodingCache(4096, NativeCodec::event, "");
+    private static final EncodingCache EVENT_LINES = new EncodingCache(4096, NativeCodec::event, "\n");
     /** Numbers one client may watch at once. */
     static final int MAX_SUBSCRIPTIONS = 1000;
 
@@ -144,14 +146,14 @@ final class NativeSession extends ClientSession {
     }
 
     @Override
-    protected String render(Object message) {
+    protected byte[] render(Object message) {
+        if (message instanceof CallEvent e) return (lineFramed ? EVENT_LINES : EVENTS).encode(e);
         String text = switch (message) {
-            case CallEvent e -> EVENTS.encode(e);
             case Snapshot s -> NativeCodec.subscribed(s.id(), s.number(), s.calls());
             case String s -> s;
             default -> throw new IllegalStateException("cannot render " + message.getClass());
         };
-        return lineFramed ? text + "\n" : text;
+        return (lineFramed ? text + "\n" : text).getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

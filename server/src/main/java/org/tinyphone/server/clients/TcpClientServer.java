@@ -170,10 +170,10 @@ public final class TcpClientServer implements AutoCloseable {
         }
 
         @Override
-        public void write(String message) throws IOException {
+        public void write(byte[] message) throws IOException {
             lock.lock();
             try {
-                out.write(message.getBytes(StandardCharsets.UTF_8));
+                out.write(message);
             } finally {
                 lock.unlock();
             }
@@ -181,7 +181,7 @@ public final class TcpClientServer implements AutoCloseable {
 
         /** Before a session exists (dialect not known yet): write and flush at once. */
         void writeNow(String message) throws IOException {
-            write(message);
+            write(message.getBytes(StandardCharsets.UTF_8));
             flush();
         }
 

@@ -4,16 +4,19 @@ import java.io.IOException;
 
 /** How a session's messages leave: a TCP socket or a WebSocket. Only the session's writer thread writes. */
 interface Transport {
-    /** Writes one message (already framed); may block while the peer is slow. */
-    void write(String message) throws IOException;
+    /**
+     * Writes one message (already framed, UTF-8). The array may be shared with other sessions and must not be
+     * modified or kept after {@link #flush}. May block while the peer is slow, or only queue the message.
+     */
+    void write(byte[] message) throws IOException;
 
-    /** Pushes written messages out. */
+    /** Pushes written messages out; returns once they are written (or fails). */
     void flush() throws IOException;
 
     /** Nothing was sent for a while (a WebSocket pings, so dead peers are found). */
     default void idle() throws IOException {}
 
-    /** Closes the connection; unblocks a writer stuck in {@link #write}. Idempotent. */
+    /** Closes the connection; unblocks a writer stuck in {@link #write} or {@link #flush}. Idempotent. */
     void close(String reason);
 
     /** The peer, for logs. */

@@ -3,12 +3,17 @@ package org.tinyphone.server.clients;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.api.StatusCode;
+import org.eclipse.jetty.websocket.common.WebSocketSession;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.Frame;
+import org.eclipse.jetty.websocket.core.OpCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,21 +72,41 @@ public final class WebSocketClients {
         }
     }
 
+    /**
+     * A WebSocket as a session transport: {@link #write} only queues a text frame over the shared bytes (Jetty's
+     * core API, no re-encoding); {@link #flush} waits once for the whole batch, so at most one batch of frames is
+     * in flight per client and the writer parks once per batch instead of once per message.
+     */
     private static final class WsTransport implements Transport {
         private final Session ws;
+        private final CoreSession core; // null if Jetty's session is not the one we know: sendText per message
         private final String remote;
+        private byte[] last; // the last message written and not yet sent (writer thread only)
+        private CompletableFuture<Void> batch; // fails when any frame of the batch fails (writer thread only)
+        private org.eclipse.jetty.util.Callback batchCallback;
 
         WsTransport(Session ws) {
             this.ws = ws;
+            this.core = ws instanceof WebSocketSession s ? s.getCoreSession() : null;
             this.remote = String.valueOf(ws.getRemoteSocketAddress());
         }
 
         @Override
-        public void write(String message) throws IOException {
-            CompletableFuture<Void> sent = new CompletableFuture<>();
-            ws.sendText(message, Callback.from(() -> sent.complete(null), sent::completeExceptionally));
+        public void write(byte[] message) throws IOException {
+            // keep the newest message back: it is sent by flush with the callback the batch waits for
+            if (last != null) send(last, false);
+            last = message;
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (last == null) return;
+            CompletableFuture<Void> done = send(last, true);
+            last = null;
+            batch = null;
+            batchCallback = null;
             try {
-                sent.get(); // ends when written, or fails when the socket is closed
+                done.get(); // ends when every frame of the batch is written, or fails when the socket is closed
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while sending");
@@ -90,8 +115,26 @@ public final class WebSocketClients {
             }
         }
 
-        @Override
-        public void flush() {}
+        /** Queues one text frame; the batch's future completes when the final one is written. */
+        private CompletableFuture<Void> send(byte[] message, boolean end) {
+            if (batch == null) {
+                CompletableFuture<Void> f = new CompletableFuture<>();
+                batch = f;
+                batchCallback = org.eclipse.jetty.util.Callback.from(() -> {}, f::completeExceptionally);
+            }
+            CompletableFuture<Void> f = batch;
+            if (core != null) {
+                org.eclipse.jetty.util.Callback cb = end
+                        ? org.eclipse.jetty.util.Callback.from(() -> f.complete(null), f::completeExceptionally)
+                        : batchCallback;
+                core.sendFrame(new Frame(OpCode.TEXT, ByteBuffer.wrap(message)), cb, false);
+            } else {
+                Callback cb = end ? Callback.from(() -> f.complete(null), f::completeExceptionally)
+                        : Callback.from(() -> {}, f::completeExceptionally);
+                ws.sendText(new String(message, StandardCharsets.UTF_8), cb);
+            }
+            return f;
+        }
 
         @Override
         public void idle() {

@@ -97,6 +97,38 @@ class WebSocketClientEndToEndTest {
     }
 
     @Test
+    void many_websocket_clients_get_every_event_of_a_burst_in_order_with_non_ascii_text_intact() throws Exception {
+        // one event's bytes are shared by all clients and frames go out in batches: each client must still
+        // see each event once, in order, as valid UTF-8 text
+        List<WsTestClient> clients = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                WsTestClient ws = WsTestClient.connect(fx.httpPort());
+                clients.add(ws);
+                ws.expect("hello");
+                ws.send("{\"type\":\"subscribe\",\"number\":\"" + NUMBER + "\",\"token\":\"admin\"}");
+                ws.expect("subscribed");
+            }
+            Call call = fx.bridge().open(new CallInfo("2.1", "15550001111", "Zoë 電話 🎧", NUMBER, List.of("ä"), "",
+                    "fastagi", Instant.now()), new ManualControl());
+            String digits = "0123456789*#";
+            for (int i = 0; i < 200; i++) call.keypress(digits.charAt(i % digits.length()));
+            call.hangup("caller");
+            for (WsTestClient ws : clients) {
+                JsonNode caller = ws.expect("new_caller");
+                assertThat(caller.path("caller_name").asText()).isEqualTo("Zoë 電話 🎧");
+                for (int i = 0; i < 200; i++) {
+                    assertThat(ws.expect("keypress").path("value").asText())
+                            .as("keypress %d", i).isEqualTo(String.valueOf(digits.charAt(i % digits.length())));
+                }
+                assertThat(ws.expect("hangup").path("call").asText()).isEqualTo("2.1");
+            }
+        } finally {
+            clients.forEach(WsTestClient::close);
+        }
+    }
+
+    @Test
     void stopping_the_server_says_goodbye_to_websocket_clients() throws Exception {
         WsTestClient ws = WsTestClient.connect(fx.httpPort());
         ws.expect("hello");
