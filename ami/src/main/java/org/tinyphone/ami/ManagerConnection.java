@@ -79,6 +79,7 @@ public final class ManagerConnection implements AutoCloseable {
     private final Map<String, CompletableFuture<OriginateResult>> originates = new ConcurrentHashMap<>();
     private final Map<String, Session> originateSessions = new ConcurrentHashMap<>();
     private final List<String> filters = new CopyOnWriteArrayList<>();
+    private final AtomicLong droppedEvents = new AtomicLong();
     private final ReentrantLock stateLock = new ReentrantLock();
     private final Condition stateChanged = stateLock.newCondition();
 
@@ -142,6 +143,7 @@ public final class ManagerConnection implements AutoCloseable {
     }
 
     static <T> T await(CompletableFuture<T> f) {
+        ListenerQueue<?> listener = ListenerQueue.enterCall();   // a listener waiting here: the reader must not wait for it
         try {
             return f.get();
         } catch (ExecutionException e) {
@@ -151,6 +153,8 @@ public final class ManagerConnection implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AmiException("interrupted", e);
+        } finally {
+            ListenerQueue.exitCall(listener);
         }
     }
 
@@ -212,7 +216,7 @@ public final class ManagerConnection implements AutoCloseable {
     /** Listens to every event. */
     public Subscription onEvents(Consumer<AmiMessage> listener) { return addListener("all", null, listener); }
 
-    /** Listens to events matching {@code filter}, with its own queue size (events beyond it are dropped with a warning). */
+    /** Listens to events matching {@code filter}, with its own queue size (a stuck listener loses events beyond it, with a warning). */
     public Subscription onEvent(Predicate<AmiMessage> filter, Consumer<AmiMessage> listener, int queueCapacity) {
         return addListener("predicate", null, m -> {
             if (filter.test(m)) listener.accept(m);
@@ -226,7 +230,8 @@ public final class ManagerConnection implements AutoCloseable {
     private Subscription addListener(String name, Predicate<AmiMessage> filter, Consumer<AmiMessage> listener, int capacity) {
         if (capacity < 1) throw new IllegalArgumentException("queue capacity must be positive");
         AtomicReference<ListenerQueue<AmiMessage>> self = new AtomicReference<>();
-        self.set(new ListenerQueue<>(name + "#" + listeners.size(), filter, listener, capacity, () -> listeners.remove(self.get())));
+        self.set(new ListenerQueue<>(name + "#" + listeners.size(), filter, listener, capacity, cfg.listenerPatience, droppedEvents,
+                () -> listeners.remove(self.get())));
         listeners.add(self.get());
         return self.get();
     }
@@ -256,6 +261,12 @@ public final class ManagerConnection implements AutoCloseable {
     }
 
     public ConnectionState state() { return state; }
+
+    /**
+     * Events lost so far, over all event listeners, because a listener was stuck with a full queue (0 while every
+     * listener keeps up on average: a burst is held back in TCP, not dropped). Per listener: {@link Subscription#dropped()}.
+     */
+    public long droppedEvents() { return droppedEvents.get(); }
 
     /** The banner line, e.g. {@code Asterisk Call Manager/11.0.0}, or null before the first connect. */
     public String banner() { return banner; }
@@ -632,7 +643,12 @@ public final class ManagerConnection implements AutoCloseable {
             try {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
-                    if (n > 0) decoder.feed(buf, 0, n, this);
+                    if (n > 0) {
+                        decoder.feed(buf, 0, n, this);
+                        // Virtual threads are not time-sliced: while Asterisk keeps sending, read() never parks, so
+                        // on a single carrier the listeners would never run. Let them have the carrier.
+                        if (listenerBacklog()) Thread.yield();
+                    }
                 }
             } catch (IOException e) {
                 reason = dead ? "closed" : "read failed: " + e.getMessage();
@@ -641,6 +657,13 @@ public final class ManagerConnection implements AutoCloseable {
                 log.error("AMI reader for {} failed", where, e);
             }
             lost(reason);
+        }
+
+        private boolean listenerBacklog() {
+            for (ListenerQueue<AmiMessage> l : listeners) {
+                if (l.backlog() > 0) return true;
+            }
+            return false;
         }
 
         @Override
@@ -796,6 +819,7 @@ public final class ManagerConnection implements AutoCloseable {
         private Duration reconnectInitial = Duration.ofMillis(250);
         private Duration reconnectMax = Duration.ofSeconds(30);
         private int listenerQueue = 10_000;
+        private Duration listenerPatience = ListenerQueue.DEFAULT_PATIENCE;
         private int maxLine = AmiDecoder.DEFAULT_MAX_LINE;
         private int maxMessage = AmiDecoder.DEFAULT_MAX_MESSAGE;
 
@@ -830,8 +854,19 @@ public final class ManagerConnection implements AutoCloseable {
         /** Backoff between reconnect attempts: starts at {@code initial}, doubles up to {@code max}. */
         public Builder reconnectBackoff(Duration initial, Duration max) { reconnectInitial = initial; reconnectMax = max; return this; }
 
-        /** Events queued per listener before that listener starts losing events (default 10000). */
+        /** Events queued per listener (default 10000); a listener that is stuck loses events beyond it. */
         public Builder listenerQueue(int v) { listenerQueue = v; return this; }
+
+        /**
+         * How long the reader waits, when a listener's queue is ¾ full, for that listener to take an event before
+         * treating it as stuck (default 50 ms). Meanwhile nothing more is read from Asterisk: a burst becomes TCP
+         * back-pressure instead of loss. Zero: never wait (events for a full queue are dropped at once).
+         */
+        public Builder listenerPatience(Duration v) {
+            if (v.isNegative()) throw new IllegalArgumentException("listenerPatience must not be negative");
+            listenerPatience = v;
+            return this;
+        }
 
         /** Longest line and message accepted from Asterisk (defaults 64 KiB, 1 MiB). */
         public Builder limits(int maxLineBytes, int maxMessageBytes) { maxLine = maxLineBytes; maxMessage = maxMessageBytes; return this; }

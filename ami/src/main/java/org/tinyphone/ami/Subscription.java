@@ -4,4 +4,7 @@ package org.tinyphone.ami;
 public interface Subscription extends AutoCloseable {
     @Override
     void close();
+
+    /** Events this listener lost because it was stuck with a full queue (0 for a listener that keeps up). */
+    default long dropped() { return 0; }
 }

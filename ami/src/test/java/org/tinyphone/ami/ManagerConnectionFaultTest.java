@@ -181,7 +181,7 @@ class ManagerConnectionFaultTest {
         connect(base());
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger slowGot = new AtomicInteger();
-        ami.onEvent(e -> e.isEvent("UserEvent"), e -> {
+        Subscription slow = ami.onEvent(e -> e.isEvent("UserEvent"), e -> {
             try {
                 release.await(30, TimeUnit.SECONDS);
             } catch (InterruptedException ie) {
@@ -197,6 +197,21 @@ class ManagerConnectionFaultTest {
         assertThat(ami.call(AmiAction.of("Ping")).get("Ping")).isEqualTo("Pong");
         release.countDown();
         await().untilAsserted(() -> assertThat(slowGot.get()).isBetween(1, 6));   // the rest was dropped, with a warning
+        await().untilAsserted(() -> assertThat(slowGot.get() + slow.dropped()).isEqualTo(50));   // and counted
+        assertThat(ami.droppedEvents()).isEqualTo(slow.dropped());
+    }
+
+    @Test
+    void theReaderNeverWaitsForAListenerThatIsWaitingForAResponse() throws Exception {
+        // patience far beyond the test: if the reader waited for the listener blocked in call(), its Ping response
+        // (behind the events in the stream) would never be read and nothing below would complete
+        connect(base().listenerPatience(Duration.ofMinutes(10)));
+        List<String> pongs = new CopyOnWriteArrayList<>();
+        Subscription sub = ami.onEvent(e -> e.isEvent("UserEvent"), e -> pongs.add(ami.call(AmiAction.of("Ping")).get("Ping")), 4);
+        for (int i = 0; i < 40; i++) sim.emit("Event: UserEvent", "UserEvent: n" + i);
+        await().untilAsserted(() -> assertThat(pongs.size() + sub.dropped()).isEqualTo(40));
+        assertThat(pongs).isNotEmpty().containsOnly("Pong");
+        assertThat(ami.call(AmiAction.of("Ping")).get("Ping")).isEqualTo("Pong");
     }
 
     @Test
