@@ -209,14 +209,13 @@ public final class FastAgiServer implements AutoCloseable {
     private static final class DeadlineInput extends InputStream {
         private final Socket socket;
         private final InputStream in;
-        private long deadline;
-        private boolean timed;
+        private final long deadline;
+        private boolean timed = true;
 
         DeadlineInput(Socket socket, int timeoutMs) throws IOException {
             this.socket = socket;
             this.in = socket.getInputStream();
             this.deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-            this.timed = true;
         }
 
         void environmentRead() { timed = false; }
