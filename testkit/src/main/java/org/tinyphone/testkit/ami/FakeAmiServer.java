@@ -60,6 +60,16 @@ public final class FakeAmiServer implements AutoCloseable {
             } catch (IOException e) {
                 return;
             }
+            if (ss.isClosed() || server != ss) {
+                // down() closed the listener while accept() was already completing: a real Asterisk that is
+                // down accepts nothing, so neither do we (a reconnecting client must not get in).
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // gone
+                }
+                return;
+            }
             accepted.incrementAndGet();
             Thread.ofVirtual().name("fake-ami-session").start(() -> {
                 FakeAmiSession session = null;
