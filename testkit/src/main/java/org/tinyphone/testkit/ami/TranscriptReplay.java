@@ -53,6 +53,9 @@ public final class TranscriptReplay implements FakeAmiServer.Handler {
     public void serve(FakeAmiSession s) throws IOException {
         try {
             run(s);
+        } catch (IOException e) {
+            failures.add("the connection failed during the replay: " + e);
+            throw e;
         } finally {
             done.countDown();
         }
@@ -92,9 +95,16 @@ public final class TranscriptReplay implements FakeAmiServer.Handler {
                 }
                 if (i < es.size() && es.get(i).dir() == Dir.CLIENT) i++;   // the blank line
                 AmiFrame want = AmiFrame.parse(expected);
-                AmiFrame got = s.read(readTimeout);
+                AmiFrame got;
+                String gone = "EOF or " + readTimeout;
+                try {
+                    got = s.read(readTimeout);
+                } catch (IOException ex) {
+                    got = null; // a client that closed with data unread shows as a reset, not an EOF
+                    gone = ex.toString();
+                }
                 if (got == null) {
-                    failures.add("expected the client to send [" + want + "] but got nothing (EOF or " + readTimeout + ")");
+                    failures.add("expected the client to send [" + want + "] but got nothing (" + gone + ")");
                     return;
                 }
                 String problem = compare(want, got);
