@@ -70,13 +70,16 @@ abstract class ClientSession implements Subscriber {
         try {
             while (true) {
                 List<Object> batch = outbox.take(BATCH, Duration.ofSeconds(30));
-                if (batch == null) break;
+                if (batch == null) {
+                    transport.drain(); // the goodbye and what came before it leave before the close
+                    break;
+                }
                 if (batch.isEmpty()) {
                     transport.idle();
                     continue;
                 }
                 for (Object m : batch) transport.write(render(m));
-                transport.flush(); // the one wait per batch: a WebSocket only queues frames in write
+                transport.flush(); // a WebSocket waits here only while its previous batch is still being written
 
                 outbox.progress();
             }

@@ -10,8 +10,14 @@ interface Transport {
      */
     void write(byte[] message) throws IOException;
 
-    /** Pushes written messages out; returns once they are written (or fails). */
+    /**
+     * Pushes written messages out. May return while they are still being written (a WebSocket keeps one batch
+     * in flight, and waits for it before the next batch goes out), so that a writer does not park per batch.
+     */
     void flush() throws IOException;
+
+    /** Returns once everything flushed is written (before the connection is closed politely). */
+    default void drain() throws IOException {}
 
     /** Nothing was sent for a while (a WebSocket pings, so dead peers are found). */
     default void idle() throws IOException {}

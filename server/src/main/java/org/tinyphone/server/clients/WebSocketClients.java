@@ -73,17 +73,20 @@ public final class WebSocketClients {
     }
 
     /**
-     * A WebSocket as a session transport: {@link #write} only queues a text frame over the shared bytes (Jetty's
-     * core API, no re-encoding); {@link #flush} waits once for the whole batch, so at most one batch of frames is
-     * in flight per client and the writer parks once per batch instead of once per message.
+     * A WebSocket as a session transport: {@link #write} queues a text frame over the shared bytes (Jetty's
+     * core API, no re-encoding) and nothing waits per frame. A flushed batch stays in flight while the writer
+     * goes back to its outbox; the next batch first waits for it, so at most one batch (64 frames) is queued in
+     * Jetty per client and a slow reader still backs up into the outbox (coalescing, overload), as before.
      */
     private static final class WsTransport implements Transport {
         private final Session ws;
         private final CoreSession core; // null if Jetty's session is not the one we know: sendText per message
         private final String remote;
-        private byte[] last; // the last message written and not yet sent (writer thread only)
-        private CompletableFuture<Void> batch; // fails when any frame of the batch fails (writer thread only)
+        // writer thread only:
+        private byte[] last; // the last message written and not yet sent
+        private CompletableFuture<Void> batch; // the batch being written; fails when any of its frames fails
         private org.eclipse.jetty.util.Callback batchCallback;
+        private CompletableFuture<Void> inFlight; // the last flushed batch, until it is known to be written
 
         WsTransport(Session ws) {
             this.ws = ws;
@@ -93,7 +96,7 @@ public final class WebSocketClients {
 
         @Override
         public void write(byte[] message) throws IOException {
-            // keep the newest message back: it is sent by flush with the callback the batch waits for
+            // keep the newest message back: flush sends it with the callback that completes the batch
             if (last != null) send(last, false);
             last = message;
         }
@@ -101,23 +104,35 @@ public final class WebSocketClients {
         @Override
         public void flush() throws IOException {
             if (last == null) return;
-            CompletableFuture<Void> done = send(last, true);
+            inFlight = send(last, true);
             last = null;
             batch = null;
             batchCallback = null;
+        }
+
+        @Override
+        public void drain() throws IOException {
+            awaitInFlight();
+        }
+
+        private void awaitInFlight() throws IOException {
+            CompletableFuture<Void> f = inFlight;
+            if (f == null) return;
             try {
-                done.get(); // ends when every frame of the batch is written, or fails when the socket is closed
+                f.get(); // ends when every frame of the batch is written, or fails when the socket is closed
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while sending");
             } catch (ExecutionException e) {
                 throw new IOException("WebSocket send failed: " + e.getCause(), e.getCause());
             }
+            inFlight = null;
         }
 
         /** Queues one text frame; the batch's future completes when the final one is written. */
-        private CompletableFuture<Void> send(byte[] message, boolean end) {
+        private CompletableFuture<Void> send(byte[] message, boolean end) throws IOException {
             if (batch == null) {
+                awaitInFlight(); // a new batch: the previous one must be written first
                 CompletableFuture<Void> f = new CompletableFuture<>();
                 batch = f;
                 batchCallback = org.eclipse.jetty.util.Callback.from(() -> {}, f::completeExceptionally);
