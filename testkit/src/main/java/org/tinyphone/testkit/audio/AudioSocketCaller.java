@@ -1,10 +1,8 @@
 package org.tinyphone.testkit.audio;
 
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -13,7 +11,6 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A simulated Asterisk running {@code AudioSocket(<uuid>,host:port)}: connects to an AudioSocket server, sends
@@ -53,16 +50,15 @@ public final class AudioSocketCaller implements AutoCloseable {
 
     private final Socket socket;
     private final UUID uuid;
-    private final OutputStream out;
+    private final FrameSender out;
     private final DataInputStream in;
-    private final ReentrantLock writeLock = new ReentrantLock();
     private long nextFrameAt;
     private long framesSent;
 
     private AudioSocketCaller(Socket socket, UUID uuid) throws IOException {
         this.socket = socket;
         this.uuid = uuid;
-        this.out = new BufferedOutputStream(socket.getOutputStream(), 8192);
+        this.out = new FrameSender(socket.getOutputStream());
         this.in = new DataInputStream(socket.getInputStream());
     }
 
@@ -97,27 +93,12 @@ public final class AudioSocketCaller implements AutoCloseable {
     }
 
     public void sendFrame(int type, byte[] payload, int offset, int length) throws IOException {
-        writeLock.lock();
-        try {
-            out.write(type);
-            out.write(length >>> 8);
-            out.write(length & 0xff);
-            out.write(payload, offset, length);
-            out.flush();
-        } finally {
-            writeLock.unlock();
-        }
+        out.frame(type, payload, offset, length);
     }
 
     /** Sends raw bytes (garbage, partial frames). */
     public void sendRaw(byte[] bytes) throws IOException {
-        writeLock.lock();
-        try {
-            out.write(bytes);
-            out.flush();
-        } finally {
-            writeLock.unlock();
-        }
+        out.raw(bytes);
     }
 
     /** One DTMF frame per digit. */

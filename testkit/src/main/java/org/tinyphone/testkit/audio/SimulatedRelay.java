@@ -1,6 +1,5 @@
 package org.tinyphone.testkit.audio;
 
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -12,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A simulated {@code bin/tinyphone-agi} (the EAGI relay) connected to a Tinyphone server's relay port, for tests,
@@ -35,9 +33,8 @@ public final class SimulatedRelay implements AutoCloseable {
     public static final int SERVER_END = 0x14;
 
     private final Socket socket;
-    private final OutputStream out;
+    private final FrameSender out;
     private final DataInputStream in;
-    private final ReentrantLock writeLock = new ReentrantLock();
     private final java.util.concurrent.LinkedBlockingQueue<byte[]> fromServerChunks = new java.util.concurrent.LinkedBlockingQueue<>();
     private static final byte[] EOF_CHUNK = new byte[0];
     private final InputStream fromServer = new InputStream() {
@@ -79,7 +76,7 @@ public final class SimulatedRelay implements AutoCloseable {
 
     private SimulatedRelay(Socket socket) throws IOException {
         this.socket = socket;
-        this.out = new BufferedOutputStream(socket.getOutputStream(), 8192);
+        this.out = new FrameSender(socket.getOutputStream());
         this.in = new DataInputStream(socket.getInputStream());
         Thread.ofVirtual().name("simulated-relay-reader").start(this::readLoop);
     }
@@ -156,27 +153,12 @@ public final class SimulatedRelay implements AutoCloseable {
 
     /** Sends any frame, also malformed ones (tests). */
     public void sendFrame(int type, byte[] payload, int offset, int length) throws IOException {
-        writeLock.lock();
-        try {
-            out.write(type);
-            out.write(length >>> 8);
-            out.write(length & 0xff);
-            out.write(payload, offset, length);
-            out.flush();
-        } finally {
-            writeLock.unlock();
-        }
+        out.frame(type, payload, offset, length);
     }
 
     /** Sends raw bytes. */
     public void sendRaw(byte[] bytes) throws IOException {
-        writeLock.lock();
-        try {
-            out.write(bytes);
-            out.flush();
-        } finally {
-            writeLock.unlock();
-        }
+        out.raw(bytes);
     }
 
     /** Waits for the server to end the tunnel (END frame or close); its reason, or null on timeout. */
