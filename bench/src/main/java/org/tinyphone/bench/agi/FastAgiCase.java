@@ -11,7 +11,7 @@ import org.tinyphone.bench.harness.Report;
 import org.tinyphone.bench.harness.Sys;
 
 /**
- * fastagi-{1,100,1000,10000}: the load generator (core 0) runs the 6-command script against each FastAGI
+ * fastagi-{1,100,1000,10000}: the load generator ({@link NioAgiLoadGen} by default, core 0) runs the 6-command script against each FastAGI
  * server (core 1) in a closed loop at each concurrency. Server CPU comes from /proc/&lt;pid&gt;/stat over the
  * measurement window only; idle CPU is measured after the load, over a quiet window.
  */
@@ -22,10 +22,13 @@ public final class FastAgiCase {
     /** Fewer calls than this in a window are reported, but not turned into a ratio. */
     static final int MIN_CALLS = 50;
     /**
-     * The load generator: {@code agi-loadgen} (AgiLoadGen, a virtual thread per call; the one the published figures
-     * use) or, with {@code -Dbench.loadgen=agi-loadgen-nio}, the experimental single-selector NioAgiLoadGen.
+     * The load generator: {@code agi-loadgen-nio} (NioAgiLoadGen, one thread and one selector for all calls; the
+     * default since 2026-11-23 19:00 UTC: it needs about half the CPU per call of AgiLoadGen and keeps both servers
+     * saturated at 100 calls and more, where AgiLoadGen saturated its own core first) or, with
+     * {@code -Dbench.loadgen=agi-loadgen}, AgiLoadGen (a virtual thread per call; the figures published before
+     * that). Both play Asterisk identically on the wire.
      */
-    static final String LOADGEN = System.getProperty("bench.loadgen", "agi-loadgen");
+    static final String LOADGEN = System.getProperty("bench.loadgen", "agi-loadgen-nio");
 
     /** One measured run. */
     public record Run(int conc, double callsPerSec, double cpuUsPerCall, double stepP50us, double stepP99us,

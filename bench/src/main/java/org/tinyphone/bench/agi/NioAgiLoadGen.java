@@ -16,17 +16,23 @@ import java.util.Iterator;
 import org.HdrHistogram.Histogram;
 
 /**
- * Experimental: the closed-loop FastAGI load generator on one thread and one selector (no thread per call), so
- * that it needs far less CPU per call than the servers it drives (measured: 28-42 % of a core where AgiLoadGen
- * saturates its core). Not yet trusted for calls/s: its first runs gave lower calls/s than AgiLoadGen with
- * neither process saturated, which is not explained yet. Select it with {@code -Dbench.loadgen=agi-loadgen-nio}. Same wire behaviour and the same stdin/stdout protocol as
- * {@link AgiLoadGen} for {@code run <concurrency> <warmupMs> <measureMs>} (the park mode stays in AgiLoadGen).
+ * The default closed-loop FastAGI load generator of the fastagi case: every simulated call on one thread and one
+ * selector (no thread per call), so it needs about half the CPU per call of {@link AgiLoadGen} (most of what is
+ * left is the kernel's loopback TCP work, charged to the writer) and both servers, not the generator, saturate
+ * first. Same wire behaviour as {@link AgiLoadGen}: the environment of capture 01 in one write after connect,
+ * the same replies (the {@code HANGUP} notice in the same write as the reply to {@code HANGUP}), dead-channel
+ * answers after it, close with RST when the server closes; refused = the server closed (or the connect failed)
+ * before any command, and such a caller's next call comes 20 ms later; a call silent for 60 s is an error; at
+ * the end of the window no caller starts another call and calls in progress finish. Step = from our write to
+ * the server's next command line. Same stdin/stdout protocol for {@code run <concurrency> <warmupMs> <measureMs>}
+ * (the park mode of the memory case stays in AgiLoadGen). {@code -Dbench.loadgen=agi-loadgen} selects AgiLoadGen.
  */
 public final class NioAgiLoadGen {
     private static final byte[] R_OK = "200 result=0\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] R_VAR = "200 result=1 (Carol)\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] R_STREAM = "200 result=0 endpos=6720\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] R_HANGUP = "200 result=1\nHANGUP\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] R_DIGIT = "200 result=49\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] R_SET = "200 result=1\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] R_DEAD = "511 Command Not Permitted on a dead channel or intercept routine\n"
             .getBytes(StandardCharsets.US_ASCII);
@@ -69,7 +75,7 @@ public final class NioAgiLoadGen {
         final SocketChannel ch;
         final ByteBuffer in = ByteBuffer.allocate(2048);
         final long start = System.nanoTime();
-        long sent;
+        long sent, lastActivity = start;
         boolean gotCommand, hungUp;
 
         Conn(SocketChannel ch) {
@@ -79,18 +85,20 @@ public final class NioAgiLoadGen {
 
     private void run(int concurrency, long warmupMs, long measureMs) throws IOException {
         Selector sel = Selector.open();
-        ArrayDeque<long[]> restarts = new ArrayDeque<>(); // {due nanos}
+        ArrayDeque<Long> restarts = new ArrayDeque<>(); // due times (nanos) of refused callers' next calls, in order
         int live = 0;
         for (int i = 0; i < concurrency; i++) {
             open(sel);
             live++;
         }
         long t0 = System.nanoTime(), warmEnd = t0 + warmupMs * 1_000_000L, end = warmEnd + measureMs * 1_000_000L;
+        long measureStart = 0, elapsed = 0, stopDeadline = Long.MAX_VALUE, nextSweep = t0 + 1_000_000_000L;
         boolean stopping = false;
-        long measureStart = 0;
-        while (live > 0 || !restarts.isEmpty()) {
+        long c = 0, r = 0, e = 0, k = 0;
+        Histogram s = null, cl = null;
+        while (live > 0) {
             long now = System.nanoTime();
-            if (!measuring && measureStart == 0 && now >= warmEnd) {
+            if (!stopping && !measuring && measureStart == 0 && now >= warmEnd) {
                 calls = refused = errors = commands = 0;
                 step.reset();
                 call.reset();
@@ -100,71 +108,105 @@ public final class NioAgiLoadGen {
                 out.flush();
             }
             if (measuring && now >= end) {
+                // as AgiLoadGen: the window closes, no caller starts another call, calls in progress finish
                 measuring = false;
-                long elapsed = now - measureStart;
+                elapsed = now - measureStart;
                 out.println("MEASURE_END");
-                out.printf("RESULT conc=%d calls=%d refused=%d errors=%d commands=%d elapsedNs=%d stepP50us=%d stepP99us=%d"
-                                + " stepP999us=%d callP50us=%d callP99us=%d stuck=0%n", concurrency, calls, refused, errors,
-                        commands, elapsed, step.getValueAtPercentile(50), step.getValueAtPercentile(99),
-                        step.getValueAtPercentile(99.9), call.getValueAtPercentile(50), call.getValueAtPercentile(99));
                 out.flush();
+                c = calls; r = refused; e = errors; k = commands;
+                s = step.copy();
+                cl = call.copy();
                 stopping = true;
-                // close everything still open: the servers see a vanished caller
-                for (SelectionKey k : sel.keys()) closeHard((Conn) k.attachment());
-                sel.close();
-                return;
+                live -= restarts.size();
+                restarts.clear();
+                stopDeadline = now + 60_000_000_000L;
+                if (live == 0) break;
             }
-            while (!stopping && !restarts.isEmpty() && restarts.peekFirst()[0] <= now) {
+            if (now >= stopDeadline) break;
+            while (!restarts.isEmpty() && restarts.peekFirst() <= now) {
                 restarts.pollFirst();
                 open(sel);
-                live++;
             }
-            sel.select(5);
+            if (now >= nextSweep) {
+                nextSweep = now + 1_000_000_000L;
+                // as AgiLoadGen's 30 s connect timeout and 60 s read timeout: a call waiting that long is an error
+                java.util.List<SelectionKey> expired = new java.util.ArrayList<>();
+                for (SelectionKey key : sel.keys()) {
+                    if (key.isValid() && now - ((Conn) key.attachment()).lastActivity > 60_000_000_000L) expired.add(key);
+                }
+                for (SelectionKey key : expired) {
+                    key.cancel();
+                    closeHard((Conn) key.attachment());
+                    if (measuring) errors++;
+                    if (stopping) live--;
+                    else open(sel);
+                }
+                if (live == 0) break;
+            }
+            long wait = Math.min(nextSweep, measuring ? end : stopping ? stopDeadline : warmEnd) - now;
+            if (!restarts.isEmpty()) wait = Math.min(wait, restarts.peekFirst() - now);
+            sel.select(Math.max(1, wait / 1_000_000L + 1));
             Iterator<SelectionKey> it = sel.selectedKeys().iterator();
             while (it.hasNext()) {
-                SelectionKey k = it.next();
+                SelectionKey key = it.next();
                 it.remove();
-                Conn c = (Conn) k.attachment();
+                Conn cn = (Conn) key.attachment();
                 int outcome = -1;
                 try {
-                    if (k.isConnectable()) {
-                        c.ch.finishConnect();
-                        writeAll(c.ch, environment(++ids));
-                        c.sent = System.nanoTime();
-                        k.interestOps(SelectionKey.OP_READ);
-                    } else if (k.isReadable()) {
-                        outcome = onReadable(c);
+                    if (key.isConnectable()) {
+                        cn.ch.finishConnect();
+                        writeAll(cn.ch, environment(++ids));
+                        cn.sent = cn.lastActivity = System.nanoTime();
+                        key.interestOps(SelectionKey.OP_READ);
+                    } else if (key.isReadable()) {
+                        outcome = onReadable(cn);
                     }
-                } catch (IOException e) {
-                    outcome = c.gotCommand ? 2 : 1;
+                } catch (IOException ex) {
+                    outcome = cn.gotCommand ? ERROR : REFUSED;
                 }
-                if (outcome >= 0) {
-                    k.cancel();
-                    closeHard(c);
-                    live--;
-                    if (outcome == 0) {
-                        if (measuring) {
-                            calls++;
-                            call.recordValue(Math.min((System.nanoTime() - c.start) / 1000, 600_000_000L));
-                        }
-                        open(sel);
-                        live++;
-                    } else {
-                        if (measuring) {
-                            if (outcome == 1) refused++;
-                            else errors++;
-                        }
-                        restarts.add(new long[] {System.nanoTime() + 20_000_000L});
+                if (outcome < 0) continue;
+                key.cancel();
+                closeHard(cn);
+                if (outcome == DONE) {
+                    if (measuring) {
+                        calls++;
+                        call.recordValue(Math.min((System.nanoTime() - cn.start) / 1000, 600_000_000L));
                     }
+                    if (stopping) live--;
+                    else open(sel);
+                } else {
+                    if (measuring) {
+                        if (outcome == REFUSED) refused++;
+                        else errors++;
+                    }
+                    // as AgiLoadGen: a refused caller's next call comes 20 ms later (Asterisk would fail this
+                    // call; don't spin), after an error at once
+                    if (stopping) live--;
+                    else if (outcome == REFUSED) restarts.add(System.nanoTime() + 20_000_000L);
+                    else open(sel);
                 }
             }
         }
+        int stuck = live;
+        for (SelectionKey key : sel.keys()) closeHard((Conn) key.attachment());
+        sel.close();
+        if (s == null) { // the loop ended before the window (cannot happen with live > 0 callers)
+            s = step.copy();
+            cl = call.copy();
+        }
+        out.printf("RESULT conc=%d calls=%d refused=%d errors=%d commands=%d elapsedNs=%d stepP50us=%d stepP99us=%d"
+                        + " stepP999us=%d callP50us=%d callP99us=%d stuck=%d%n", concurrency, c, r, e, k, elapsed,
+                s.getValueAtPercentile(50), s.getValueAtPercentile(99), s.getValueAtPercentile(99.9),
+                cl.getValueAtPercentile(50), cl.getValueAtPercentile(99), stuck);
     }
+
+    private static final int DONE = 0, REFUSED = 1, ERROR = 2;
 
     /** -1 = call goes on; 0 = done; 1 = refused; 2 = error. */
     private int onReadable(Conn c) throws IOException {
         int n = c.ch.read(c.in);
-        if (n < 0) return !c.gotCommand ? 1 : c.hungUp ? 0 : 2;
+        if (n < 0) return !c.gotCommand ? REFUSED : c.hungUp ? DONE : ERROR; // server closed: before any command = refused
+        c.lastActivity = System.nanoTime();
         ByteBuffer b = c.in;
         byte[] a = b.array();
         int startLine = 0;
@@ -179,7 +221,7 @@ public final class NioAgiLoadGen {
             c.gotCommand = true;
             byte[] reply = c.hungUp ? afterHangup(a, startLine, len) : reply(a, startLine, len);
             writeAll(c.ch, reply);
-            c.sent = System.nanoTime();
+            c.sent = c.lastActivity = System.nanoTime();
             if (reply == R_HANGUP) c.hungUp = true;
             startLine = i + 1;
         }
@@ -187,7 +229,7 @@ public final class NioAgiLoadGen {
         int rest = b.position() - startLine;
         System.arraycopy(a, startLine, a, 0, rest);
         b.position(rest);
-        if (!b.hasRemaining()) return 2; // a 2 KiB line: not a FastAGI server
+        if (!b.hasRemaining()) return ERROR; // a 2 KiB line: not a FastAGI server
         return -1;
     }
 
@@ -199,7 +241,7 @@ public final class NioAgiLoadGen {
         try {
             if (ch.connect(server)) {
                 writeAll(ch, environment(++ids));
-                c.sent = System.nanoTime();
+                c.sent = c.lastActivity = System.nanoTime();
                 ch.register(sel, SelectionKey.OP_READ, c);
             } else {
                 ch.register(sel, SelectionKey.OP_CONNECT, c);
@@ -232,6 +274,7 @@ public final class NioAgiLoadGen {
         if (starts(b, off, n, "STREAM FILE")) return R_STREAM;
         if (starts(b, off, n, "SAY NUMBER")) return R_OK;
         if (starts(b, off, n, "HANGUP")) return R_HANGUP;
+        if (starts(b, off, n, "WAIT FOR DIGIT")) return R_DIGIT;
         if (starts(b, off, n, "NOOP") || starts(b, off, n, "VERBOSE")) return R_OK;
         if (starts(b, off, n, "SET VARIABLE")) return R_SET;
         return R_UNKNOWN;
@@ -249,9 +292,15 @@ public final class NioAgiLoadGen {
         return true;
     }
 
+    /** {@code String.format("%08x", id)}, as AgiLoadGen writes it, without the formatter. */
+    private static String hex8(long id) {
+        String h = Long.toHexString(id);
+        return h.length() >= 8 ? h : "00000000".substring(h.length()) + h;
+    }
+
     private byte[] environment(long id) {
         return ("agi_network: yes\nagi_network_script: " + script + "\nagi_request: agi://127.0.0.1:4573/" + script + "\n"
-                + "agi_channel: PJSIP/trunk-" + Long.toHexString(id) + "\nagi_language: en\nagi_type: PJSIP\n"
+                + "agi_channel: PJSIP/trunk-" + hex8(id) + "\nagi_language: en\nagi_type: PJSIP\n"
                 + "agi_uniqueid: 1795446921." + id + "\nagi_version: 22.10.1\nagi_callerid: 15550001111\n"
                 + "agi_calleridname: Carol\nagi_callingpres: 0\nagi_callingani2: 0\nagi_callington: 0\nagi_callingtns: 0\n"
                 + "agi_dnid: 13605162099\nagi_rdnis: unknown\nagi_context: from-trunk\nagi_extension: 13605162099\n"
