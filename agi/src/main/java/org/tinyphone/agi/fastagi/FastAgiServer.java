@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -85,14 +86,18 @@ public final class FastAgiServer implements AutoCloseable {
     /** Binds and starts accepting calls. */
     public FastAgiServer start() throws IOException {
         if (serverSocket != null) throw new IllegalStateException("already started");
-        ServerSocket ss = new ServerSocket();
+        // the socket of a ServerSocketChannel: its calls' sockets are SocketChannels in blocking mode, whose close
+        // is a plain close(2) (java.net's own socket adds getsockopt(SO_LINGER) + shutdown(SHUT_WR) to every close)
+        ServerSocket ss = ServerSocketChannel.open().socket();
         ss.setReuseAddress(true);
         if (keepAliveTimers != null && !KEEPALIVE_TIMERS_SUPPORTED) {
             log.warn("FastAGI: TCP keepalive timers are not settable on this platform; the system's apply");
         }
         ss.bind(new InetSocketAddress(InetAddress.getByName(bindHost), requestedPort), backlog);
         serverSocket = ss;
-        acceptThread = Thread.ofPlatform().daemon().name("fastagi-accept-" + ss.getLocalPort()).start(this::acceptLoop);
+        // a virtual thread: accepting and starting a call's thread then happen on the carrier, between calls,
+        // instead of a platform thread that preempts the carrier and wakes it for every new call
+        acceptThread = Thread.ofVirtual().name("fastagi-accept-" + ss.getLocalPort()).start(this::acceptLoop);
         log.info("FastAGI server listening on {}:{} (routes: {})", bindHost, ss.getLocalPort(),
                 routes.isEmpty() ? "none" : String.join(", ", routes.describe()));
         return this;
