@@ -17,6 +17,8 @@ public final class WsTestClient implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
     public final CompletableFuture<String> closed = new CompletableFuture<>();
+    /** Ping frames received from the server. */
+    public final java.util.concurrent.atomic.AtomicInteger pings = new java.util.concurrent.atomic.AtomicInteger();
     private final WebSocket ws;
 
     private final boolean reading;
@@ -34,6 +36,13 @@ public final class WsTestClient implements AutoCloseable {
                             messages.add(partial.toString());
                             partial.setLength(0);
                         }
+                        if (WsTestClient.this.reading) webSocket.request(1);
+                        return null;
+                    }
+
+                    @Override
+                    public CompletionStage<?> onPing(WebSocket webSocket, java.nio.ByteBuffer message) {
+                        pings.incrementAndGet(); // the JDK answers with a pong by itself
                         if (WsTestClient.this.reading) webSocket.request(1);
                         return null;
                     }

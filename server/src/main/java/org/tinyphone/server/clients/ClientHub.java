@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.tinyphone.server.bridge.Bridge;
@@ -19,9 +20,10 @@ public final class ClientHub {
     public static final String LEGACY = "legacy", TCP = "tcp", WEBSOCKET = "websocket";
 
     /** Per-client limits. */
-    public record Limits(int queue, Duration overloadTimeout, int maxLine, int maxPendingCommands) {
+    public record Limits(int queue, Duration overloadTimeout, int maxLine, int maxPendingCommands, Duration idlePing) {
         public static Limits of(TinyphoneConfig c) {
-            return new Limits(c.clientQueue(), c.clientOverloadTimeout(), c.clientMaxLine(), c.clientMaxPendingCommands());
+            return new Limits(c.clientQueue(), c.clientOverloadTimeout(), c.clientMaxLine(), c.clientMaxPendingCommands(),
+                    c.clientIdlePing());
         }
     }
 
@@ -31,6 +33,8 @@ public final class ClientHub {
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicInteger> byDialect = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
+    private final AtomicBoolean sweeping = new AtomicBoolean();
+    private final Duration sweepEvery;
     final Counter coalesced;
     final Counter dropped;
     final Counter overloadDisconnects;
@@ -39,6 +43,7 @@ public final class ClientHub {
     public ClientHub(Bridge bridge, Limits limits, String serverName) {
         this.bridge = bridge;
         this.limits = limits;
+        this.sweepEvery = Duration.ofMillis(Math.clamp(limits.idlePing().toMillis() / 4, 25, 5_000));
         this.serverName = serverName;
         this.registry = bridge.registry();
         for (String d : List.of(LEGACY, TCP, WEBSOCKET)) {
@@ -73,6 +78,30 @@ public final class ClientHub {
     void added(ClientSession s) {
         sessions.add(s);
         byDialect.get(s.dialect()).incrementAndGet();
+        if (sweeping.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("tinyphone-clients-idle").start(this::sweep);
+        }
+    }
+
+    /**
+     * One timer for every client: while any session is open, asks each every few seconds whether it has been idle
+     * long enough to ping (a writer waiting with a timeout of its own would set and cancel a timer per message).
+     */
+    private void sweep() {
+        try {
+            while (true) {
+                Thread.sleep(sweepEvery);
+                long idle = limits.idlePing().toNanos();
+                for (ClientSession s : sessions) s.idleCheck(idle);
+                if (sessions.isEmpty()) {
+                    sweeping.set(false);
+                    // a session added between the check and the reset would have found sweeping still set
+                    if (sessions.isEmpty() || !sweeping.compareAndSet(false, true)) return;
+                }
+            }
+        } catch (InterruptedException e) {
+            sweeping.set(false);
+        }
     }
 
     void removed(ClientSession s) {

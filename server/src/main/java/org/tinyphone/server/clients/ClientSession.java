@@ -16,6 +16,8 @@ import org.tinyphone.server.bridge.Subscriber;
 abstract class ClientSession implements Subscriber {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
     private static final int BATCH = 64;
+    /** Queued by {@link #idleCheck} when nothing was sent for a while: the writer lets the transport ping. */
+    private static final Object IDLE = new Object();
 
     protected final ClientHub hub;
     protected final Transport transport;
@@ -49,7 +51,24 @@ abstract class ClientSession implements Subscriber {
 
     @Override
     public void onEvent(CallEvent event) {
+        // an idle WebSocket client gets the event from this thread, with no hand-off to its writer: one event to
+        // many clients then costs a frame and a write each, not also a wake-up and a park of each client's writer
+        if (transport.sendsNow()) {
+            byte[] bytes = render(event);
+            if (outbox.tryDirect(() -> transport.sendNow(bytes, this::directDone))) return;
+        }
         handleOffer(outbox.offerEvent(event));
+    }
+
+    private void directDone(Throwable failure) {
+        outbox.directDone();
+        if (failure != null) {
+            // may run inside the connection's callback: end the session on a thread of its own
+            Thread.ofVirtual().name("tinyphone-client-" + id + "-close").start(() -> {
+                log.debug("client {} ({}): write failed: {}", id, transport.remote(), failure.toString());
+                finish("write failed");
+            });
+        }
     }
 
     /** Queues a reply; it is never coalesced. */
@@ -69,16 +88,15 @@ abstract class ClientSession implements Subscriber {
     private void writeLoop() {
         try {
             while (true) {
-                List<Object> batch = outbox.take(BATCH, Duration.ofSeconds(30));
+                List<Object> batch = outbox.take(BATCH, null); // untimed: idle pings come from the hub's sweeper
                 if (batch == null) {
                     transport.drain(); // the goodbye and what came before it leave before the close
                     break;
                 }
-                if (batch.isEmpty()) {
-                    transport.idle();
-                    continue;
+                for (Object m : batch) {
+                    if (m == IDLE) transport.idle();
+                    else transport.write(render(m));
                 }
-                for (Object m : batch) transport.write(render(m));
                 transport.flush(); // a WebSocket waits here only while its previous batch is still being written
 
                 outbox.progress();
@@ -92,6 +110,11 @@ abstract class ClientSession implements Subscriber {
         } finally {
             finish("writer ended");
         }
+    }
+
+    /** Called now and then by the hub: a session that sent nothing for {@code idleNanos} gets an idle ping. */
+    final void idleCheck(long idleNanos) {
+        if (!finished.get() && outbox.idleNanos() >= idleNanos) outbox.offerControl(IDLE);
     }
 
     /** The client fell too far behind: disconnect it now, counting what it loses. */

@@ -44,6 +44,7 @@ final class Outbox {
     private final Map<String, Item> lastOfCall = new HashMap<>();
     private boolean closed;
     private boolean writerBusy;
+    private boolean directInFlight; // a message sent by tryDirect whose write has not finished yet
     private long lastProgress;
     private String overloadReason;
 
@@ -101,18 +102,49 @@ final class Outbox {
     }
 
     /**
-     * Takes up to {@code max} messages, waiting up to {@code wait} for the first. Empty when none came;
+     * Sends one message past the queue when that cannot reorder or pile up anything: nothing is queued, the writer
+     * is idle and the last direct send has finished. Then {@code send} runs at once, under the outbox's lock (so no
+     * message queued meanwhile can be written before it), and must not block; {@link #directDone} is to be called
+     * when its write ends. False when the message must be queued instead.
+     */
+    boolean tryDirect(Runnable send) {
+        lock.lock();
+        try {
+            if (closed || overloadReason != null || writerBusy || directInFlight || !queue.isEmpty()) return false;
+            directInFlight = true;
+            send.run();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The write of the last {@link #tryDirect} message ended (written, or failed: the session ends then). */
+    void directDone() {
+        lock.lock();
+        try {
+            directInFlight = false;
+            lastProgress = clock.getAsLong();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Takes up to {@code max} messages, waiting up to {@code wait} for the first (null: as long as it takes; the
+     * writer waits so, as a timed wait costs a timer set and cancelled per message). Empty when none came;
      * null when the outbox is closed and drained.
      */
     List<Object> take(int max, Duration wait) throws InterruptedException {
         lock.lock();
         try {
-            long nanos = wait.toNanos();
+            long nanos = wait == null ? Long.MAX_VALUE : wait.toNanos();
             while (queue.isEmpty()) {
                 if (closed) return null;
                 writerBusy = false;
                 if (nanos <= 0) return List.of();
-                nanos = notEmpty.awaitNanos(nanos);
+                if (wait == null) notEmpty.await();
+                else nanos = notEmpty.awaitNanos(nanos);
             }
             List<Object> out = new ArrayList<>(Math.min(max, queue.size()));
             while (out.size() < max && !queue.isEmpty()) {
@@ -160,6 +192,16 @@ final class Outbox {
             lastOfCall.clear();
             notEmpty.signalAll();
             return dropped;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How long the writer has had nothing to do (0 while messages wait or once closed). */
+    long idleNanos() {
+        lock.lock();
+        try {
+            return closed || !queue.isEmpty() ? 0 : clock.getAsLong() - lastProgress;
         } finally {
             lock.unlock();
         }

@@ -16,6 +16,21 @@ interface Transport {
      */
     void flush() throws IOException;
 
+    /**
+     * True when {@link #sendNow} may be used: the transport can hand a message to the connection from any thread
+     * without blocking it (a WebSocket can; a TCP client is written by its writer thread only).
+     */
+    default boolean sendsNow() { return false; }
+
+    /**
+     * Hands one message (shared bytes, never modified) to the connection from the calling thread, without waiting:
+     * written at once when the socket has room, else as soon as it has. {@code done} gets null when it is written,
+     * or the failure. Only for transports whose {@link #sendsNow} is true.
+     */
+    default void sendNow(byte[] message, java.util.function.Consumer<Throwable> done) {
+        throw new UnsupportedOperationException("this transport is written by its writer thread only");
+    }
+
     /** Returns once everything flushed is written (before the connection is closed politely). */
     default void drain() throws IOException {}
 

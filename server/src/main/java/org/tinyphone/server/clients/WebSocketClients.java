@@ -152,6 +152,16 @@ public final class WebSocketClients {
         }
 
         @Override
+        public boolean sendsNow() { return core != null; }
+
+        @Override
+        public void sendNow(byte[] message, java.util.function.Consumer<Throwable> done) {
+            // Jetty writes the frame in this thread when nothing else of this connection is being written
+            core.sendFrame(new Frame(OpCode.TEXT, ByteBuffer.wrap(message)),
+                    org.eclipse.jetty.util.Callback.from(() -> done.accept(null), done::accept), false);
+        }
+
+        @Override
         public void idle() {
             if (ws.isOpen()) ws.sendPing(ByteBuffer.allocate(0), Callback.NOOP);
         }

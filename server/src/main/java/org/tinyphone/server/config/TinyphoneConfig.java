@@ -62,6 +62,7 @@ public final class TinyphoneConfig {
             new Key("ami.asyncagi", "true", "Bridge calls that enter AGI(agi:async) to subscribers, when AMI is enabled"),
             new Key("clients.queue", "1000", "Events queued per client before it counts as behind (audio levels are then coalesced, latest per call wins)"),
             new Key("clients.overload-timeout", "10s", "A client still behind after this long is disconnected with a reason"),
+            new Key("clients.idle-ping", "30s", "A WebSocket client that was sent nothing for this long gets a ping, so a vanished one is found"),
             new Key("clients.max-line", "16384", "Longest message a client may send, in bytes (longer: error reply, line discarded)"),
             new Key("clients.max-pending-commands", "32", "Talk-back commands a client may have waiting at once"),
             new Key("log.level", "INFO", "Log level of Tinyphone's own loggers (TRACE, DEBUG, INFO, WARN, ERROR)"));
@@ -192,6 +193,7 @@ public final class TinyphoneConfig {
         positive("clients.max-line", 256, 16 * 1024 * 1024);
         positive("clients.max-pending-commands", 1, 10_000);
         duration("clients.overload-timeout");
+        if (duration("clients.idle-ping").toMillis() < 100) throw invalid("clients.idle-ping", "at least 100ms");
         String level = get("log.level").toUpperCase(Locale.ROOT);
         if (!List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF").contains(level)) {
             throw invalid("log.level", "one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
@@ -307,6 +309,8 @@ public final class TinyphoneConfig {
     public int clientQueue() { return integer("clients.queue"); }
 
     public Duration clientOverloadTimeout() { return duration("clients.overload-timeout"); }
+
+    public Duration clientIdlePing() { return duration("clients.idle-ping"); }
 
     public int clientMaxLine() { return integer("clients.max-line"); }
 

@@ -87,4 +87,70 @@ class OutboxTest {
         assertThat(box.take(10, Duration.ofSeconds(1))).isEqualTo(List.of("bye"));
         assertThat(box.take(10, Duration.ofSeconds(1))).isNull();
     }
+
+    @Test
+    void an_untimed_take_waits_for_the_first_message_and_ends_at_close() throws Exception {
+        Outbox box = new Outbox(100, Duration.ofSeconds(5), clock::get);
+        var taken = new java.util.concurrent.LinkedBlockingQueue<Object>();
+        Thread writer = Thread.ofVirtual().start(() -> {
+            try {
+                List<Object> batch;
+                while ((batch = box.take(10, null)) != null) taken.addAll(batch);
+                taken.add("end");
+            } catch (InterruptedException e) {
+                taken.add(e);
+            }
+        });
+        box.offerEvent(key("a", '1'));
+        assertThat(taken.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(key("a", '1'));
+        box.close();
+        assertThat(taken.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("end");
+        writer.join(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void idle_time_counts_from_the_last_take_and_only_while_nothing_waits() throws Exception {
+        Outbox box = new Outbox(100, Duration.ofSeconds(5), clock::get);
+        clock.addAndGet(Duration.ofSeconds(40).toNanos());
+        assertThat(box.idleNanos()).isEqualTo(Duration.ofSeconds(40).toNanos());
+        box.offerControl("reply");
+        assertThat(box.idleNanos()).isZero(); // something to send: not idle
+        box.take(10, Duration.ZERO);
+        clock.addAndGet(Duration.ofSeconds(3).toNanos());
+        assertThat(box.idleNanos()).isEqualTo(Duration.ofSeconds(3).toNanos());
+        box.close();
+        assertThat(box.idleNanos()).isZero();
+    }
+
+    @Test
+    void a_message_goes_past_the_queue_only_when_nothing_could_be_overtaken() throws Exception {
+        Outbox box = new Outbox(100, Duration.ofSeconds(5), clock::get);
+        List<String> sent = new java.util.ArrayList<>();
+        box.take(10, Duration.ZERO); // the writer is idle
+        assertThat(box.tryDirect(() -> sent.add("a"))).isTrue();
+        assertThat(box.tryDirect(() -> sent.add("b"))).as("a is still being written").isFalse();
+        box.directDone();
+        box.offerControl("reply");
+        assertThat(box.tryDirect(() -> sent.add("c"))).as("the reply is queued").isFalse();
+        assertThat(box.take(10, Duration.ZERO)).containsExactly("reply"); // the writer is now busy with it
+        assertThat(box.tryDirect(() -> sent.add("d"))).as("the writer is writing").isFalse();
+        assertThat(box.take(10, Duration.ZERO)).isEmpty(); // done, idle again
+        assertThat(box.tryDirect(() -> sent.add("e"))).isTrue();
+        box.directDone();
+        box.close();
+        assertThat(box.tryDirect(() -> sent.add("f"))).as("closed").isFalse();
+        assertThat(sent).containsExactly("a", "e");
+    }
+
+    @Test
+    void a_direct_write_that_never_ends_makes_later_messages_queue_and_the_client_overloaded_in_time() throws Exception {
+        Outbox box = new Outbox(100, Duration.ofSeconds(5), clock::get);
+        box.take(10, Duration.ZERO);
+        assertThat(box.tryDirect(() -> { })).isTrue(); // its socket is full: directDone never comes
+        assertThat(box.offerEvent(key("a", '1'))).isEqualTo(Outbox.Offer.QUEUED);
+        assertThat(box.take(10, Duration.ZERO)).hasSize(1); // the writer takes it and then waits on the socket too
+        assertThat(box.offerEvent(key("a", '2'))).isEqualTo(Outbox.Offer.QUEUED);
+        clock.addAndGet(Duration.ofSeconds(6).toNanos());
+        assertThat(box.offerEvent(key("a", '3'))).isEqualTo(Outbox.Offer.OVERLOADED);
+    }
 }

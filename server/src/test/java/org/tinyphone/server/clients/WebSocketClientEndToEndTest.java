@@ -129,6 +129,71 @@ class WebSocketClientEndToEndTest {
     }
 
     @Test
+    void events_published_from_several_threads_while_replies_flow_reach_a_websocket_client_complete_and_in_order()
+            throws Exception {
+        // an idle client is written from the publishing thread, a busy one by its writer: switching between the two
+        // under concurrent publishers and replies must neither reorder a call's events nor lose any
+        try (WsTestClient ws = WsTestClient.connect(fx.httpPort())) {
+            ws.expect("hello");
+            ws.send("{\"type\":\"subscribe\",\"number\":\"" + NUMBER + "\",\"token\":\"admin\",\"id\":\"s\"}");
+            ws.expect("subscribed");
+            int calls = 4, keys = 300, pings = 50;
+            List<Call> placed = new java.util.ArrayList<>();
+            for (int c = 0; c < calls; c++) placed.add(place("3." + c, new ManualControl()));
+            List<Thread> publishers = new java.util.ArrayList<>();
+            for (Call call : placed) {
+                publishers.add(Thread.ofVirtual().start(() -> {
+                    for (int i = 0; i < keys; i++) {
+                        call.keypress((char) ('0' + i % 10));
+                        if (i % 50 == 0) Thread.yield();
+                    }
+                    call.hangup("caller");
+                }));
+            }
+            for (int i = 0; i < pings; i++) ws.send("{\"type\":\"ping\",\"id\":" + i + "}");
+            for (Thread t : publishers) t.join(Duration.ofSeconds(30));
+            Map<String, Integer> next = new java.util.HashMap<>();
+            int pongs = 0, hangups = 0, nextPong = 0;
+            while (hangups < calls || pongs < pings) {
+                JsonNode m = ws.next();
+                switch (m.path("type").asText()) {
+                    case "new_caller" -> next.putIfAbsent(m.path("call").asText(), 0);
+                    case "keypress" -> {
+                        String call = m.path("call").asText();
+                        int i = next.merge(call, 1, Integer::sum) - 1;
+                        assertThat(m.path("value").asText()).as("key %d of call %s", i, call).isEqualTo(String.valueOf(i % 10));
+                    }
+                    case "hangup" -> {
+                        assertThat(next.get(m.path("call").asText())).as("keys before the hangup of %s", m.path("call")).isEqualTo(keys);
+                        hangups++;
+                    }
+                    case "pong" -> {
+                        assertThat(m.path("id").asInt()).isEqualTo(nextPong++);
+                        pongs++;
+                    }
+                    default -> throw new AssertionError("unexpected " + m);
+                }
+            }
+        }
+    }
+
+    @Test
+    void a_quiet_websocket_client_is_pinged_every_idle_ping_interval() throws Exception {
+        try (ServerFixture quick = ServerFixture.start(Map.of("clients.idle-ping", "300ms"));
+                WsTestClient ws = WsTestClient.connect(quick.httpPort())) {
+            ws.expect("hello");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> ws.pings.get() >= 2);
+            ws.send("{\"type\":\"ping\",\"id\":\"p\"}"); // still a working connection after the pings
+            assertThat(ws.expect("pong").path("id").asText()).isEqualTo("p");
+        }
+        try (WsTestClient ws = WsTestClient.connect(fx.httpPort())) { // the default: 30 s
+            ws.expect("hello");
+            Thread.sleep(500);
+            assertThat(ws.pings.get()).isZero();
+        }
+    }
+
+    @Test
     void stopping_the_server_says_goodbye_to_websocket_clients() throws Exception {
         WsTestClient ws = WsTestClient.connect(fx.httpPort());
         ws.expect("hello");
