@@ -172,6 +172,7 @@ public final class FastAgiServer implements AutoCloseable {
         try {
             s.setTcpNoDelay(true);
             keepAlive(s);
+            nonBlockingNow(s);
             DeadlineInput in = new DeadlineInput(s, environmentTimeoutMs);
             try {
                 ch = StreamAgiChannel.open(in, s.getOutputStream(), maxLineLength);
@@ -204,6 +205,18 @@ public final class FastAgiServer implements AutoCloseable {
         } finally {
             finish(s, ch);
         }
+    }
+
+    private static final java.nio.ByteBuffer NOTHING = java.nio.ByteBuffer.allocate(0);
+
+    /**
+     * Puts a call's socket in the non-blocking mode a virtual thread's blocking I/O uses, for good. Without
+     * this, each timed read of a SocketChannel (the environment's) switches the socket to non-blocking and back:
+     * four more {@code fcntl} per call. An empty write does it and writes nothing.
+     */
+    private static void nonBlockingNow(Socket s) throws IOException {
+        java.nio.channels.SocketChannel ch = s.getChannel();
+        if (ch != null && Thread.currentThread().isVirtual()) ch.write(NOTHING.duplicate());
     }
 
     /**
