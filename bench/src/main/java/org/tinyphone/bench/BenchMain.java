@@ -51,6 +51,10 @@ public final class BenchMain {
                 org.tinyphone.bench.bridge.BridgeLoad.main(a.subList(1, a.size()).toArray(String[]::new));
                 return;
             }
+            case "fanout-floor" -> {
+                org.tinyphone.bench.bridge.FanoutFloor.main(a.subList(1, a.size()).toArray(String[]::new));
+                return;
+            }
             case "levels-load" -> {
                 org.tinyphone.bench.bridge.LevelsLoad.main(a.subList(1, a.size()).toArray(String[]::new));
                 return;

@@ -47,12 +47,28 @@ public final class BridgeCase {
                 "--set", "relay.enabled=false", "--set", "clients.enabled=false", "--set", "audiosocket.port=" + audioPort,
                 "--set", "log.level=WARN"));
         if (!Sys.hasTaskset()) cmd.subList(0, 3).clear();
+        String only = System.getProperty("bench.bridge", "all"); // keypress | levels | all: one half, when working on it
+        if (!only.equals("levels")) {
+            keypress(cmd, httpPort, agiPort);
+            floor();
+        }
+        if (only.equals("keypress")) return;
+        // the audio-level fan-out on a fresh server
+        try (Child server = Child.start("bridge-server-levels", cmd, Report.targetDir().resolve("bench-logs"))) {
+            awaitHealth(httpPort);
+            levels(server, httpPort, agiPort, audioPort);
+        } catch (IOException e) {
+            Report.summary("bridge-audio-level: failed: " + e.getMessage());
+        }
+    }
+
+    private void keypress(List<String> cmd, int httpPort, int agiPort) throws Exception {
         try (Child server = Child.start("bridge-server", cmd, Report.targetDir().resolve("bench-logs"))) {
             awaitHealth(httpPort);
-            int clients = 1000, presses = quick ? 30 : 200;
+            int clients = 1000, presses = quick ? 30 : 200, warmup = quick ? 30 : 50;
             try (Child load = Child.startJava("bridge-load", 0, List.of("-XX:+UseSerialGC"),
                     List.of("bridge-load", Integer.toString(httpPort), Integer.toString(agiPort), Integer.toString(clients),
-                            Integer.toString(presses)), Report.targetDir().resolve("bench-logs"))) {
+                            Integer.toString(presses), Integer.toString(warmup)), Report.targetDir().resolve("bench-logs"))) {
                 long c0 = Sys.cpuNanos(server.pid()), t0 = System.nanoTime();
                 Map<String, Long> r = FastAgiCase.parse(load.await("RESULT", Duration.ofSeconds(300)));
                 double cpuPct = 100.0 * (Sys.cpuNanos(server.pid()) - c0) / (System.nanoTime() - t0);
@@ -64,6 +80,8 @@ public final class BridgeCase {
                 Report.put("bridge-keypress", "tinyphone", "p99_us", r.get("p99us"));
                 Report.put("bridge-keypress", "tinyphone", "max_us", r.get("maxUs"));
                 Report.put("bridge-keypress", "tinyphone", "missing", r.get("missing"));
+                Report.put("bridge-keypress", "tinyphone", "first_app_p50_us", r.get("firstP50us"));
+                Report.put("bridge-keypress", "tinyphone", "last_app_p50_us", r.get("lastP50us"));
                 Report.summary(String.format(Locale.ROOT,
                         "bridge-keypress: tinyphone, 1 key → %,d WebSocket apps, %d keys: p50 %s, p99 %s, max %s, missing %d"
                                 + " (per key, median: first app %s, last app %s; server CPU %.0f%% of its core); asterisk-java has no bridge",
@@ -72,12 +90,34 @@ public final class BridgeCase {
                         Report.micros(r.get("lastP50us")), cpuPct));
             }
         }
-        // the audio-level fan-out on a fresh server
-        try (Child server = Child.start("bridge-server-levels", cmd, Report.targetDir().resolve("bench-logs"))) {
-            awaitHealth(httpPort);
-            levels(server, httpPort, agiPort, audioPort);
-        } catch (IOException e) {
-            Report.summary("bridge-audio-level: failed: " + e.getMessage());
+    }
+
+    /** The same apps and keys against {@link FanoutFloor} on the server's core: what the machine allows. */
+    private void floor() throws Exception {
+        int clients = 1000, presses = quick ? 30 : 200, warmup = quick ? 30 : 50;
+        try (Child floor = Child.startJava("bridge-floor", 1, List.of("-XX:+UseSerialGC"), List.of("fanout-floor",
+                Integer.toString(clients)), Report.targetDir().resolve("bench-logs"))) {
+            String[] ready = floor.await("READY", Duration.ofSeconds(30)).trim().split("\\s+");
+            try (Child load = Child.startJava("bridge-floor-load", 0, List.of("-XX:+UseSerialGC"),
+                    List.of("bridge-load", ready[1], ready[2], Integer.toString(clients), Integer.toString(presses),
+                            Integer.toString(warmup), "floor"), Report.targetDir().resolve("bench-logs"))) {
+                long c0 = Sys.cpuNanos(floor.pid()), t0 = System.nanoTime();
+                Map<String, Long> r = FastAgiCase.parse(load.await("RESULT", Duration.ofSeconds(300)));
+                double cpuPct = 100.0 * (Sys.cpuNanos(floor.pid()) - c0) / (System.nanoTime() - t0);
+                if (r.getOrDefault("failed", 1L) != 0) {
+                    Report.summary("bridge-keypress-floor: failed (" + r + ")");
+                    return;
+                }
+                Report.put("bridge-keypress-floor", "bare-writes", "p50_us", r.get("p50us"));
+                Report.put("bridge-keypress-floor", "bare-writes", "p99_us", r.get("p99us"));
+                Report.put("bridge-keypress-floor", "bare-writes", "last_app_p50_us", r.get("lastP50us"));
+                Report.summary(String.format(Locale.ROOT,
+                        "bridge-keypress-floor: one bare non-blocking write per app from one thread (no WebSocket library, no"
+                                + " JSON), same core, same apps: p50 %s, p99 %s, max %s (per key, median: first app %s, last app %s;"
+                                + " CPU %.0f%% of its core): what this machine allows", Report.micros(r.get("p50us")),
+                        Report.micros(r.get("p99us")), Report.micros(r.get("maxUs")), Report.micros(r.get("firstP50us")),
+                        Report.micros(r.get("lastP50us")), cpuPct));
+            }
         }
     }
 

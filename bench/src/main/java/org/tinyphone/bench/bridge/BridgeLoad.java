@@ -5,15 +5,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.HdrHistogram.ConcurrentHistogram;
 
 /**
- * The client side of the bridge case, run as its own process: N WebSocket apps subscribe to one number on the
+ * The client side of the bridge case, run as its own process: N WebSocket apps ({@link WsApps}, one selector thread) subscribe to one number on the
  * server's /ws (native dialect), then one FastAGI call to that number (we play Asterisk) presses keys: each key
  * is the reply to the server's pending WAIT FOR DIGIT, and its latency is the time until each app has the
  * {@code keypress} event. Prints {@code RESULT clients=.. presses=.. received=.. p50us=.. p99us=.. maxUs=..}.
@@ -31,77 +24,74 @@ public final class BridgeLoad {
 
     private BridgeLoad() {}
 
-    /** {@code bridge-load <httpPort> <fastagiPort> <clients> <presses>} */
+    /** {@code bridge-load <httpPort> <fastagiPort> <clients> <presses> [<warm-up presses> [floor]]} */
     public static void main(String[] args) throws Exception {
         int httpPort = Integer.parseInt(args[0]), agiPort = Integer.parseInt(args[1]);
         int clients = Integer.parseInt(args[2]), presses = Integer.parseInt(args[3]);
         ConcurrentHistogram lat = new ConcurrentHistogram(60_000_000L, 3);
         AtomicInteger received = new AtomicInteger();
         AtomicInteger subscribed = new AtomicInteger();
-        long[] pressedAt = new long[1];
+        java.util.concurrent.atomic.AtomicLong pressedAt = new java.util.concurrent.atomic.AtomicLong();
         java.util.concurrent.atomic.AtomicLong firstAt = new java.util.concurrent.atomic.AtomicLong(),
                 lastAt = new java.util.concurrent.atomic.AtomicLong();
         org.HdrHistogram.Histogram first = new org.HdrHistogram.Histogram(60_000_000L, 3),
                 last = new org.HdrHistogram.Histogram(60_000_000L, 3);
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        List<WebSocket> sockets = new ArrayList<>();
+        byte[] keypress = "\"type\":\"keypress\"".getBytes(StandardCharsets.US_ASCII);
+        byte[] subscribedMsg = "\"type\":\"subscribed\"".getBytes(StandardCharsets.US_ASCII);
         CountDownLatch allSubscribed = new CountDownLatch(clients);
-        for (int i = 0; i < clients; i++) {
-            WebSocket.Listener l = new WebSocket.Listener() {
-                private final StringBuilder buf = new StringBuilder();
-
-                @Override
-                public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-                    long now = System.nanoTime();
-                    buf.append(data);
-                    if (last) {
-                        String msg = buf.toString();
-                        buf.setLength(0);
-                        if (msg.contains("\"type\":\"keypress\"")) {
-                            lat.recordValue(Math.min((now - pressedAt[0]) / 1000, 60_000_000L));
-                            firstAt.compareAndSet(0, now);
-                            lastAt.accumulateAndGet(now, Math::max);
-                            received.incrementAndGet();
-                        } else if (msg.contains("\"type\":\"subscribed\"")) {
-                            subscribed.incrementAndGet();
-                            allSubscribed.countDown();
-                        }
+        WsApps apps = new WsApps(httpPort, "/ws", clients);
+        Thread reader = Thread.ofPlatform().daemon().name("ws-apps").start(() -> {
+            try {
+                apps.run((app, msg, len, now) -> {
+                    if (WsApps.contains(msg, len, keypress)) {
+                        lat.recordValue(Math.min((now - pressedAt.get()) / 1000, 60_000_000L));
+                        firstAt.compareAndSet(0, now);
+                        lastAt.accumulateAndGet(now, Math::max);
+                        received.incrementAndGet();
+                    } else if (WsApps.contains(msg, len, subscribedMsg)) {
+                        subscribed.incrementAndGet();
+                        allSubscribed.countDown();
                     }
-                    ws.request(1);
-                    return null;
-                }
-            };
-            sockets.add(http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + httpPort + "/ws"), l)
-                    .get(30, TimeUnit.SECONDS));
-        }
-        for (WebSocket ws : sockets) {
-            ws.sendText("{\"type\":\"subscribe\",\"number\":\"" + NUMBER + "\",\"id\":\"s1\"}", true);
-        }
-        if (!allSubscribed.await(60, TimeUnit.SECONDS)) {
-            System.out.println("RESULT failed=1 subscribed=" + subscribed.get());
-            System.exit(1);
+                });
+            } catch (IOException e) {
+                System.out.println("ERROR ws-apps: " + e);
+            }
+        });
+        for (int i = 0; i < clients; i++) {
+            apps.sendText(i, "{\"type\":\"subscribe\",\"number\":\"" + NUMBER + "\",\"id\":\"s1\"}");
         }
         BlockingQueue<Character> keys = new LinkedBlockingQueue<>();
         CountDownLatch callUp = new CountDownLatch(1);
-        Thread asterisk = Thread.ofPlatform().daemon().start(() -> call(agiPort, keys, pressedAt, callUp));
+        boolean floor = args.length > 5 && args[5].equals("floor"); // agiPort is then FanoutFloor's control port
+        Thread asterisk = Thread.ofPlatform().daemon().start(floor ? () -> floorKeys(agiPort, keys, pressedAt, callUp)
+                : () -> call(agiPort, keys, pressedAt, callUp));
         if (!callUp.await(30, TimeUnit.SECONDS)) {
             System.out.println("RESULT failed=1 reason=no-wait-for-digit");
             System.exit(1);
         }
         Thread.sleep(300); // let new_caller reach everyone
-        lat.reset();
         received.set(0);
         int missing = 0;
-        for (int p = 0; p < presses; p++) {
-            int expected = (p + 1) * clients;
+        // the first keys run the server's fan-out path before the JIT has compiled it: not measured
+        int warmup = args.length > 4 ? Integer.parseInt(args[4]) : 0;
+        for (int p = -warmup; p < presses; p++) {
+            if (p == 0) {
+                lat.reset();
+                first.reset();
+                last.reset();
+                missing = 0;
+            }
+            int expected = (p + warmup + 1) * clients;
             firstAt.set(0);
             lastAt.set(0);
             keys.add((char) ('0' + p % 10));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (received.get() < expected && System.nanoTime() < deadline) Thread.sleep(1);
             if (firstAt.get() != 0) {
-                first.recordValue(Math.min((firstAt.get() - pressedAt[0]) / 1000, 60_000_000L));
-                last.recordValue(Math.min((lastAt.get() - pressedAt[0]) / 1000, 60_000_000L));
+                first.recordValue(Math.min((firstAt.get() - pressedAt.get()) / 1000, 60_000_000L));
+                last.recordValue(Math.min((lastAt.get() - pressedAt.get()) / 1000, 60_000_000L));
+                System.err.printf("key %d: first app %d µs, last app %d µs%n", p, (firstAt.get() - pressedAt.get()) / 1000,
+                        (lastAt.get() - pressedAt.get()) / 1000);
             }
             if (received.get() < expected) {
                 missing += expected - received.get();
@@ -118,8 +108,28 @@ public final class BridgeLoad {
         System.exit(0);
     }
 
+    /** Presses keys at {@link FanoutFloor} instead: one byte on its control connection per key. */
+    private static void floorKeys(int port, BlockingQueue<Character> keys, java.util.concurrent.atomic.AtomicLong pressedAt,
+            CountDownLatch up) {
+        try (Socket s = new Socket()) {
+            s.setTcpNoDelay(true);
+            s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+            OutputStream out = s.getOutputStream();
+            up.countDown();
+            while (true) {
+                char k = keys.take();
+                if (k == 'H') return;
+                pressedAt.set(System.nanoTime());
+                out.write(k);
+                out.flush();
+            }
+        } catch (IOException | InterruptedException e) {
+            // done
+        }
+    }
+
     /** Plays Asterisk for one FastAGI call to the bridge: answers, and replies to WAIT FOR DIGIT with queued keys. */
-    private static void call(int port, BlockingQueue<Character> keys, long[] pressedAt, CountDownLatch up) {
+    private static void call(int port, BlockingQueue<Character> keys, java.util.concurrent.atomic.AtomicLong pressedAt, CountDownLatch up) {
         try (Socket s = new Socket()) {
             s.setTcpNoDelay(true);
             s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
@@ -153,7 +163,7 @@ public final class BridgeLoad {
                             hangup = true;
                             reply = "200 result=-1\nHANGUP\n";
                         } else if (k != null) {
-                            pressedAt[0] = System.nanoTime();
+                            pressedAt.set(System.nanoTime());
                             reply = "200 result=" + (int) k + "\n";
                         }
                     }

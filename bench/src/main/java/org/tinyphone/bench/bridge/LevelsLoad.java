@@ -5,23 +5,18 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The audio-level side of the bridge case, as its own process: {@code apps} WebSocket apps each watch one number;
+ * The audio-level side of the bridge case, as its own process: {@code apps} WebSocket apps ({@link WsApps}) each watch one number;
  * {@code calls} calls spread over those numbers come in by FastAGI with the AudioSocket hand-off
  * ({@code /tinyphone?audiosocket}: the bridge sets TINYPHONE_UUID and returns) and then stream a tone over
  * AudioSocket, 320-byte frames every 20 ms, so the server makes ~15 audio_level events per call per second.
@@ -40,28 +35,21 @@ public final class LevelsLoad {
         int calls = Integer.parseInt(args[3]), apps = Integer.parseInt(args[4]), seconds = Integer.parseInt(args[5]);
         AtomicLong levels = new AtomicLong();
         CountDownLatch subscribed = new CountDownLatch(apps);
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        List<WebSocket> sockets = new ArrayList<>();
+        byte[] level = "\"type\":\"audio_level\"".getBytes(StandardCharsets.US_ASCII);
+        byte[] subscribedMsg = "\"type\":\"subscribed\"".getBytes(StandardCharsets.US_ASCII);
+        WsApps sockets = new WsApps(httpPort, "/ws", apps);
+        Thread.ofPlatform().daemon().name("ws-apps").start(() -> {
+            try {
+                sockets.run((app, msg, len, now) -> {
+                    if (WsApps.contains(msg, len, level)) levels.incrementAndGet();
+                    else if (WsApps.contains(msg, len, subscribedMsg)) subscribed.countDown();
+                });
+            } catch (IOException e) {
+                System.out.println("ERROR ws-apps: " + e);
+            }
+        });
         for (int i = 0; i < apps; i++) {
-            WebSocket ws = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + httpPort + "/ws"),
-                    new WebSocket.Listener() {
-                        private final StringBuilder buf = new StringBuilder();
-
-                        @Override
-                        public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                            buf.append(data);
-                            if (last) {
-                                String m = buf.toString();
-                                buf.setLength(0);
-                                if (m.contains("\"type\":\"audio_level\"")) levels.incrementAndGet();
-                                else if (m.contains("\"type\":\"subscribed\"")) subscribed.countDown();
-                            }
-                            w.request(1);
-                            return null;
-                        }
-                    }).get(30, TimeUnit.SECONDS);
-            ws.sendText("{\"type\":\"subscribe\",\"number\":\"" + number(i) + "\",\"id\":\"s\"}", true);
-            sockets.add(ws);
+            sockets.sendText(i, "{\"type\":\"subscribe\",\"number\":\"" + number(i) + "\",\"id\":\"s\"}");
         }
         if (!subscribed.await(60, TimeUnit.SECONDS)) {
             System.out.println("RESULT failed=1 reason=subscribe");
