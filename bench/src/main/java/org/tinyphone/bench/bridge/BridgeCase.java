@@ -69,9 +69,11 @@ public final class BridgeCase {
             try (Child load = Child.startJava("bridge-load", 0, List.of("-XX:+UseSerialGC"),
                     List.of("bridge-load", Integer.toString(httpPort), Integer.toString(agiPort), Integer.toString(clients),
                             Integer.toString(presses), Integer.toString(warmup)), Report.targetDir().resolve("bench-logs"))) {
-                long c0 = Sys.cpuNanos(server.pid()), t0 = System.nanoTime();
-                Map<String, Long> r = FastAgiCase.parse(load.await("RESULT", Duration.ofSeconds(300)));
-                double cpuPct = 100.0 * (Sys.cpuNanos(server.pid()) - c0) / (System.nanoTime() - t0);
+                load.await("MEASURE_START", Duration.ofSeconds(300));
+                long c0 = Sys.cpuNanos(server.pid());
+                load.await("MEASURE_END", Duration.ofSeconds(300));
+                double cpuUs = (Sys.cpuNanos(server.pid()) - c0) / 1000.0 / ((double) presses * clients);
+                Map<String, Long> r = FastAgiCase.parse(load.await("RESULT", Duration.ofSeconds(30)));
                 if (r.getOrDefault("failed", 1L) != 0) {
                     Report.summary("bridge-keypress: failed (" + r + ")");
                     return;
@@ -84,10 +86,11 @@ public final class BridgeCase {
                 Report.put("bridge-keypress", "tinyphone", "last_app_p50_us", r.get("lastP50us"));
                 Report.summary(String.format(Locale.ROOT,
                         "bridge-keypress: tinyphone, 1 key → %,d WebSocket apps, %d keys: p50 %s, p99 %s, max %s, missing %d"
-                                + " (per key, median: first app %s, last app %s; server CPU %.0f%% of its core); asterisk-java has no bridge",
+                                + " (per key, median: first app %s, last app %s; server CPU %.1f µs per app per key); asterisk-java has no bridge",
                         clients, presses, Report.micros(r.get("p50us")), Report.micros(r.get("p99us")),
                         Report.micros(r.get("maxUs")), r.get("missing"), Report.micros(r.get("firstP50us")),
-                        Report.micros(r.get("lastP50us")), cpuPct));
+                        Report.micros(r.get("lastP50us")), cpuUs));
+                Report.put("bridge-keypress", "tinyphone", "cpu_us_per_delivery", cpuUs);
             }
         }
     }
@@ -101,9 +104,11 @@ public final class BridgeCase {
             try (Child load = Child.startJava("bridge-floor-load", 0, List.of("-XX:+UseSerialGC"),
                     List.of("bridge-load", ready[1], ready[2], Integer.toString(clients), Integer.toString(presses),
                             Integer.toString(warmup), "floor"), Report.targetDir().resolve("bench-logs"))) {
-                long c0 = Sys.cpuNanos(floor.pid()), t0 = System.nanoTime();
-                Map<String, Long> r = FastAgiCase.parse(load.await("RESULT", Duration.ofSeconds(300)));
-                double cpuPct = 100.0 * (Sys.cpuNanos(floor.pid()) - c0) / (System.nanoTime() - t0);
+                load.await("MEASURE_START", Duration.ofSeconds(300));
+                long c0 = Sys.cpuNanos(floor.pid());
+                load.await("MEASURE_END", Duration.ofSeconds(300));
+                double cpuUs = (Sys.cpuNanos(floor.pid()) - c0) / 1000.0 / ((double) presses * clients);
+                Map<String, Long> r = FastAgiCase.parse(load.await("RESULT", Duration.ofSeconds(30)));
                 if (r.getOrDefault("failed", 1L) != 0) {
                     Report.summary("bridge-keypress-floor: failed (" + r + ")");
                     return;
@@ -114,9 +119,10 @@ public final class BridgeCase {
                 Report.summary(String.format(Locale.ROOT,
                         "bridge-keypress-floor: one bare non-blocking write per app from one thread (no WebSocket library, no"
                                 + " JSON), same core, same apps: p50 %s, p99 %s, max %s (per key, median: first app %s, last app %s;"
-                                + " CPU %.0f%% of its core): what this machine allows", Report.micros(r.get("p50us")),
+                                + " CPU %.1f µs per app per key): what this machine allows", Report.micros(r.get("p50us")),
                         Report.micros(r.get("p99us")), Report.micros(r.get("maxUs")), Report.micros(r.get("firstP50us")),
-                        Report.micros(r.get("lastP50us")), cpuPct));
+                        Report.micros(r.get("lastP50us")), cpuUs));
+                Report.put("bridge-keypress-floor", "bare-writes", "cpu_us_per_delivery", cpuUs);
             }
         }
     }

@@ -76,6 +76,8 @@ public final class BridgeLoad {
         int warmup = args.length > 4 ? Integer.parseInt(args[4]) : 0;
         for (int p = -warmup; p < presses; p++) {
             if (p == 0) {
+                System.out.println("MEASURE_START");
+                System.out.flush();
                 lat.reset();
                 first.reset();
                 last.reset();
@@ -84,7 +86,7 @@ public final class BridgeLoad {
             int expected = (p + warmup + 1) * clients;
             firstAt.set(0);
             lastAt.set(0);
-            keys.add((char) ('0' + p % 10));
+            keys.add((char) ('0' + Math.floorMod(p, 10)));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (received.get() < expected && System.nanoTime() < deadline) Thread.sleep(1);
             if (firstAt.get() != 0) {
@@ -99,6 +101,7 @@ public final class BridgeLoad {
             }
             Thread.sleep(10);
         }
+        System.out.println("MEASURE_END");
         System.out.printf("RESULT failed=0 clients=%d presses=%d missing=%d p50us=%d p99us=%d maxUs=%d firstP50us=%d lastP50us=%d%n",
                 clients, presses, missing, lat.getValueAtPercentile(50), lat.getValueAtPercentile(99), lat.getMaxValue(),
                 first.getValueAtPercentile(50), last.getValueAtPercentile(50));
