@@ -62,68 +62,72 @@ public final class BridgeCase {
         }
     }
 
+    private static final int CLIENTS = 1000;
+
+    private int presses() { return quick ? 30 : 200; }
+
+    private int warmup() { return quick ? 30 : 50; }
+
     private void keypress(List<String> cmd, int httpPort, int agiPort) throws Exception {
         try (Child server = Child.start("bridge-server", cmd, Report.targetDir().resolve("bench-logs"))) {
             awaitHealth(httpPort);
-            int clients = 1000, presses = quick ? 30 : 200, warmup = quick ? 30 : 50;
-            try (Child load = Child.startJava("bridge-load", 0, List.of("-XX:+UseSerialGC"),
-                    List.of("bridge-load", Integer.toString(httpPort), Integer.toString(agiPort), Integer.toString(clients),
-                            Integer.toString(presses), Integer.toString(warmup)), Report.targetDir().resolve("bench-logs"))) {
-                load.await("MEASURE_START", Duration.ofSeconds(300));
-                long c0 = Sys.cpuNanos(server.pid());
-                load.await("MEASURE_END", Duration.ofSeconds(300));
-                double cpuUs = (Sys.cpuNanos(server.pid()) - c0) / 1000.0 / ((double) presses * clients);
-                Map<String, Long> r = FastAgiCase.parse(load.await("RESULT", Duration.ofSeconds(30)));
-                if (r.getOrDefault("failed", 1L) != 0) {
-                    Report.summary("bridge-keypress: failed (" + r + ")");
-                    return;
-                }
-                Report.put("bridge-keypress", "tinyphone", "p50_us", r.get("p50us"));
-                Report.put("bridge-keypress", "tinyphone", "p99_us", r.get("p99us"));
-                Report.put("bridge-keypress", "tinyphone", "max_us", r.get("maxUs"));
-                Report.put("bridge-keypress", "tinyphone", "missing", r.get("missing"));
-                Report.put("bridge-keypress", "tinyphone", "first_app_p50_us", r.get("firstP50us"));
-                Report.put("bridge-keypress", "tinyphone", "last_app_p50_us", r.get("lastP50us"));
-                Report.summary(String.format(Locale.ROOT,
-                        "bridge-keypress: tinyphone, 1 key → %,d WebSocket apps, %d keys: p50 %s, p99 %s, max %s, missing %d"
-                                + " (per key, median: first app %s, last app %s; server CPU %.1f µs per app per key); asterisk-java has no bridge",
-                        clients, presses, Report.micros(r.get("p50us")), Report.micros(r.get("p99us")),
-                        Report.micros(r.get("maxUs")), r.get("missing"), Report.micros(r.get("firstP50us")),
-                        Report.micros(r.get("lastP50us")), cpuUs));
-                Report.put("bridge-keypress", "tinyphone", "cpu_us_per_delivery", cpuUs);
-            }
+            Keys k = keys(server, "bridge-load", List.of(Integer.toString(httpPort), Integer.toString(agiPort)), "");
+            if (k == null) return;
+            k.put("bridge-keypress", "tinyphone");
+            Report.summary(String.format(Locale.ROOT,
+                    "bridge-keypress: tinyphone, 1 key → %,d WebSocket apps, %d keys: %s; asterisk-java has no bridge",
+                    CLIENTS, presses(), k.text("server CPU")));
         }
     }
 
     /** The same apps and keys against {@link FanoutFloor} on the server's core: what the machine allows. */
     private void floor() throws Exception {
-        int clients = 1000, presses = quick ? 30 : 200, warmup = quick ? 30 : 50;
         try (Child floor = Child.startJava("bridge-floor", 1, List.of("-XX:+UseSerialGC"), List.of("fanout-floor",
-                Integer.toString(clients)), Report.targetDir().resolve("bench-logs"))) {
+                Integer.toString(CLIENTS)), Report.targetDir().resolve("bench-logs"))) {
             String[] ready = floor.await("READY", Duration.ofSeconds(30)).trim().split("\\s+");
-            try (Child load = Child.startJava("bridge-floor-load", 0, List.of("-XX:+UseSerialGC"),
-                    List.of("bridge-load", ready[1], ready[2], Integer.toString(clients), Integer.toString(presses),
-                            Integer.toString(warmup), "floor"), Report.targetDir().resolve("bench-logs"))) {
-                load.await("MEASURE_START", Duration.ofSeconds(300));
-                long c0 = Sys.cpuNanos(floor.pid());
-                load.await("MEASURE_END", Duration.ofSeconds(300));
-                double cpuUs = (Sys.cpuNanos(floor.pid()) - c0) / 1000.0 / ((double) presses * clients);
-                Map<String, Long> r = FastAgiCase.parse(load.await("RESULT", Duration.ofSeconds(30)));
-                if (r.getOrDefault("failed", 1L) != 0) {
-                    Report.summary("bridge-keypress-floor: failed (" + r + ")");
-                    return;
-                }
-                Report.put("bridge-keypress-floor", "bare-writes", "p50_us", r.get("p50us"));
-                Report.put("bridge-keypress-floor", "bare-writes", "p99_us", r.get("p99us"));
-                Report.put("bridge-keypress-floor", "bare-writes", "last_app_p50_us", r.get("lastP50us"));
-                Report.summary(String.format(Locale.ROOT,
-                        "bridge-keypress-floor: one bare non-blocking write per app from one thread (no WebSocket library, no"
-                                + " JSON), same core, same apps: p50 %s, p99 %s, max %s (per key, median: first app %s, last app %s;"
-                                + " CPU %.1f µs per app per key): what this machine allows", Report.micros(r.get("p50us")),
-                        Report.micros(r.get("p99us")), Report.micros(r.get("maxUs")), Report.micros(r.get("firstP50us")),
-                        Report.micros(r.get("lastP50us")), cpuUs));
-                Report.put("bridge-keypress-floor", "bare-writes", "cpu_us_per_delivery", cpuUs);
+            Keys k = keys(floor, "bridge-floor-load", List.of(ready[1], ready[2]), "floor");
+            if (k == null) return;
+            k.put("bridge-keypress-floor", "bare-writes");
+            Report.summary("bridge-keypress-floor: one bare non-blocking write per app from one thread (no WebSocket"
+                    + " library, no JSON), same core, same apps: " + k.text("CPU") + ": what this machine allows");
+        }
+    }
+
+    /** What BridgeLoad measured against one fan-out process, with that process's CPU per app per key. */
+    private record Keys(Map<String, Long> r, double cpuUs) {
+        void put(String c, String impl) {
+            for (String[] m : new String[][] {{"p50_us", "p50us"}, {"p99_us", "p99us"}, {"max_us", "maxUs"},
+                    {"missing", "missing"}, {"first_app_p50_us", "firstP50us"}, {"last_app_p50_us", "lastP50us"}}) {
+                Report.put(c, impl, m[0], r.get(m[1]));
             }
+            Report.put(c, impl, "cpu_us_per_delivery", cpuUs);
+        }
+
+        String text(String cpuName) {
+            return String.format(Locale.ROOT, "p50 %s, p99 %s, max %s, missing %d (per key, median: first app %s, last app %s;"
+                            + " %s %.1f µs per app per key)", Report.micros(r.get("p50us")), Report.micros(r.get("p99us")),
+                    Report.micros(r.get("maxUs")), r.get("missing"), Report.micros(r.get("firstP50us")),
+                    Report.micros(r.get("lastP50us")), cpuName, cpuUs);
+        }
+    }
+
+    /** Runs BridgeLoad on core 0 against {@code target} ({@code ports}: its WebSocket and key ports); null if it failed. */
+    private Keys keys(Child target, String name, List<String> ports, String mode) throws Exception {
+        List<String> args = new ArrayList<>(List.of("bridge-load"));
+        args.addAll(ports);
+        args.addAll(List.of(Integer.toString(CLIENTS), Integer.toString(presses()), Integer.toString(warmup())));
+        if (!mode.isEmpty()) args.add(mode);
+        try (Child load = Child.startJava(name, 0, List.of("-XX:+UseSerialGC"), args, Report.targetDir().resolve("bench-logs"))) {
+            load.await("MEASURE_START", Duration.ofSeconds(300));
+            long c0 = Sys.cpuNanos(target.pid());
+            load.await("MEASURE_END", Duration.ofSeconds(300));
+            double cpuUs = (Sys.cpuNanos(target.pid()) - c0) / 1000.0 / ((double) presses() * CLIENTS);
+            Map<String, Long> r = FastAgiCase.parse(load.await("RESULT", Duration.ofSeconds(30)));
+            if (r.getOrDefault("failed", 1L) != 0) {
+                Report.summary(name + ": failed (" + r + ")");
+                return null;
+            }
+            return new Keys(r, cpuUs);
         }
     }
 
