@@ -32,7 +32,8 @@ public final class FastAgiCase {
 
     /** One measured run. */
     public record Run(int conc, double callsPerSec, double cpuUsPerCall, double stepP50us, double stepP99us,
-                      double callP99us, long refused, long errors, long calls, double serverCpuPct, double loadgenCpuPct) {}
+                      double callP99us, long refused, long errors, long calls, double serverCpuPct, double loadgenCpuPct,
+                      double firstStepP50us, double firstStepP99us) {}
 
     private final boolean quick;
     private final long warmMs, measureMs, firstWarmMs, idleMs;
@@ -95,6 +96,10 @@ public final class FastAgiCase {
         Report.summary(sb.substring(0, sb.length() - 1));
     }
 
+    private static String orNa(double us) {
+        return us < 0 ? "n/a" : Report.micros(us);
+    }
+
     private static Run get(Map<String, Map<Integer, Run>> r, String s, int c) {
         Map<Integer, Run> m = r.get(s);
         return m == null ? null : m.get(c);
@@ -117,11 +122,11 @@ public final class FastAgiCase {
                     Run r = measure(srv, gen, conc);
                     out.put(conc, r);
                     Report.info(String.format(java.util.Locale.ROOT,
-                            "%s @%d: %s calls/s, cpu/call %s, step p50 %s p99 %s, refused %d, errors %d"
-                                    + " (server %.0f%% of its core, load generator %.0f%%)",
+                            "%s @%d: %s calls/s, cpu/call %s, step p50 %s p99 %s (first step p50 %s p99 %s), refused %d,"
+                                    + " errors %d (server %.0f%% of its core, load generator %.0f%%)",
                             server, conc, Report.rate(r.callsPerSec), Report.micros(r.cpuUsPerCall),
-                            Report.micros(r.stepP50us), Report.micros(r.stepP99us), r.refused, r.errors,
-                            r.serverCpuPct, r.loadgenCpuPct));
+                            Report.micros(r.stepP50us), Report.micros(r.stepP99us), orNa(r.firstStepP50us),
+                            orNa(r.firstStepP99us), r.refused, r.errors, r.serverCpuPct, r.loadgenCpuPct));
                     String c = "fastagi-" + conc;
                     Report.put(c, server, "calls_per_s", r.callsPerSec);
                     Report.put(c, server, "cpu_us_per_call", r.cpuUsPerCall);
@@ -132,6 +137,10 @@ public final class FastAgiCase {
                     Report.put(c, server, "errors", r.errors);
                     Report.put(c, server, "server_cpu_percent", r.serverCpuPct);
                     Report.put(c, server, "loadgen_cpu_percent", r.loadgenCpuPct);
+                    if (r.firstStepP99us >= 0) { // NioAgiLoadGen only: environment → first command (includes accepting)
+                        Report.put(c, server, "first_step_p50_us", r.firstStepP50us);
+                        Report.put(c, server, "first_step_p99_us", r.firstStepP99us);
+                    }
                 }
             }
             // idle: the server after the load, with nothing connected
@@ -161,7 +170,8 @@ public final class FastAgiCase {
         double secs = r.get("elapsedNs") / 1e9;
         return new Run(conc, calls / secs, calls == 0 ? Double.NaN : (cpu1 - cpu0) / 1000.0 / calls,
                 r.get("stepP50us"), r.get("stepP99us"), r.get("callP99us"), r.get("refused"), r.get("errors"), calls,
-                100.0 * (cpu1 - cpu0) / (t1 - t0), 100.0 * (g1 - g0) / (t1 - t0));
+                100.0 * (cpu1 - cpu0) / (t1 - t0), 100.0 * (g1 - g0) / (t1 - t0),
+                r.getOrDefault("firstStepP50us", -1L), r.getOrDefault("firstStepP99us", -1L));
     }
 
     public static Map<String, Long> parse(String line) {

@@ -46,6 +46,8 @@ public final class NioAgiLoadGen {
     private boolean measuring;
     private long calls, refused, errors, commands;
     private final Histogram step = new Histogram(60_000_000L, 2), call = new Histogram(600_000_000L, 2);
+    /** The first step of each call alone (environment → first command: includes the wait to be accepted). */
+    private final Histogram firstStep = new Histogram(60_000_000L, 2);
 
     private NioAgiLoadGen(InetSocketAddress server, String script) {
         this.server = server;
@@ -95,13 +97,14 @@ public final class NioAgiLoadGen {
         long measureStart = 0, elapsed = 0, stopDeadline = Long.MAX_VALUE, nextSweep = t0 + 1_000_000_000L;
         boolean stopping = false;
         long c = 0, r = 0, e = 0, k = 0;
-        Histogram s = null, cl = null;
+        Histogram s = null, cl = null, fs = null;
         while (live > 0) {
             long now = System.nanoTime();
             if (!stopping && !measuring && measureStart == 0 && now >= warmEnd) {
                 calls = refused = errors = commands = 0;
                 step.reset();
                 call.reset();
+                firstStep.reset();
                 measuring = true;
                 measureStart = now;
                 out.println("MEASURE_START");
@@ -116,6 +119,7 @@ public final class NioAgiLoadGen {
                 c = calls; r = refused; e = errors; k = commands;
                 s = step.copy();
                 cl = call.copy();
+                fs = firstStep.copy();
                 stopping = true;
                 live -= restarts.size();
                 restarts.clear();
@@ -193,11 +197,14 @@ public final class NioAgiLoadGen {
         if (s == null) { // the loop ended before the window (cannot happen with live > 0 callers)
             s = step.copy();
             cl = call.copy();
+            fs = firstStep.copy();
         }
         out.printf("RESULT conc=%d calls=%d refused=%d errors=%d commands=%d elapsedNs=%d stepP50us=%d stepP99us=%d"
-                        + " stepP999us=%d callP50us=%d callP99us=%d stuck=%d%n", concurrency, c, r, e, k, elapsed,
+                        + " stepP999us=%d callP50us=%d callP99us=%d stuck=%d firstStepP50us=%d firstStepP99us=%d%n",
+                concurrency, c, r, e, k, elapsed,
                 s.getValueAtPercentile(50), s.getValueAtPercentile(99), s.getValueAtPercentile(99.9),
-                cl.getValueAtPercentile(50), cl.getValueAtPercentile(99), stuck);
+                cl.getValueAtPercentile(50), cl.getValueAtPercentile(99), stuck,
+                fs.getValueAtPercentile(50), fs.getValueAtPercentile(99));
     }
 
     private static final int DONE = 0, REFUSED = 1, ERROR = 2;
@@ -215,7 +222,9 @@ public final class NioAgiLoadGen {
             int len = i - startLine;
             long now = System.nanoTime();
             if (!c.hungUp && measuring) {
-                step.recordValue(Math.min((now - c.sent) / 1000, 60_000_000L));
+                long us = Math.min((now - c.sent) / 1000, 60_000_000L);
+                step.recordValue(us);
+                if (!c.gotCommand) firstStep.recordValue(us);
                 commands++;
             }
             c.gotCommand = true;
