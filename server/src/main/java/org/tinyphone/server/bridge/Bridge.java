@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -24,10 +25,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The hub: ingresses {@link #open} calls, subscribers watch dialed numbers. Every event of a number is
- * delivered under that number's lock, so each subscriber sees a call's events in order, and a snapshot
- * taken on subscribe never overlaps or misses the events that follow it. A subscriber of a number and of
- * all numbers gets each event once.
+ * The hub: ingresses {@link #open} calls, subscribers watch dialed numbers. Each subscriber sees a number's
+ * events in the order they happened, and a snapshot taken on subscribe never overlaps or misses the events that
+ * follow it. A subscriber of a number and of all numbers gets each event once.
+ *
+ * <p>A number with few subscribers gets each event delivered by the thread that emits it, under the number's lock.
+ * A number with more than {@link #INLINE_FANOUT} gets it from a delivery thread of its own, in the same order,
+ * so that the emitting thread (a call's AGI loop, between whose commands Asterisk drops DTMF) never waits for
+ * a thousand clients to be written.
  */
 public final class Bridge implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Bridge.class);
@@ -42,9 +47,17 @@ public final class Bridge implements AutoCloseable {
         final List<Subscriber> subscribers = new CopyOnWriteArrayList<>(); // modified under lock
         final Set<Subscriber> subscriberSet = ConcurrentHashMap.newKeySet(); // the same, for lookups
         boolean dead; // guarded by lock: removed from the map once it had no calls and no subscribers
+        final ArrayDeque<Delivery> pending = new ArrayDeque<>(); // guarded by lock: for the delivery thread
+        boolean delivering; // guarded by lock: the delivery thread is at work (pending, or delivering one taken)
 
         Room(String number) { this.number = number; }
     }
+
+    /** One event and who is to get it (the subscribers at the moment it happened). */
+    private record Delivery(CallEvent event, Subscriber[] to) {}
+
+    /** Events for more subscribers than this go through the number's delivery thread. */
+    static final int INLINE_FANOUT = 32;
 
     private final MeterRegistry registry;
     private final Map<String, String> tokens;
@@ -264,14 +277,45 @@ public final class Bridge implements AutoCloseable {
                 default -> { }
             }
             eventCounter(event.type()).increment();
-            for (Subscriber s : room.subscribers) deliver(s, event);
-            // a subscriber of both this number and all numbers gets each event once
-            for (Subscriber s : allNumbers) if (!room.subscriberSet.contains(s)) deliver(s, event);
+            if (!room.delivering && room.subscribers.size() + allNumbers.size() <= INLINE_FANOUT) {
+                for (Subscriber s : room.subscribers) deliver(s, event);
+                // a subscriber of both this number and all numbers gets each event once
+                for (Subscriber s : allNumbers) if (!room.subscriberSet.contains(s)) deliver(s, event);
+            } else {
+                List<Subscriber> to = new ArrayList<>(room.subscribers);
+                for (Subscriber s : allNumbers) if (!room.subscriberSet.contains(s)) to.add(s);
+                room.pending.add(new Delivery(event, to.toArray(Subscriber[]::new)));
+                if (!room.delivering) {
+                    room.delivering = true;
+                    Thread.ofVirtual().name("tinyphone-deliver-" + room.number).start(() -> deliverPending(room));
+                }
+            }
             if (event instanceof CallEvent.Hangup) removeIfEmptyLocked(room);
             return true;
         } finally {
             room.lock.unlock();
             roomsLock.readLock().unlock();
+        }
+    }
+
+    /** The delivery thread of a number: delivers its pending events in order, then ends until the next ones. */
+    private void deliverPending(Room room) {
+        while (true) {
+            Delivery d;
+            room.lock.lock();
+            try {
+                d = room.pending.poll();
+                if (d == null) {
+                    room.delivering = false; // the next event is delivered inline again, or starts a new thread
+                    return;
+                }
+            } finally {
+                room.lock.unlock();
+            }
+            for (Subscriber s : d.to()) {
+                // one that unsubscribed since the event happened does not get it
+                if (room.subscriberSet.contains(s) || allNumbers.contains(s)) deliver(s, d.event());
+            }
         }
     }
 

@@ -21,7 +21,7 @@ import org.tinyphone.server.ManualControl;
 class BridgeTest {
 
     /** Records what a subscriber is told, in order. */
-    static final class Recorder implements Subscriber {
+    static class Recorder implements Subscriber {
         final List<CallEvent> events = new CopyOnWriteArrayList<>();
         final List<List<CallState>> snapshots = new CopyOnWriteArrayList<>();
 
@@ -164,6 +164,9 @@ class BridgeTest {
             recorders.add(r);
         }
         opener.join();
+        // 40 subscribers: past INLINE_FANOUT, so the number's delivery thread may still be at work
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> recorders.stream()
+                .allMatch(r -> r.snapshots.get(0).size() + r.events.size() >= calls));
         for (Recorder r : recorders) {
             Set<String> seen = ConcurrentHashMap.newKeySet();
             List<String> all = new ArrayList<>();
@@ -288,5 +291,84 @@ class BridgeTest {
         assertThat(registry.get("tinyphone.calls.active").gauge().value()).isEqualTo(0.0);
         assertThat(registry.get("tinyphone.events").tag("type", "keypress").counter().count()).isEqualTo(2.0);
         assertThat(registry.get("tinyphone.events").tag("type", "hangup").counter().count()).isEqualTo(1.0);
+    }
+
+    /** A subscriber whose first event blocks until released (a client whose socket write is slow). */
+    static final class Stuck extends Recorder {
+        final CountDownLatch entered = new CountDownLatch(1), release = new CountDownLatch(1);
+
+        @Override public void onEvent(CallEvent event) {
+            entered.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            super.onEvent(event);
+        }
+    }
+
+    static String keys(Recorder r) {
+        StringBuilder sb = new StringBuilder();
+        for (CallEvent e : r.events) if (e instanceof CallEvent.Keypress k) sb.append(k.digit());
+        return sb.toString();
+    }
+
+    @Test
+    void a_number_with_many_subscribers_is_delivered_by_its_own_thread_in_order_while_the_call_goes_on() throws Exception {
+        Bridge bridge = new Bridge();
+        Stuck stuck = new Stuck();
+        bridge.subscribe("100", stuck);
+        List<Recorder> others = new ArrayList<>();
+        for (int i = 0; i < Bridge.INLINE_FANOUT + 10; i++) {
+            Recorder r = new Recorder();
+            others.add(r);
+            bridge.subscribe("100", r);
+        }
+        Recorder watcher = new Recorder();
+        bridge.subscribe(Bridge.ALL_NUMBERS, watcher);
+        // the call's thread emits everything although the first subscriber is stuck on the first event
+        Thread callThread = Thread.ofVirtual().start(() -> {
+            Call call = bridge.open(info("c1", "100"), null);
+            for (char k : "123456789".toCharArray()) call.keypress(k);
+            call.hangup("caller");
+        });
+        assertThat(stuck.entered.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(callThread.join(Duration.ofSeconds(10))).as("the emitting thread did not wait").isTrue();
+        stuck.release.countDown();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> others.stream().allMatch(r -> r.events.size() == 11) && watcher.events.size() == 11);
+        for (Recorder r : List.of(stuck, others.get(0), others.get(others.size() - 1), watcher)) {
+            assertThat(r.types()).containsExactly("new_caller", "keypress", "keypress", "keypress", "keypress",
+                    "keypress", "keypress", "keypress", "keypress", "keypress", "hangup");
+            assertThat(keys(r)).isEqualTo("123456789");
+        }
+    }
+
+    @Test
+    void joining_or_leaving_a_busy_number_while_its_events_wait_neither_repeats_nor_leaks_one() throws Exception {
+        Bridge bridge = new Bridge();
+        Stuck stuck = new Stuck();
+        bridge.subscribe("100", stuck);
+        List<Recorder> others = new ArrayList<>();
+        for (int i = 0; i < Bridge.INLINE_FANOUT + 10; i++) {
+            Recorder r = new Recorder();
+            others.add(r);
+            bridge.subscribe("100", r);
+        }
+        Call call = bridge.open(info("c1", "100"), null); // held up at the stuck subscriber
+        assertThat(stuck.entered.await(10, TimeUnit.SECONDS)).isTrue();
+        call.keypress('1'); // waiting behind it
+        Recorder leaver = others.get(3);
+        bridge.unsubscribe("100", leaver);
+        Recorder joiner = new Recorder();
+        bridge.subscribe("100", joiner);
+        assertThat(joiner.snapshots.get(0).get(0).keys()).as("the snapshot has the waiting key").isEqualTo("1");
+        call.keypress('2');
+        stuck.release.countDown();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> keys(others.get(0)).equals("12"));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> keys(joiner).equals("2"));
+        assertThat(joiner.types()).containsExactly("keypress");
+        assertThat(leaver.events).as("it left before anything reached it").isEmpty();
     }
 }
