@@ -308,6 +308,18 @@ class BridgeTest {
         }
     }
 
+    /** Subscribes {@code first}, then enough recorders to take the number past {@link Bridge#INLINE_FANOUT}. */
+    static List<Recorder> busyNumber(Bridge bridge, String number, Recorder first) {
+        bridge.subscribe(number, first);
+        List<Recorder> others = new ArrayList<>();
+        for (int i = 0; i < Bridge.INLINE_FANOUT + 10; i++) {
+            Recorder r = new Recorder();
+            others.add(r);
+            bridge.subscribe(number, r);
+        }
+        return others;
+    }
+
     static String keys(Recorder r) {
         StringBuilder sb = new StringBuilder();
         for (CallEvent e : r.events) if (e instanceof CallEvent.Keypress k) sb.append(k.digit());
@@ -318,13 +330,7 @@ class BridgeTest {
     void a_number_with_many_subscribers_is_delivered_by_its_own_thread_in_order_while_the_call_goes_on() throws Exception {
         Bridge bridge = new Bridge();
         Stuck stuck = new Stuck();
-        bridge.subscribe("100", stuck);
-        List<Recorder> others = new ArrayList<>();
-        for (int i = 0; i < Bridge.INLINE_FANOUT + 10; i++) {
-            Recorder r = new Recorder();
-            others.add(r);
-            bridge.subscribe("100", r);
-        }
+        List<Recorder> others = busyNumber(bridge, "100", stuck);
         Recorder watcher = new Recorder();
         bridge.subscribe(Bridge.ALL_NUMBERS, watcher);
         // the call's thread emits everything although the first subscriber is stuck on the first event
@@ -349,13 +355,7 @@ class BridgeTest {
     void joining_or_leaving_a_busy_number_while_its_events_wait_neither_repeats_nor_leaks_one() throws Exception {
         Bridge bridge = new Bridge();
         Stuck stuck = new Stuck();
-        bridge.subscribe("100", stuck);
-        List<Recorder> others = new ArrayList<>();
-        for (int i = 0; i < Bridge.INLINE_FANOUT + 10; i++) {
-            Recorder r = new Recorder();
-            others.add(r);
-            bridge.subscribe("100", r);
-        }
+        List<Recorder> others = busyNumber(bridge, "100", stuck);
         Call call = bridge.open(info("c1", "100"), null); // held up at the stuck subscriber
         assertThat(stuck.entered.await(10, TimeUnit.SECONDS)).isTrue();
         call.keypress('1'); // waiting behind it
