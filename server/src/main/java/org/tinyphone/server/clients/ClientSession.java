@@ -60,6 +60,12 @@ abstract class ClientSession implements Subscriber {
         handleOffer(outbox.offerEvent(event));
     }
 
+    /*
+     * Locks: tryDirect calls into Jetty while holding the outbox lock (outbox -> Jetty's flusher lock), and Jetty
+     * runs a frame's callback while holding its flusher lock, so directDone takes them the other way round. That
+     * cannot deadlock: only a direct frame's callback takes the outbox lock, at most one direct frame per session
+     * is unfinished, and tryDirect only calls Jetty when none is (its directDone has already run).
+     */
     private void directDone(Throwable failure) {
         outbox.directDone();
         if (failure != null) {
