@@ -1,17 +1,20 @@
 package org.tinyphone.bench.bridge;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.HdrHistogram.ConcurrentHistogram;
+import org.tinyphone.testkit.agi.AgiPeer;
+import org.tinyphone.testkit.agi.FastAgiEnvironment;
 
 /**
  * The client side of the bridge case, run as its own process: N WebSocket apps ({@link WsApps}, one selector thread) subscribe to one number on the
@@ -133,51 +136,37 @@ public final class BridgeLoad {
 
     /** Plays Asterisk for one FastAGI call to the bridge: answers, and replies to WAIT FOR DIGIT with queued keys. */
     private static void call(int port, BlockingQueue<Character> keys, java.util.concurrent.atomic.AtomicLong pressedAt, CountDownLatch up) {
-        try (Socket s = new Socket()) {
-            s.setTcpNoDelay(true);
-            s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
-            OutputStream out = s.getOutputStream();
-            InputStream in = s.getInputStream();
-            String env = "agi_network: yes\nagi_network_script: tinyphone\nagi_request: agi://127.0.0.1:4573/tinyphone\n"
-                    + "agi_channel: PJSIP/trunk-00000001\nagi_language: en\nagi_type: PJSIP\nagi_uniqueid: 1795446921.1\n"
-                    + "agi_version: 22.10.1\nagi_callerid: 15550001111\nagi_calleridname: Carol\nagi_callingpres: 0\n"
-                    + "agi_callingani2: 0\nagi_callington: 0\nagi_callingtns: 0\nagi_dnid: " + NUMBER + "\nagi_rdnis: unknown\n"
-                    + "agi_context: from-trunk\nagi_extension: " + NUMBER + "\nagi_priority: 2\nagi_enhanced: 0.0\n"
-                    + "agi_accountcode: \nagi_threadid: 139868254078656\n\n";
-            out.write(env.getBytes(StandardCharsets.US_ASCII));
-            StringBuilder line = new StringBuilder();
-            int c;
+        try (AgiPeer asterisk = AgiPeer.connect("127.0.0.1", port, Duration.ofSeconds(60), null)) {
+            asterisk.sendEnvironment(environment("tinyphone", NUMBER, 1));
             boolean hangup = false;
-            while ((c = in.read()) >= 0) {
-                if (c != '\n') {
-                    line.append((char) c);
-                    continue;
-                }
-                String cmd = line.toString();
-                line.setLength(0);
-                String reply = "200 result=0\n";
+            String cmd;
+            while ((cmd = asterisk.readLine()) != null) {
+                String reply = "200 result=0";
                 if (cmd.startsWith("WAIT FOR DIGIT")) {
                     up.countDown();
-                    if (hangup) {
-                        reply = "200 result=-1\nHANGUP\n";
-                    } else {
-                        Character k = keys.poll(250, TimeUnit.MILLISECONDS);
-                        if (k != null && k == 'H') {
-                            hangup = true;
-                            reply = "200 result=-1\nHANGUP\n";
-                        } else if (k != null) {
-                            pressedAt.set(System.nanoTime());
-                            reply = "200 result=" + (int) k + "\n";
-                        }
+                    Character k = hangup ? null : keys.poll(250, TimeUnit.MILLISECONDS);
+                    if (hangup || (k != null && k == 'H')) {
+                        hangup = true;
+                        asterisk.send("200 result=-1");
+                        reply = "HANGUP";
+                    } else if (k != null) {
+                        pressedAt.set(System.nanoTime());
+                        reply = "200 result=" + (int) k;
                     }
                 } else if (hangup) {
-                    reply = "511 Command Not Permitted on a dead channel or intercept routine\n";
+                    reply = "511 Command Not Permitted on a dead channel or intercept routine";
                 }
-                out.write(reply.getBytes(StandardCharsets.US_ASCII));
-                out.flush();
+                asterisk.send(reply);
             }
         } catch (IOException | InterruptedException e) {
             // call over
         }
+    }
+
+    /** The environment Asterisk sends for call {@code i} to {@code number} running {@code AGI(agi://.../script)}. */
+    static List<String> environment(String script, String number, int i) {
+        return FastAgiEnvironment.forScript(script).channel(String.format("PJSIP/trunk-%08x", i))
+                .uniqueId("1795446921." + i).callerId("15550001111", "Carol").dnid(number)
+                .dialplan("from-trunk", number, "2").lines();
     }
 }

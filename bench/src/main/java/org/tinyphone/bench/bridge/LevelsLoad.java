@@ -1,12 +1,12 @@
 package org.tinyphone.bench.bridge;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.tinyphone.testkit.agi.AgiPeer;
 
 /**
  * The audio-level side of the bridge case, as its own process: {@code apps} WebSocket apps ({@link WsApps}) each watch one number;
@@ -102,35 +103,17 @@ public final class LevelsLoad {
 
     /** Plays Asterisk for {@code AGI(agi://.../tinyphone?audiosocket)}; returns the TINYPHONE_UUID the bridge set. */
     private static String handOff(int port, String number, int i) throws IOException {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
-            OutputStream out = s.getOutputStream();
-            InputStream in = s.getInputStream();
-            String env = "agi_network: yes\nagi_network_script: tinyphone?audiosocket\n"
-                    + "agi_request: agi://127.0.0.1:4573/tinyphone?audiosocket\nagi_channel: PJSIP/trunk-" + i + "\n"
-                    + "agi_language: en\nagi_type: PJSIP\nagi_uniqueid: 1795446921." + i + "\nagi_version: 22.10.1\n"
-                    + "agi_callerid: 15550001111\nagi_calleridname: Carol\nagi_callingpres: 0\nagi_callingani2: 0\n"
-                    + "agi_callington: 0\nagi_callingtns: 0\nagi_dnid: " + number + "\nagi_rdnis: unknown\n"
-                    + "agi_context: from-trunk\nagi_extension: " + number + "\nagi_priority: 2\nagi_enhanced: 0.0\n"
-                    + "agi_accountcode: \nagi_threadid: 1\n\n";
-            out.write(env.getBytes(StandardCharsets.US_ASCII));
-            String uuid = null;
-            StringBuilder line = new StringBuilder();
-            int c;
-            while ((c = in.read()) >= 0) {
-                if (c != '\n') {
-                    line.append((char) c);
-                    continue;
-                }
-                String cmd = line.toString();
-                line.setLength(0);
-                String reply = "200 result=0\n";
+        try (AgiPeer asterisk = AgiPeer.connect("127.0.0.1", port, Duration.ofSeconds(60), null)) {
+            asterisk.sendEnvironment(BridgeLoad.environment("tinyphone?audiosocket", number, i));
+            String uuid = null, cmd;
+            while ((cmd = asterisk.readLine()) != null) {
+                String reply = "200 result=0";
                 if (cmd.startsWith("SET VARIABLE")) {
                     String[] w = cmd.split("\\s+");
                     if (w.length >= 4 && w[2].replace("\"", "").equals("TINYPHONE_UUID")) uuid = w[3].replace("\"", "");
-                    reply = "200 result=1\n";
+                    reply = "200 result=1";
                 }
-                out.write(reply.getBytes(StandardCharsets.US_ASCII));
+                asterisk.send(reply);
             }
             if (uuid == null) throw new IOException("the bridge did not hand out TINYPHONE_UUID for call " + i);
             return uuid;
