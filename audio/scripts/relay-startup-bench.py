@@ -5,10 +5,12 @@ Plays Asterisk: starts the relay with its stdin piped, writes an EAGI environmen
 a fake Tinyphone server (in this script) has received the relay's greeting and the whole environment. The
 server then sends END and the relay exits; the total process lifetime is reported too.
 
-  audio/scripts/relay-startup-bench.py [-n 40] [--variant NAME ...] [--relay bin/tinyphone-agi]
+  audio/scripts/relay-startup-bench.py [-n 40] [--variant NAME ...] [--relay bin/tinyphone-agi] [--baseline DIR]
 
 Variants: script (bin/tinyphone-agi as Asterisk runs it), plain (java -cp jar, no flags),
-c1 (java -XX:TieredStopAtLevel=1 -Xshare:auto, no AppCDS), fast (the script's flags without AppCDS).
+c1 (java -XX:TieredStopAtLevel=1 -Xshare:auto, no AppCDS), fast (the script's flags without AppCDS),
+baseline (with --baseline DIR: DIR/bin/tinyphone-agi with DIR's audio jar, e.g. a built `git worktree` of an
+older commit, to compare a change with what came before in one interleaved run).
 """
 import argparse, os, socket, statistics, struct, subprocess, sys, threading, time, glob, tempfile
 
@@ -83,9 +85,13 @@ def main():
     ap.add_argument("-n", type=int, default=40)
     ap.add_argument("--variant", action="append")
     ap.add_argument("--relay", default=os.path.join(root, "bin", "tinyphone-agi"))
+    ap.add_argument("--baseline", help="another built checkout of the project, run as the variant 'baseline'")
     a = ap.parse_args()
-    jar = [j for j in glob.glob(os.path.join(root, "audio", "target", "tinyphone-audio-*.jar"))
-           if not j.endswith(("-sources.jar", "-tests.jar"))][0]
+
+    def audio_jar(project):
+        return [j for j in glob.glob(os.path.join(project, "audio", "target", "tinyphone-audio-*.jar"))
+                if not j.endswith(("-sources.jar", "-tests.jar", "-javadoc.jar"))][0]
+    jar = audio_jar(root)
     java = os.path.join(os.environ.get("JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java")
     listener = socket.socket(); listener.bind(("127.0.0.1", 0)); listener.listen(50)
     arrivals = []
@@ -100,18 +106,25 @@ def main():
         "c1": ([java, "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", jar, "org.tinyphone.audio.relay.RelayMain"], env),
         "fast": ([java] + fast + ["-cp", jar, "org.tinyphone.audio.relay.RelayMain"], env),
     }
-    names = a.variant or ["plain", "c1", "fast", "script"]
+    if a.baseline:
+        variants["baseline"] = ([os.path.join(a.baseline, "bin", "tinyphone-agi")],
+                                dict(env, TINYPHONE_CACHE_DIR=tempfile.mkdtemp(prefix="tinyphone-bench-cache-base-"),
+                                     TINYPHONE_RELAY_JAR=audio_jar(a.baseline)))
+    names = a.variant or (["baseline", "script"] if a.baseline else ["plain", "c1", "fast", "script"])
     print(f"java: {java}   jar: {jar}   runs: {a.n} per variant, interleaved (after 3 warm-up runs each)   "
           f"cpus: {os.cpu_count()}   load average before: {os.getloadavg()[0]:.1f}")
     for name in names:
         run(*variants[name], 3, arrivals)  # warm-up (the script's first run writes the AppCDS archive)
-    if "script" in names:  # on JDK 25+ the first call starts the AOT-cache training in the background
+    for name in ("script", "baseline"):  # on JDK 25+ the first call starts the AOT-cache training in the background
+        if name not in names:
+            continue
+        c = variants[name][1]["TINYPHONE_CACHE_DIR"]
         deadline = time.time() + 60
-        while time.time() < deadline and glob.glob(os.path.join(cache, "*.aot.lock")) \
-                and not glob.glob(os.path.join(cache, "*.aot")):
+        while time.time() < deadline and glob.glob(os.path.join(c, "*.aot.lock")) \
+                and not glob.glob(os.path.join(c, "*.aot")):
             time.sleep(0.5)
-        print("script's class data: " + ", ".join(sorted(os.path.basename(f).rsplit(".", 1)[-1]
-                                                          for f in glob.glob(os.path.join(cache, "relay*")))))
+        print(f"{name}'s class data: " + ", ".join(sorted(os.path.basename(f).rsplit(".", 1)[-1]
+                                                         for f in glob.glob(os.path.join(c, "relay*")))))
     results = {name: ([], [], []) for name in names}
     for _ in range(a.n):  # round-robin, so every variant sees the same background load
         for name in names:
@@ -119,9 +132,9 @@ def main():
                 acc.extend(xs)
     for name in names:
         started, total, cpu = results[name]
-        print(f"{name:7s} server has the call: {summary(started)}")
-        print(f"{'':7s} process lifetime:    {summary(total)}")
-        print(f"{'':7s} CPU (user+sys):      {summary(cpu)}")
+        print(f"{name:8s} server has the call: {summary(started)}")
+        print(f"{'':8s} process lifetime:    {summary(total)}")
+        print(f"{'':8s} CPU (user+sys):      {summary(cpu)}")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 if __name__ == "__main__":

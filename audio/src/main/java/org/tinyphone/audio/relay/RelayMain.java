@@ -164,7 +164,8 @@ public final class RelayMain {
             return tellAsterisk("Tinyphone relay: bad server address " + relayText);
         }
         try {
-            Socket s = new Socket();
+            // NO_PROXY: a direct connection without asking the proxy selector, whose set-up reads net.properties
+            Socket s = new Socket(java.net.Proxy.NO_PROXY);
             s.setTcpNoDelay(true);
             s.connect(new InetSocketAddress(host, port), connectMillis);
             socket = s;
