@@ -141,9 +141,15 @@ final class ListenerQueue<T> implements Subscription {
     @SuppressWarnings("unchecked")
     private void run() {
         CURRENT.set(this);
+        CarrierShare share = new CarrierShare();
         try {
             while (true) {
-                Object o = queue.take();
+                share.between();   // a long backlog would otherwise hold a single carrier until it is worked off
+                Object o = queue.poll();
+                if (o == null) {
+                    o = queue.take();
+                    share.blocked();
+                }
                 taken = taken + 1;
                 if (waiters > 0 && queue.size() < highWater) signalRoom();
                 if (o == STOP) return;

@@ -640,14 +640,20 @@ public final class ManagerConnection implements AutoCloseable {
         private void readLoop() {
             byte[] buf = new byte[32 * 1024];
             String reason = "connection closed by Asterisk (EOF)";
+            CarrierShare share = new CarrierShare();
             try {
-                int n;
-                while ((n = in.read(buf)) >= 0) {
+                while (true) {
+                    long start = System.nanoTime();
+                    int n = in.read(buf);
+                    if (n < 0) break;
+                    share.returnedFrom(start);
                     if (n > 0) {
                         decoder.feed(buf, 0, n, this);
                         // Virtual threads are not time-sliced: while Asterisk keeps sending, read() never parks, so
                         // on a single carrier the listeners would never run. Let them have the carrier.
                         if (listenerBacklog()) Thread.yield();
+                        // ... and now and then everything else too: completions of actions, timers, other sockets
+                        share.between();
                     }
                 }
             } catch (IOException e) {

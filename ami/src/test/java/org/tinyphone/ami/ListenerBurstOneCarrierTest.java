@@ -35,15 +35,7 @@ class ListenerBurstOneCarrierTest {
         try (FakeAmiServer server = FakeAmiServer.start(sim)) {
             Path out = dir.resolve("client.out");
             Path err = dir.resolve("client.err");
-            Process child = new ProcessBuilder(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Djdk.virtualThreadScheduler.parallelism=1",
-                    "-Djdk.virtualThreadScheduler.maxPoolSize=1",
-                    "-XX:ActiveProcessorCount=1",
-                    "-Xss1m",
-                    "-cp", System.getProperty("java.class.path"),
-                    Client.class.getName(), Integer.toString(server.port()), Integer.toString(EVENTS))
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            Process child = oneCarrierClient(Client.class, server.port(), EVENTS, out, err);
             try {
                 await().atMost(Duration.ofSeconds(60))
                         .until(() -> sim.loggedInCount() >= 1 || !child.isAlive());
@@ -65,10 +57,60 @@ class ListenerBurstOneCarrierTest {
         }
     }
 
+    /**
+     * Actions go on during a flood: the same one-carrier client sends Ping once the flood has begun. The reader
+     * never blocks while events keep coming, and it used to keep the carrier from the virtual thread that completes
+     * the action's future (a new thread is queued behind the carrier's own work), so the answer, read early, was
+     * only delivered after the last event. Now the Ping must be answered while the flood is still arriving.
+     */
+    @Test
+    void aPingSentDuringAFloodIsAnsweredBeforeTheFloodEndsOnOneCarrier(@TempDir Path dir) throws Exception {
+        int events = 300_000;
+        AsteriskSimulator sim = new AsteriskSimulator("lab", "labsecret");
+        try (FakeAmiServer server = FakeAmiServer.start(sim)) {
+            Path out = dir.resolve("client.out");
+            Path err = dir.resolve("client.err");
+            Process child = oneCarrierClient(PingClient.class, server.port(), events, out, err);
+            try {
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> sim.loggedInCount() >= 1 || !child.isAlive());
+                assertThat(child.isAlive()).as("client alive; stderr:%n%s", read(err)).isTrue();
+                flood(sim, events);
+                assertThat(child.waitFor(120, TimeUnit.SECONDS)).as("client finished; stderr:%n%s", read(err)).isTrue();
+                String report = read(out);
+                System.out.println("child JVM (one carrier) report:\n" + report);
+                assertThat(report).as("client report; stderr tail:%n%s", tail(read(err)))
+                        .contains("carriers 1").contains("end marker seen").contains("received " + events + " of " + events);
+                long seenAtAnswer = Long.parseLong(report.replaceAll("(?s).*ping answered after (\\d+) events.*", "$1"));
+                assertThat(seenAtAnswer).as("events delivered before the Ping's answer reached the caller")
+                        .isLessThan(events * 3L / 4);
+                assertThat(child.exitValue()).isZero();
+            } finally {
+                child.destroyForcibly();
+            }
+        }
+    }
+
+    private static Process oneCarrierClient(Class<?> main, int port, int events, Path out, Path err) throws IOException {
+        return new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djdk.virtualThreadScheduler.parallelism=1",
+                "-Djdk.virtualThreadScheduler.maxPoolSize=1",
+                "-XX:ActiveProcessorCount=1",
+                "-Xss1m",
+                "-cp", System.getProperty("java.class.path"),
+                main.getName(), Integer.toString(port), Integer.toString(events))
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    }
+
     /** 50,000 UserEvents written in 1000-event batches (as fast as TCP takes them), then the end marker. */
     private static void flood(AsteriskSimulator sim) {
+        flood(sim, EVENTS);
+    }
+
+    private static void flood(AsteriskSimulator sim, int events) {
         ByteArrayOutputStream batch = new ByteArrayOutputStream();
-        for (int i = 1; i <= EVENTS; i++) {
+        for (int i = 1; i <= events; i++) {
             batch.writeBytes(("Event: UserEvent\r\nPrivilege: user,all\r\nUserEvent: flood\r\nSeq: " + i
                     + "\r\nUniqueid: 1700000000." + i + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             if (i % 1000 == 0) {
@@ -85,6 +127,34 @@ class ListenerBurstOneCarrierTest {
 
     private static String tail(String s) {
         return s.length() <= 4000 ? s : "..." + s.substring(s.length() - 4000);
+    }
+
+    /** The Ping test's client, in the child JVM: a counting listener, and one Ping once the flood has begun. */
+    static final class PingClient {
+        public static void main(String[] args) throws Exception {
+            int port = Integer.parseInt(args[0]);
+            int expected = Integer.parseInt(args[1]);
+            AtomicLong got = new AtomicLong();
+            CountDownLatch end = new CountDownLatch(1);
+            try (ManagerConnection ami = ManagerConnection.builder().port(port).username("lab").secret("labsecret")
+                    .keepAlive(Duration.ZERO).reconnect(false).build()) {
+                ami.onEvent("UserEvent", e -> {
+                    if (e.is("UserEvent", "end")) end.countDown();
+                    else got.incrementAndGet();
+                });
+                ami.connect();
+                while (got.get() == 0) Thread.sleep(1);
+                AmiResponse pong = ami.call(AmiAction.of("Ping"));
+                long seenAtAnswer = got.get();
+                boolean seen = end.await(60, TimeUnit.SECONDS);
+                System.out.println("carriers " + System.getProperty("jdk.virtualThreadScheduler.parallelism"));
+                System.out.println("ping " + (pong.isSuccess() ? "answered" : "FAILED") + " after " + seenAtAnswer + " events");
+                System.out.println(seen ? "end marker seen" : "end marker NOT seen within 60 s");
+                System.out.println("received " + got.get() + " of " + expected);
+            }
+            System.out.flush();
+            System.exit(0);
+        }
     }
 
     /** The client side, run in the child JVM: a counting listener that keeps up, and a report on stdout. */
