@@ -12,7 +12,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * The server process of the FastAGI and memory cases: runs one FastAGI server ({@code tinyphone},
  * {@code asterisk-java} with its default pool, or {@code asterisk-java-raised}) with one script
- * ({@code call}: ANSWER, GET VARIABLE, STREAM FILE ×2, SAY NUMBER, HANGUP; {@code park}: WAIT FOR DIGIT -1, HANGUP).
+ * ({@code call}: ANSWER, GET VARIABLE, STREAM FILE ×2, SAY NUMBER, HANGUP; {@code park}: WAIT FOR DIGIT -1, HANGUP),
+ * or {@code floor} ({@link FloorAgi}, the call script only: the least a virtual-thread server can cost).
  * Prints {@code READY port=N}; on stdin {@code heap} → full GC, then {@code HEAP used=<bytes>}.
  */
 public final class AgiServerMain {
@@ -29,6 +30,7 @@ public final class AgiServerMain {
             case "tinyphone" -> TinyphoneAgi.create();
             case "asterisk-java" -> new AsteriskJavaAgi(false);
             case "asterisk-java-raised" -> new AsteriskJavaAgi(true);
+            case "floor" -> new FloorAgi();
             default -> throw new IllegalArgumentException("unknown server " + name);
         };
     }

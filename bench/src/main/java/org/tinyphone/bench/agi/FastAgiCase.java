@@ -18,6 +18,12 @@ import org.tinyphone.bench.harness.Sys;
 public final class FastAgiCase {
     public static final int[] CONCURRENCY = {1, 100, 1000, 10_000};
     public static final List<String> SERVERS = List.of("tinyphone", "asterisk-java", "asterisk-java-raised");
+    /**
+     * {@link FloorAgi}: the leanest virtual-thread FastAGI server, measured at {@link #FLOOR_CONCURRENCY} only. Its
+     * CPU per call is what the kernel's TCP work and a virtual thread per call cost here, whatever the server does.
+     */
+    static final String FLOOR = "floor";
+    static final int[] FLOOR_CONCURRENCY = {100, 1000};
     static final int SERVER_CORE = 1, LOADGEN_CORE = 0;
     /** Fewer calls than this in a window are reported, but not turned into a ratio. */
     static final int MIN_CALLS = 50;
@@ -33,17 +39,24 @@ public final class FastAgiCase {
     /** One measured run. */
     public record Run(int conc, double callsPerSec, double cpuUsPerCall, double stepP50us, double stepP99us,
                       double callP99us, long refused, long errors, long calls, double serverCpuPct, double loadgenCpuPct,
-                      double firstStepP50us, double firstStepP99us) {}
+                      double firstStepP50us, double firstStepP99us, double userUsPerCall, double systemUsPerCall) {}
 
     private final boolean quick;
-    private final long warmMs, measureMs, firstWarmMs, idleMs;
+    private final long warmMs, measureMs, firstWarmMs, idleMs, settleMs, drainMs;
+    private final int[] floorConcurrency;
 
+    /** {@code quick}: the whole case (three servers, no floor) in under a minute. */
     public FastAgiCase(boolean quick) {
         this.quick = quick;
-        this.warmMs = quick ? 1000 : 3000;
-        this.measureMs = quick ? 2000 : 10_000;
-        this.firstWarmMs = quick ? 3000 : 15_000;
-        this.idleMs = quick ? 2000 : 10_000;
+        this.warmMs = quick ? 500 : 3000;
+        this.measureMs = quick ? 1000 : 10_000;
+        this.firstWarmMs = quick ? 2000 : 15_000;
+        this.idleMs = quick ? 1000 : 10_000;
+        this.settleMs = quick ? 500 : 3000;
+        // the figures are taken at the window's end; what is still in progress then only has to get out of the
+        // way of the next measurement (asterisk-java's raised pool at 10,000 calls takes up to a minute)
+        this.drainMs = quick ? 2000 : 60_000;
+        this.floorConcurrency = quick ? new int[0] : FLOOR_CONCURRENCY; // full runs only: it would take --quick past a minute
     }
 
     public static List<String> serverJvmArgs() {
@@ -62,6 +75,13 @@ public final class FastAgiCase {
                 results.put(server, runServer(server, idle));
             } catch (UnsupportedOperationException | IOException e) {
                 Report.info(server + ": not measurable: " + e.getMessage());
+            }
+        }
+        if (floorConcurrency.length > 0) {
+            try {
+                results.put(FLOOR, runServer(FLOOR, idle));
+            } catch (UnsupportedOperationException | IOException e) {
+                Report.info(FLOOR + ": not measurable: " + e.getMessage());
             }
         }
         for (int conc : CONCURRENCY) {
@@ -88,6 +108,16 @@ public final class FastAgiCase {
                         s, Report.micros(r.cpuUsPerCall), Report.micros(r.stepP50us), Report.micros(r.stepP99us),
                         Report.micros(r.callP99us), r.refused, r.errors));
             }
+            Run floor = get(results, FLOOR, conc);
+            if (floor != null && floor.calls >= MIN_CALLS) {
+                Report.summary(String.format(java.util.Locale.ROOT,
+                        "    floor (the leanest virtual-thread server, no parsing, no options) cpu/call %s (%s user, %s"
+                                + " kernel), step p99 %s: what this machine allows%s",
+                        Report.micros(floor.cpuUsPerCall), Report.micros(floor.userUsPerCall), Report.micros(floor.systemUsPerCall),
+                        Report.micros(floor.stepP99us),
+                        aj == null ? "" : "; floor / asterisk-java cpu/call " + String.format(java.util.Locale.ROOT, "%.2f",
+                                floor.cpuUsPerCall / aj.cpuUsPerCall)));
+            }
         }
         StringBuilder sb = new StringBuilder("fastagi-idle:");
         for (String s : SERVERS) {
@@ -106,6 +136,15 @@ public final class FastAgiCase {
     }
 
     private Map<Integer, Run> runServer(String server, Map<String, Double> idle) throws Exception {
+        long started = System.nanoTime();
+        try {
+            return runServerTimed(server, idle);
+        } finally {
+            Report.info(String.format(java.util.Locale.ROOT, "%s: %.1f s", server, (System.nanoTime() - started) / 1e9));
+        }
+    }
+
+    private Map<Integer, Run> runServerTimed(String server, Map<String, Double> idle) throws Exception {
         Map<Integer, Run> out = new LinkedHashMap<>();
         try (Child srv = Child.startJava("fastagi-" + server, SERVER_CORE, serverJvmArgs(), List.of("agi-server", server, "call"),
                 Report.targetDir().resolve("bench-logs"))) {
@@ -119,17 +158,23 @@ public final class FastAgiCase {
                 for (int conc : CONCURRENCY) {
                     // the raised pool only differs from the default one past its 500 threads
                     if (server.equals("asterisk-java-raised") && conc < 1000) continue;
+                    if (server.equals(FLOOR) && java.util.Arrays.stream(floorConcurrency).noneMatch(c -> c == conc)) continue;
+                    long m0 = System.nanoTime();
                     Run r = measure(srv, gen, conc);
                     out.put(conc, r);
+                    Report.info(String.format(java.util.Locale.ROOT, "%s @%d took %.1f s", server, conc, (System.nanoTime() - m0) / 1e9));
                     Report.info(String.format(java.util.Locale.ROOT,
-                            "%s @%d: %s calls/s, cpu/call %s, step p50 %s p99 %s (first step p50 %s p99 %s), refused %d,"
-                                    + " errors %d (server %.0f%% of its core, load generator %.0f%%)",
+                            "%s @%d: %s calls/s, cpu/call %s (user %s, kernel %s), step p50 %s p99 %s (first step p50 %s p99 %s),"
+                                    + " refused %d, errors %d (server %.0f%% of its core, load generator %.0f%%)",
                             server, conc, Report.rate(r.callsPerSec), Report.micros(r.cpuUsPerCall),
+                            Report.micros(r.userUsPerCall), Report.micros(r.systemUsPerCall),
                             Report.micros(r.stepP50us), Report.micros(r.stepP99us), orNa(r.firstStepP50us),
                             orNa(r.firstStepP99us), r.refused, r.errors, r.serverCpuPct, r.loadgenCpuPct));
                     String c = "fastagi-" + conc;
                     Report.put(c, server, "calls_per_s", r.callsPerSec);
                     Report.put(c, server, "cpu_us_per_call", r.cpuUsPerCall);
+                    Report.put(c, server, "user_us_per_call", r.userUsPerCall);
+                    Report.put(c, server, "system_us_per_call", r.systemUsPerCall);
                     Report.put(c, server, "step_p50_us", r.stepP50us);
                     Report.put(c, server, "step_p99_us", r.stepP99us);
                     Report.put(c, server, "call_p99_us", r.callP99us);
@@ -143,8 +188,9 @@ public final class FastAgiCase {
                     }
                 }
             }
-            // idle: the server after the load, with nothing connected
-            Thread.sleep(quick ? 1000 : 3000);
+            // idle: the server after the load, with nothing connected (not for the floor: it is no server)
+            if (server.equals(FLOOR)) return out;
+            Thread.sleep(settleMs);
             long c0 = Sys.cpuNanos(srv.pid()), t0 = System.nanoTime();
             Thread.sleep(idleMs);
             double pct = 100.0 * (Sys.cpuNanos(srv.pid()) - c0) / (System.nanoTime() - t0);
@@ -158,20 +204,24 @@ public final class FastAgiCase {
     private Run measure(Child srv, Child gen, int conc) throws IOException {
         // big bursts of connects take a while to settle (SYN retries past a full accept backlog): warm longer
         // and at 10,000 calls in a closed loop one call lasts several seconds: the window must hold many of them
-        long warm = conc >= 10_000 ? (quick ? 6000 : 15_000) : conc >= 1000 ? (quick ? 3000 : 8000) : warmMs;
-        long window = conc >= 10_000 ? (quick ? 4000 : 20_000) : measureMs;
-        gen.send("run " + conc + " " + warm + " " + window);
+        long warm = conc >= 10_000 ? (quick ? 3000 : 15_000) : conc >= 1000 ? (quick ? 1500 : 8000) : warmMs;
+        long window = conc >= 10_000 ? (quick ? 2000 : 20_000) : conc >= 1000 ? (quick ? 1500 : measureMs) : measureMs;
+        gen.send("run " + conc + " " + warm + " " + window + " " + drainMs);
         gen.await("MEASURE_START", Duration.ofSeconds(120));
         long cpu0 = Sys.cpuNanos(srv.pid()), g0 = Sys.cpuNanos(gen.pid()), t0 = System.nanoTime();
+        long[] split0 = Sys.userSystemNanos(srv.pid());
         gen.await("MEASURE_END", Duration.ofSeconds(120));
         long cpu1 = Sys.cpuNanos(srv.pid()), g1 = Sys.cpuNanos(gen.pid()), t1 = System.nanoTime();
+        long[] split1 = Sys.userSystemNanos(srv.pid());
         Map<String, Long> r = parse(gen.await("RESULT", Duration.ofSeconds(180)));
         long calls = r.get("calls");
         double secs = r.get("elapsedNs") / 1e9;
         return new Run(conc, calls / secs, calls == 0 ? Double.NaN : (cpu1 - cpu0) / 1000.0 / calls,
                 r.get("stepP50us"), r.get("stepP99us"), r.get("callP99us"), r.get("refused"), r.get("errors"), calls,
                 100.0 * (cpu1 - cpu0) / (t1 - t0), 100.0 * (g1 - g0) / (t1 - t0),
-                r.getOrDefault("firstStepP50us", -1L), r.getOrDefault("firstStepP99us", -1L));
+                r.getOrDefault("firstStepP50us", -1L), r.getOrDefault("firstStepP99us", -1L),
+                calls == 0 ? Double.NaN : (split1[0] - split0[0]) / 1000.0 / calls,
+                calls == 0 ? Double.NaN : (split1[1] - split0[1]) / 1000.0 / calls);
     }
 
     public static Map<String, Long> parse(String line) {

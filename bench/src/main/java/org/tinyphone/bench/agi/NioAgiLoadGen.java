@@ -25,6 +25,7 @@ import org.HdrHistogram.Histogram;
  * before any command, and such a caller's next call comes 20 ms later; a call silent for 60 s is an error; at
  * the end of the window no caller starts another call and calls in progress finish. Step = from our write to
  * the server's next command line. Same stdin/stdout protocol for {@code run <concurrency> <warmupMs> <measureMs>}
+ * (plus an optional {@code <drainMs>}, default 60,000: how long calls in progress may take to finish after the window)
  * (the park mode of the memory case stays in AgiLoadGen). {@code -Dbench.loadgen=agi-loadgen} selects AgiLoadGen.
  */
 public final class NioAgiLoadGen {
@@ -63,7 +64,8 @@ public final class NioAgiLoadGen {
         while ((line = in.readLine()) != null) {
             String[] w = line.trim().split("\\s+");
             switch (w[0]) {
-                case "run" -> gen.run(Integer.parseInt(w[1]), Long.parseLong(w[2]), Long.parseLong(w[3]));
+                case "run" -> gen.run(Integer.parseInt(w[1]), Long.parseLong(w[2]), Long.parseLong(w[3]),
+                        w.length > 4 ? Long.parseLong(w[4]) : 60_000);
                 case "exit" -> System.exit(0);
                 default -> gen.out.println("ERROR unknown command " + line);
             }
@@ -85,7 +87,11 @@ public final class NioAgiLoadGen {
         }
     }
 
-    private void run(int concurrency, long warmupMs, long measureMs) throws IOException {
+    /**
+     * One closed-loop run; after the window, calls in progress get up to {@code drainMs} to finish (they no longer
+     * count: the figures are taken at the window's end), then the rest are reset and counted as stuck.
+     */
+    private void run(int concurrency, long warmupMs, long measureMs, long drainMs) throws IOException {
         Selector sel = Selector.open();
         ArrayDeque<Long> restarts = new ArrayDeque<>(); // due times (nanos) of refused callers' next calls, in order
         int live = 0;
@@ -123,7 +129,7 @@ public final class NioAgiLoadGen {
                 stopping = true;
                 live -= restarts.size();
                 restarts.clear();
-                stopDeadline = now + 60_000_000_000L;
+                stopDeadline = now + drainMs * 1_000_000L;
                 if (live == 0) break;
             }
             if (now >= stopDeadline) break;

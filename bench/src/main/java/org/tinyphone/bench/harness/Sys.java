@@ -36,14 +36,19 @@ public final class Sys {
 
     /** utime+stime of a process (all its threads) in nanoseconds, from /proc/pid/stat. */
     public static long cpuNanos(long pid) {
+        long[] split = userSystemNanos(pid);
+        return split[0] < 0 ? -1 : split[0] + split[1];
+    }
+
+    /** {user, system (kernel)} CPU time of a process in ns, from /proc/pid/stat; {-1, -1} if unreadable. */
+    public static long[] userSystemNanos(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             // after "pid (comm) ": state=f[0], ... utime = field 14 → f[11], stime = field 15 → f[12]
-            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-            return ticks * 1_000_000_000L / CLK_TCK;
+            return new long[] {Long.parseLong(f[11]) * 1_000_000_000L / CLK_TCK, Long.parseLong(f[12]) * 1_000_000_000L / CLK_TCK};
         } catch (IOException | RuntimeException e) {
-            return -1;
+            return new long[] {-1, -1};
         }
     }
 
