@@ -40,7 +40,10 @@ public final class FakeAsteriskAmi {
             while (true) {
                 try {
                     Socket s = ss.accept();
-                    Thread.ofVirtual().start(() -> fake.serve(s));
+                    // Platform threads, as Asterisk's own: this process runs on one core, where a virtual-thread
+                    // flood would keep the only carrier until a write blocks (against a client that keeps up,
+                    // seldom) and the connection's reader could not take an action in between.
+                    Thread.ofPlatform().daemon().start(() -> fake.serve(s));
                 } catch (IOException e) {
                     return;
                 }
@@ -107,7 +110,7 @@ public final class FakeAsteriskAmi {
                 if (close) return;
                 if (flood > 0) {
                     long n = flood;
-                    Thread.ofVirtual().start(() -> flood(out, writeLock, n));
+                    Thread.ofPlatform().daemon().start(() -> flood(out, writeLock, n));
                 }
             }
         } catch (IOException e) {
