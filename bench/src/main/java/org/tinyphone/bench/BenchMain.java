@@ -17,7 +17,8 @@ import org.tinyphone.bench.relay.RelayStartCase;
 /**
  * {@code ./tinyphone bench [ami|fastagi|memory|bridge|relay|all] [--quick]}: runs the side-by-side cases
  * and ends with one summary line per case. Internal entry points (child processes of the harness):
- * {@code agi-server}, {@code agi-loadgen}; tools: {@code plot}, {@code jmh}.
+ * {@code agi-server}, {@code agi-loadgen}; tools: {@code plot}, {@code jmh}, {@code fastagi-one} (one FastAGI server's
+ * CPU per call, user and kernel, at chosen concurrencies).
  */
 public final class BenchMain {
     private BenchMain() {}
@@ -58,6 +59,15 @@ public final class BenchMain {
             case "levels-load" -> {
                 org.tinyphone.bench.bridge.LevelsLoad.main(a.subList(1, a.size()).toArray(String[]::new));
                 return;
+            }
+            case "fastagi-one" -> {
+                if (a.size() < 2) {
+                    usage();
+                    System.exit(2);
+                }
+                int[] conc = a.size() > 2 ? a.subList(2, a.size()).stream().mapToInt(Integer::parseInt).toArray() : new int[] {1000};
+                new FastAgiCase(quick).runOne(a.get(1), conc);
+                System.exit(0);
             }
             case "plot" -> {
                 org.tinyphone.bench.harness.Plot.main(a.subList(1, a.size()).toArray(String[]::new));
@@ -110,5 +120,6 @@ public final class BenchMain {
 
     private static void usage() {
         System.out.println("usage: ./tinyphone bench [ami|fastagi|memory|bridge|relay|all] [--quick]");
+        System.out.println("       ./tinyphone bench fastagi-one tinyphone|asterisk-java|asterisk-java-raised|floor [CONCURRENCY ...]");
     }
 }

@@ -59,8 +59,12 @@ public final class FastAgiCase {
         this.floorConcurrency = quick ? new int[0] : FLOOR_CONCURRENCY; // full runs only: it would take --quick past a minute
     }
 
+    /** The server's JVM flags, plus any in {@code -Dbench.server.flags="..."} (e.g. {@code -Djdk.pollerMode=1}). */
     public static List<String> serverJvmArgs() {
-        return List.of("-XX:+UseSerialGC", "-Xms256m", "-XX:+EnableDynamicAgentLoading");
+        List<String> args = new java.util.ArrayList<>(List.of("-XX:+UseSerialGC", "-Xms256m", "-XX:+EnableDynamicAgentLoading"));
+        String extra = System.getProperty("bench.server.flags", "").trim();
+        if (!extra.isEmpty()) args.addAll(List.of(extra.split("\\s+")));
+        return args;
     }
 
     static List<String> loadgenJvmArgs() {
@@ -70,18 +74,13 @@ public final class FastAgiCase {
     public void run() throws Exception {
         Map<String, Map<Integer, Run>> results = new LinkedHashMap<>();
         Map<String, Double> idle = new HashMap<>();
-        for (String server : SERVERS) {
+        List<String> servers = new java.util.ArrayList<>(SERVERS);
+        if (floorConcurrency.length > 0) servers.add(FLOOR);
+        for (String server : servers) {
             try {
-                results.put(server, runServer(server, idle));
+                results.put(server, runServer(server, concurrencyFor(server), idle));
             } catch (UnsupportedOperationException | IOException e) {
                 Report.info(server + ": not measurable: " + e.getMessage());
-            }
-        }
-        if (floorConcurrency.length > 0) {
-            try {
-                results.put(FLOOR, runServer(FLOOR, idle));
-            } catch (UnsupportedOperationException | IOException e) {
-                Report.info(FLOOR + ": not measurable: " + e.getMessage());
             }
         }
         for (int conc : CONCURRENCY) {
@@ -135,16 +134,34 @@ public final class FastAgiCase {
         return m == null ? null : m.get(c);
     }
 
-    private Map<Integer, Run> runServer(String server, Map<String, Double> idle) throws Exception {
+    /**
+     * One server at the given concurrencies, by hand ({@code ./tinyphone bench fastagi-one SERVER [CONCURRENCY ...]}):
+     * the same warm-up, windows and per-concurrency line (with user and kernel CPU per call) as in the case, no idle
+     * window, no ratios. Extra JVM flags for the server: {@code -Dbench.server.flags="..."}.
+     */
+    public void runOne(String server, int[] concurrency) throws Exception {
+        runServer(server, concurrency, null);
+    }
+
+    /** Where each server is measured: the raised pool only past its 500 threads, the floor at its own. */
+    private int[] concurrencyFor(String server) {
+        if (server.equals(FLOOR)) return floorConcurrency;
+        // the raised pool only differs from the default one past its 500 threads
+        if (server.equals("asterisk-java-raised")) return java.util.Arrays.stream(CONCURRENCY).filter(c -> c >= 1000).toArray();
+        return CONCURRENCY;
+    }
+
+    /** Measures {@code server} at each concurrency, then (with {@code idle} given) its CPU while idle. */
+    private Map<Integer, Run> runServer(String server, int[] concurrency, Map<String, Double> idle) throws Exception {
         long started = System.nanoTime();
         try {
-            return runServerTimed(server, idle);
+            return runServerTimed(server, concurrency, idle);
         } finally {
             Report.info(String.format(java.util.Locale.ROOT, "%s: %.1f s", server, (System.nanoTime() - started) / 1e9));
         }
     }
 
-    private Map<Integer, Run> runServerTimed(String server, Map<String, Double> idle) throws Exception {
+    private Map<Integer, Run> runServerTimed(String server, int[] concurrency, Map<String, Double> idle) throws Exception {
         Map<Integer, Run> out = new LinkedHashMap<>();
         try (Child srv = Child.startJava("fastagi-" + server, SERVER_CORE, serverJvmArgs(), List.of("agi-server", server, "call"),
                 Report.targetDir().resolve("bench-logs"))) {
@@ -155,10 +172,7 @@ public final class FastAgiCase {
                 // warm both JVMs up (JIT) before the first measured run
                 gen.send("run 100 " + firstWarmMs + " 500");
                 gen.await("RESULT", Duration.ofSeconds(120));
-                for (int conc : CONCURRENCY) {
-                    // the raised pool only differs from the default one past its 500 threads
-                    if (server.equals("asterisk-java-raised") && conc < 1000) continue;
-                    if (server.equals(FLOOR) && java.util.Arrays.stream(floorConcurrency).noneMatch(c -> c == conc)) continue;
+                for (int conc : concurrency) {
                     long m0 = System.nanoTime();
                     Run r = measure(srv, gen, conc);
                     out.put(conc, r);
@@ -189,7 +203,7 @@ public final class FastAgiCase {
                 }
             }
             // idle: the server after the load, with nothing connected (not for the floor: it is no server)
-            if (server.equals(FLOOR)) return out;
+            if (idle == null || server.equals(FLOOR)) return out;
             Thread.sleep(settleMs);
             long c0 = Sys.cpuNanos(srv.pid()), t0 = System.nanoTime();
             Thread.sleep(idleMs);
