@@ -222,11 +222,11 @@ public final class FastAgiCase {
         long window = conc >= 10_000 ? (quick ? 2000 : 20_000) : conc >= 1000 ? (quick ? 1500 : measureMs) : measureMs;
         gen.send("run " + conc + " " + warm + " " + window + " " + drainMs);
         gen.await("MEASURE_START", Duration.ofSeconds(120));
-        long cpu0 = Sys.cpuNanos(srv.pid()), g0 = Sys.cpuNanos(gen.pid()), t0 = System.nanoTime();
-        long[] split0 = Sys.userSystemNanos(srv.pid());
+        long[] split0 = Sys.userSystemNanos(srv.pid()); // {user, kernel}: one read of /proc/<pid>/stat
+        long cpu0 = split0[0] + split0[1], g0 = Sys.cpuNanos(gen.pid()), t0 = System.nanoTime();
         gen.await("MEASURE_END", Duration.ofSeconds(120));
-        long cpu1 = Sys.cpuNanos(srv.pid()), g1 = Sys.cpuNanos(gen.pid()), t1 = System.nanoTime();
         long[] split1 = Sys.userSystemNanos(srv.pid());
+        long cpu1 = split1[0] + split1[1], g1 = Sys.cpuNanos(gen.pid()), t1 = System.nanoTime();
         Map<String, Long> r = parse(gen.await("RESULT", Duration.ofSeconds(180)));
         long calls = r.get("calls");
         double secs = r.get("elapsedNs") / 1e9;
