@@ -10,6 +10,7 @@ import org.tinyphone.server.clients.ClientHub;
 import org.tinyphone.server.clients.TcpClientServer;
 import org.tinyphone.server.clients.WebSocketClients;
 import org.tinyphone.server.config.TinyphoneConfig;
+import org.tinyphone.server.http.BrowserOrigins;
 import org.tinyphone.server.http.WebServer;
 
 /** The parts every server has: the client listeners (TCP 12002 and HTTP + WebSocket 12003). */
@@ -28,12 +29,14 @@ final class BuiltIn {
      */
     private static void startClients(TinyphoneServer server) {
         TinyphoneConfig config = server.config();
-        ClientHub hub = new ClientHub(server.bridge(), ClientHub.Limits.of(config), "tinyphone " + Version.get());
+        ClientHub hub = new ClientHub(server.bridge(), server.access(), ClientHub.Limits.of(config),
+                "tinyphone " + Version.get());
         server.setClients(hub);
         if (config.http().enabled()) {
             String dir = config.get("http.static-dir");
             WebServer web = WebServer.start(config.http(), new WebSocketClients(hub), config.clientMaxLine(),
-                    server.metrics()::scrape, () -> health(server), dir.isEmpty() ? null : Path.of(dir));
+                    server.metrics()::scrape, () -> health(server), dir.isEmpty() ? null : Path.of(dir),
+                    new BrowserOrigins(config.list("http.allowed-origins")));
             server.register("http", web.port(), web);
         }
         TcpClientServer tcp = config.clients().enabled() ? TcpClientServer.start(hub, config.clients()) : null;

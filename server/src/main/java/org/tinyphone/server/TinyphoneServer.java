@@ -12,7 +12,15 @@ import java.util.ServiceLoader;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.Set;
+import org.tinyphone.server.access.AccessPolicy;
+import org.tinyphone.server.access.AdminToken;
 import org.tinyphone.server.bridge.Bridge;
+import org.tinyphone.server.bridge.TalkbackPolicy;
+import org.tinyphone.server.config.ListenerConfig;
 import org.tinyphone.server.clients.ClientHub;
 import org.tinyphone.server.config.TinyphoneConfig;
 
@@ -30,6 +38,8 @@ public final class TinyphoneServer implements AutoCloseable {
     private final TinyphoneConfig config;
     private final PrometheusMeterRegistry metrics;
     private final Bridge bridge;
+    private final AdminToken adminToken; // null when other hosts cannot connect or token.* is set
+    private final AccessPolicy access;
     private final Instant started = Instant.now();
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, Registered> registered = new LinkedHashMap<>(); // guarded by lock
@@ -39,7 +49,31 @@ public final class TinyphoneServer implements AutoCloseable {
     private TinyphoneServer(TinyphoneConfig config) {
         this.config = config;
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        this.bridge = new Bridge(metrics, config.tokens());
+        this.bridge = new Bridge(metrics, talkback(config));
+        this.adminToken = reachableFromOtherHosts(config) && !config.tokens().containsKey(Bridge.ALL_NUMBERS)
+                ? AdminToken.loadOrCreate(config.get("access.token-file").isEmpty() ? AdminToken.defaultFile()
+                        : Path.of(config.get("access.token-file")))
+                : null;
+        this.access = new AccessPolicy(config.tokens(), adminToken == null ? null : adminToken.token(),
+                AccessPolicy.Level.parse(config.get("access.local")), AccessPolicy.Level.parse(config.get("access.remote")));
+    }
+
+    private static TalkbackPolicy talkback(TinyphoneConfig config) {
+        return new TalkbackPolicy(Set.copyOf(config.list("talkback.functions")),
+                config.list("talkback.sound-dirs").stream().map(Path::of).toList());
+    }
+
+    /** Whether a client listener (12002, 12003) is on and bound to an address other hosts can reach. */
+    public static boolean reachableFromOtherHosts(TinyphoneConfig config) {
+        for (ListenerConfig l : List.of(config.clients(), config.http())) {
+            if (!l.enabled()) continue;
+            try {
+                if (!InetAddress.getByName(l.bind()).isLoopbackAddress()) return true;
+            } catch (UnknownHostException e) {
+                return true; // the listener will fail to start and say why
+            }
+        }
+        return false;
     }
 
     /** Starts the built-in parts and every {@link ServerPart} found with {@link ServiceLoader}. */
@@ -68,6 +102,12 @@ public final class TinyphoneServer implements AutoCloseable {
     public TinyphoneConfig config() { return config; }
 
     public Bridge bridge() { return bridge; }
+
+    /** Who may watch and command what (tokens, access.local, access.remote). */
+    public AccessPolicy access() { return access; }
+
+    /** The admin token the server made or read from its file, or null (token.* is set, or only this machine connects). */
+    public AdminToken adminToken() { return adminToken; }
 
     /** The Prometheus registry behind /metrics (parts add their own meters here). */
     public PrometheusMeterRegistry metrics() { return metrics; }

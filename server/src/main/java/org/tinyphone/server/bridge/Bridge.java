@@ -4,8 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -60,7 +58,7 @@ public final class Bridge implements AutoCloseable {
     static final int INLINE_FANOUT = 32;
 
     private final MeterRegistry registry;
-    private final Map<String, String> tokens;
+    private final TalkbackPolicy talkback;
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Call> calls = new ConcurrentHashMap<>();
     private final List<Subscriber> allNumbers = new CopyOnWriteArrayList<>(); // modified under the write lock
@@ -70,25 +68,27 @@ public final class Bridge implements AutoCloseable {
     private final Counter callsTotal;
     private final Map<String, Counter> eventCounters = new ConcurrentHashMap<>();
 
-    /** A bridge without tokens, with its own meter registry. */
+    /** A bridge with the default talk-back policy and its own meter registry. */
     public Bridge() {
-        this(new SimpleMeterRegistry(), Map.of());
+        this(new SimpleMeterRegistry(), TalkbackPolicy.DEFAULT);
     }
 
     /**
      * @param registry where the bridge's meters go
-     * @param tokens   number → token needed to subscribe to and command that number's calls;
-     *                 the key {@code "*"} gates every number without a token of its own and subscribing to all
+     * @param talkback what apps' commands may ask of a call; every command passes it in {@link Call#submit}
      */
-    public Bridge(MeterRegistry registry, Map<String, String> tokens) {
+    public Bridge(MeterRegistry registry, TalkbackPolicy talkback) {
         this.registry = Objects.requireNonNull(registry, "registry");
-        this.tokens = Map.copyOf(tokens);
+        this.talkback = Objects.requireNonNull(talkback, "talkback");
         this.callsTotal = Counter.builder("tinyphone.calls").description("Calls opened").register(registry);
         Gauge.builder("tinyphone.calls.active", active, AtomicInteger::get).description("Calls in progress").register(registry);
         for (String type : List.of("new_caller", "keypress", "audio_level", "hangup")) eventCounter(type);
     }
 
     public MeterRegistry registry() { return registry; }
+
+    /** What apps' commands may ask of a call. */
+    public TalkbackPolicy talkback() { return talkback; }
 
     /**
      * A call arrived: emits {@code new_caller} to the number's subscribers. If another call in progress
@@ -129,6 +129,7 @@ public final class Bridge implements AutoCloseable {
 
     /** The calls in progress on a number (or on all numbers for {@code "*"}), oldest first. */
     public List<CallState> snapshot(String number) {
+        number = Numbers.normalize(number);
         if (ALL_NUMBERS.equals(number)) {
             roomsLock.writeLock().lock();
             try {
@@ -147,32 +148,16 @@ public final class Bridge implements AutoCloseable {
         }
     }
 
-    /** Whether {@code token} lets its holder watch and command {@code number} (or all numbers for "*"). */
-    public boolean permits(String number, String token) {
-        String needed;
-        if (ALL_NUMBERS.equals(number)) {
-            needed = tokens.get(ALL_NUMBERS);
-            if (needed == null) return tokens.isEmpty();
-        } else {
-            needed = tokens.getOrDefault(number, tokens.get(ALL_NUMBERS));
-            if (needed == null) return true;
-        }
-        return token != null && MessageDigest.isEqual(needed.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** Whether subscribing to {@code number} needs a token at all. */
-    public boolean tokenRequired(String number) {
-        return !permits(number, null);
-    }
-
     /**
      * Subscribes to a number ({@code "*"} for all numbers). The subscriber first gets
-     * {@link Subscriber#onSnapshot} with the calls in progress, then every later event. Tokens are checked
-     * by the client layer with {@link #permits} before calling this.
+     * {@link Subscriber#onSnapshot} with the calls in progress, then every later event. Numbers are compared in
+     * their {@link Numbers#normalize normal form}. Who may subscribe is the client layer's
+     * {@code AccessPolicy}, checked before calling this.
      */
     public Subscription subscribe(String number, Subscriber subscriber) {
         Objects.requireNonNull(subscriber, "subscriber");
-        if (number == null || number.isBlank()) throw new IllegalArgumentException("number is missing");
+        number = Numbers.normalize(number);
+        if (number.isEmpty()) throw new IllegalArgumentException("number is missing");
         if (ALL_NUMBERS.equals(number)) {
             roomsLock.writeLock().lock();
             try {
@@ -197,6 +182,7 @@ public final class Bridge implements AutoCloseable {
 
     /** Stops delivering a number's events to a subscriber (no effect if it was not subscribed). */
     public void unsubscribe(String number, Subscriber subscriber) {
+        number = Numbers.normalize(number);
         if (ALL_NUMBERS.equals(number)) {
             roomsLock.writeLock().lock();
             try {
@@ -225,7 +211,7 @@ public final class Bridge implements AutoCloseable {
 
     /** Number of subscribers of a number (not counting those of all numbers). */
     public int subscriberCount(String number) {
-        Room room = rooms.get(number);
+        Room room = rooms.get(Numbers.normalize(number));
         return room == null ? 0 : room.subscribers.size();
     }
 

@@ -112,10 +112,17 @@ public final class Call {
 
     /**
      * Runs a command after those submitted before it; never completes exceptionally.
-     * Without a command channel the answer is the error "call has no command channel".
+     * Without a command channel the answer is the error "call has no command channel"; a command the bridge's
+     * {@link TalkbackPolicy} refuses never reaches the call, and the answer says why.
      */
     public CompletableFuture<CommandResult> submit(CallCommand command) {
         CompletableFuture<CommandResult> result = new CompletableFuture<>();
+        String refused = bridge.talkback().refusal(command);
+        if (refused != null) {
+            log.debug("call {}: {} refused: {}", id(), command.kind(), refused);
+            result.complete(CommandResult.failed(command.kind() + ": " + refused));
+            return result;
+        }
         if (ended()) {
             result.complete(CommandResult.failed("call has ended"));
             return result;

@@ -9,27 +9,36 @@ public sealed interface CallCommand {
     /** The command's type on the wire ("play", "say_number", ...). */
     String kind();
 
-    /** Play a sound file (no extension); a key in {@code escapeDigits} interrupts it and is the result value. */
+    /**
+     * Play a sound file (no extension); a key in {@code escapeDigits} interrupts it and is the result value. Which
+     * names may reach Asterisk is the bridge's {@link TalkbackPolicy}.
+     */
     record Play(String file, String escapeDigits) implements CallCommand {
         public Play {
-            requireText(file, "file");
+            requireText(file, "file", TalkbackPolicy.MAX_SOUND);
             escapeDigits = escapeDigits == null ? "" : escapeDigits;
             requireDigits(escapeDigits, "escapeDigits");
         }
         @Override public String kind() { return "play"; }
     }
 
-    /** Say a number ("one hundred twenty three"). */
+    /** Say a number ("one hundred twenty three"); Asterisk reads a 32-bit integer. */
     record SayNumber(long number) implements CallCommand {
+        public SayNumber {
+            if (number < -Integer.MAX_VALUE || number > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("number must be between -" + Integer.MAX_VALUE + " and "
+                        + Integer.MAX_VALUE + ": " + number);
+            }
+        }
         @Override public String kind() { return "say_number"; }
     }
 
-    /** Say digits one by one. */
+    /** Say digits one by one (at most {@value #MAX_DIGITS}). */
     record SayDigits(String digits) implements CallCommand {
         public SayDigits {
-            requireText(digits, "digits");
-            if (!digits.chars().allMatch(Character::isDigit)) {
-                throw new IllegalArgumentException("digits must be 0-9 only: " + digits);
+            requireText(digits, "digits", MAX_DIGITS);
+            if (!digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                throw new IllegalArgumentException("digits must be 0-9 only");
             }
         }
         @Override public String kind() { return "say_digits"; }
@@ -39,7 +48,8 @@ public sealed interface CallCommand {
     record CollectDigits(String prompt, int maxDigits, Duration timeout) implements CallCommand {
         public CollectDigits {
             prompt = prompt == null ? "" : prompt;
-            if (maxDigits < 1 || maxDigits > 64) throw new IllegalArgumentException("maxDigits must be 1..64: " + maxDigits);
+            if (!prompt.isEmpty()) requireText(prompt, "prompt", TalkbackPolicy.MAX_SOUND);
+            if (maxDigits < 1 || maxDigits > MAX_DIGITS) throw new IllegalArgumentException("maxDigits must be 1..64: " + maxDigits);
             Objects.requireNonNull(timeout, "timeout");
             if (timeout.isNegative() || timeout.isZero() || timeout.toSeconds() > 600) {
                 throw new IllegalArgumentException("timeout must be between 1 ms and 600 s: " + timeout);
@@ -48,11 +58,17 @@ public sealed interface CallCommand {
         @Override public String kind() { return "collect_digits"; }
     }
 
-    /** Set a channel variable. */
+    /** Set a channel variable (which names may reach Asterisk is the bridge's {@link TalkbackPolicy}). */
     record SetVariable(String name, String value) implements CallCommand {
         public SetVariable {
-            requireText(name, "name");
+            requireText(name, "name", 200);
             value = value == null ? "" : value;
+            if (value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                throw new IllegalArgumentException("value has control characters");
+            }
+            if (value.length() > TalkbackPolicy.MAX_VALUE) {
+                throw new IllegalArgumentException("value is longer than " + TalkbackPolicy.MAX_VALUE + " characters");
+            }
         }
         @Override public String kind() { return "set_variable"; }
     }
@@ -62,14 +78,18 @@ public sealed interface CallCommand {
         @Override public String kind() { return "hangup"; }
     }
 
-    private static void requireText(String s, String what) {
+    /** Most digits one command says or collects. */
+    int MAX_DIGITS = 64;
+
+    private static void requireText(String s, String what, int maxLength) {
         if (s == null || s.isBlank()) throw new IllegalArgumentException(what + " is missing");
         if (s.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) throw new IllegalArgumentException(what + " has control characters");
+        if (s.length() > maxLength) throw new IllegalArgumentException(what + " is longer than " + maxLength + " characters");
     }
 
     private static void requireDigits(String s, String what) {
-        if (!s.chars().allMatch(c -> (c >= '0' && c <= '9') || c == '*' || c == '#')) {
-            throw new IllegalArgumentException(what + " may only hold 0-9 * #: " + s);
+        if (s.length() > 12 || !s.chars().allMatch(c -> (c >= '0' && c <= '9') || c == '*' || c == '#')) {
+            throw new IllegalArgumentException(what + " may only hold 0-9 * # (at most 12)");
         }
     }
 }

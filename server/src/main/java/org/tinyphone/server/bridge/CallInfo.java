@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param callId     Asterisk's unique id (the bridge makes it unique among calls in progress)
  * @param callerId   caller id number ("" when unknown, never null)
  * @param callerName caller id name ("" when unknown)
- * @param dnid       the dialed number the call is routed by
+ * @param dnid       the dialed number the call is routed by, in its {@link Numbers#normalize normal form}
  * @param args       the AGI arguments given in the dialplan
  * @param channel    Asterisk channel name ("" when unknown)
  * @param via        which ingress brought the call: fastagi, relay, legacy, audiosocket, asyncagi
@@ -23,7 +23,7 @@ public record CallInfo(String callId, String callerId, String callerName, String
         if (callId.isBlank()) throw new IllegalArgumentException("callId is blank");
         callerId = callerId == null ? "" : callerId;
         callerName = callerName == null ? "" : callerName;
-        dnid = dnid == null ? "" : dnid;
+        dnid = Numbers.normalize(dnid);
         args = args == null ? List.of() : List.copyOf(args);
         channel = channel == null ? "" : channel;
         via = via == null ? "" : via;

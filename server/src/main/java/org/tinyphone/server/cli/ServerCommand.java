@@ -1,11 +1,17 @@
 package org.tinyphone.server.cli;
 
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.tinyphone.server.TinyphoneServer;
+import org.tinyphone.server.access.AccessPolicy;
+import org.tinyphone.server.access.AdminToken;
 import org.tinyphone.server.config.ConfigException;
 import org.tinyphone.server.config.TinyphoneConfig;
 import org.tinyphone.server.ServerStartException;
@@ -65,13 +71,51 @@ public final class ServerCommand implements Callable<Integer> {
             sb.append("\n  ").append(String.format("%-12s", r.name())).append(r.port());
         }
         int http = server.port("http");
+        String host = server.config().http().bind();
+        boolean everywhere = host.equals("0.0.0.0") || host.equals("::");
         if (http > 0) {
-            String host = server.config().http().bind();
-            if (host.equals("0.0.0.0") || host.equals("::")) host = "localhost";
-            sb.append("\n  page         http://").append(host).append(':').append(http).append('/');
-            sb.append("\n  websocket    ws://").append(host).append(':').append(http).append("/ws");
+            String shown = everywhere ? "localhost" : host.contains(":") ? "[" + host + "]" : host;
+            sb.append("\n  page         http://").append(shown).append(':').append(http).append('/');
+            sb.append("\n  websocket    ws://").append(shown).append(':').append(http).append("/ws");
+        }
+        AccessPolicy access = server.access();
+        sb.append("\n  access       this machine: ").append(describe(access.local()))
+                .append("; other hosts: ").append(TinyphoneServer.reachableFromOtherHosts(server.config())
+                        ? describe(access.remote()) : "cannot connect (public=true opens up, see docs/security.md)");
+        AdminToken admin = server.adminToken();
+        if (admin != null) {
+            sb.append("\n  admin token  ").append(admin.token()).append(admin.file() == null
+                    ? "  (could not be saved: a new one at the next start)" : "  (kept in " + admin.file() + ")");
+            if (http > 0) {
+                String lan = everywhere ? lanAddress() : host;
+                sb.append("\n  admin page   http://").append(lan.contains(":") ? "[" + lan + "]" : lan).append(':')
+                        .append(http).append("/?token=").append(admin.token());
+            }
         }
         sb.append("\nCtrl-C stops it.");
         return sb.toString();
+    }
+
+    private static String describe(AccessPolicy.Level level) {
+        return switch (level) {
+            case FULL -> "watch and command without a token";
+            case WATCH -> "watch without a token, commands need one";
+            case NONE -> "a token is needed";
+        };
+    }
+
+    /** An address of this machine that other hosts can use (the first non-loopback IPv4), else localhost. */
+    static String lanAddress() {
+        try {
+            for (NetworkInterface nic : java.util.Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!nic.isUp() || nic.isLoopback()) continue;
+                for (InetAddress a : java.util.Collections.list(nic.getInetAddresses())) {
+                    if (a instanceof Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress()) return a.getHostAddress();
+                }
+            }
+        } catch (SocketException e) {
+            // fall through
+        }
+        return "localhost";
     }
 }

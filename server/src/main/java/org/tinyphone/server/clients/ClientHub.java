@@ -11,11 +11,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tinyphone.server.access.AccessPolicy;
 import org.tinyphone.server.bridge.Bridge;
 import org.tinyphone.server.config.TinyphoneConfig;
 
 /** What every client session shares: the bridge, the limits and the client meters. Tracks live sessions. */
 public final class ClientHub {
+    private static final Logger log = LoggerFactory.getLogger(ClientHub.class);
     /** Dialect names as used in metrics and logs. */
     public static final String LEGACY = "legacy", TCP = "tcp", WEBSOCKET = "websocket";
 
@@ -28,6 +32,7 @@ public final class ClientHub {
     }
 
     private final Bridge bridge;
+    private final AccessPolicy access;
     private final Limits limits;
     private final String serverName;
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
@@ -38,10 +43,17 @@ public final class ClientHub {
     final Counter coalesced;
     final Counter dropped;
     final Counter overloadDisconnects;
+    private final Counter refusalsCounter;
     private final MeterRegistry registry;
 
+    /** A hub whose clients may all do everything (tests of other parts). */
     public ClientHub(Bridge bridge, Limits limits, String serverName) {
+        this(bridge, AccessPolicy.open(), limits, serverName);
+    }
+
+    public ClientHub(Bridge bridge, AccessPolicy access, Limits limits, String serverName) {
         this.bridge = bridge;
+        this.access = java.util.Objects.requireNonNull(access, "access");
         this.limits = limits;
         this.sweepEvery = Duration.ofMillis(Math.clamp(limits.idlePing().toMillis() / 4, 25, 5_000));
         this.serverName = serverName;
@@ -58,9 +70,14 @@ public final class ClientHub {
                 .description("Audio levels dropped because a slow client's queue was full").register(registry);
         overloadDisconnects = Counter.builder("tinyphone.client.disconnects")
                 .description("Clients disconnected by the server").tag("reason", "overload").register(registry);
+        refusalsCounter = Counter.builder("tinyphone.client.refusals")
+                .description("Subscriptions and commands refused by the access rules or the talk-back policy").register(registry);
     }
 
     public Bridge bridge() { return bridge; }
+
+    /** Who may watch and command what. */
+    public AccessPolicy access() { return access; }
 
     public Limits limits() { return limits; }
 
@@ -106,6 +123,41 @@ public final class ClientHub {
 
     void removed(ClientSession s) {
         if (sessions.remove(s)) byDialect.get(s.dialect()).decrementAndGet();
+    }
+
+    /**
+     * Logs that a client was refused something (a subscription, a command): at most a few lines a second for all
+     * clients together, so a client that asks again and again cannot flood the log; outside text is escaped.
+     */
+    void logRefusal(Object client, String what, String why) {
+        refusalsCounter.increment();
+        long now = System.nanoTime();
+        long window = now / 1_000_000_000L;
+        long previous = refusalWindow.get();
+        if (previous != window && refusalWindow.compareAndSet(previous, window)) {
+            long skipped = refusalsLogged.getAndSet(0) - REFUSALS_PER_SECOND;
+            if (skipped > 0) log.warn("{} more refusals not logged", skipped);
+        }
+        if (refusalsLogged.incrementAndGet() <= REFUSALS_PER_SECOND) {
+            log.warn("{}: {} refused: {}", printable(String.valueOf(client)), printable(what), printable(why));
+        }
+    }
+
+    private static final int REFUSALS_PER_SECOND = 5;
+    private final AtomicLong refusalWindow = new AtomicLong();
+    private final AtomicLong refusalsLogged = new AtomicLong();
+
+    /** Outside text as it may appear in a log line: control characters shown, long text cut. */
+    static String printable(String s) {
+        if (s == null) return "null";
+        String t = s.length() > 200 ? s.substring(0, 200) + "..." : s;
+        StringBuilder sb = new StringBuilder(t.length());
+        for (int i = 0; i < t.length(); i++) {
+            char ch = t.charAt(i);
+            if (ch < 0x20 || (ch >= 0x7f && ch < 0xa0)) sb.append(String.format("\\x%02x", (int) ch));
+            else sb.append(ch);
+        }
+        return sb.toString();
     }
 
     /** Connected clients of a dialect (legacy, tcp, websocket). */

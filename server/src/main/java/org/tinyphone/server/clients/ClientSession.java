@@ -23,19 +23,25 @@ abstract class ClientSession implements Subscriber {
     protected final Transport transport;
     protected final Outbox outbox;
     private final String dialect;
+    private final boolean fromLocal;
     private final long id;
     private final AtomicBoolean finished = new AtomicBoolean();
     private Thread writer;
 
-    ClientSession(ClientHub hub, Transport transport, String dialect) {
+    /** @param fromLocal whether the client connects from this machine (see {@code AccessPolicy}) */
+    ClientSession(ClientHub hub, Transport transport, String dialect, boolean fromLocal) {
         this.hub = hub;
         this.transport = transport;
         this.dialect = dialect;
+        this.fromLocal = fromLocal;
         this.id = hub.nextId();
         this.outbox = new Outbox(hub.limits().queue(), hub.limits().overloadTimeout());
     }
 
     final String dialect() { return dialect; }
+
+    /** Whether the client connects from this machine (no proxy in between), for the access rules. */
+    final boolean fromLocal() { return fromLocal; }
 
     /** Registers the session and starts its writer. */
     void start() {

@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tinyphone.server.bridge.Bridge;
 import org.tinyphone.server.bridge.CallEvent;
+import org.tinyphone.server.bridge.Numbers;
 import org.tinyphone.server.bridge.Subscription;
 
 /**
@@ -23,8 +24,9 @@ final class LegacySession extends ClientSession {
     private Subscription subscription; // guarded by subLock
     private final ReentrantLock subLock = new ReentrantLock();
 
-    LegacySession(ClientHub hub, Transport transport) {
-        super(hub, transport, ClientHub.LEGACY);
+    /** @param fromLocal whether the client connects from this machine */
+    LegacySession(ClientHub hub, Transport transport, boolean fromLocal) {
+        super(hub, transport, ClientHub.LEGACY, fromLocal);
     }
 
     /** One line from the client, terminator removed (a too-long line arrives as {@code null}). */
@@ -35,19 +37,25 @@ final class LegacySession extends ClientSession {
         }
         Optional<LegacyCodec.Connect> parsed = LegacyCodec.parseConnect(line);
         if (parsed.isEmpty()) {
-            malformed(printable(line));
+            malformed(ClientHub.printable(line));
             return;
         }
         LegacyCodec.Connect c = parsed.get();
         Bridge bridge = hub.bridge();
-        if (c.number().isEmpty() || !(bridge.permits(c.number(), null) || bridge.permits(c.number(), c.clientId()))) {
-            log.warn("{}: CONNECT to {} refused: {}", this, c.number(),
-                    c.number().isEmpty() ? "no number" : "the number needs a token (give it as the client id)");
+        String number = Numbers.normalize(c.number());
+        if (number.isEmpty()) {
+            hub.logRefusal(this, "CONNECT", "no number");
+            return;
+        }
+        if (!hub.access().canWatchWithClientId(number, c.clientId(), fromLocal())) {
+            hub.logRefusal(this, "CONNECT to " + number, hub.access().hasOwnToken(number)
+                    ? "the number needs its token (give it as the client id)"
+                    : hub.access().grant(number, null, fromLocal()).why() + " (give it as the client id)");
             return;
         }
         terminator = c.terminator();
         Subscription previous;
-        Subscription next = bridge.subscribe(c.number(), this);
+        Subscription next = bridge.subscribe(number, this);
         subLock.lock();
         try {
             previous = subscription;
@@ -57,8 +65,10 @@ final class LegacySession extends ClientSession {
         }
         if (previous != null && !previous.number().equals(next.number())) previous.close();
         if (finished()) next.close();
-        String who = bridge.tokenRequired(c.number()) ? "(token)" : printable(c.clientId()); // never log a token
-        log.info("{}: CONNECT {} as {} ({})", this, c.number(), who, c.terminator() == '\0' ? "NULL" : "CR");
+        // never log a token
+        String who = hub.access().hasOwnToken(number) || hub.access().isToken(c.clientId()) ? "(token)"
+                : ClientHub.printable(c.clientId());
+        log.info("{}: CONNECT {} as {} ({})", this, ClientHub.printable(number), who, c.terminator() == '\0' ? "NULL" : "CR");
     }
 
     /** Logged and ignored, as the hub did; after 10, only every 1000th is logged so a chatty client cannot flood the log. */
@@ -85,12 +95,5 @@ final class LegacySession extends ClientSession {
             subLock.unlock();
         }
         if (s != null) s.close();
-    }
-
-    static String printable(String s) {
-        String t = s.length() > 200 ? s.substring(0, 200) + "…" : s;
-        StringBuilder sb = new StringBuilder();
-        for (char ch : t.toCharArray()) sb.append(ch < 0x20 ? String.format("\\x%02x", (int) ch) : String.valueOf(ch));
-        return sb.toString();
     }
 }

@@ -16,6 +16,7 @@ import org.tinyphone.server.bridge.CallEvent;
 import org.tinyphone.server.bridge.CallInfo;
 import org.tinyphone.server.bridge.CallState;
 import org.tinyphone.server.bridge.CommandResult;
+import org.tinyphone.server.bridge.Numbers;
 
 /**
  * The native dialect, version {@value #VERSION} (no I/O): one JSON object per message, the same over
@@ -189,11 +190,15 @@ public final class NativeCodec {
         };
     }
 
+    /** The number in its {@link Numbers#normalize normal form}, as the bridge routes by it. */
     private static String number(JsonNode root, JsonNode id) throws ProtocolException {
         JsonNode n = root.get("number");
-        if (n != null && n.isNumber() && n.canConvertToLong()) return n.asText();
-        String s = text(root, "number", id, true);
-        if (s.isBlank() || s.length() > 64) throw new ProtocolException("bad_message", "number must be 1..64 characters", id);
+        if (n != null && n.isIntegralNumber() && n.canConvertToLong() && n.longValue() >= 0) return n.asText();
+        String s = Numbers.normalize(text(root, "number", id, true));
+        if (s.isEmpty() || s.length() > 64) throw new ProtocolException("bad_message", "number must be 1..64 characters", id);
+        if (s.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw new ProtocolException("bad_message", "number has control characters", id);
+        }
         return s;
     }
 

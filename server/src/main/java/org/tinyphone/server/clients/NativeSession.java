@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.server.access.AccessPolicy;
 import org.tinyphone.server.bridge.Bridge;
 import org.tinyphone.server.bridge.Call;
 import org.tinyphone.server.bridge.CallEvent;
@@ -32,12 +33,17 @@ final class NativeSession extends ClientSession {
 
     private final boolean lineFramed;
     private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+    /** What the client may do on each number it watches (from the token it subscribed with). */
+    private final Map<String, AccessPolicy.Grant> grants = new ConcurrentHashMap<>();
     private final AtomicInteger pendingCommands = new AtomicInteger();
     private JsonNode subscribingId; // set by the reader thread around bridge.subscribe
 
-    /** @param lineFramed true over TCP (each message ends with a newline), false over WebSocket */
-    NativeSession(ClientHub hub, Transport transport, String dialect, boolean lineFramed) {
-        super(hub, transport, dialect);
+    /**
+     * @param lineFramed true over TCP (each message ends with a newline), false over WebSocket
+     * @param fromLocal  whether the client connects from this machine
+     */
+    NativeSession(ClientHub hub, Transport transport, String dialect, boolean lineFramed, boolean fromLocal) {
+        super(hub, transport, dialect, fromLocal);
         this.lineFramed = lineFramed;
     }
 
@@ -76,11 +82,13 @@ final class NativeSession extends ClientSession {
 
     private void subscribe(ClientMessage.Subscribe s) {
         Bridge bridge = hub.bridge();
-        if (!bridge.permits(s.number(), s.token())) {
-            send(NativeCodec.error(s.id(), "forbidden", s.token() == null
-                    ? "number " + s.number() + " needs a token" : "wrong token for number " + s.number()));
+        AccessPolicy.Grant grant = hub.access().grant(s.number(), s.token(), fromLocal());
+        if (!grant.allows(AccessPolicy.Level.WATCH)) {
+            hub.logRefusal(this, "subscribe to " + s.number(), grant.why());
+            send(NativeCodec.error(s.id(), "forbidden", grant.why()));
             return;
         }
+        grants.put(s.number(), grant);
         if (subscriptions.containsKey(s.number())) {
             send(new Snapshot(s.id(), s.number(), bridge.snapshot(s.number())));
             return;
@@ -106,6 +114,7 @@ final class NativeSession extends ClientSession {
 
     private void unsubscribe(ClientMessage.Unsubscribe u) {
         Subscription sub = subscriptions.remove(u.number());
+        grants.remove(u.number());
         if (sub == null) {
             send(NativeCodec.error(u.id(), "not_subscribed", "not subscribed to " + u.number()));
             return;
@@ -126,6 +135,18 @@ final class NativeSession extends ClientSession {
                     "subscribe to " + call.number() + " before sending commands to its calls"));
             return;
         }
+        AccessPolicy.Grant grant = commandGrant(call.number());
+        if (!grant.allows(AccessPolicy.Level.FULL)) {
+            hub.logRefusal(this, c.command().kind() + " on call " + call.id(), grant.why());
+            send(NativeCodec.error(c.id(), "forbidden", grant.why()));
+            return;
+        }
+        String refused = hub.bridge().talkback().refusal(c.command());
+        if (refused != null) {
+            hub.logRefusal(this, c.command().kind() + " on call " + call.id(), refused);
+            send(NativeCodec.error(c.id(), "bad_command", c.command().kind() + ": " + refused));
+            return;
+        }
         if (pendingCommands.incrementAndGet() > hub.limits().maxPendingCommands()) {
             pendingCommands.decrementAndGet();
             send(NativeCodec.error(c.id(), "too_many_commands",
@@ -138,6 +159,15 @@ final class NativeSession extends ClientSession {
             send(NativeCodec.result(c.id(), call.id(), r != null ? r
                     : org.tinyphone.server.bridge.CommandResult.failed(String.valueOf(e))));
         });
+    }
+
+    /** The better of the client's grants on the call's number and on every number. */
+    private AccessPolicy.Grant commandGrant(String number) {
+        AccessPolicy.Grant own = grants.get(number);
+        AccessPolicy.Grant all = grants.get(Bridge.ALL_NUMBERS);
+        if (own == null) return all == null ? new AccessPolicy.Grant(AccessPolicy.Level.NONE, "not subscribed") : all;
+        if (all == null) return own;
+        return all.level().atLeast(own.level()) ? all : own;
     }
 
     @Override
@@ -158,6 +188,7 @@ final class NativeSession extends ClientSession {
 
     @Override
     protected void unsubscribeAll() {
+        grants.clear();
         for (String n : List.copyOf(subscriptions.keySet())) {
             Subscription s = subscriptions.remove(n);
             if (s != null) s.close();

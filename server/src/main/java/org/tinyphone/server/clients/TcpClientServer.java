@@ -75,6 +75,7 @@ public final class TcpClientServer implements AutoCloseable {
             socket.setKeepAlive(true);
             LineReader reader = new LineReader(socket.getInputStream(), hub.limits().maxLine());
             TcpTransport transport = new TcpTransport(socket, remote);
+            boolean fromLocal = socket.getInetAddress().isLoopbackAddress();
             String line;
             // the first line tells the dialect
             while (session == null) {
@@ -91,12 +92,12 @@ public final class TcpClientServer implements AutoCloseable {
                     sockets.remove(socket); // from now on the session (and ClientHub.closeAll) owns it
                 }
                 if (head.startsWith("CONNECT")) {
-                    LegacySession legacy = new LegacySession(hub, transport);
+                    LegacySession legacy = new LegacySession(hub, transport, fromLocal);
                     legacy.start();
                     session = legacy;
                     legacy.handleLine(line);
                 } else if (head.startsWith("{")) {
-                    NativeSession nat = new NativeSession(hub, transport, ClientHub.TCP, true);
+                    NativeSession nat = new NativeSession(hub, transport, ClientHub.TCP, true, fromLocal);
                     nat.start();
                     session = nat;
                     nat.handleText(stripCr(line));

@@ -27,23 +27,34 @@ public final class WebSocketClients {
         this.hub = hub;
     }
 
-    /** A new endpoint for one upgraded connection. */
-    public Session.Listener.AutoDemanding newEndpoint() {
-        return new Endpoint(hub);
+    /**
+     * A new endpoint for one upgraded connection.
+     *
+     * @param fromLocal whether the client is on this machine (see {@code BrowserOrigins.fromLocal})
+     */
+    public Session.Listener.AutoDemanding newEndpoint(boolean fromLocal) {
+        return new Endpoint(hub, fromLocal);
+    }
+
+    /** An upgrade was refused before it became a client (a web page from a foreign origin). */
+    public void refused(String remote, String why) {
+        hub.logRefusal(remote, "WebSocket", why);
     }
 
     /** One WebSocket connection (public: Jetty looks its methods up by reflection). */
     public static final class Endpoint implements Session.Listener.AutoDemanding {
         private final ClientHub hub;
+        private final boolean fromLocal;
         private NativeSession session;
 
-        Endpoint(ClientHub hub) {
+        Endpoint(ClientHub hub, boolean fromLocal) {
             this.hub = hub;
+            this.fromLocal = fromLocal;
         }
 
         @Override
         public void onWebSocketOpen(Session ws) {
-            session = new NativeSession(hub, new WsTransport(ws), ClientHub.WEBSOCKET, false);
+            session = new NativeSession(hub, new WsTransport(ws), ClientHub.WEBSOCKET, false, fromLocal);
             session.start();
         }
 

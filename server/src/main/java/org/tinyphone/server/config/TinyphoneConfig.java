@@ -41,12 +41,14 @@ public final class TinyphoneConfig {
             new Key("relay.bind", "127.0.0.1", "Address the relay listener binds to"),
             new Key("relay.port", "12001", "Relay port (the original hub's AGI port)"),
             new Key("clients.enabled", "true", "Listen for TCP clients (the original hub's dialect and native JSON lines)"),
-            new Key("clients.bind", "0.0.0.0", "Address the TCP client listener binds to"),
+            new Key("public", "false", "Open the client listeners (12002, 12003) to other hosts: they bind to 0.0.0.0 unless clients.bind/http.bind say otherwise, and access.remote becomes watch (see docs/security.md)"),
+            new Key("clients.bind", "127.0.0.1", "Address the TCP client listener binds to (0.0.0.0 when public=true)"),
             new Key("clients.port", "12002", "TCP client port"),
             new Key("http.enabled", "true", "Serve the web page, /tinyphone.js, the WebSocket /ws, /metrics and /health"),
-            new Key("http.bind", "0.0.0.0", "Address the HTTP server binds to"),
+            new Key("http.bind", "127.0.0.1", "Address the HTTP server binds to (0.0.0.0 when public=true)"),
             new Key("http.port", "12003", "HTTP + WebSocket port"),
             new Key("http.static-dir", "", "Serve static files from this directory instead of the built-in page (empty = built-in)"),
+            new Key("http.allowed-origins", "", "Web page origins (scheme://host:port, comma-separated, * = any) besides the server's own that may open the WebSocket from a browser"),
             new Key("fastagi.enabled", "true", "Listen for FastAGI: AGI(agi://127.0.0.1:4573/tinyphone,args)"),
             new Key("fastagi.bind", "127.0.0.1", "Address the FastAGI listener binds to"),
             new Key("fastagi.port", "4573", "FastAGI port"),
@@ -60,6 +62,11 @@ public final class TinyphoneConfig {
             new Key("ami.user", "", "AMI user (manager.conf); the same TINYPHONE_AMI_* variables as ./tinyphone ami"),
             new Key("ami.secret", "", "AMI secret"),
             new Key("ami.asyncagi", "true", "Bridge calls that enter AGI(agi:async) to subscribers, when AMI is enabled"),
+            new Key("access.local", "full", "What a client on this machine may do without a token: none, watch (subscribe) or full (subscribe and command)"),
+            new Key("access.remote", "none", "What a client on another host may do without a token: none, watch or full (watch when public=true)"),
+            new Key("access.token-file", "", "Where the server keeps the admin token it makes when other hosts can connect and token.* is not set (empty = ~/.config/tinyphone/admin-token)"),
+            new Key("talkback.functions", "", "Dialplan functions apps may write with set_variable, by name, comma-separated (e.g. CALLERID,CDR); none by default"),
+            new Key("talkback.sound-dirs", "", "Absolute directories whose sound files apps may play by absolute path, comma-separated; none by default (sound names only)"),
             new Key("clients.queue", "1000", "Events queued per client before it counts as behind (audio levels are then coalesced, latest per call wins)"),
             new Key("clients.overload-timeout", "10s", "A client still behind after this long is disconnected with a reason"),
             new Key("clients.idle-ping", "30s", "A WebSocket client that was sent nothing for this long gets a ping, so a vanished one is found"),
@@ -124,9 +131,29 @@ public final class TinyphoneConfig {
             put(values, tokens, e.getKey().trim(), e.getValue().trim(), "command line", false);
         }
         values.putAll(tokens);
+        derive(values);
         TinyphoneConfig c = new TinyphoneConfig(Collections.unmodifiableMap(values), file);
         c.validate();
         return c;
+    }
+
+    /** Where a default follows another key, this is its source. */
+    private static final String PUBLIC_DEFAULT = "default (public=true)";
+
+    /**
+     * Defaults that follow {@code public}: with {@code public=true} the client listeners bind to every address and
+     * clients on other hosts may watch, unless those keys were set themselves.
+     */
+    private static void derive(Map<String, Value> values) {
+        for (String k : List.of("clients.bind", "http.bind", "access.remote")) {
+            if (values.get(k).source().equals(PUBLIC_DEFAULT)) values.put(k, new Value(BY_NAME.get(k).defaultValue(), "default"));
+        }
+        String pub = values.get("public").value().toLowerCase(Locale.ROOT);
+        if (!List.of("true", "yes", "on", "1").contains(pub)) return;
+        for (String k : List.of("clients.bind", "http.bind")) {
+            if (values.get(k).source().equals("default")) values.put(k, new Value("0.0.0.0", PUBLIC_DEFAULT));
+        }
+        if (values.get("access.remote").source().equals("default")) values.put("access.remote", new Value("watch", PUBLIC_DEFAULT));
     }
 
     private static Map<String, String> toStrings(Properties p) {
@@ -198,6 +225,24 @@ public final class TinyphoneConfig {
         if (!List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF").contains(level)) {
             throw invalid("log.level", "one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
         }
+        bool("public");
+        for (String k : List.of("access.local", "access.remote")) {
+            String v = get(k).toLowerCase(Locale.ROOT);
+            if (!List.of("none", "watch", "full").contains(v)) throw invalid(k, "none, watch or full");
+        }
+        for (String dir : list("talkback.sound-dirs")) {
+            if (!dir.startsWith("/")) throw invalid("talkback.sound-dirs", "absolute directories, comma-separated");
+        }
+        for (String fn : list("talkback.functions")) {
+            if (!fn.matches("[A-Za-z][A-Za-z0-9_]{0,31}")) {
+                throw invalid("talkback.functions", "dialplan function names such as CALLERID,CDR (no parentheses)");
+            }
+        }
+        for (String origin : list("http.allowed-origins")) {
+            if (!origin.equals("*") && !origin.matches("https?://[^/\\s]+")) {
+                throw invalid("http.allowed-origins", "origins such as https://screen.example.org:8443 (scheme://host[:port], no path) or *");
+            }
+        }
         if (bool("ami.enabled") && get("ami.user").isEmpty()) {
             throw new ConfigException("ami.enabled is true but ami.user is empty (" + source("ami.user") + ")");
         }
@@ -230,6 +275,15 @@ public final class TinyphoneConfig {
             case "false", "no", "off", "0" -> false;
             default -> throw invalid(key, "true or false");
         };
+    }
+
+    /** A comma-separated list, each item trimmed, empty items left out. */
+    public List<String> list(String key) {
+        List<String> out = new ArrayList<>();
+        for (String item : get(key).split(",")) {
+            if (!item.isBlank()) out.add(item.trim());
+        }
+        return out;
     }
 
     public int integer(String key) {
@@ -325,6 +379,7 @@ public final class TinyphoneConfig {
         Map<String, Value> tokens = new TreeMap<>();
         for (Map.Entry<String, String> e : overrides.entrySet()) put(m, tokens, e.getKey(), e.getValue(), "override", false);
         m.putAll(tokens);
+        derive(m);
         TinyphoneConfig c = new TinyphoneConfig(Collections.unmodifiableMap(m), file);
         c.validate();
         return c;

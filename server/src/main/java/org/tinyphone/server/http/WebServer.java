@@ -1,12 +1,15 @@
 package org.tinyphone.server.http;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -53,7 +56,8 @@ public final class WebServer implements AutoCloseable {
      * @param staticDir a directory to serve instead of the built-in page, or null
      */
     public static WebServer start(ListenerConfig listener, WebSocketClients clients, int maxLine,
-                                  Supplier<String> metrics, Supplier<String> health, Path staticDir) {
+                                  Supplier<String> metrics, Supplier<String> health, Path staticDir,
+                                  BrowserOrigins origins) {
         QueuedThreadPool pool = new QueuedThreadPool(32, 4);
         pool.setName("tinyphone-http");
         pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -68,7 +72,20 @@ public final class WebServer implements AutoCloseable {
         WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, context, container -> {
             container.setMaxTextMessageSize(Math.max(MAX_WS_MESSAGE, maxLine * 2L));
             container.setIdleTimeout(Duration.ofMinutes(5)); // the writer pings every 30 s when idle
-            container.addMapping("/ws", (req, resp, cb) -> clients.newEndpoint());
+            container.addMapping("/ws", (req, resp, cb) -> {
+                HttpFields headers = req.getHeaders();
+                String refused = origins.refusal(headers.get(HttpHeader.ORIGIN), headers.get(HttpHeader.HOST), req.isSecure());
+                if (refused != null) {
+                    clients.refused(String.valueOf(req.getConnectionMetaData().getRemoteSocketAddress()), refused);
+                    Response.writeError(req, resp, cb, 403, refused);
+                    return null;
+                }
+                boolean forwarded = headers.contains(HttpHeader.FORWARDED) || headers.contains(HttpHeader.X_FORWARDED_FOR)
+                        || headers.contains("X-Real-IP");
+                InetAddress peer = req.getConnectionMetaData().getRemoteSocketAddress() instanceof InetSocketAddress a
+                        ? a.getAddress() : null;
+                return clients.newEndpoint(BrowserOrigins.fromLocal(peer, headers.get(HttpHeader.HOST), forwarded));
+            });
         });
         Handler.Sequence routes = new Handler.Sequence();
         routes.addHandler(new Api(metrics, health));

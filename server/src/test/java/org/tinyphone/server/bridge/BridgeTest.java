@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -240,23 +241,38 @@ class BridgeTest {
     }
 
     @Test
-    void tokens_gate_numbers_and_all_numbers() {
-        Bridge open = new Bridge();
-        assertThat(open.permits("100", null)).isTrue();
-        assertThat(open.permits(Bridge.ALL_NUMBERS, null)).isTrue();
+    void a_number_is_routed_in_its_normal_form_whatever_way_it_is_written() {
+        Bridge bridge = new Bridge();
+        Recorder r = new Recorder();
+        bridge.subscribe("1 (360) 516-2099", r);
+        Call call = bridge.open(info("c1", "+13605162099"), null);
+        assertThat(call.number()).isEqualTo("13605162099");
+        call.keypress('5');
+        assertThat(r.types()).containsExactly("new_caller", "keypress");
+        assertThat(bridge.snapshot("+1.360.516.2099")).hasSize(1);
+    }
 
-        Bridge gated = new Bridge(new SimpleMeterRegistry(), Map.of("100", "s3cret"));
-        assertThat(gated.permits("100", null)).isFalse();
-        assertThat(gated.permits("100", "wrong")).isFalse();
-        assertThat(gated.permits("100", "s3cret")).isTrue();
-        assertThat(gated.permits("200", null)).isTrue();
-        assertThat(gated.permits(Bridge.ALL_NUMBERS, "s3cret")).as("no '*' token: all numbers is closed").isFalse();
+    @Test
+    void a_command_the_talkback_policy_refuses_never_reaches_the_call() throws Exception {
+        Bridge bridge = new Bridge();
+        List<CallCommand> reached = new CopyOnWriteArrayList<>();
+        Call call = bridge.open(info("c1", "100"), cmd -> {
+            reached.add(cmd);
+            return CompletableFuture.completedFuture(CommandResult.ok(""));
+        });
+        CommandResult file = call.submit(new CallCommand.SetVariable("FILE(/tmp/pwned)", "x")).get(5, TimeUnit.SECONDS);
+        CommandResult db = call.submit(new CallCommand.SetVariable("DB(family/key)", "x")).get(5, TimeUnit.SECONDS);
+        CommandResult path = call.submit(new CallCommand.Play("/var/spool/asterisk/voicemail/default/1234/INBOX/msg0000", ""))
+                .get(5, TimeUnit.SECONDS);
+        CommandResult dots = call.submit(new CallCommand.CollectDigits("../../../voicemail/x", 1, Duration.ofSeconds(1)))
+                .get(5, TimeUnit.SECONDS);
+        assertThat(List.of(file, db, path, dots)).allSatisfy(r -> assertThat(r.ok()).isFalse());
+        assertThat(file.error()).contains("set_variable", "FILE", "talkback.functions");
+        assertThat(path.error()).contains("play", "not a sound name");
+        assertThat(reached).isEmpty();
 
-        Bridge star = new Bridge(new SimpleMeterRegistry(), Map.of("*", "admin", "100", "s3cret"));
-        assertThat(star.permits("200", null)).isFalse();
-        assertThat(star.permits("200", "admin")).isTrue();
-        assertThat(star.permits("100", "admin")).as("a number's own token wins").isFalse();
-        assertThat(star.permits(Bridge.ALL_NUMBERS, "admin")).isTrue();
+        assertThat(call.submit(new CallCommand.SetVariable("COLOR", "blue")).get(5, TimeUnit.SECONDS).ok()).isTrue();
+        assertThat(reached).containsExactly(new CallCommand.SetVariable("COLOR", "blue"));
     }
 
     @Test
@@ -281,7 +297,7 @@ class BridgeTest {
     @Test
     void metrics_count_calls_and_events() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        Bridge bridge = new Bridge(registry, Map.of());
+        Bridge bridge = new Bridge(registry, TalkbackPolicy.DEFAULT);
         Call c = bridge.open(info("c1", "100"), null);
         c.keypress('1');
         c.keypress('2');

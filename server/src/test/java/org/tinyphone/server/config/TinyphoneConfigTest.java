@@ -14,11 +14,13 @@ import org.junit.jupiter.api.io.TempDir;
 class TinyphoneConfigTest {
 
     @Test
-    void defaults_are_the_original_hubs_ports_with_asterisk_facing_listeners_on_loopback() {
+    void defaults_are_the_original_hubs_ports_all_on_loopback() {
         TinyphoneConfig c = TinyphoneConfig.defaults();
         assertThat(c.relay()).isEqualTo(new ListenerConfig("relay", true, "127.0.0.1", 12001));
-        assertThat(c.clients()).isEqualTo(new ListenerConfig("clients", true, "0.0.0.0", 12002));
-        assertThat(c.http()).isEqualTo(new ListenerConfig("http", true, "0.0.0.0", 12003));
+        assertThat(c.clients()).isEqualTo(new ListenerConfig("clients", true, "127.0.0.1", 12002));
+        assertThat(c.http()).isEqualTo(new ListenerConfig("http", true, "127.0.0.1", 12003));
+        assertThat(c.get("access.local")).isEqualTo("full");
+        assertThat(c.get("access.remote")).isEqualTo("none");
         assertThat(c.fastagi()).isEqualTo(new ListenerConfig("fastagi", true, "127.0.0.1", 4573));
         assertThat(c.audiosocket()).isEqualTo(new ListenerConfig("audiosocket", true, "127.0.0.1", 12004));
         assertThat(c.amiEnabled()).isFalse();
@@ -51,6 +53,40 @@ class TinyphoneConfigTest {
         assertThat(c.clientOverloadTimeout()).isEqualTo(Duration.ofMillis(500));
         assertThat(c.describe()).anySatisfy(l -> assertThat(l).startsWith("token.13605162099=(set)"))
                 .noneSatisfy(l -> assertThat(l).contains("s3cret"));
+    }
+
+    @Test
+    void public_opens_the_client_listeners_and_lets_other_hosts_watch_unless_those_keys_are_set() {
+        TinyphoneConfig open = TinyphoneConfig.load(null, Map.of("TINYPHONE_PUBLIC", "true"), Map.of());
+        assertThat(open.clients().bind()).isEqualTo("0.0.0.0");
+        assertThat(open.http().bind()).isEqualTo("0.0.0.0");
+        assertThat(open.get("access.remote")).isEqualTo("watch");
+        assertThat(open.source("http.bind")).isEqualTo("default (public=true)");
+        assertThat(open.fastagi().bind()).as("Asterisk-facing listeners stay on loopback").isEqualTo("127.0.0.1");
+
+        TinyphoneConfig chosen = TinyphoneConfig.load(null, Map.of(),
+                Map.of("public", "yes", "http.bind", "192.0.2.2", "access.remote", "none"));
+        assertThat(chosen.http().bind()).isEqualTo("192.0.2.2");
+        assertThat(chosen.clients().bind()).isEqualTo("0.0.0.0");
+        assertThat(chosen.get("access.remote")).isEqualTo("none");
+
+        TinyphoneConfig closedAgain = open.with(Map.of("public", "false"));
+        assertThat(closedAgain.http().bind()).isEqualTo("127.0.0.1");
+        assertThat(closedAgain.get("access.remote")).isEqualTo("none");
+    }
+
+    @Test
+    void access_and_talkback_values_are_checked() {
+        assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("access.remote", "everyone")))
+                .hasMessageContaining("access.remote").hasMessageContaining("none, watch or full");
+        assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("talkback.sound-dirs", "sounds")))
+                .hasMessageContaining("absolute");
+        assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("talkback.functions", "FILE(/x)")))
+                .hasMessageContaining("no parentheses");
+        assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("http.allowed-origins", "evil.example")))
+                .hasMessageContaining("scheme://host");
+        assertThat(TinyphoneConfig.load(null, Map.of(), Map.of("talkback.functions", "CALLERID, CDR"))
+                .list("talkback.functions")).containsExactly("CALLERID", "CDR");
     }
 
     @Test
