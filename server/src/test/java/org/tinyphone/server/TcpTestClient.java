@@ -31,9 +31,23 @@ public final class TcpTestClient implements AutoCloseable {
 
     /** @param receiveBuffer SO_RCVBUF to ask for (small = a client that fills up fast), or -1 */
     public static TcpTestClient connect(int port, int receiveBuffer) throws IOException {
+        return connect(null, "127.0.0.1", port, receiveBuffer);
+    }
+
+    /**
+     * A client whose connection leaves from {@code from} (an address of this machine; null: any) to {@code host}:
+     * connecting from a non-loopback address of this machine makes the server see a client on another host.
+     */
+    public static TcpTestClient connectFrom(java.net.InetAddress from, String host, int port) throws IOException {
+        return connect(from, host, port, -1);
+    }
+
+    private static TcpTestClient connect(java.net.InetAddress from, String host, int port, int receiveBuffer)
+            throws IOException {
         Socket s = new Socket();
         if (receiveBuffer > 0) s.setReceiveBufferSize(receiveBuffer);
-        s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        if (from != null) s.bind(new InetSocketAddress(from, 0));
+        s.connect(new InetSocketAddress(host, port), 5000);
         s.setSoTimeout(15_000);
         return new TcpTestClient(s);
     }

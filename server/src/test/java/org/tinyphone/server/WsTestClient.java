@@ -24,9 +24,14 @@ public final class WsTestClient implements AutoCloseable {
     private final boolean reading;
 
     private WsTestClient(URI uri, boolean reading) throws Exception {
+        this(uri, reading, java.util.Map.of());
+    }
+
+    private WsTestClient(URI uri, boolean reading, java.util.Map<String, String> headers) throws Exception {
         this.reading = reading;
-        ws = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-                .buildAsync(uri, new WebSocket.Listener() {
+        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+        headers.forEach(builder::header);
+        ws = builder.buildAsync(uri, new WebSocket.Listener() {
                     private final StringBuilder partial = new StringBuilder();
 
                     @Override
@@ -62,6 +67,11 @@ public final class WsTestClient implements AutoCloseable {
 
     public static WsTestClient connect(int port) throws Exception {
         return new WsTestClient(URI.create("ws://127.0.0.1:" + port + "/ws"), true);
+    }
+
+    /** A client sending extra upgrade headers (e.g. the Origin a browser sends); fails if the upgrade is refused. */
+    public static WsTestClient connect(int port, java.util.Map<String, String> headers) throws Exception {
+        return new WsTestClient(URI.create("ws://127.0.0.1:" + port + "/ws"), true, headers);
     }
 
     /** A client that takes its first message and then reads nothing more (its socket fills up). */

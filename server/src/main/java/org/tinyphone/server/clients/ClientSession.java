@@ -26,6 +26,8 @@ abstract class ClientSession implements Subscriber {
     private final boolean fromLocal;
     private final long id;
     private final AtomicBoolean finished = new AtomicBoolean();
+    /** Why the server is ending the session, once it is (set once). */
+    private final java.util.concurrent.atomic.AtomicReference<String> closingReason = new java.util.concurrent.atomic.AtomicReference<>();
     private Thread writer;
 
     /** @param fromLocal whether the client connects from this machine (see {@code AccessPolicy}) */
@@ -120,8 +122,25 @@ abstract class ClientSession implements Subscriber {
         } catch (RuntimeException e) {
             log.warn("client {} ({}): writer failed", id, transport.remote(), e);
         } finally {
-            finish("writer ended");
+            String why = closingReason.get();
+            finish(why != null ? why : "writer ended");
         }
+    }
+
+    /**
+     * Called by the client's reader before it handles its next request: waits while the replies to its earlier
+     * requests are not yet written (a client that asks faster than it reads is slowed down, never disconnected for
+     * its own replies). False if the session is ending: then the request is dropped.
+     */
+    final boolean readyForRequest() {
+        try {
+            if (outbox.awaitReplyRoom(hub.limits().overloadTimeout())) return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        if (outbox.overloadReason() != null) overloaded();
+        return false;
     }
 
     /** Called now and then by the hub: a session that sent nothing for {@code idleNanos} gets an idle ping. */
@@ -129,29 +148,42 @@ abstract class ClientSession implements Subscriber {
         if (!finished.get() && outbox.idleNanos() >= idleNanos) outbox.offerControl(IDLE);
     }
 
-    /** The client fell too far behind: disconnect it now, counting what it loses. */
+    /**
+     * The client fell too far behind: what waits for it is thrown away (counted), it is told why if its dialect
+     * can say so, and the connection is closed once that is written (or after 2 s, if it does not read at all).
+     */
     private void overloaded() {
-        if (finished.get()) return;
         String reason = outbox.overloadReason();
-        List<Object> dropped = outbox.abort();
+        if (finished.get() || !closingReason.compareAndSet(null, reason)) return;
+        List<Object> dropped = outbox.abort(goodbye(reason)); // later events find it closed
         for (Object m : dropped) hub.discarded(m instanceof CallEvent e ? e.type() : "reply").increment();
         hub.overloadDisconnects.increment();
-        // may be called under the bridge's lock: log and close on another thread
+        // may be called under the bridge's lock (unsubscribing there could deadlock): the rest on another thread
+        Thread w = writer;
         Thread.ofVirtual().name("tinyphone-client-" + id + "-close").start(() -> {
+            unsubscribeAll();
             log.warn("client {} ({}, {}) disconnected: {}; {} queued messages discarded", id, dialect,
                     transport.remote(), reason, dropped.size());
-            finish(reason);
+            try {
+                if (w == null || !w.join(Duration.ofSeconds(2))) finish(reason);
+            } catch (InterruptedException e) {
+                finish(reason);
+            }
         });
     }
+
+    /** The last message before the server closes the connection itself (null: the dialect has none). */
+    protected Object goodbye(String reason) { return null; }
 
     /**
      * Ends the session politely: no more events, the given reason sent to native clients, the queue flushed,
      * then the connection closed (forcibly after 2 s if the client does not read).
      */
     void close(String reason) {
-        if (finished.get()) return;
+        if (finished.get() || !closingReason.compareAndSet(null, reason)) return;
         unsubscribeAll();
-        onClosing(reason);
+        Object last = goodbye(reason);
+        if (last != null) send(last);
         outbox.close();
         Thread w = writer;
         Thread.ofVirtual().start(() -> {
@@ -162,9 +194,6 @@ abstract class ClientSession implements Subscriber {
             }
         });
     }
-
-    /** Hook: a last message before a polite close. */
-    protected void onClosing(String reason) {}
 
     /** The connection is gone (peer closed or error): drop everything. Idempotent. */
     final void finish(String reason) {

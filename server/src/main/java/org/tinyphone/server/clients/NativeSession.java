@@ -53,8 +53,12 @@ final class NativeSession extends ClientSession {
         send(NativeCodec.hello(hub.serverName()));
     }
 
-    /** One message from the client (called by one reader at a time). */
+    /**
+     * One message from the client (called by one reader at a time). Waits first while the client has not taken
+     * the replies to its earlier requests.
+     */
     void handleText(String text) {
+        if (!readyForRequest()) return;
         if (text.length() > hub.limits().maxLine()) {
             send(NativeCodec.error(null, "line_too_long", "message longer than " + hub.limits().maxLine() + " bytes ignored"));
             return;
@@ -171,8 +175,8 @@ final class NativeSession extends ClientSession {
     }
 
     @Override
-    protected void onClosing(String reason) {
-        send(NativeCodec.disconnect(reason));
+    protected Object goodbye(String reason) {
+        return NativeCodec.disconnect(reason);
     }
 
     @Override

@@ -15,10 +15,15 @@ import org.tinyphone.server.bridge.CallEvent;
 /**
  * One client's bounded outgoing queue (no I/O). Offers never block. An audio level whose call's latest queued
  * message is also an audio level replaces it (latest wins), so a client that falls behind gets fewer levels,
- * in order with the other events of the call (a level that finds the queue twice over its size is dropped).
- * Every other message is kept; when it would not fit, or when the
- * writer has made no progress for the overload timeout while messages wait, the offer says
- * {@link Offer#OVERLOADED} and the client is to be disconnected: nothing is dropped silently.
+ * in order with the other events of the call (a level that finds {@code 2 × capacity} events waiting is dropped).
+ * Every other event is kept; when {@code capacity} events wait, or when the writer has made no progress for the
+ * overload timeout while messages wait, the offer says {@link Offer#OVERLOADED} and the client is to be
+ * disconnected: nothing is dropped silently.
+ *
+ * <p>Replies to the client's own requests (and snapshots) are counted apart: they never make a client "slow".
+ * They are bounded by the client itself instead: its reader waits in {@link #awaitReplyRoom} before taking the next
+ * request while {@code capacity} replies wait, so a client that sends faster than it reads is slowed down by TCP,
+ * not disconnected.
  */
 final class Outbox {
     enum Offer { QUEUED, COALESCED, DROPPED, OVERLOADED, CLOSED }
@@ -27,11 +32,13 @@ final class Outbox {
         Object payload;
         final String callId;
         final boolean level;
+        final boolean reply;
 
-        Item(Object payload, String callId, boolean level) {
+        Item(Object payload, String callId, boolean level, boolean reply) {
             this.payload = payload;
             this.callId = callId;
             this.level = level;
+            this.reply = reply;
         }
     }
 
@@ -40,6 +47,9 @@ final class Outbox {
     private final LongSupplier clock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
+    private final Condition replyRoom = lock.newCondition();
+    private int events;  // queued items that are events (the rest are replies)
+    private int replies; // queued replies
     private final ArrayDeque<Item> queue = new ArrayDeque<>();
     private final Map<String, Item> lastOfCall = new HashMap<>();
     private boolean closed;
@@ -61,15 +71,15 @@ final class Outbox {
 
     /** Queues a call event (audio levels may be coalesced). */
     Offer offerEvent(CallEvent event) {
-        return offer(event, event.callId(), event instanceof CallEvent.AudioLevel);
+        return offer(event, event.callId(), event instanceof CallEvent.AudioLevel, false);
     }
 
-    /** Queues a message that must never be coalesced (replies, snapshots). */
+    /** Queues a reply or snapshot: never coalesced, never counted as the client being behind. */
     Offer offerControl(Object message) {
-        return offer(message, null, false);
+        return offer(message, null, false, true);
     }
 
-    private Offer offer(Object payload, String callId, boolean level) {
+    private Offer offer(Object payload, String callId, boolean level, boolean reply) {
         lock.lock();
         try {
             if (closed) return Offer.CLOSED;
@@ -86,13 +96,15 @@ final class Outbox {
                     last.payload = payload;
                     return Offer.COALESCED;
                 }
-                if (queue.size() >= 2 * capacity) return Offer.DROPPED; // a level with nowhere to go: the next one will do
-            } else if (queue.size() >= capacity) {
-                overloadReason = "too slow: " + queue.size() + " messages waiting (clients.queue = " + capacity + ")";
+                if (events >= 2 * capacity) return Offer.DROPPED; // a level with nowhere to go: the next one will do
+            } else if (!reply && events >= capacity) {
+                overloadReason = "too slow: " + events + " events waiting (clients.queue = " + capacity + ")";
                 return Offer.OVERLOADED;
             }
-            Item item = new Item(payload, callId, level);
+            Item item = new Item(payload, callId, level, reply);
             queue.addLast(item);
+            if (reply) replies++;
+            else events++;
             if (callId != null) lastOfCall.put(callId, item);
             if (queue.size() == 1) notEmpty.signal();
             return Offer.QUEUED;
@@ -150,8 +162,11 @@ final class Outbox {
             while (out.size() < max && !queue.isEmpty()) {
                 Item item = queue.pollFirst();
                 if (item.callId != null && lastOfCall.get(item.callId) == item) lastOfCall.remove(item.callId);
+                if (item.reply) replies--;
+                else events--;
                 out.add(item.payload);
             }
+            if (replies < capacity) replyRoom.signalAll();
             writerBusy = true;
             lastProgress = clock.getAsLong();
             return out;
@@ -170,12 +185,38 @@ final class Outbox {
         }
     }
 
+    /**
+     * For the client's reader, before it takes its next request: waits while {@code capacity} replies wait to be
+     * written. False if they still wait after {@code max} (the client does not read what it asked for) or the
+     * outbox closed.
+     */
+    boolean awaitReplyRoom(Duration max) throws InterruptedException {
+        lock.lock();
+        try {
+            long nanos = max.toNanos();
+            while (replies >= capacity && !closed) {
+                if (nanos <= 0) {
+                    if (overloadReason == null) {
+                        overloadReason = "too slow: " + replies + " replies not taken for "
+                                + TimeUnit.NANOSECONDS.toSeconds(max.toNanos()) + " s";
+                    }
+                    return false;
+                }
+                nanos = replyRoom.awaitNanos(nanos);
+            }
+            return !closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** No more offers; {@link #take} drains what is queued, then returns null. */
     void close() {
         lock.lock();
         try {
             closed = true;
             notEmpty.signalAll();
+            replyRoom.signalAll();
         } finally {
             lock.unlock();
         }
@@ -183,6 +224,14 @@ final class Outbox {
 
     /** Closes and forgets everything queued; returns what was discarded. */
     List<Object> abort() {
+        return abort(null);
+    }
+
+    /**
+     * Closes and forgets everything queued but {@code last} (if not null), which the writer still takes before the
+     * end (a goodbye that says why); returns what was discarded.
+     */
+    List<Object> abort(Object last) {
         lock.lock();
         try {
             closed = true;
@@ -190,7 +239,14 @@ final class Outbox {
             for (Item i : queue) dropped.add(i.payload);
             queue.clear();
             lastOfCall.clear();
+            events = 0;
+            replies = 0;
+            if (last != null) {
+                queue.add(new Item(last, null, false, true));
+                replies = 1;
+            }
             notEmpty.signalAll();
+            replyRoom.signalAll();
             return dropped;
         } finally {
             lock.unlock();

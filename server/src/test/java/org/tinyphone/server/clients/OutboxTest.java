@@ -51,9 +51,44 @@ class OutboxTest {
         Outbox box = new Outbox(10, Duration.ofSeconds(10), clock::get);
         for (int i = 0; i < 10; i++) assertThat(box.offerEvent(key("a", '1'))).isEqualTo(Outbox.Offer.QUEUED);
         assertThat(box.offerEvent(key("a", '2'))).isEqualTo(Outbox.Offer.OVERLOADED);
-        assertThat(box.overloadReason()).contains("10 messages waiting");
+        assertThat(box.overloadReason()).contains("10 events waiting");
         assertThat(box.abort()).hasSize(10);
         assertThat(box.offerEvent(key("a", '3'))).isEqualTo(Outbox.Offer.CLOSED);
+    }
+
+    @Test
+    void replies_never_make_a_client_slow_its_reader_waits_for_room_instead() throws Exception {
+        Outbox box = new Outbox(10, Duration.ofSeconds(10), clock::get);
+        for (int i = 0; i < 25; i++) assertThat(box.offerControl("reply " + i)).isEqualTo(Outbox.Offer.QUEUED);
+        assertThat(box.offerEvent(key("a", '1'))).as("events still fit").isEqualTo(Outbox.Offer.QUEUED);
+        assertThat(box.overloadReason()).isNull();
+        assertThat(box.awaitReplyRoom(Duration.ofMillis(1))).as("25 replies wait: the reader must wait").isFalse();
+        assertThat(box.overloadReason()).contains("replies not taken");
+
+        Outbox reading = new Outbox(10, Duration.ofSeconds(10), clock::get);
+        for (int i = 0; i < 10; i++) reading.offerControl("reply " + i);
+        Thread writer = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(50);
+                reading.take(5, Duration.ZERO);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertThat(reading.awaitReplyRoom(Duration.ofSeconds(30))).as("room once the writer took some").isTrue();
+        writer.join();
+        assertThat(reading.overloadReason()).isNull();
+    }
+
+    @Test
+    void an_aborted_outbox_still_gives_the_writer_its_goodbye() throws Exception {
+        Outbox box = new Outbox(10, Duration.ofSeconds(10), clock::get);
+        box.offerEvent(key("a", '1'));
+        box.offerControl("reply");
+        assertThat(box.abort("goodbye")).hasSize(2);
+        assertThat(box.offerEvent(key("a", '2'))).isEqualTo(Outbox.Offer.CLOSED);
+        assertThat(box.take(10, Duration.ZERO)).containsExactly("goodbye");
+        assertThat(box.take(10, Duration.ZERO)).isNull();
     }
 
     @Test
