@@ -202,7 +202,7 @@ abstract class ClientSession implements Subscriber {
         outbox.abort();
         transport.close(reason);
         hub.removed(this);
-        log.debug("client {} ({}, {}) closed: {}", id, dialect, transport.remote(), reason);
+        log.debug("client {} ({}, {}) closed: {}", id, dialect, transport.remote(), ClientHub.printable(reason));
     }
 
     final boolean finished() { return finished.get(); }

@@ -157,7 +157,7 @@ final class NativeSession extends ClientSession {
                     "more than " + hub.limits().maxPendingCommands() + " commands waiting; wait for their results"));
             return;
         }
-        log.debug("{}: {} on {}", this, c.command(), call.id());
+        if (log.isDebugEnabled()) log.debug("{}: {} on {}", this, ClientHub.printable(c.command().toString()), ClientHub.printable(call.id()));
         call.submit(c.command()).whenComplete((r, e) -> {
             pendingCommands.decrementAndGet();
             send(NativeCodec.result(c.id(), call.id(), r != null ? r

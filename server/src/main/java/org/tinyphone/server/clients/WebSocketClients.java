@@ -78,7 +78,7 @@ public final class WebSocketClients {
 
         @Override
         public void onWebSocketError(Throwable cause) {
-            log.debug("WebSocket error: {}", cause.toString());
+            log.debug("WebSocket error: {}", ClientHub.printable(cause.toString()));
             if (session != null) session.finish("WebSocket error: " + cause.getMessage());
         }
     }
