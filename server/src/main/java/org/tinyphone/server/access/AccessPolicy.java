@@ -52,6 +52,7 @@ public final class AccessPolicy {
     private final String adminToken;              // null: none
     private final Level local;
     private final Level remote;
+    private final WrongTokenLimiter wrongTokens = new WrongTokenLimiter();
 
     /**
      * @param numberTokens number → token (the {@code token.<number>} keys; a {@code "*"} key is the admin token)
@@ -78,8 +79,24 @@ public final class AccessPolicy {
     }
 
     /**
+     * The level a client at {@code peer} gets on {@code number} ({@code "*"} = every number) with {@code token} (null
+     * when it gave none). An address that gave {@value WrongTokenLimiter#MAX_FAILURES} wrong tokens within a minute is
+     * refused every token for the rest of it, so tokens cannot be guessed.
+     */
+    public Grant grant(String number, String token, Peer peer) {
+        if (token != null && !wrongTokens.mayTry(peer.address())) {
+            return new Grant(Level.NONE, "too many wrong tokens from this address; try again in a minute");
+        }
+        Grant g = grant(number, token, peer.local());
+        if (token != null && g.level() == Level.NONE && g.why() != null && g.why().startsWith("wrong token")) {
+            wrongTokens.failed(peer.address());
+        }
+        return g;
+    }
+
+    /**
      * The level a client gets on {@code number} ({@code "*"} = every number) with {@code token} (null when it gave
-     * none), connecting from this machine ({@code fromLocal}) or not.
+     * none), connecting from this machine ({@code fromLocal}) or not; the rules alone, no guessing limit.
      */
     public Grant grant(String number, String token, boolean fromLocal) {
         if (token != null && matches(adminToken, token)) return new Grant(Level.FULL, null);
@@ -108,11 +125,15 @@ public final class AccessPolicy {
         };
     }
 
-    /** Whether the original dialect's client id (which may be a token) lets a client watch {@code number}. */
-    public boolean canWatchWithClientId(String number, String clientId, boolean fromLocal) {
-        if (grant(number, clientId, fromLocal).allows(Level.WATCH)) return true;
+    /**
+     * Whether the original dialect's client id (which may be a token) lets a client watch {@code number}. A wrong
+     * client id for a number with a token of its own counts as a wrong token.
+     */
+    public boolean canWatchWithClientId(String number, String clientId, Peer peer) {
+        boolean own = numberTokens.containsKey(Numbers.normalize(number));
+        if (own || matches(adminToken, clientId)) return grant(number, clientId, peer).allows(Level.WATCH);
         // an ordinary client id is not a token: judge the client as one without a token
-        return !numberTokens.containsKey(Numbers.normalize(number)) && grant(number, null, fromLocal).allows(Level.WATCH);
+        return grant(number, null, peer.local()).allows(Level.WATCH);
     }
 
     /** Whether some token guards {@code number} (its own), so its client id must never be logged. */

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.server.access.Peer;
 import org.tinyphone.server.bridge.CallEvent;
 import org.tinyphone.server.bridge.Subscriber;
 
@@ -23,27 +24,27 @@ abstract class ClientSession implements Subscriber {
     protected final Transport transport;
     protected final Outbox outbox;
     private final String dialect;
-    private final boolean fromLocal;
+    private final Peer peer;
     private final long id;
     private final AtomicBoolean finished = new AtomicBoolean();
     /** Why the server is ending the session, once it is (set once). */
     private final java.util.concurrent.atomic.AtomicReference<String> closingReason = new java.util.concurrent.atomic.AtomicReference<>();
     private Thread writer;
 
-    /** @param fromLocal whether the client connects from this machine (see {@code AccessPolicy}) */
-    ClientSession(ClientHub hub, Transport transport, String dialect, boolean fromLocal) {
+    /** @param peer where the client connects from (see {@code AccessPolicy}) */
+    ClientSession(ClientHub hub, Transport transport, String dialect, Peer peer) {
         this.hub = hub;
         this.transport = transport;
         this.dialect = dialect;
-        this.fromLocal = fromLocal;
+        this.peer = peer;
         this.id = hub.nextId();
         this.outbox = new Outbox(hub.limits().queue(), hub.limits().overloadTimeout());
     }
 
     final String dialect() { return dialect; }
 
-    /** Whether the client connects from this machine (no proxy in between), for the access rules. */
-    final boolean fromLocal() { return fromLocal; }
+    /** Where the client connects from, for the access rules. */
+    final Peer peer() { return peer; }
 
     /** Registers the session and starts its writer. */
     void start() {

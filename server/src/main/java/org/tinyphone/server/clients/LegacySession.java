@@ -4,6 +4,7 @@ import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.server.access.Peer;
 import org.tinyphone.server.bridge.Bridge;
 import org.tinyphone.server.bridge.CallEvent;
 import org.tinyphone.server.bridge.Numbers;
@@ -24,9 +25,9 @@ final class LegacySession extends ClientSession {
     private Subscription subscription; // guarded by subLock
     private final ReentrantLock subLock = new ReentrantLock();
 
-    /** @param fromLocal whether the client connects from this machine */
-    LegacySession(ClientHub hub, Transport transport, boolean fromLocal) {
-        super(hub, transport, ClientHub.LEGACY, fromLocal);
+    /** @param peer where the client connects from */
+    LegacySession(ClientHub hub, Transport transport, Peer peer) {
+        super(hub, transport, ClientHub.LEGACY, peer);
     }
 
     /** One line from the client, terminator removed (a too-long line arrives as {@code null}). */
@@ -47,10 +48,10 @@ final class LegacySession extends ClientSession {
             hub.logRefusal(this, "CONNECT", "no number");
             return;
         }
-        if (!hub.access().canWatchWithClientId(number, c.clientId(), fromLocal())) {
+        if (!hub.access().canWatchWithClientId(number, c.clientId(), peer())) {
             hub.logRefusal(this, "CONNECT to " + number, hub.access().hasOwnToken(number)
                     ? "the number needs its token (give it as the client id)"
-                    : hub.access().grant(number, null, fromLocal()).why() + " (give it as the client id)");
+                    : hub.access().grant(number, null, peer().local()).why() + " (give it as the client id)");
             return;
         }
         terminator = c.terminator();

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tinyphone.server.access.AccessPolicy;
+import org.tinyphone.server.access.Peer;
 import org.tinyphone.server.bridge.Bridge;
 import org.tinyphone.server.bridge.Call;
 import org.tinyphone.server.bridge.CallEvent;
@@ -40,10 +41,10 @@ final class NativeSession extends ClientSession {
 
     /**
      * @param lineFramed true over TCP (each message ends with a newline), false over WebSocket
-     * @param fromLocal  whether the client connects from this machine
+     * @param peer       where the client connects from
      */
-    NativeSession(ClientHub hub, Transport transport, String dialect, boolean lineFramed, boolean fromLocal) {
-        super(hub, transport, dialect, fromLocal);
+    NativeSession(ClientHub hub, Transport transport, String dialect, boolean lineFramed, Peer peer) {
+        super(hub, transport, dialect, peer);
         this.lineFramed = lineFramed;
     }
 
@@ -86,7 +87,7 @@ final class NativeSession extends ClientSession {
 
     private void subscribe(ClientMessage.Subscribe s) {
         Bridge bridge = hub.bridge();
-        AccessPolicy.Grant grant = hub.access().grant(s.number(), s.token(), fromLocal());
+        AccessPolicy.Grant grant = hub.access().grant(s.number(), s.token(), peer());
         if (!grant.allows(AccessPolicy.Level.WATCH)) {
             hub.logRefusal(this, "subscribe to " + s.number(), grant.why());
             send(NativeCodec.error(s.id(), "forbidden", grant.why()));

@@ -15,6 +15,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tinyphone.server.ServerStartException;
+import org.tinyphone.server.access.Peer;
 import org.tinyphone.server.config.ListenerConfig;
 
 /**
@@ -75,7 +76,7 @@ public final class TcpClientServer implements AutoCloseable {
             socket.setKeepAlive(true);
             LineReader reader = new LineReader(socket.getInputStream(), hub.limits().maxLine());
             TcpTransport transport = new TcpTransport(socket, remote);
-            boolean fromLocal = socket.getInetAddress().isLoopbackAddress();
+            Peer peer = Peer.of(socket.getInetAddress());
             String line;
             // the first line tells the dialect
             while (session == null) {
@@ -92,12 +93,12 @@ public final class TcpClientServer implements AutoCloseable {
                     sockets.remove(socket); // from now on the session (and ClientHub.closeAll) owns it
                 }
                 if (head.startsWith("CONNECT")) {
-                    LegacySession legacy = new LegacySession(hub, transport, fromLocal);
+                    LegacySession legacy = new LegacySession(hub, transport, peer);
                     legacy.start();
                     session = legacy;
                     legacy.handleLine(line);
                 } else if (head.startsWith("{")) {
-                    NativeSession nat = new NativeSession(hub, transport, ClientHub.TCP, true, fromLocal);
+                    NativeSession nat = new NativeSession(hub, transport, ClientHub.TCP, true, peer);
                     nat.start();
                     session = nat;
                     nat.handleText(stripCr(line));

@@ -16,6 +16,7 @@ import org.eclipse.jetty.websocket.core.Frame;
 import org.eclipse.jetty.websocket.core.OpCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.server.access.Peer;
 
 /** WebSocket clients of the native dialect: one {@link NativeSession} per socket, one text frame per message. */
 public final class WebSocketClients {
@@ -30,10 +31,10 @@ public final class WebSocketClients {
     /**
      * A new endpoint for one upgraded connection.
      *
-     * @param fromLocal whether the client is on this machine (see {@code BrowserOrigins.fromLocal})
+     * @param peer where the client is (local: see {@code BrowserOrigins.fromLocal})
      */
-    public Session.Listener.AutoDemanding newEndpoint(boolean fromLocal) {
-        return new Endpoint(hub, fromLocal);
+    public Session.Listener.AutoDemanding newEndpoint(Peer peer) {
+        return new Endpoint(hub, peer);
     }
 
     /** An upgrade was refused before it became a client (a web page from a foreign origin). */
@@ -44,17 +45,17 @@ public final class WebSocketClients {
     /** One WebSocket connection (public: Jetty looks its methods up by reflection). */
     public static final class Endpoint implements Session.Listener.AutoDemanding {
         private final ClientHub hub;
-        private final boolean fromLocal;
+        private final Peer peer;
         private NativeSession session;
 
-        Endpoint(ClientHub hub, boolean fromLocal) {
+        Endpoint(ClientHub hub, Peer peer) {
             this.hub = hub;
-            this.fromLocal = fromLocal;
+            this.peer = peer;
         }
 
         @Override
         public void onWebSocketOpen(Session ws) {
-            session = new NativeSession(hub, new WsTransport(ws), ClientHub.WEBSOCKET, false, fromLocal);
+            session = new NativeSession(hub, new WsTransport(ws), ClientHub.WEBSOCKET, false, peer);
             session.start();
         }
 

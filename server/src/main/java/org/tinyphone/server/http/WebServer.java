@@ -27,6 +27,7 @@ import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tinyphone.server.ServerStartException;
+import org.tinyphone.server.access.Peer;
 import org.tinyphone.server.clients.WebSocketClients;
 import org.tinyphone.server.config.ListenerConfig;
 
@@ -84,7 +85,7 @@ public final class WebServer implements AutoCloseable {
                         || headers.contains("X-Real-IP");
                 InetAddress peer = req.getConnectionMetaData().getRemoteSocketAddress() instanceof InetSocketAddress a
                         ? a.getAddress() : null;
-                return clients.newEndpoint(BrowserOrigins.fromLocal(peer, headers.get(HttpHeader.HOST), forwarded));
+                return clients.newEndpoint(new Peer(peer, BrowserOrigins.fromLocal(peer, headers.get(HttpHeader.HOST), forwarded)));
             });
         });
         Handler.Sequence routes = new Handler.Sequence();

@@ -5,6 +5,7 @@ import static org.tinyphone.server.access.AccessPolicy.Level.FULL;
 import static org.tinyphone.server.access.AccessPolicy.Level.NONE;
 import static org.tinyphone.server.access.AccessPolicy.Level.WATCH;
 
+import java.net.InetAddress;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -61,17 +62,47 @@ class AccessPolicyTest {
         assertThat(spaced.grant("13605162099", null, LOCAL).level()).isEqualTo(NONE);
     }
 
+    private static Peer remotePeer(String ip) throws Exception {
+        return Peer.of(InetAddress.getByName(ip));
+    }
+
     @Test
-    void the_original_dialect_client_id_is_a_token_when_it_is_one_and_an_id_otherwise() {
+    void the_original_dialect_client_id_is_a_token_when_it_is_one_and_an_id_otherwise() throws Exception {
+        Peer remote = remotePeer("192.0.2.7");
         AccessPolicy p = new AccessPolicy(Map.of("100", "s3cret"), "admin-token-0123456789", FULL, WATCH);
-        assertThat(p.canWatchWithClientId("100", "s3cret", REMOTE)).isTrue();
-        assertThat(p.canWatchWithClientId("100", "1763900000.1", REMOTE)).isFalse();
-        assertThat(p.canWatchWithClientId("200", "1763900000.1", REMOTE)).as("access.remote=watch").isTrue();
+        assertThat(p.canWatchWithClientId("100", "s3cret", remote)).isTrue();
+        assertThat(p.canWatchWithClientId("100", "1763900000.1", remote)).isFalse();
+        assertThat(p.canWatchWithClientId("200", "1763900000.1", remote)).as("access.remote=watch").isTrue();
         assertThat(new AccessPolicy(Map.of(), "admin-token-0123456789", FULL, NONE)
-                .canWatchWithClientId("200", "1763900000.1", REMOTE)).isFalse();
+                .canWatchWithClientId("200", "1763900000.1", remote)).isFalse();
         assertThat(new AccessPolicy(Map.of(), "admin-token-0123456789", FULL, NONE)
-                .canWatchWithClientId("200", "admin-token-0123456789", REMOTE)).isTrue();
+                .canWatchWithClientId("200", "admin-token-0123456789", remote)).isTrue();
         assertThat(p.isToken("s3cret")).isTrue();
         assertThat(p.isToken("1763900000.1")).isFalse();
+    }
+
+    @Test
+    void tokens_cannot_be_guessed_an_address_with_too_many_wrong_ones_is_refused_even_the_right_one() throws Exception {
+        AccessPolicy p = new AccessPolicy(Map.of("100", "s3cret"), null, FULL, WATCH);
+        Peer guesser = remotePeer("192.0.2.66");
+        for (int i = 0; i < WrongTokenLimiter.MAX_FAILURES; i++) {
+            assertThat(p.grant("100", "guess" + i, guesser).why()).isEqualTo("wrong token for number 100");
+        }
+        assertThat(p.grant("100", "s3cret", guesser).why()).contains("too many wrong tokens");
+        assertThat(p.canWatchWithClientId("100", "s3cret", guesser)).isFalse();
+        assertThat(p.grant("100", null, guesser).why()).as("no token: the rules as always").isEqualTo("number 100 needs a token");
+        assertThat(p.grant("100", "s3cret", remotePeer("192.0.2.67")).level()).as("other addresses are unaffected")
+                .isEqualTo(FULL);
+    }
+
+    @Test
+    void the_guessing_limit_forgets_after_a_minute() {
+        long[] now = {0};
+        WrongTokenLimiter limiter = new WrongTokenLimiter(() -> now[0]);
+        InetAddress a = InetAddress.getLoopbackAddress();
+        for (int i = 0; i < WrongTokenLimiter.MAX_FAILURES; i++) limiter.failed(a);
+        assertThat(limiter.mayTry(a)).isFalse();
+        now[0] += 61_000_000_000L;
+        assertThat(limiter.mayTry(a)).isTrue();
     }
 }
