@@ -160,6 +160,27 @@ public final class ClientHub {
         return sb.toString();
     }
 
+    /**
+     * Numbers all native clients together may watch (each subscription keeps a little state in the bridge; a client
+     * may watch {@code NativeSession.MAX_SUBSCRIPTIONS}, and this bounds what many clients together can make the
+     * server hold).
+     */
+    public static final int MAX_SUBSCRIPTIONS = 100_000;
+    private final AtomicInteger subscriptionCount = new AtomicInteger();
+
+    /** Takes one of the hub's subscriptions; false when all are taken. */
+    boolean takeSubscription() {
+        while (true) {
+            int n = subscriptionCount.get();
+            if (n >= MAX_SUBSCRIPTIONS) return false;
+            if (subscriptionCount.compareAndSet(n, n + 1)) return true;
+        }
+    }
+
+    void releaseSubscription() {
+        subscriptionCount.decrementAndGet();
+    }
+
     /** Connected clients of a dialect (legacy, tcp, websocket). */
     public int count(String dialect) {
         AtomicInteger n = byDialect.get(dialect);

@@ -93,8 +93,8 @@ final class NativeSession extends ClientSession {
             send(NativeCodec.error(s.id(), "forbidden", grant.why()));
             return;
         }
-        grants.put(s.number(), grant);
         if (subscriptions.containsKey(s.number())) {
+            grants.put(s.number(), grant);
             send(new Snapshot(s.id(), s.number(), bridge.snapshot(s.number())));
             return;
         }
@@ -103,6 +103,12 @@ final class NativeSession extends ClientSession {
                     "a client may watch at most " + MAX_SUBSCRIPTIONS + " numbers; subscribe to \"*\" to watch all"));
             return;
         }
+        if (!hub.takeSubscription()) {
+            send(NativeCodec.error(s.id(), "too_many_subscriptions", "the server's clients watch "
+                    + ClientHub.MAX_SUBSCRIPTIONS + " numbers already; subscribe to \"*\" to watch all"));
+            return;
+        }
+        grants.put(s.number(), grant);
         subscribingId = s.id();
         try {
             subscriptions.put(s.number(), bridge.subscribe(s.number(), this));
@@ -125,6 +131,7 @@ final class NativeSession extends ClientSession {
             return;
         }
         sub.close();
+        hub.releaseSubscription();
         send(NativeCodec.unsubscribed(u.id(), u.number()));
     }
 
@@ -196,7 +203,10 @@ final class NativeSession extends ClientSession {
         grants.clear();
         for (String n : List.copyOf(subscriptions.keySet())) {
             Subscription s = subscriptions.remove(n);
-            if (s != null) s.close();
+            if (s != null) {
+                s.close();
+                hub.releaseSubscription();
+            }
         }
     }
 }
