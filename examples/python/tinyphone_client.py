@@ -141,9 +141,10 @@ class TinyphoneClient:
             try:
                 sock = socket.create_connection((self.host, self.port), timeout=5)
             except OSError as exc:
+                reason = "cannot connect to %s:%d: %s" % (self.host, self.port, exc.strerror or exc)
                 if not self.reconnect:
-                    raise TinyphoneError("cannot connect to %s:%d: %s" % (self.host, self.port, exc))
-                self._emit("disconnected", {"reason": str(exc), "retry_in": backoff})
+                    raise TinyphoneError(reason)
+                self._emit("disconnected", {"reason": reason, "retry_in": backoff, "connected": False})
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 10)
                 continue
@@ -156,13 +157,16 @@ class TinyphoneClient:
                 self._send_subscribe(number)
             self._emit("connected", {"host": self.host, "port": self.port})
             reason = self._read(sock)
+            if self._closed:
+                reason = "closed by this client"
             with self._lock:
                 self._sock = None
                 pending, self._pending = self._pending, {}
             for callback in pending.values():
                 callback({"ok": False, "value": "", "error": "connection lost: " + reason})
             sock.close()
-            self._emit("disconnected", {"reason": reason, "retry_in": backoff})
+            self._emit("disconnected", {"reason": reason, "retry_in": backoff if self.reconnect else None,
+                                        "connected": True})
             if not self.reconnect:
                 return
 
@@ -239,7 +243,12 @@ def main(argv=None):
         return time.strftime("%H:%M:%S")
 
     def new_caller(e):
-        name = " (%s)" % e["caller_name"] if e.get("caller_name") else ""
+        if e.get("caller_name"):
+            name = " (%s)" % e["caller_name"]
+        elif e.get("via") == "legacy":
+            name = " (no caller name: the original relay lines carry none)"
+        else:
+            name = ""
         print("%s %s new caller %s%s -> %s via %s" % (stamp(), e["call"], e.get("caller_id") or "unknown", name,
                                                        e["number"], e.get("via")), flush=True)
 
@@ -257,7 +266,25 @@ def main(argv=None):
     client.on("new_caller", new_caller).on("keypress", keypress).on("hangup", hangup)
     client.on("snapshot", lambda s: print("%s watching %s: %d call(s) in progress" % (
         stamp(), s.get("number"), len(s.get("calls", []))), flush=True))
-    client.on("disconnected", lambda d: print("%s disconnected: %s" % (stamp(), d["reason"]), file=sys.stderr))
+    last_failure = {"reason": None, "at": 0.0}
+
+    def connected(c):
+        print("%s connected to %s:%d" % (stamp(), c["host"], c["port"]), file=sys.stderr, flush=True)
+        last_failure["reason"] = None
+
+    def disconnected(d):
+        if d.get("connected"):
+            retry = " (reconnecting)" if d.get("retry_in") is not None else ""
+            print("%s disconnected: %s%s" % (stamp(), d["reason"], retry), file=sys.stderr, flush=True)
+            return
+        # a server that is not there: say so once, then every 30 s, not at every retry
+        now = time.monotonic()
+        if d["reason"] != last_failure["reason"] or now - last_failure["at"] >= 30:
+            print("%s %s; retrying (up to every 10 s) until it answers" % (stamp(), d["reason"]), file=sys.stderr,
+                  flush=True)
+            last_failure.update(reason=d["reason"], at=now)
+
+    client.on("connected", connected).on("disconnected", disconnected)
     if args.levels:
         client.on("audio_level", lambda e: print("%s %s level %s" % (stamp(), e["call"], e["value"]), flush=True))
 

@@ -42,12 +42,37 @@ class PythonExampleTest {
                 assertThat(printed).contains("watching 15554000001: 0 call(s) in progress")
                         .containsPattern("new caller 15550001111 \\(Carol\\) -> 15554000001 via relay")
                         .contains("keypress 5").contains("said 5 back: ok").contains("keypress #")
-                        .contains("hangup (caller)");
+                        .contains("hangup (caller)")
+                        .contains("connected to 127.0.0.1:" + server.port("clients"))
+                        .contains("disconnected: closed by this client").doesNotContain("closed by the server");
                 assertThat(p.exitValue()).isZero();
             } finally {
                 p.destroyForcibly();
                 Files.deleteIfExists(out);
             }
+        }
+    }
+
+    @Test
+    void withNoServerItSaysWhereItTriedOnceAndKeepsTryingQuietly() throws Exception {
+        Assumptions.assumeTrue(python().isPresent(), "python3 is not installed: Python example test skipped");
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort(); // nothing listens there once closed
+        }
+        Path out = Files.createTempFile("tinyphone-python-", ".out");
+        Process p = new ProcessBuilder(python().get(), SCRIPT.toString(), "--port", String.valueOf(port))
+                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!Files.readString(out).contains("retrying") && System.nanoTime() < deadline) Thread.sleep(50);
+            Thread.sleep(3000); // several retries (0.25 s doubling) happen meanwhile
+            String printed = Files.readString(out, StandardCharsets.UTF_8);
+            assertThat(printed).contains("cannot connect to 127.0.0.1:" + port);
+            assertThat(printed.lines().filter(l -> l.contains("cannot connect")).count()).as(printed).isEqualTo(1);
+        } finally {
+            p.destroyForcibly();
+            Files.deleteIfExists(out);
         }
     }
 
