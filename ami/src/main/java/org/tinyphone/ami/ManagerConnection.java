@@ -67,7 +67,7 @@ public final class ManagerConnection implements AutoCloseable {
         TIMER = t;
     }
 
-    private final Builder cfg;
+    private final ManagerConfig cfg;
     private final String where;
     private final AtomicLong ids = new AtomicLong();
     private final String idPrefix = Long.toString(System.nanoTime() & 0xffffff, 36) + "-";
@@ -94,10 +94,10 @@ public final class ManagerConnection implements AutoCloseable {
     private boolean reconnecting;      // guarded by stateLock
     private boolean reconnectPending;  // guarded by stateLock
 
-    private ManagerConnection(Builder b) {
-        this.cfg = b;
-        this.where = b.host + ":" + b.port;
-        this.eventMask = b.events;
+    private ManagerConnection(ManagerConfig cfg) {
+        this.cfg = cfg;
+        this.where = cfg.address();
+        this.eventMask = cfg.events();
     }
 
     public static Builder builder() { return new Builder(); }
@@ -115,7 +115,7 @@ public final class ManagerConnection implements AutoCloseable {
         try {
             openSession();
         } catch (RuntimeException e) {
-            if (cfg.reconnect && !closing && !(e instanceof AmiException.AuthenticationFailed) && cfg.retryFirstConnect) {
+            if (cfg.reconnect() && !closing && !(e instanceof AmiException.AuthenticationFailed) && cfg.retryFirstConnect()) {
                 startReconnect("first connect failed: " + e.getMessage());
                 return;
             }
@@ -125,7 +125,7 @@ public final class ManagerConnection implements AutoCloseable {
     }
 
     /** Sends an action with the default timeout. The future fails with an {@link AmiException} subtype. */
-    public CompletableFuture<AmiResponse> send(AmiAction action) { return send(action, cfg.actionTimeout); }
+    public CompletableFuture<AmiResponse> send(AmiAction action) { return send(action, cfg.actionTimeout()); }
 
     /** Sends an action; the future completes with the response (and list events), or fails after {@code timeout}. */
     public CompletableFuture<AmiResponse> send(AmiAction action, Duration timeout) {
@@ -174,7 +174,7 @@ public final class ManagerConnection implements AutoCloseable {
         CompletableFuture<OriginateResult> result = new CompletableFuture<>();
         originates.put(id, result);
         originateSessions.put(id, s);
-        Duration total = o.timeout().plus(cfg.actionTimeout);
+        Duration total = o.timeout().plus(cfg.actionTimeout());
         ScheduledFuture<?> t = TIMER.schedule(() -> result.completeExceptionally(new AmiException.Timeout(
                 "no OriginateResponse for ActionID " + id + " within " + total.toMillis() + " ms")), total.toMillis(), TimeUnit.MILLISECONDS);
         result.whenComplete((r, e) -> {
@@ -182,7 +182,7 @@ public final class ManagerConnection implements AutoCloseable {
             originateSessions.remove(id);
             t.cancel(false);
         });
-        s.send(a, cfg.actionTimeout, id).whenComplete((r, e) -> {
+        s.send(a, cfg.actionTimeout(), id).whenComplete((r, e) -> {
             if (e != null) result.completeExceptionally(e);
             else if (!r.isSuccess()) result.completeExceptionally(new AmiException.ActionFailed("Originate refused: " + r.text()));
         });
@@ -224,13 +224,13 @@ public final class ManagerConnection implements AutoCloseable {
     }
 
     private Subscription addListener(String name, Predicate<AmiMessage> filter, Consumer<AmiMessage> listener) {
-        return addListener(name, filter, listener, cfg.listenerQueue);
+        return addListener(name, filter, listener, cfg.listenerQueue());
     }
 
     private Subscription addListener(String name, Predicate<AmiMessage> filter, Consumer<AmiMessage> listener, int capacity) {
         if (capacity < 1) throw new IllegalArgumentException("queue capacity must be positive");
         AtomicReference<ListenerQueue<AmiMessage>> self = new AtomicReference<>();
-        self.set(new ListenerQueue<>(name + "#" + listeners.size(), filter, listener, capacity, cfg.listenerPatience, droppedEvents,
+        self.set(new ListenerQueue<>(name + "#" + listeners.size(), filter, listener, capacity, cfg.listenerPatience(), droppedEvents,
                 () -> listeners.remove(self.get())));
         listeners.add(self.get());
         return self.get();
@@ -354,7 +354,7 @@ public final class ManagerConnection implements AutoCloseable {
         Socket socket = new Socket();
         Session s;
         try {
-            socket.connect(new InetSocketAddress(cfg.host, cfg.port), (int) cfg.connectTimeout.toMillis());
+            socket.connect(new InetSocketAddress(cfg.host(), cfg.port()), (int) cfg.connectTimeout().toMillis());
             socket.setTcpNoDelay(true);
             socket.setKeepAlive(true);
             s = new Session(socket);
@@ -364,11 +364,11 @@ public final class ManagerConnection implements AutoCloseable {
         }
         s.start();
         try {
-            banner = s.banner.get(cfg.connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            banner = s.banner.get(cfg.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             s.lost("no AMI banner");
             throw new AmiException.ConnectionLost("no 'Asterisk Call Manager/x.y.z' banner from " + where + " within "
-                    + cfg.connectTimeout.toMillis() + " ms");
+                    + cfg.connectTimeout().toMillis() + " ms");
         } catch (ExecutionException e) {
             s.lost("no AMI banner");
             throw new AmiException.ConnectionLost("connection to " + where + " ended before the AMI banner: " + e.getCause().getMessage());
@@ -390,7 +390,7 @@ public final class ManagerConnection implements AutoCloseable {
         }
         current = s;
         setState(ConnectionState.LOGGED_IN);
-        log.info("AMI logged in to {} as '{}' ({})", where, cfg.username, banner);
+        log.info("AMI logged in to {} as '{}' ({})", where, cfg.username(), banner);
         boolean lostAlready;
         stateLock.lock();
         try {
@@ -404,25 +404,25 @@ public final class ManagerConnection implements AutoCloseable {
 
     private void login(Session s) {
         AmiAction login = AmiAction.of("Login");
-        if (cfg.md5) {
-            AmiResponse ch = await(s.send(AmiAction.of("Challenge").add("AuthType", "MD5"), cfg.actionTimeout));
+        if (cfg.md5()) {
+            AmiResponse ch = await(s.send(AmiAction.of("Challenge").add("AuthType", "MD5"), cfg.actionTimeout()));
             String challenge = ch.get("Challenge");
             if (!ch.isSuccess() || challenge == null) {
                 throw new AmiException.AuthenticationFailed("MD5 challenge refused by " + where + ": " + ch.text());
             }
-            login.add("AuthType", "MD5").add("Username", cfg.username).add("Key", md5Hex(challenge + cfg.secret));
+            login.add("AuthType", "MD5").add("Username", cfg.username()).add("Key", md5Hex(challenge + cfg.secret()));
         } else {
-            login.add("Username", cfg.username).add("Secret", cfg.secret);
+            login.add("Username", cfg.username()).add("Secret", cfg.secret());
         }
         String mask = eventMask;
         if (mask != null) login.add("Events", mask);
-        AmiResponse r = await(s.send(login, cfg.actionTimeout));
+        AmiResponse r = await(s.send(login, cfg.actionTimeout()));
         if (!r.isSuccess()) {
-            throw new AmiException.AuthenticationFailed("Asterisk at " + where + " refused login as '" + cfg.username + "': "
+            throw new AmiException.AuthenticationFailed("Asterisk at " + where + " refused login as '" + cfg.username() + "': "
                     + (r.text() == null ? r.response() : r.text()));
         }
         for (String f : filters) {
-            s.send(filterAction(f), cfg.actionTimeout).whenComplete((fr, fe) -> {
+            s.send(filterAction(f), cfg.actionTimeout()).whenComplete((fr, fe) -> {
                 if (fe != null || !fr.isSuccess()) log.warn("re-adding AMI filter '{}' failed: {}", f, fe != null ? fe.getMessage() : fr.text());
             });
         }
@@ -476,7 +476,7 @@ public final class ManagerConnection implements AutoCloseable {
         if (current == s) current = null;
         log.warn("AMI connection to {} lost: {}", where, reason);
         setState(ConnectionState.LOST);
-        if (cfg.reconnect) startReconnect(reason);
+        if (cfg.reconnect()) startReconnect(reason);
         else {
             closing = true;
             setState(ConnectionState.CLOSED);
@@ -519,7 +519,7 @@ public final class ManagerConnection implements AutoCloseable {
     }
 
     private boolean reconnectUntilLoggedIn() {
-        long backoff = cfg.reconnectInitial.toMillis();
+        long backoff = cfg.reconnectInitial().toMillis();
         int attempt = 0;
         while (!closing) {
             setState(ConnectionState.RECONNECTING);
@@ -537,14 +537,14 @@ public final class ManagerConnection implements AutoCloseable {
                 } catch (InterruptedException ie) {
                     return false;
                 }
-                backoff = Math.min(backoff * 2, cfg.reconnectMax.toMillis());
+                backoff = Math.min(backoff * 2, cfg.reconnectMax().toMillis());
             }
         }
         return false;
     }
 
     private void startKeepalive() {
-        if (cfg.keepAlive.isZero() || cfg.keepAlive.isNegative()) return;
+        if (cfg.keepAlive().isZero() || cfg.keepAlive().isNegative()) return;
         stateLock.lock();
         try {
             if (keepalive != null && keepalive.isAlive()) return;
@@ -557,19 +557,19 @@ public final class ManagerConnection implements AutoCloseable {
     private void keepaliveLoop() {
         while (!closing) {
             try {
-                Thread.sleep(cfg.keepAlive.toMillis());
+                Thread.sleep(cfg.keepAlive().toMillis());
             } catch (InterruptedException e) {
                 return;
             }
             Session s = current;
             if (s == null || state != ConnectionState.LOGGED_IN || closing) continue; // never Ping before Login
             try {
-                s.send(AmiAction.of("Ping"), cfg.actionTimeout).get();
+                s.send(AmiAction.of("Ping"), cfg.actionTimeout()).get();
             } catch (InterruptedException e) {
                 return;
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof AmiException.Timeout && !closing) {
-                    s.lost("keepalive Ping got no reply within " + cfg.actionTimeout.toMillis() + " ms");
+                    s.lost("keepalive Ping got no reply within " + cfg.actionTimeout().toMillis() + " ms");
                 }
             }
         }
@@ -618,7 +618,7 @@ public final class ManagerConnection implements AutoCloseable {
         final ReentrantLock writeLock = new ReentrantLock();
         final Map<String, Pending> pending = new ConcurrentHashMap<>();
         final CompletableFuture<String> banner = new CompletableFuture<>();
-        final AmiDecoder decoder = new AmiDecoder(true, cfg.maxLine, cfg.maxMessage);
+        final AmiDecoder decoder = new AmiDecoder(true, cfg.maxLine(), cfg.maxMessage());
         volatile boolean dead;
         long ignored;                   // reader thread only
         long errors;                    // reader thread only
@@ -877,6 +877,12 @@ public final class ManagerConnection implements AutoCloseable {
         /** Longest line and message accepted from Asterisk (defaults 64 KiB, 1 MiB). */
         public Builder limits(int maxLineBytes, int maxMessageBytes) { maxLine = maxLineBytes; maxMessage = maxMessageBytes; return this; }
 
-        public ManagerConnection build() { return new ManagerConnection(this); }
+        /** An unconnected connection with these settings, copied: changing this builder later does not change it. */
+        public ManagerConnection build() { return new ManagerConnection(config()); }
+
+        ManagerConfig config() {
+            return new ManagerConfig(host, port, username, secret, md5, events, actionTimeout, connectTimeout, keepAlive, reconnect,
+                    retryFirstConnect, reconnectInitial, reconnectMax, listenerQueue, listenerPatience, maxLine, maxMessage);
+        }
     }
 }
