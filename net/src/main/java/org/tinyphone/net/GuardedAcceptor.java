@@ -1,0 +1,334 @@
+package org.tinyphone.net;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+
+/**
+ * The accept loop every Tinyphone listener uses, built to stay up under exhaustion:
+ * <ul>
+ *   <li>an optional peer allow-list, checked right at accept: a peer not on it is closed before a byte is read;</li>
+ *   <li>a connection cap: a connection over it is closed at once;</li>
+ *   <li>accept errors of any kind (EMFILE/ENFILE when the process or the system is out of descriptors, out of
+ *       memory, …) are retried after an exponential backoff (5 ms doubling to 1 s, reset by the next success), so
+ *       the loop neither spins nor gives up, and the listener serves again by itself once descriptors free up;</li>
+ *   <li>every refusal and error is counted ({@link #stats()}) and logged through a {@link LogLimiter}, so a flood
+ *       writes a bounded log.</li>
+ * </ul>
+ * Each accepted connection runs the {@link Handler} on its own virtual thread; its socket is closed when the
+ * handler returns. The loop itself runs on a virtual thread too.
+ */
+public final class GuardedAcceptor implements AutoCloseable {
+    /** Serves one accepted connection on its own virtual thread; the socket is closed after it returns. */
+    @FunctionalInterface
+    public interface Handler {
+        void serve(Socket socket) throws Exception;
+    }
+
+    static {
+        // Load what the error paths use now, not when they first run: out of descriptors, a class in a directory on
+        // the class path (tests, IDEs) cannot be opened, and a failing log call must not end the loop.
+        LogText.escape("\n");
+        new LogLimiter(1, Duration.ofSeconds(1)).decide("");
+    }
+
+    private final String name;
+    private final ServerSocket server;
+    private final Handler handler;
+    private final Predicate<InetAddress> allow;
+    private final int maxConnections;
+    private final Logger log;
+    private final LogLimiter limiter;
+    private final Backoff backoff;
+    private final ListenerStats stats = new ListenerStats();
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition idle = lock.newCondition();
+    private final Thread.Builder connectionThreads;
+    private final Thread acceptThread;
+    private volatile boolean closing;
+
+    private GuardedAcceptor(Builder b) {
+        this.name = b.name;
+        this.server = b.server;
+        this.handler = b.handler;
+        this.allow = b.allow;
+        this.maxConnections = b.maxConnections;
+        this.log = b.log != null ? b.log : LoggerFactory.getLogger(GuardedAcceptor.class);
+        this.limiter = b.limiter != null ? b.limiter : new LogLimiter(5, Duration.ofSeconds(10));
+        this.backoff = new Backoff(b.firstPause, b.maxPause);
+        this.connectionThreads = Thread.ofVirtual().name(b.threadPrefix, 1); // used by the accept thread only
+        this.acceptThread = Thread.ofVirtual().name(name + "-accept").unstarted(this::acceptLoop);
+    }
+
+    /**
+     * An acceptor for an already bound server socket (the caller binds it, so a bind failure is the caller's to
+     * explain); {@code name} appears in log lines and thread names ("relay", "fastagi" …).
+     */
+    public static Builder builder(String name, ServerSocket bound, Handler handler) {
+        return new Builder(name, bound, handler);
+    }
+
+    private GuardedAcceptor start() {
+        acceptThread.start();
+        return this;
+    }
+
+    /** Counters for metrics. */
+    public ListenerStats stats() { return stats; }
+
+    /** The bound port. */
+    public int port() { return server.getLocalPort(); }
+
+    /** Connections whose handler is running. */
+    public int openConnections() { return stats.open(); }
+
+    /** The connection cap. */
+    public int maxConnections() { return maxConnections; }
+
+    private void acceptLoop() {
+        int failures = 0;
+        while (!closing) {
+            Socket s;
+            try {
+                s = server.accept();
+            } catch (Throwable e) { // IOException (EMFILE, ENFILE, ...) or an Error: never let the loop die
+                if (closing || server.isClosed()) break;
+                stats.countAcceptError();
+                failures++;
+                long pause = backoff.next();
+                try {
+                    limiter.warn(log, name + " accept failed", "{}: accept failed ({}); retrying in {} ms", name,
+                            LogText.escape(e), pause);
+                } catch (Throwable logFailed) {
+                    // the log is not worth the listener
+                }
+                if (!pause(pause)) break;
+                continue;
+            }
+            try {
+                if (failures > 0) {
+                    backoff.reset();
+                    limiter.info(log, name + " accepting again", "{}: accepting again after {} failed accept(s)", name,
+                            failures);
+                    failures = 0;
+                }
+                admit(s);
+            } catch (Throwable t) { // e.g. no memory for the connection's thread: that connection goes, the loop stays
+                stats.countAcceptError();
+                closeQuietly(s);
+            }
+        }
+    }
+
+    private boolean pause(long millis) {
+        try {
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            return false; // closing
+        }
+    }
+
+    private void admit(Socket s) {
+        InetAddress peer = s.getInetAddress();
+        boolean allowed;
+        try {
+            allowed = allow.test(peer);
+        } catch (RuntimeException e) {
+            allowed = false;
+            limiter.warn(log, name + " allow-list failed", "{}: allow-list check failed for {}: {}", name,
+                    LogText.escape(peer), LogText.escape(e));
+        }
+        if (!allowed) {
+            stats.countRefusedByAllowList();
+            closeQuietly(s);
+            limiter.warn(log, name + " refused (allow-list)", "{}: connection from {} refused: address not allowed",
+                    name, LogText.escape(peer == null ? null : peer.getHostAddress()));
+            return;
+        }
+        int now = stats.open();
+        if (now >= maxConnections) {
+            stats.countRefusedByCap();
+            closeQuietly(s);
+            limiter.warn(log, name + " refused (cap)", "{}: connection from {} refused: {} connections open (limit {})",
+                    name, LogText.escape(peer == null ? null : peer.getHostAddress()), now, maxConnections);
+            return;
+        }
+        stats.countAccepted();
+        open.add(s);
+        try {
+            connectionThreads.start(() -> serve(s));
+        } catch (Throwable t) {
+            ended(s);
+            stats.countAcceptError();
+            limiter.log(log, Level.ERROR, name + " no thread", "{}: could not start a thread for a connection: {}", name,
+                    LogText.escape(t));
+        }
+    }
+
+    private void serve(Socket s) {
+        try {
+            handler.serve(s);
+        } catch (Throwable t) {
+            if (!closing) {
+                limiter.warn(log, name + " connection failed", "{}: connection from {} failed: {}", name,
+                        LogText.escape(s.getRemoteSocketAddress()), LogText.escape(t), t);
+            }
+            if (t instanceof VirtualMachineError vme && !(t instanceof StackOverflowError)) {
+                ended(s);
+                throw vme;
+            }
+        }
+        ended(s);
+    }
+
+    private void ended(Socket s) {
+        closeQuietly(s);
+        if (open.remove(s)) {
+            stats.connectionClosed();
+            if (stats.open() == 0) {
+                lock.lock();
+                try {
+                    idle.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+    }
+
+    /** Stops accepting: closes the server socket (connections already open go on). */
+    public void stopAccepting() {
+        closing = true;
+        closeQuietly(server);
+        acceptThread.interrupt(); // out of a backoff pause
+    }
+
+    /** Waits until no connection is open, or the time is up; true if none is. */
+    public boolean awaitIdle(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock.lock();
+        try {
+            while (stats.open() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) return false;
+                idle.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return stats.open() == 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Closes every open connection (their handlers end on the resulting I/O error). */
+    public void closeConnections() {
+        for (Socket s : open) closeQuietly(s);
+    }
+
+    /** Blocks until the accept loop has ended (after {@link #stopAccepting()} or {@link #close()}). */
+    public void join() throws InterruptedException {
+        acceptThread.join();
+    }
+
+    /** Stops accepting and closes every open connection. */
+    @Override
+    public void close() {
+        stopAccepting();
+        closeConnections();
+        try {
+            acceptThread.join(Duration.ofSeconds(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // closing anyway
+        }
+    }
+
+    /** Settings of a {@link GuardedAcceptor}; defaults: no cap, anyone allowed, pauses 5 ms … 1 s. */
+    public static final class Builder {
+        private final String name;
+        private final ServerSocket server;
+        private final Handler handler;
+        private Predicate<InetAddress> allow = a -> true;
+        private int maxConnections = Integer.MAX_VALUE;
+        private Logger log;
+        private LogLimiter limiter;
+        private String threadPrefix;
+        private Duration firstPause = Duration.ofMillis(5);
+        private Duration maxPause = Duration.ofSeconds(1);
+
+        private Builder(String name, ServerSocket server, Handler handler) {
+            this.name = Objects.requireNonNull(name, "name");
+            this.server = Objects.requireNonNull(server, "server");
+            this.handler = Objects.requireNonNull(handler, "handler");
+            if (!server.isBound()) throw new IllegalArgumentException(name + ": the server socket is not bound");
+            this.threadPrefix = name + "-";
+        }
+
+        /** Which peers may connect; others are closed at accept, before a byte is read (default: anyone). */
+        public Builder allowFrom(Predicate<InetAddress> allow) {
+            this.allow = Objects.requireNonNull(allow, "allow");
+            return this;
+        }
+
+        /** Connections open at once; one more is closed at once (default: no cap). */
+        public Builder maxConnections(int max) {
+            if (max < 1) throw new IllegalArgumentException(name + ": maxConnections must be at least 1: " + max);
+            this.maxConnections = max;
+            return this;
+        }
+
+        /** The logger for refusals and accept errors (default: this class's). */
+        public Builder logger(Logger log) {
+            this.log = Objects.requireNonNull(log, "log");
+            return this;
+        }
+
+        /** The rate limit for those lines (default: 5 lines per kind per 10 s). */
+        public Builder logLimiter(LogLimiter limiter) {
+            this.limiter = Objects.requireNonNull(limiter, "limiter");
+            return this;
+        }
+
+        /** Connection threads are named prefix + a number (default: the name and "-"). */
+        public Builder threadPrefix(String prefix) {
+            this.threadPrefix = Objects.requireNonNull(prefix, "prefix");
+            return this;
+        }
+
+        /** The pauses after failed accepts: first, doubling up to max (default 5 ms, 1 s). */
+        public Builder backoff(Duration first, Duration max) {
+            new Backoff(first, max); // validates
+            this.firstPause = first;
+            this.maxPause = max;
+            return this;
+        }
+
+        /** Starts the accept loop. */
+        public GuardedAcceptor start() {
+            return new GuardedAcceptor(this).start();
+        }
+    }
+}
