@@ -9,12 +9,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import jdk.net.ExtendedSocketOptions;
 import org.slf4j.Logger;
@@ -24,12 +19,19 @@ import org.tinyphone.agi.AgiException;
 import org.tinyphone.agi.AgiHangupException;
 import org.tinyphone.agi.AgiProtocolException;
 import org.tinyphone.agi.StreamAgiChannel;
+import org.tinyphone.net.DeadlineInput;
+import org.tinyphone.net.GuardedAcceptor;
+import org.tinyphone.net.ListenerStats;
+import org.tinyphone.net.LogText;
 
 /**
  * FastAGI server: Asterisk's {@code AGI(agi://host:port/path?query,args)} connects here; each call runs its
  * app on its own virtual thread. Unknown paths get a VERBOSE line on the Asterisk console and are closed, so
  * the dialplan goes on. An app that throws, a peer that sends garbage or over-long lines, or a peer that never
- * finishes its environment only ends that one call.
+ * finishes its environment only ends that one call. Accepting runs on the shared
+ * {@link GuardedAcceptor}: peers not allowed are closed at accept, connections over the cap
+ * ({@link Builder#maxConnections}) are closed at once, and accept errors (out of descriptors) are retried with a
+ * backoff; {@link #stats()} counts it all.
  *
  * <pre>{@code
  * try (FastAgiServer server = FastAgiServer.builder().port(4573)
@@ -44,6 +46,8 @@ public final class FastAgiServer implements AutoCloseable {
 
     /** Asterisk's default FastAGI port. */
     public static final int DEFAULT_PORT = 4573;
+    /** Calls open at once before one more is refused, unless the builder says otherwise. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 20_000;
 
     private final String bindHost;
     private final int requestedPort;
@@ -54,18 +58,15 @@ public final class FastAgiServer implements AutoCloseable {
     private final int maxLineLength;
     private final int backlog;
     private final int drainMs;
+    private final int maxConnections;
     private final Predicate<InetAddress> allow;
     /** TCP keepalive timers to set on each call (idle s, interval s, probes), or null for the system's. */
     private final int[] keepAliveTimers;
 
-    private final Set<Socket> active = ConcurrentHashMap.newKeySet();
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition idle = lock.newCondition();
-    private final AtomicLong calls = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private volatile ServerSocket serverSocket;
+    private volatile GuardedAcceptor acceptor;
     private volatile boolean closing;
-    private Thread acceptThread;
 
     private FastAgiServer(Builder b) {
         this.bindHost = b.bind;
@@ -77,6 +78,7 @@ public final class FastAgiServer implements AutoCloseable {
         this.maxLineLength = b.maxLineLength;
         this.backlog = b.backlog;
         this.drainMs = (int) b.drainTimeout.toMillis();
+        this.maxConnections = b.maxConnections;
         this.allow = b.allow;
         this.keepAliveTimers = b.keepAliveTimers;
     }
@@ -95,9 +97,10 @@ public final class FastAgiServer implements AutoCloseable {
         }
         ss.bind(new InetSocketAddress(InetAddress.getByName(bindHost), requestedPort), backlog);
         serverSocket = ss;
-        // a virtual thread: accepting and starting a call's thread then happen on the carrier, between calls,
-        // instead of a platform thread that preempts the carrier and wakes it for every new call
-        acceptThread = Thread.ofVirtual().name("fastagi-accept-" + ss.getLocalPort()).start(this::acceptLoop);
+        // the acceptor's loop is a virtual thread: accepting and starting a call's thread then happen on the carrier,
+        // between calls, instead of a platform thread that preempts the carrier and wakes it for every new call
+        acceptor = GuardedAcceptor.builder("fastagi", ss, this::serve).allowFrom(allow).maxConnections(maxConnections)
+                .logger(log).threadPrefix("fastagi-call-").start();
         log.info("FastAGI server listening on {}:{} (routes: {})", bindHost, ss.getLocalPort(),
                 routes.isEmpty() ? "none" : String.join(", ", routes.describe()));
         return this;
@@ -113,75 +116,55 @@ public final class FastAgiServer implements AutoCloseable {
     /** The bind address as configured. */
     public String bindAddress() { return bindHost; }
 
-    /** Calls in progress. */
-    public int activeCalls() { return active.size(); }
+    /** Calls in progress (connections open). */
+    public int activeCalls() {
+        GuardedAcceptor a = acceptor;
+        return a == null ? 0 : a.openConnections();
+    }
 
-    /** Connections accepted since start. */
-    public long totalCalls() { return calls.get(); }
+    /** Connections accepted since start (refused ones not included: see {@link #stats()}). */
+    public long totalCalls() {
+        GuardedAcceptor a = acceptor;
+        return a == null ? 0 : a.stats().accepted();
+    }
 
-    /** Calls that ended with an app error or a protocol error. */
+    /** Calls that ended with an app error or a protocol error (or sent no environment in time). */
     public long failedCalls() { return failures.get(); }
+
+    /**
+     * The listener's counters: accepted, refused by the cap or the allow-list, closed without an environment in
+     * time, accept errors, open now.
+     */
+    public ListenerStats stats() {
+        GuardedAcceptor a = acceptor;
+        if (a == null) throw new IllegalStateException("not started");
+        return a.stats();
+    }
 
     /** Blocks until the server is closed. */
     public void join() throws InterruptedException {
-        Thread t = acceptThread;
-        if (t != null) t.join();
-    }
-
-    private void acceptLoop() {
-        ServerSocket ss = serverSocket;
-        long n = 0;
-        while (!closing) {
-            Socket s;
-            try {
-                s = ss.accept();
-            } catch (IOException e) {
-                if (closing || ss.isClosed()) break;
-                log.warn("FastAGI accept failed: {}", e.toString());
-                try {
-                    Thread.sleep(50); // e.g. out of file descriptors: do not spin
-                } catch (InterruptedException ie) {
-                    break;
-                }
-                continue;
-            }
-            calls.incrementAndGet();
-            active.add(s);
-            try {
-                Thread.ofVirtual().name("fastagi-call-", ++n).start(() -> serve(s));
-            } catch (Throwable t) {
-                active.remove(s);
-                closeQuietly(s);
-                log.error("could not start a thread for a FastAGI call", t);
-            }
-        }
+        GuardedAcceptor a = acceptor;
+        if (a != null) a.join();
     }
 
     private void serve(Socket s) {
         // per call: 2 setsockopt (TCP_NODELAY, SO_KEEPALIVE; 5 with keepAliveTimers), no timer task, no
         // address formatting unless something is logged
-        if (!allow.test(s.getInetAddress())) {
-            failures.incrementAndGet();
-            log.warn("FastAGI connection from {} refused: address not allowed", s.getRemoteSocketAddress());
-            closeQuietly(s);
-            active.remove(s);
-            signalIfIdle();
-            return;
-        }
         StreamAgiChannel ch = null;
         try {
             s.setTcpNoDelay(true);
             keepAlive(s);
             nonBlockingNow(s);
-            DeadlineInput in = new DeadlineInput(s, environmentTimeoutMs);
+            CallInput in = new CallInput(s, environmentTimeoutMs);
             try {
                 ch = StreamAgiChannel.open(in, s.getOutputStream(), maxLineLength);
             } catch (AgiProtocolException e) {
                 failures.incrementAndGet();
-                log.warn("FastAGI connection from {} refused: {}", s.getRemoteSocketAddress(), e.getMessage());
+                log.warn("FastAGI connection from {} refused: {}", s.getRemoteSocketAddress(), LogText.escape(e.getMessage()));
                 return;
             } catch (SocketTimeoutException e) {
                 failures.incrementAndGet();
+                acceptor.stats().countDeadlineMissed();
                 log.warn("FastAGI connection from {} sent no complete AGI environment within {} ms; closed",
                         s.getRemoteSocketAddress(), environmentTimeoutMs);
                 return;
@@ -190,7 +173,7 @@ public final class FastAgiServer implements AutoCloseable {
                 log.debug("FastAGI connection from {} failed before its environment: {}", s.getRemoteSocketAddress(), e.toString());
                 return;
             }
-            in.environmentRead();
+            in.disarm();
             s.setSoTimeout(replyTimeoutMs);
             String path = ch.environment().scriptPath();
             AgiApp app = routes.find(path);
@@ -220,31 +203,18 @@ public final class FastAgiServer implements AutoCloseable {
     }
 
     /**
-     * The socket's input with one deadline for the whole environment, however slowly its lines drip in: each
-     * read may wait only for the time left (SO_TIMEOUT is a field of the socket, not a syscall). Afterwards a yield, then a
-     * plain pass-through. Used by the call's own thread only.
+     * A call's input: one deadline for the whole environment, however slowly its lines drip in
+     * ({@link DeadlineInput}); once it is disarmed, a yield before each read, then a plain pass-through. Used by
+     * the call's own thread only.
      */
-    private static final class DeadlineInput extends InputStream {
-        private final Socket socket;
-        private final InputStream in;
-        private final long deadline;
-        private boolean timed = true;
-
-        DeadlineInput(Socket socket, int timeoutMs) throws IOException {
-            this.socket = socket;
-            this.in = socket.getInputStream();
-            this.deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    private static final class CallInput extends DeadlineInput {
+        CallInput(Socket socket, int timeoutMs) throws IOException {
+            super(socket, Duration.ofMillis(timeoutMs));
         }
-
-        void environmentRead() { timed = false; }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            if (timed) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) throw new SocketTimeoutException("AGI environment deadline passed");
-                socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(left))));
-            } else {
+            if (!armed()) {
                 // We only read when the last command's reply (or more of it) is needed, and Asterisk cannot have
                 // answered yet. Letting the other calls run first means that under load the reply is usually
                 // there when we read, instead of read -> EAGAIN -> epoll_ctl -> park -> poller -> unpark; with
@@ -252,18 +222,8 @@ public final class FastAgiServer implements AutoCloseable {
                 // calls: server CPU per call -9 to -28 %, command p99 -20 to -50 %.
                 Thread.yield();
             }
-            return in.read(b, off, len);
+            return super.read(b, off, len);
         }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public void close() throws IOException { in.close(); }
     }
 
     private static final boolean KEEPALIVE_TIMERS_SUPPORTED = keepAliveTimersSupported();
@@ -297,28 +257,31 @@ public final class FastAgiServer implements AutoCloseable {
 
     private void refuse(StreamAgiChannel ch, String path) {
         log.warn("FastAGI: no app for script path '{}' (request {}, channel {}); closed so the dialplan continues. Known: {}",
-                path, ch.environment().request(), ch.environment().channel(), routes.describe());
+                LogText.escape(path), LogText.escape(ch.environment().request()),
+                LogText.escape(ch.environment().channel()), routes.describe());
         try {
             String shown = path.replaceAll("\\p{Cntrl}", "?");
             ch.verbose("Tinyphone FastAGI: no app for path " + shown + " - the dialplan continues", 1);
         } catch (RuntimeException e) {
-            log.debug("could not send the refusal VERBOSE for {}: {}", path, e.getMessage());
+            log.debug("could not send the refusal VERBOSE for {}: {}", LogText.escape(path), LogText.escape(e.getMessage()));
         }
     }
 
     private void run(AgiApp app, StreamAgiChannel ch, String path) {
-        String channel = ch.environment().channel();
         try {
             app.run(ch);
-            log.debug("AGI app {} on {} ended", path, channel);
+            if (log.isDebugEnabled()) log.debug("AGI app {} on {} ended", LogText.escape(path), channel(ch));
         } catch (AgiHangupException e) {
-            log.debug("AGI app {} on {}: caller hung up ({})", path, channel, e.getMessage());
+            if (log.isDebugEnabled()) {
+                log.debug("AGI app {} on {}: caller hung up ({})", LogText.escape(path), channel(ch),
+                        LogText.escape(e.getMessage()));
+            }
         } catch (AgiProtocolException e) {
             failures.incrementAndGet();
-            log.warn("AGI app {} on {}: protocol error: {}", path, channel, e.getMessage());
+            log.warn("AGI app {} on {}: protocol error: {}", LogText.escape(path), channel(ch), LogText.escape(e.getMessage()));
         } catch (Throwable t) {
             failures.incrementAndGet();
-            log.error("AGI app {} on {} failed", path, channel, t);
+            log.error("AGI app {} on {} failed", LogText.escape(path), channel(ch), t);
             if (!ch.isEnded()) {
                 try {
                     ch.verbose("Tinyphone FastAGI: app " + path + " failed: " + t.getClass().getSimpleName(), 1);
@@ -328,6 +291,10 @@ public final class FastAgiServer implements AutoCloseable {
             }
             if (t instanceof VirtualMachineError vme && !(t instanceof StackOverflowError)) throw vme;
         }
+    }
+
+    private static String channel(StreamAgiChannel ch) {
+        return LogText.escape(ch.environment().channel());
     }
 
     /**
@@ -353,20 +320,7 @@ public final class FastAgiServer implements AutoCloseable {
         } catch (IOException ignored) {
             // timeout or reset while draining: close anyway
         } finally {
-            closeQuietly(s);
-            active.remove(s);
-            signalIfIdle();
-        }
-    }
-
-    private void signalIfIdle() {
-        if (active.isEmpty()) {
-            lock.lock();
-            try {
-                idle.signalAll();
-            } finally {
-                lock.unlock();
-            }
+            closeQuietly(s); // the acceptor counts the call as ended when serve returns
         }
     }
 
@@ -381,42 +335,18 @@ public final class FastAgiServer implements AutoCloseable {
      */
     public boolean close(Duration grace) {
         closing = true;
-        ServerSocket ss = serverSocket;
-        if (ss != null) closeQuietly(ss);
-        long deadline = System.nanoTime() + grace.toNanos();
-        boolean clean = awaitIdle(deadline);
+        GuardedAcceptor a = acceptor;
+        if (a == null) return true;
+        a.stopAccepting();
+        boolean clean = a.awaitIdle(grace);
         if (!clean) {
             log.warn("FastAGI server closing: {} call(s) still running after {} ms; closing their connections",
-                    active.size(), grace.toMillis());
-            for (Socket s : active) closeQuietly(s);
-            awaitIdle(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+                    a.openConnections(), grace.toMillis());
+            a.closeConnections();
+            a.awaitIdle(Duration.ofSeconds(2));
         }
-        Thread t = acceptThread;
-        if (t != null) {
-            try {
-                t.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        a.close(); // joins the accept loop
         return clean;
-    }
-
-    private boolean awaitIdle(long deadlineNanos) {
-        lock.lock();
-        try {
-            while (!active.isEmpty()) {
-                long left = deadlineNanos - System.nanoTime();
-                if (left <= 0) return false;
-                idle.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
-            }
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return active.isEmpty();
-        } finally {
-            lock.unlock();
-        }
     }
 
     private static void closeQuietly(AutoCloseable c) {
@@ -427,7 +357,10 @@ public final class FastAgiServer implements AutoCloseable {
         }
     }
 
-    /** Configuration; defaults: 127.0.0.1:4573, environment timeout 10 s, no reply timeout, 64 KiB lines. */
+    /**
+     * Configuration; defaults: 127.0.0.1:4573, environment timeout 10 s, no reply timeout, 64 KiB lines, at most
+     * {@value #DEFAULT_MAX_CONNECTIONS} calls at once.
+     */
     public static final class Builder {
         private String bind = "127.0.0.1";
         private int port = DEFAULT_PORT;
@@ -438,6 +371,7 @@ public final class FastAgiServer implements AutoCloseable {
         private Duration drainTimeout = Duration.ofSeconds(2);
         private int maxLineLength = StreamAgiChannel.DEFAULT_MAX_LINE;
         private int backlog = 4096;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private Predicate<InetAddress> allow = a -> true;
         private int[] keepAliveTimers;
 
@@ -481,6 +415,17 @@ public final class FastAgiServer implements AutoCloseable {
         public Builder maxLineLength(int bytes) {
             if (bytes < 256) throw new IllegalArgumentException("maxLineLength too small: " + bytes);
             this.maxLineLength = bytes;
+            return this;
+        }
+
+        /**
+         * Calls (connections) open at once; one more is closed at once, counted and logged (default
+         * {@value FastAgiServer#DEFAULT_MAX_CONNECTIONS}: far above what one Asterisk sends, so 10,000 concurrent
+         * calls are never refused, yet a runaway peer cannot take every file descriptor).
+         */
+        public Builder maxConnections(int max) {
+            if (max < 1) throw new IllegalArgumentException("maxConnections must be at least 1: " + max);
+            this.maxConnections = max;
             return this;
         }
 

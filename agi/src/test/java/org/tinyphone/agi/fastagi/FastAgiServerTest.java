@@ -196,7 +196,8 @@ class FastAgiServerTest {
                 // closed with our environment unread: a reset is a close too
             }
         }
-        assertThat(server.failedCalls()).isEqualTo(1);
+        assertThat(server.stats().refusedByAllowList()).isEqualTo(1);
+        assertThat(server.totalCalls()).isZero();
     }
 
     @Test
@@ -257,7 +258,40 @@ class FastAgiServerTest {
             peer.sendRaw("agi_network: yes\n".getBytes(StandardCharsets.US_ASCII));
             assertThat(peer.readLine()).isNull();
         }
+        assertThat(server.stats().closedByDeadline()).isEqualTo(1);
         assertThat(call("ok").run().verbose()).containsExactly("ok /ok {}");
+    }
+
+    @Test
+    void aCallOverTheCapIsClosedAtOnceAndCountedAndCallsGoOnWhenOneEnds() throws Exception {
+        CountDownLatch inCall = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        start(FastAgiServer.builder().maxConnections(1).route("/park", ch -> {
+            inCall.countDown();
+            release.await();
+            ch.verbose("released");
+        }).route("/ok", says("ok")));
+        CompletableFuture<SimulatedAgiCall.Result> parked = CompletableFuture.supplyAsync(() -> {
+            try {
+                return call("park").run();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertThat(inCall.await(30, TimeUnit.SECONDS)).isTrue();
+        try (AgiPeer peer = AgiPeer.connect("127.0.0.1", server.port(), Duration.ofSeconds(20), null)) {
+            try {
+                assertThat(peer.readLine()).isNull(); // closed before the environment was read: no app, no VERBOSE
+            } catch (SocketException reset) {
+                // closed at once: a reset is a close too
+            }
+        }
+        assertThat(server.stats().refusedByCap()).isEqualTo(1);
+        release.countDown();
+        assertThat(parked.get(30, TimeUnit.SECONDS).verbose()).containsExactly("released");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> server.activeCalls() == 0);
+        assertThat(call("ok").run().verbose()).containsExactly("ok /ok {}");
+        assertThat(server.totalCalls()).isEqualTo(2);
     }
 
     @Test
