@@ -1,21 +1,21 @@
 package org.tinyphone.audio.audiosocket;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.Objects;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.net.DeadlineInput;
+import org.tinyphone.net.GuardedAcceptor;
+import org.tinyphone.net.ListenerStats;
+import org.tinyphone.net.LogText;
 
 /**
  * Accepts Asterisk's {@code AudioSocket(<uuid>,host:port)} connections: one virtual thread per connection,
@@ -27,7 +27,10 @@ import org.slf4j.LoggerFactory;
  *         .handler(session -&gt; { ... session.next(timeout) ... })
  *         .start();
  * </pre>
- * Binds to 127.0.0.1 by default. With {@link Builder#allow}, connections from other addresses are closed at once.
+ * Binds to 127.0.0.1 by default. Accepting runs on the shared {@link GuardedAcceptor}: with
+ * {@link Builder#allowFrom}, connections from other addresses are closed at accept, before their first frame is
+ * read; connections over {@link Builder#maxConnections} are closed at once; accept errors (out of descriptors) are
+ * retried with a backoff. {@link #stats()} counts it all.
  */
 public final class AudioSocketServer implements AutoCloseable {
 
@@ -38,26 +41,26 @@ public final class AudioSocketServer implements AutoCloseable {
 
     private final ServerSocket serverSocket;
     private final AudioSocketHandler handler;
-    private final Set<InetAddress> allowed;
+    private final Predicate<InetAddress> allow;
     private final Duration uuidTimeout;
     private final int maxPayload;
     private final int maxConnections;
-    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-    private final AtomicLong accepted = new AtomicLong();
-    private final AtomicLong rejected = new AtomicLong();
-    private final Thread acceptor;
-    private volatile boolean closing;
+    private GuardedAcceptor acceptor;
 
     private AudioSocketServer(Builder b) throws IOException {
         this.handler = Objects.requireNonNull(b.handler, "handler");
-        this.allowed = Set.copyOf(b.allowed);
+        this.allow = b.allow;
         this.uuidTimeout = b.uuidTimeout;
         this.maxPayload = b.maxPayload;
         this.maxConnections = b.maxConnections;
         this.serverSocket = new ServerSocket();
-        serverSocket.setReuseAddress(true);
-        serverSocket.bind(new InetSocketAddress(b.bindAddress, b.port), b.backlog);
-        this.acceptor = Thread.ofVirtual().name("audiosocket-accept-" + port()).unstarted(this::acceptLoop);
+        try {
+            serverSocket.setReuseAddress(true);
+            serverSocket.bind(new InetSocketAddress(b.bindAddress, b.port), b.backlog);
+        } catch (IOException e) {
+            serverSocket.close();
+            throw e;
+        }
     }
 
     public static Builder builder() {
@@ -76,51 +79,22 @@ public final class AudioSocketServer implements AutoCloseable {
 
     /** Connections open right now. */
     public int openConnections() {
-        return open.size();
+        return acceptor.openConnections();
     }
 
-    /** Connections accepted / turned away (allow-list, limit) since start. */
-    public long acceptedConnections() {
-        return accepted.get();
-    }
-
-    public long rejectedConnections() {
-        return rejected.get();
+    /**
+     * The listener's counters: accepted, refused by the allow-list or the cap, closed without a UUID frame in time,
+     * accept errors, open now.
+     */
+    public ListenerStats stats() {
+        return acceptor.stats();
     }
 
     private AudioSocketServer start() {
-        acceptor.start();
+        acceptor = GuardedAcceptor.builder("audiosocket", serverSocket, this::serve).allowFrom(allow)
+                .maxConnections(maxConnections).logger(log).start();
         log.info("AudioSocket server listening on {}", address());
         return this;
-    }
-
-    private void acceptLoop() {
-        while (!closing) {
-            Socket s;
-            try {
-                s = serverSocket.accept();
-            } catch (IOException e) {
-                if (!closing) log.warn("AudioSocket accept failed: {}", e.toString());
-                if (serverSocket.isClosed()) return;
-                continue;
-            }
-            InetAddress peer = s.getInetAddress();
-            if (!allowed.isEmpty() && !allowed.contains(peer)) {
-                rejected.incrementAndGet();
-                log.warn("AudioSocket connection from {} refused: not in the allow-list", peer.getHostAddress());
-                closeQuietly(s);
-                continue;
-            }
-            if (open.size() >= maxConnections) {
-                rejected.incrementAndGet();
-                log.warn("AudioSocket connection from {} refused: {} connections open (limit)", peer.getHostAddress(), open.size());
-                closeQuietly(s);
-                continue;
-            }
-            accepted.incrementAndGet();
-            open.add(s);
-            Thread.ofVirtual().name("audiosocket-" + s.getRemoteSocketAddress()).start(() -> serve(s));
-        }
     }
 
     private void serve(Socket s) {
@@ -138,29 +112,26 @@ public final class AudioSocketServer implements AutoCloseable {
                 session.close();
             }
         } catch (IOException e) {
-            log.debug("AudioSocket connection {} ended: {}", s.getRemoteSocketAddress(), e.toString());
-        } finally {
-            open.remove(s);
+            log.debug("AudioSocket connection {} ended: {}", s.getRemoteSocketAddress(), LogText.escape(e));
         }
     }
 
     /** Waits for the first frame, which must be the UUID; null (logged) otherwise. */
     private UUID readUuid(Socket s, AudioSocketCodec.Decoder decoder) throws IOException {
-        InputStream in = s.getInputStream();
+        DeadlineInput in = new DeadlineInput(s, uuidTimeout);
         byte[] buf = new byte[512];
-        long deadline = System.nanoTime() + uuidTimeout.toNanos();
         try {
             while (true) {
                 AudioSocketFrame f = decoder.next();
                 if (f != null) {
-                    if (f.type() == AudioSocketFrame.UUID_TYPE) return f.uuid();
+                    if (f.type() == AudioSocketFrame.UUID_TYPE) {
+                        in.disarm();
+                        return f.uuid();
+                    }
                     log.warn("AudioSocket connection from {} closed: the first frame must be the UUID, got {}",
-                            s.getRemoteSocketAddress(), f);
+                            s.getRemoteSocketAddress(), LogText.escape(f));
                     return null;
                 }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) throw new SocketTimeoutException();
-                s.setSoTimeout((int) Math.max(1, left / 1_000_000));
                 int n = in.read(buf);
                 if (n < 0) {
                     log.debug("AudioSocket connection from {} closed before its UUID", s.getRemoteSocketAddress());
@@ -169,10 +140,11 @@ public final class AudioSocketServer implements AutoCloseable {
                 decoder.feed(buf, 0, n);
             }
         } catch (SocketTimeoutException e) {
+            acceptor.stats().countDeadlineMissed();
             log.warn("AudioSocket connection from {} closed: no UUID frame within {} ms", s.getRemoteSocketAddress(),
                     uuidTimeout.toMillis());
         } catch (AudioSocketProtocolException e) {
-            log.warn("AudioSocket connection from {} closed: {}", s.getRemoteSocketAddress(), e.getMessage());
+            log.warn("AudioSocket connection from {} closed: {}", s.getRemoteSocketAddress(), LogText.escape(e.getMessage()));
         }
         return null;
     }
@@ -180,22 +152,7 @@ public final class AudioSocketServer implements AutoCloseable {
     /** Stops accepting and closes every open connection (Asterisk's AudioSocket() applications end). */
     @Override
     public void close() {
-        closing = true;
-        closeQuietly(serverSocket);
-        for (Socket s : open) closeQuietly(s);
-        try {
-            acceptor.join(Duration.ofSeconds(5));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void closeQuietly(java.io.Closeable c) {
-        try {
-            c.close();
-        } catch (IOException e) {
-            // closing anyway
-        }
+        if (acceptor != null) acceptor.close();
     }
 
     /** Settings of an {@link AudioSocketServer}. */
@@ -204,7 +161,7 @@ public final class AudioSocketServer implements AutoCloseable {
         private int port = DEFAULT_PORT;
         private int backlog = 200;
         private AudioSocketHandler handler;
-        private final java.util.Set<InetAddress> allowed = new java.util.HashSet<>();
+        private Predicate<InetAddress> allow = a -> true;
         private Duration uuidTimeout = Duration.ofSeconds(5);
         private int maxPayload = AudioSocketCodec.DEFAULT_MAX_PAYLOAD;
         private int maxConnections = 10_000;
@@ -224,14 +181,13 @@ public final class AudioSocketServer implements AutoCloseable {
             return this;
         }
 
-        /** Only these peers may connect (default: anyone who can reach the bind address). */
-        public Builder allow(Collection<InetAddress> peers) {
-            allowed.addAll(peers);
+        /**
+         * Which peers may connect (default: anyone who can reach the bind address); others are closed at accept,
+         * before their first frame is read, e.g. {@code allowFrom(InetAddress::isLoopbackAddress)}.
+         */
+        public Builder allowFrom(Predicate<InetAddress> allow) {
+            this.allow = Objects.requireNonNull(allow, "allow");
             return this;
-        }
-
-        public Builder allow(InetAddress... peers) {
-            return allow(java.util.List.of(peers));
         }
 
         /** How long a new connection may take to send its UUID frame (default 5 s). */
@@ -246,8 +202,9 @@ public final class AudioSocketServer implements AutoCloseable {
             return this;
         }
 
-        /** Connections open at once before new ones are turned away (default 10000). */
+        /** Connections open at once; one more is closed at once, counted and logged (default 10000). */
         public Builder maxConnections(int n) {
+            if (n < 1) throw new IllegalArgumentException("maxConnections must be at least 1: " + n);
             this.maxConnections = n;
             return this;
         }

@@ -320,22 +320,60 @@ class AudioSocketServerTest {
         }
         assertThat(rec.handled.get()).isZero();
         await().atMost(WAIT).until(() -> rec.server.openConnections() == 0);
+        assertThat(rec.server.stats().closedByDeadline()).isEqualTo(1); // the silent one
     }
 
     @Test
     void peersOutsideTheAllowListAreTurnedAway() throws Exception {
-        Recording rec = new Recording(AudioSocketServer.builder().allow(InetAddress.getByName("192.0.2.7")));
+        InetAddress asterisk = InetAddress.getByName("192.0.2.7");
+        Recording rec = new Recording(AudioSocketServer.builder().allowFrom(asterisk::equals));
         AudioSocketCaller c = rec.connect(UUID.randomUUID());
         assertThat(c.awaitServerClose(WAIT)).isTrue();
         assertThat(rec.handled.get()).isZero();
-        assertThat(rec.server.rejectedConnections()).isEqualTo(1);
+        assertThat(rec.server.stats().refusedByAllowList()).isEqualTo(1);
 
-        Recording allowed = new Recording(AudioSocketServer.builder().allow(InetAddress.getLoopbackAddress()));
+        Recording allowed = new Recording(AudioSocketServer.builder().allowFrom(InetAddress::isLoopbackAddress));
         UUID id = UUID.randomUUID();
         AudioSocketCaller ok = allowed.connect(id);
         ok.sendDtmf("3");
         ok.hangUp();
         assertThat(allowed.call(id).digits()).isEqualTo("3");
+    }
+
+    @Test
+    void aPeerOutsideTheAllowListIsClosedBeforeItsFirstFrame() throws Exception {
+        // a UUID deadline far beyond the test: only a check at accept closes a peer that sends nothing
+        Recording rec = new Recording(AudioSocketServer.builder().uuidTimeout(Duration.ofMinutes(10))
+                .allowFrom(InetAddress::isSiteLocalAddress));
+        try (Socket silent = new Socket(InetAddress.getLoopbackAddress(), rec.server.port())) {
+            silent.setSoTimeout(30_000);
+            assertThat(silent.getInputStream().read()).isEqualTo(-1);
+        }
+        assertThat(rec.server.stats().refusedByAllowList()).isEqualTo(1);
+        assertThat(rec.server.stats().accepted()).isZero();
+        assertThat(rec.handled.get()).isZero();
+    }
+
+    @Test
+    void aConnectionOverTheCapIsClosedAtOnceAndCounted() throws Exception {
+        Recording rec = new Recording(AudioSocketServer.builder().maxConnections(1));
+        UUID first = UUID.randomUUID();
+        AudioSocketCaller one = rec.connect(first);
+        one.sendDtmf("1");
+        await().atMost(WAIT).until(() -> rec.handled.get() == 1);
+        try (Socket over = new Socket(InetAddress.getLoopbackAddress(), rec.server.port())) {
+            over.setSoTimeout(30_000);
+            assertThat(over.getInputStream().read()).isEqualTo(-1);
+        }
+        assertThat(rec.server.stats().refusedByCap()).isEqualTo(1);
+        one.hangUp();
+        assertThat(rec.call(first).digits()).isEqualTo("1");
+        await().atMost(WAIT).until(() -> rec.server.openConnections() == 0);
+        UUID second = UUID.randomUUID();
+        AudioSocketCaller two = rec.connect(second);
+        two.sendDtmf("2");
+        two.hangUp();
+        assertThat(rec.call(second).digits()).isEqualTo("2");
     }
 
     @Test

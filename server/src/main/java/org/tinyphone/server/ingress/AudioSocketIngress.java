@@ -2,7 +2,6 @@ package org.tinyphone.server.ingress;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,16 +34,16 @@ public final class AudioSocketIngress implements AutoCloseable {
 
     private final Bridge bridge;
     private final AudioSocketJoins joins;
-    private final AddressAllowList allow;
     private final AudioSocketServer server;
 
     private AudioSocketIngress(Bridge bridge, AudioSocketJoins joins, String bind, int port, AddressAllowList allow)
             throws IOException {
         this.bridge = bridge;
         this.joins = joins == null ? new AudioSocketJoins() : joins;
-        this.allow = allow;
-        this.server = AudioSocketServer.builder().bindAddress(InetAddress.getByName(bind)).port(port)
-                .handler(this::serve).start();
+        AudioSocketServer.Builder b = AudioSocketServer.builder().bindAddress(InetAddress.getByName(bind)).port(port)
+                .handler(this::serve);
+        if (allow != null) b.allowFrom(allow::allows); // checked at accept, before the UUID frame
+        this.server = b.start();
     }
 
     /** Starts listening ({@code port} 0: any free port). */
@@ -79,12 +78,6 @@ public final class AudioSocketIngress implements AutoCloseable {
     }
 
     private void serve(AudioSocketSession session) {
-        if (allow != null && session.remoteAddress() instanceof InetSocketAddress peer
-                && !allow.allows(peer.getAddress())) {
-            log.warn("audiosocket: refused connection from {} (not in the allow-list {})",
-                    peer.getAddress().getHostAddress(), allow);
-            return;
-        }
         Call call = joins.claim(session.uuid()).orElseGet(() -> bridge.open(new CallInfo(session.uuid().toString(),
                 "", "", UNKNOWN_NUMBER, null, "", "audiosocket", null), null));
         AtomicBoolean appHangup = new AtomicBoolean();
