@@ -39,7 +39,9 @@ final class BuiltIn {
                     new BrowserOrigins(config.list("http.allowed-origins")));
             server.register("http", web.port(), web);
         }
-        TcpClientServer tcp = config.clients().enabled() ? TcpClientServer.start(hub, config.clients()) : null;
+        TcpClientServer tcp = config.clients().enabled() ? TcpClientServer.start(hub, config.clients(),
+                config.maxConnections("clients"), config.handshakeTimeout()) : null;
+        if (tcp != null) ListenerMeters.register(server.metrics(), "clients", tcp.stats());
         server.register("clients", tcp == null ? -1 : tcp.port(), () -> {
             if (tcp != null) tcp.stopAccepting();
             server.bridge().close(); // calls still in progress end now, so clients see their hangup before goodbye

@@ -1,7 +1,9 @@
 package org.tinyphone.server;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
+import com.sun.management.UnixOperatingSystemMXBean;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -96,7 +98,33 @@ public final class TinyphoneServer implements AutoCloseable {
             throw new ServerStartException("cannot start " + e.getMessage(), e);
         }
         log.info("tinyphone server started: {}", server.describeListeners());
+        checkDescriptorLimit(config);
         return server;
+    }
+
+    /** Descriptors the process needs besides its listeners' connections (jars, selectors, logs, AMI …). */
+    static final int DESCRIPTOR_RESERVE = 256;
+
+    /**
+     * Warns when the enabled listeners' connection caps, together, do not fit in the process's descriptor limit: a
+     * flood could then run it out of descriptors (the listeners pause and recover, but new calls wait meanwhile).
+     */
+    private static void checkDescriptorLimit(TinyphoneConfig config) {
+        if (!(ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os)) return;
+        long limit = os.getMaxFileDescriptorCount();
+        long caps = 0;
+        List<String> keys = new ArrayList<>();
+        for (String l : TinyphoneConfig.LISTENERS) {
+            if (!config.listener(l).enabled()) continue;
+            caps += config.maxConnections(l);
+            keys.add(l + ".max-connections=" + config.maxConnections(l));
+        }
+        if (caps + DESCRIPTOR_RESERVE > limit) {
+            log.warn("the listeners' connection caps add up to {} ({}), more than fit in this process's limit of {} "
+                    + "file descriptors: a flood could use them all up (the listeners then pause and recover). Raise the "
+                    + "limit (LimitNOFILE= in the systemd unit, ulimit -n) or lower the caps", caps,
+                    String.join(", ", keys), limit);
+        }
     }
 
     public TinyphoneConfig config() { return config; }

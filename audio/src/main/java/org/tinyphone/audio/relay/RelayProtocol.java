@@ -21,13 +21,17 @@ import java.nio.charset.StandardCharsets;
  *   0x14 END       server → relay  the server is done with the call: the relay exits 0 and the dialplan goes on
  * </pre>
  *
- * A closed connection without an END frame means the same as END. Unknown frame types are an error. This
- * class is pure (streams in, bytes out) and loads only JDK classes, so the relay can use it on its fast path.
+ * A greeting of another version ({@code TINYPHONE-RELAY/2}) is answered with a server END frame naming the version
+ * this server speaks, then closed. A closed connection without an END frame means the same as END. Unknown frame
+ * types are an error. This class is pure (streams in, bytes out) and loads only JDK classes, so the relay can use it
+ * on its fast path.
  */
 public final class RelayProtocol {
 
     /** The relay's first line, without its LF. */
     public static final String MAGIC = "TINYPHONE-RELAY/1";
+    /** What every version's greeting starts with ({@code TINYPHONE-RELAY/2} would be a later one). */
+    public static final String MAGIC_PREFIX = "TINYPHONE-RELAY/";
     /** The magic line as sent, LF included. */
     static final byte[] MAGIC_LINE = (MAGIC + "\n").getBytes(StandardCharsets.US_ASCII);
 
@@ -52,6 +56,15 @@ public final class RelayProtocol {
         if (firstLine == null) return false;
         String s = firstLine.endsWith("\r") ? firstLine.substring(0, firstLine.length() - 1) : firstLine;
         return s.equals(MAGIC);
+    }
+
+    /**
+     * Whether a first line is the greeting of another version of this protocol ({@code TINYPHONE-RELAY/2}, any
+     * {@code TINYPHONE-RELAY/...} that is not {@value #MAGIC}): a server refuses it (an END frame with the reason)
+     * rather than read it as the original hub's relay lines.
+     */
+    public static boolean isOtherVersion(String firstLine) {
+        return firstLine != null && firstLine.startsWith(MAGIC_PREFIX) && !isGreeting(firstLine);
     }
 
     /** Whether these first bytes of a connection could start the relay's greeting (for peeking). */

@@ -21,6 +21,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.net.LogText;
 
 /**
  * The hub: ingresses {@link #open} calls, subscribers watch dialed numbers. Each subscriber sees a number's
@@ -115,7 +116,10 @@ public final class Bridge implements AutoCloseable {
             room.lock.unlock();
             roomsLock.readLock().unlock();
         }
-        log.info("call {} from {} to {} via {}", call.id(), call.info().callerId(), call.number(), call.info().via());
+        if (log.isInfoEnabled()) { // every part came from outside (Asterisk's channel, the caller's network)
+            log.info("call {} from {} to {} via {}", LogText.escape(call.id()), LogText.escape(call.info().callerId()),
+                    LogText.escape(call.number()), LogText.escape(call.info().via()));
+        }
         return call;
     }
 

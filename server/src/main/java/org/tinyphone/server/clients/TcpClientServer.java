@@ -7,13 +7,19 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.net.DeadlineInput;
+import org.tinyphone.net.GuardedAcceptor;
+import org.tinyphone.net.ListenerStats;
+import org.tinyphone.net.LogLimiter;
+import org.tinyphone.net.LogText;
 import org.tinyphone.server.ServerStartException;
 import org.tinyphone.server.access.Peer;
 import org.tinyphone.server.config.ListenerConfig;
@@ -23,24 +29,34 @@ import org.tinyphone.server.config.ListenerConfig;
  * original hub's dialect, a line starting with '{' is the native JSON-lines dialect. Anything else gets a
  * native error line and the connection waits for a proper first line. One reader virtual thread per connection
  * (plus the session's writer).
+ *
+ * <p>Accepting runs on the shared {@link GuardedAcceptor}: a connection over the cap ({@code clients.max-connections})
+ * is closed at once, accept errors (out of descriptors) are retried with a backoff. A connection that has not chosen
+ * its dialect within the handshake deadline ({@code listeners.handshake-timeout}) gets a native {@code error}
+ * ({@code handshake_timeout}) and is closed; sessions that chose one live on.
  */
 public final class TcpClientServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TcpClientServer.class);
 
-    private final ClientHub hub;
-    private final ServerSocket server;
-    private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
-    private final Thread acceptor;
-    private volatile boolean closed;
+    private static final LogLimiter LIMITER = new LogLimiter(5, Duration.ofSeconds(10));
 
-    private TcpClientServer(ClientHub hub, ServerSocket server) {
+    private final ClientHub hub;
+    private final Duration handshakeTimeout;
+    private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private final GuardedAcceptor acceptor;
+
+    private TcpClientServer(ClientHub hub, ServerSocket server, int maxConnections, Duration handshakeTimeout) {
         this.hub = hub;
-        this.server = server;
-        this.acceptor = Thread.ofVirtual().name("tinyphone-clients-accept").start(this::acceptLoop);
+        this.handshakeTimeout = handshakeTimeout;
+        this.acceptor = GuardedAcceptor.builder("clients", server, this::serve).maxConnections(maxConnections)
+                .logger(log).logLimiter(LIMITER).threadPrefix("tinyphone-client-").start();
     }
 
-    /** Binds and starts accepting; a bind failure names the port and the config keys. */
-    public static TcpClientServer start(ClientHub hub, ListenerConfig listener) {
+    /**
+     * Binds and starts accepting, with at most {@code maxConnections} connections open and {@code handshakeTimeout}
+     * for a connection to choose its dialect; a bind failure names the port and the config keys.
+     */
+    public static TcpClientServer start(ClientHub hub, ListenerConfig listener, int maxConnections, Duration handshakeTimeout) {
         ServerSocket s = null;
         try {
             s = new ServerSocket();
@@ -51,36 +67,34 @@ public final class TcpClientServer implements AutoCloseable {
             throw ServerStartException.cannotListen(listener, e);
         }
         log.info("TCP clients on {}", s.getLocalSocketAddress());
-        return new TcpClientServer(hub, s);
+        return new TcpClientServer(hub, s, maxConnections, handshakeTimeout);
     }
 
-    public int port() { return server.getLocalPort(); }
+    public int port() { return acceptor.port(); }
 
-    private void acceptLoop() {
-        while (!closed) {
-            try {
-                Socket socket = server.accept();
-                sockets.add(socket);
-                Thread.ofVirtual().name("tinyphone-client-" + socket.getRemoteSocketAddress()).start(() -> serve(socket));
-            } catch (IOException e) {
-                if (!closed) log.warn("accepting TCP clients: {}", e.toString());
-            }
-        }
-    }
+    /** The listener's counters (accepted, refused by cap, closed without a dialect in time, accept errors, open). */
+    public ListenerStats stats() { return acceptor.stats(); }
 
     private void serve(Socket socket) {
         ClientSession session = null;
         String remote = String.valueOf(socket.getRemoteSocketAddress());
+        sockets.add(socket);
         try (socket) {
             socket.setTcpNoDelay(true);
             socket.setKeepAlive(true);
-            LineReader reader = new LineReader(socket.getInputStream(), hub.limits().maxLine());
+            DeadlineInput input = new DeadlineInput(socket, handshakeTimeout);
+            LineReader reader = new LineReader(input, hub.limits().maxLine());
             TcpTransport transport = new TcpTransport(socket, remote);
             Peer peer = Peer.of(socket.getInetAddress());
             String line;
-            // the first line tells the dialect
+            // the first line tells the dialect, within the handshake deadline
             while (session == null) {
-                line = reader.readLine();
+                try {
+                    line = reader.readLine();
+                } catch (SocketTimeoutException e) {
+                    handshakeMissed(transport, remote);
+                    return;
+                }
                 if (line == null) return;
                 if (line == LineReader.TOO_LONG) {
                     transport.writeNow(NativeCodec.error(null, "line_too_long",
@@ -91,6 +105,7 @@ public final class TcpClientServer implements AutoCloseable {
                 if (head.isEmpty()) continue;
                 if (head.startsWith("CONNECT") || head.startsWith("{")) {
                     sockets.remove(socket); // from now on the session (and ClientHub.closeAll) owns it
+                    input.disarm();         // and lives as long as it likes
                 }
                 if (head.startsWith("CONNECT")) {
                     LegacySession legacy = new LegacySession(hub, transport, peer);
@@ -125,15 +140,26 @@ public final class TcpClientServer implements AutoCloseable {
         }
     }
 
+    /** No dialect chosen in time: a native error line says why (best effort), then the connection is closed. */
+    private void handshakeMissed(TcpTransport transport, String remote) {
+        acceptor.stats().countDeadlineMissed();
+        LIMITER.warn(log, "clients no dialect", "TCP client {}: no first line choosing a dialect within {} ms; closed",
+                LogText.escape(remote), handshakeTimeout.toMillis());
+        try {
+            transport.writeNow(NativeCodec.error(null, "handshake_timeout", "no first line (CONNECT,... or a JSON message) "
+                    + "within " + handshakeTimeout.toMillis() + " ms; closing") + "\n");
+        } catch (IOException e) {
+            // gone already
+        }
+    }
+
     private static String stripCr(String line) {
         return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
     }
 
     /** Stops accepting new clients (connected ones stay). */
     public void stopAccepting() {
-        closed = true;
-        closeQuietly(server);
-        acceptor.interrupt();
+        acceptor.stopAccepting();
     }
 
     @Override

@@ -34,6 +34,8 @@ public final class TinyphoneConfig {
     public record Value(String value, String source) {}
 
     private static final String TOKEN_PREFIX = "token.";
+    /** The key prefixes of the listeners. */
+    public static final List<String> LISTENERS = List.of("relay", "clients", "http", "fastagi", "audiosocket");
 
     /** Every key, in the order of docs/config.md. */
     public static final List<Key> KEYS = List.of(
@@ -56,6 +58,12 @@ public final class TinyphoneConfig {
             new Key("audiosocket.bind", "127.0.0.1", "Address the AudioSocket listener binds to"),
             new Key("audiosocket.port", "12004", "AudioSocket port"),
             new Key("asterisk.allow", "127.0.0.1,::1", "Hosts allowed to connect to the relay, FastAGI and AudioSocket listeners: addresses or CIDR blocks, comma-separated, * = anyone"),
+            new Key("relay.max-connections", "1000", "Relay connections open at once (one per call of bin/tinyphone-agi); one more is closed at once"),
+            new Key("clients.max-connections", "1000", "TCP client connections open at once; one more is closed at once"),
+            new Key("http.max-connections", "2000", "HTTP and WebSocket connections open at once; at the limit the server stops accepting until one closes"),
+            new Key("fastagi.max-connections", "5000", "FastAGI calls open at once; one more is closed at once (the dialplan goes on)"),
+            new Key("audiosocket.max-connections", "5000", "AudioSocket connections open at once; one more is closed at once"),
+            new Key("listeners.handshake-timeout", "10s", "How long a new connection may take to say who it is: its first line (relay, clients), a request's headers (HTTP), the AGI environment (FastAGI, relay tunnel), the UUID frame (AudioSocket); then it is closed"),
             new Key("ami.enabled", "false", "Connect to Asterisk's manager interface (AMI) for AsyncAGI"),
             new Key("ami.host", "127.0.0.1", "AMI host"),
             new Key("ami.port", "5038", "AMI port"),
@@ -211,7 +219,11 @@ public final class TinyphoneConfig {
     }
 
     private void validate() {
-        for (String l : List.of("relay", "clients", "http", "fastagi", "audiosocket")) listener(l);
+        for (String l : LISTENERS) {
+            listener(l);
+            maxConnections(l);
+        }
+        if (handshakeTimeout().toMillis() < 100) throw invalid("listeners.handshake-timeout", "at least 100ms");
         asteriskAllow();
         port("ami.port");
         bool("ami.enabled");
@@ -339,6 +351,14 @@ public final class TinyphoneConfig {
     public ListenerConfig fastagi() { return listener("fastagi"); }
 
     public ListenerConfig audiosocket() { return listener("audiosocket"); }
+
+    /** The connection cap of a listener (key prefix: relay, clients, http, fastagi, audiosocket). */
+    public int maxConnections(String listener) {
+        return positive(listener + ".max-connections", 1, 1_000_000);
+    }
+
+    /** How long a new connection may take to say who it is (first line, headers, environment, UUID frame). */
+    public Duration handshakeTimeout() { return duration("listeners.handshake-timeout"); }
 
     /** Hosts allowed to act as Asterisk. */
     public AddressAllowList asteriskAllow() {

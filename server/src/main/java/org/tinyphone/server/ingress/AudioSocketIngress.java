@@ -2,6 +2,7 @@ package org.tinyphone.server.ingress;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -10,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import org.tinyphone.audio.audiosocket.AudioSocketEvent;
 import org.tinyphone.audio.audiosocket.AudioSocketServer;
 import org.tinyphone.audio.audiosocket.AudioSocketSession;
+import org.tinyphone.net.ListenerStats;
 import org.tinyphone.server.bridge.Bridge;
 import org.tinyphone.server.bridge.Call;
 import org.tinyphone.server.bridge.CallCommand;
@@ -31,29 +33,43 @@ public final class AudioSocketIngress implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AudioSocketIngress.class);
     /** The dialed number of an AudioSocket call whose UUID no bridge app handed out. */
     public static final String UNKNOWN_NUMBER = "unknown";
+    static final int DEFAULT_MAX_CONNECTIONS = 5000;
+    static final Duration DEFAULT_UUID_TIMEOUT = Duration.ofSeconds(5);
 
     private final Bridge bridge;
     private final AudioSocketJoins joins;
     private final AudioSocketServer server;
 
-    private AudioSocketIngress(Bridge bridge, AudioSocketJoins joins, String bind, int port, AddressAllowList allow)
-            throws IOException {
+    private AudioSocketIngress(Bridge bridge, AudioSocketJoins joins, String bind, int port, AddressAllowList allow,
+                               int maxConnections, Duration uuidTimeout) throws IOException {
         this.bridge = bridge;
         this.joins = joins == null ? new AudioSocketJoins() : joins;
         AudioSocketServer.Builder b = AudioSocketServer.builder().bindAddress(InetAddress.getByName(bind)).port(port)
-                .handler(this::serve);
+                .maxConnections(maxConnections).uuidTimeout(uuidTimeout).handler(this::serve);
         if (allow != null) b.allowFrom(allow::allows); // checked at accept, before the UUID frame
         this.server = b.start();
     }
 
-    /** Starts listening ({@code port} 0: any free port). */
+    /** Starts listening ({@code port} 0: any free port) with the audio module's default cap and UUID deadline. */
     public static AudioSocketIngress start(Bridge bridge, AudioSocketJoins joins, String bind, int port,
                                            AddressAllowList allow) throws IOException {
-        return new AudioSocketIngress(bridge, joins, bind, port, allow);
+        return new AudioSocketIngress(bridge, joins, bind, port, allow, DEFAULT_MAX_CONNECTIONS, DEFAULT_UUID_TIMEOUT);
+    }
+
+    /** As above, with a connection cap and a deadline for the UUID frame. */
+    public static AudioSocketIngress start(Bridge bridge, AudioSocketJoins joins, String bind, int port,
+                                           AddressAllowList allow, int maxConnections, Duration uuidTimeout)
+            throws IOException {
+        return new AudioSocketIngress(bridge, joins, bind, port, allow, maxConnections, uuidTimeout);
     }
 
     public int port() {
         return server.port();
+    }
+
+    /** The listener's counters (accepted, refused by allow-list, cap and UUID deadline, accept errors, open). */
+    public ListenerStats stats() {
+        return server.stats();
     }
 
     /**

@@ -3,11 +3,22 @@ package org.tinyphone.server.ingress;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tinyphone.audio.relay.RelayProtocol;
+import org.tinyphone.net.DeadlineInput;
+import org.tinyphone.net.GuardedAcceptor;
+import org.tinyphone.net.ListenerStats;
+import org.tinyphone.net.LogLimiter;
+import org.tinyphone.net.LogText;
 import org.tinyphone.server.bridge.Bridge;
 import org.tinyphone.server.config.AddressAllowList;
 
@@ -15,66 +26,126 @@ import org.tinyphone.server.config.AddressAllowList;
  * The call relay port (12001): looks at each connection's first line and serves either the tunnel of
  * {@code bin/tinyphone-agi} (first line {@value RelayProtocol#MAGIC}: an AGI session plus the caller's audio, run by
  * the {@link BridgeAgiApp}) or the original hub's relay lines ({@code id:...,event:...,value:...}) of the 2012 Ruby
- * per-call script.
+ * per-call script. A greeting of another relay protocol version ({@code TINYPHONE-RELAY/2}) is refused with an END
+ * frame that says why.
+ *
+ * <p>Accepting runs on the shared {@link GuardedAcceptor}: peers not on the allow-list are closed at accept,
+ * connections over the cap at once, accept errors (out of descriptors) are retried with a backoff. A connection has
+ * the handshake deadline for its first line, and a tunnel the same again for its AGI environment.
  */
 public final class CallRelayServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CallRelayServer.class);
-    /** How long a new connection may take to send its first line. */
-    static final int FIRST_LINE_TIMEOUT_MILLIS = 15_000;
+    /** Relay connections open at once, unless configured (relay.max-connections). */
+    public static final int DEFAULT_MAX_CONNECTIONS = 1000;
+    /** How long a new connection may take to send its first line, and a tunnel its environment, unless configured. */
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
     private final Bridge bridge;
     private final BridgeAgiApp app;
-    private final TcpListener listener;
+    private final Duration handshakeTimeout;
+    private final LogLimiter limiter = new LogLimiter(5, Duration.ofSeconds(10));
+    private final GuardedAcceptor acceptor;
 
-    private CallRelayServer(Bridge bridge, AudioSocketJoins joins, String bind, int port, AddressAllowList allowList)
-            throws IOException {
+    private CallRelayServer(Bridge bridge, AudioSocketJoins joins, String bind, int port, AddressAllowList allowList,
+                            int maxConnections, Duration handshakeTimeout) throws IOException {
         this.bridge = bridge;
         this.app = new BridgeAgiApp(bridge, "relay", joins);
-        this.listener = TcpListener.start("relay", bind, port, allowList, this::serve);
+        this.handshakeTimeout = handshakeTimeout;
+        ServerSocket server = new ServerSocket();
+        try {
+            server.setReuseAddress(true);
+            server.bind(new InetSocketAddress(InetAddress.getByName(bind), port), 1024);
+        } catch (IOException e) {
+            server.close();
+            throw new IOException("relay: cannot listen on " + bind + ":" + port + ": " + e.getMessage(), e);
+        }
+        GuardedAcceptor.Builder b = GuardedAcceptor.builder("relay", server, this::serve).maxConnections(maxConnections)
+                .logger(log).logLimiter(limiter);
+        if (allowList != null) b.allowFrom(allowList::allows);
+        this.acceptor = b.start();
+        log.info("relay listening on {}:{}", bind, server.getLocalPort());
     }
 
     /**
-     * Starts listening ({@code port} 0: any free port, see {@link #port()}).
+     * Starts listening ({@code port} 0: any free port, see {@link #port()}) with the default cap and deadline.
      *
      * @param joins where relay calls register their AudioSocket UUID, or null when AudioSocket is off
      * @param allowList hosts allowed to connect (null: anyone)
      */
     public static CallRelayServer start(Bridge bridge, AudioSocketJoins joins, String bind, int port,
                                         AddressAllowList allowList) throws IOException {
-        return new CallRelayServer(bridge, joins, bind, port, allowList);
+        return start(bridge, joins, bind, port, allowList, DEFAULT_MAX_CONNECTIONS, DEFAULT_HANDSHAKE_TIMEOUT);
+    }
+
+    /**
+     * As above, with a connection cap and the deadline for a connection's first line (and a tunnel's AGI
+     * environment after its greeting).
+     */
+    public static CallRelayServer start(Bridge bridge, AudioSocketJoins joins, String bind, int port,
+                                        AddressAllowList allowList, int maxConnections, Duration handshakeTimeout)
+            throws IOException {
+        return new CallRelayServer(bridge, joins, bind, port, allowList, maxConnections, handshakeTimeout);
     }
 
     /** The bound port. */
     public int port() {
-        return listener.port();
+        return acceptor.port();
     }
 
-    private void serve(Socket socket) {
-        String peer = socket.getRemoteSocketAddress().toString();
+    /** The listener's counters (accepted, refused by cap, allow-list and deadline, accept errors, open). */
+    public ListenerStats stats() {
+        return acceptor.stats();
+    }
+
+    private void serve(Socket socket) throws IOException {
+        String peer = LogText.escape(socket.getRemoteSocketAddress());
+        socket.setTcpNoDelay(true);
+        socket.setKeepAlive(true);
+        DeadlineInput deadline = new DeadlineInput(socket, handshakeTimeout);
+        InputStream in = new BufferedInputStream(deadline, 8192);
+        LineReader lines = new LineReader(in, LegacyLine.MAX_LENGTH);
+        String first;
         try {
-            socket.setTcpNoDelay(true);
-            socket.setKeepAlive(true);
-            InputStream in = new BufferedInputStream(socket.getInputStream(), 8192);
-            LineReader lines = new LineReader(in, LegacyLine.MAX_LENGTH);
-            socket.setSoTimeout(FIRST_LINE_TIMEOUT_MILLIS);
-            String first = lines.readLine();
-            socket.setSoTimeout(0);
-            if (first == null) {
-                log.debug("relay {}: closed before its first line", peer);
-            } else if (RelayProtocol.isGreeting(first)) {
-                new RelayTunnelSession(app, peer).run(socket, in);
-            } else {
-                new LegacyRelaySession(bridge, peer).run(first, lines);
-            }
+            first = lines.readLine();
         } catch (SocketTimeoutException e) {
-            log.warn("relay {}: no first line within {} ms; closing", peer, FIRST_LINE_TIMEOUT_MILLIS);
+            acceptor.stats().countDeadlineMissed();
+            limiter.warn(log, "relay no first line", "relay {}: no first line within {} ms; closed", peer,
+                    handshakeTimeout.toMillis());
+            return;
         } catch (IOException e) {
-            log.warn("relay {}: {}", peer, e.getMessage());
+            log.warn("relay {}: {}", peer, LogText.escape(e.getMessage()));
+            return;
+        }
+        deadline.disarm();
+        if (first == null) {
+            log.debug("relay {}: closed before its first line", peer);
+        } else if (RelayProtocol.isGreeting(first)) {
+            new RelayTunnelSession(app, peer, handshakeTimeout, acceptor.stats(), limiter).run(socket, in);
+        } else if (RelayProtocol.isOtherVersion(first)) {
+            refuseVersion(socket, first, peer);
+        } else {
+            new LegacyRelaySession(bridge, peer).run(first, lines);
+        }
+    }
+
+    /** A relay speaking another version of the tunnel: an END frame with the reason, then close. */
+    private void refuseVersion(Socket socket, String greeting, String peer) {
+        String reason = "unsupported relay protocol " + LogText.escape(greeting.strip(), 64) + ": this server speaks " + RelayProtocol.MAGIC
+                + "; install bin/tinyphone-agi and the server from the same release";
+        limiter.warn(log, "relay other version", "relay {}: refused: greeting '{}' is not {} (install bin/tinyphone-agi "
+                + "and the server from the same release)", peer, LogText.escape(greeting), RelayProtocol.MAGIC);
+        try {
+            OutputStream out = socket.getOutputStream();
+            byte[] r = reason.getBytes(StandardCharsets.UTF_8);
+            RelayProtocol.writeFrame(out, RelayProtocol.SERVER_END, r, 0, Math.min(r.length, 1000));
+            out.flush();
+        } catch (IOException e) {
+            log.debug("relay {}: could not send END: {}", peer, LogText.escape(e));
         }
     }
 
     @Override
     public void close() {
-        listener.close();
+        acceptor.close();
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import org.tinyphone.agi.fastagi.FastAgiServer;
 import org.tinyphone.ami.AsyncAgiServer;
 import org.tinyphone.ami.ManagerConnection;
+import org.tinyphone.server.ListenerMeters;
 import org.tinyphone.server.ServerPart;
 import org.tinyphone.server.ServerStartException;
 import org.tinyphone.server.TinyphoneServer;
@@ -38,10 +39,12 @@ public final class IngressPart implements ServerPart {
             FastAgiServer agi;
             try {
                 agi = FastAgiServer.builder().bind(fastagi.bind()).port(fastagi.port()).allowFrom(allow::allows)
+                        .maxConnections(config.maxConnections("fastagi")).environmentTimeout(config.handshakeTimeout())
                         .route(FASTAGI_ROUTE, new BridgeAgiApp(server.bridge(), "fastagi", joins)).start();
             } catch (IOException e) {
                 throw ServerStartException.cannotListen(fastagi, e);
             }
+            ListenerMeters.register(server.metrics(), "fastagi", agi.stats());
             server.register("fastagi", agi.port(), agi);
         }
 
@@ -49,10 +52,12 @@ public final class IngressPart implements ServerPart {
         if (relay.enabled()) {
             CallRelayServer r;
             try {
-                r = CallRelayServer.start(server.bridge(), joins, relay.bind(), relay.port(), allow);
+                r = CallRelayServer.start(server.bridge(), joins, relay.bind(), relay.port(), allow,
+                        config.maxConnections("relay"), config.handshakeTimeout());
             } catch (IOException e) {
                 throw ServerStartException.cannotListen(relay, e);
             }
+            ListenerMeters.register(server.metrics(), "relay", r.stats());
             server.register("relay", r.port(), r);
         }
 
@@ -78,10 +83,12 @@ public final class IngressPart implements ServerPart {
         if (audiosocket.enabled()) {
             AudioSocketIngress a;
             try {
-                a = AudioSocketIngress.start(server.bridge(), joins, audiosocket.bind(), audiosocket.port(), allow);
+                a = AudioSocketIngress.start(server.bridge(), joins, audiosocket.bind(), audiosocket.port(), allow,
+                        config.maxConnections("audiosocket"), config.handshakeTimeout());
             } catch (IOException e) {
                 throw ServerStartException.cannotListen(audiosocket, e);
             }
+            ListenerMeters.register(server.metrics(), "audiosocket", a.stats());
             server.register("audiosocket", a.port(), a);
         }
     }

@@ -1,10 +1,13 @@
 package org.tinyphone.server.ingress;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.net.LogLimiter;
+import org.tinyphone.net.LogText;
 import org.tinyphone.server.bridge.Bridge;
 import org.tinyphone.server.bridge.Call;
 import org.tinyphone.server.bridge.CallInfo;
@@ -12,15 +15,18 @@ import org.tinyphone.server.bridge.CallInfo;
 /**
  * One connection of the original per-call Ruby script: relay lines in, bridge calls out. Usually one call per
  * connection, but lines carry the call id, so several are handled. A call whose connection closes without a
- * {@code hangup} line is hung up ("relay closed"), as the original hub did. A malformed line is logged and skipped.
+ * {@code hangup} line is hung up ("relay closed"), as the original hub did. A malformed line is logged (escaped, a
+ * few lines per 10 s at most however many come) and skipped.
  */
 final class LegacyRelaySession {
     private static final Logger log = LoggerFactory.getLogger(LegacyRelaySession.class);
+    private static final LogLimiter LIMITER = new LogLimiter(5, Duration.ofSeconds(10));
 
     private final Bridge bridge;
     private final String peer;
     private final Map<String, Call> calls = new LinkedHashMap<>();
 
+    /** {@code peer} is escaped for the log already. */
     LegacyRelaySession(Bridge bridge, String peer) {
         this.bridge = bridge;
         this.peer = peer;
@@ -35,7 +41,7 @@ final class LegacyRelaySession {
                 line = lines.readLine();
             }
         } catch (IOException e) {
-            log.warn("relay {}: {}; closing", peer, e.getMessage());
+            log.warn("relay {}: {}; closing", peer, LogText.escape(e.getMessage()));
         } finally {
             for (Call call : calls.values()) {
                 call.hangup("relay closed");
@@ -61,19 +67,22 @@ final class LegacyRelaySession {
                     if (call != null) {
                         call.hangup("caller");
                     } else {
-                        log.debug("relay {}: hangup for unknown call {}", peer, line.id());
+                        log.debug("relay {}: hangup for unknown call {}", peer, LogText.escape(line.id()));
                     }
                 }
-                default -> log.warn("relay {}: unknown event '{}' in line '{}'", peer, line.event(), shorten(text));
+                default -> LIMITER.warn(log, "relay unknown event", "relay {}: unknown event '{}' in line '{}'", peer,
+                        LogText.escape(line.event()), shorten(text));
             }
         } catch (IllegalArgumentException e) {
-            log.warn("relay {}: {}: '{}'", peer, e.getMessage(), shorten(text));
+            LIMITER.warn(log, "relay malformed line", "relay {}: {}: '{}'", peer, LogText.escape(e.getMessage()),
+                    shorten(text));
         }
     }
 
     private void newCall(LegacyLine line) {
         if (calls.containsKey(line.id())) {
-            log.warn("relay {}: second new_call for call {} ignored", peer, line.id());
+            LIMITER.warn(log, "relay second new_call", "relay {}: second new_call for call {} ignored", peer,
+                    LogText.escape(line.id()));
             return;
         }
         LegacyLine.NewCall nc = line.newCall();
@@ -84,12 +93,13 @@ final class LegacyRelaySession {
     private java.util.Optional<Call> existing(LegacyLine line) {
         Call call = calls.get(line.id());
         if (call == null) {
-            log.debug("relay {}: {} for unknown call {}", peer, line.event(), line.id());
+            log.debug("relay {}: {} for unknown call {}", peer, LogText.escape(line.event()), LogText.escape(line.id()));
         }
         return java.util.Optional.ofNullable(call);
     }
 
+    /** A relay line for the log: escaped, cut after 120 characters. */
     static String shorten(String text) {
-        return text.length() > 120 ? text.substring(0, 120) + "..." : text;
+        return LogText.escape(text, 120);
     }
 }

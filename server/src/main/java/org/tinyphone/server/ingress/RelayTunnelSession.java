@@ -3,6 +3,8 @@ package org.tinyphone.server.ingress;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,22 +13,33 @@ import org.tinyphone.agi.AgiException;
 import org.tinyphone.agi.StreamAgiChannel;
 import org.tinyphone.audio.relay.RelayListener;
 import org.tinyphone.audio.relay.RelaySession;
+import org.tinyphone.net.ListenerStats;
+import org.tinyphone.net.LogLimiter;
+import org.tinyphone.net.LogText;
 import org.tinyphone.server.bridge.Call;
 
 /**
  * One {@code bin/tinyphone-agi} tunnel: the bridge app runs over its AGI byte streams exactly as over FastAGI, and
  * the caller's audio (EAGI fd 3) goes through the level meter into {@code audio_level} events, about 15 a second,
- * only while audio flows.
+ * only while audio flows. The AGI environment must come within the handshake deadline after the greeting (as FastAGI's
+ * must after the connect): a relay that greets and then says nothing gets an END frame with the reason.
  */
 final class RelayTunnelSession {
     private static final Logger log = LoggerFactory.getLogger(RelayTunnelSession.class);
 
     private final BridgeAgiApp app;
     private final String peer;
+    private final Duration environmentTimeout;
+    private final ListenerStats stats;
+    private final LogLimiter limiter;
 
-    RelayTunnelSession(BridgeAgiApp app, String peer) {
+    /** {@code peer} is escaped for the log already. */
+    RelayTunnelSession(BridgeAgiApp app, String peer, Duration environmentTimeout, ListenerStats stats, LogLimiter limiter) {
         this.app = app;
         this.peer = peer;
+        this.environmentTimeout = environmentTimeout;
+        this.stats = stats;
+        this.limiter = limiter;
     }
 
     /** Serves the tunnel until the call is over; {@code afterGreeting} is positioned after the magic line. */
@@ -41,12 +54,34 @@ final class RelayTunnelSession {
                 }
             }
         });
+        // whoever sets it first decides: the environment was read in time, or the deadline passed
+        AtomicBoolean decided = new AtomicBoolean();
+        String late = "no AGI environment within " + environmentTimeout.toMillis() + " ms after the greeting";
+        Thread deadline = Thread.ofVirtual().name("relay-environment-deadline").start(() -> {
+            try {
+                Thread.sleep(environmentTimeout);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (decided.compareAndSet(false, true)) session.close(late); // END frame with the reason, then close
+        });
         try {
-            AgiChannel channel;
+            AgiChannel channel = null;
+            String failure = null;
             try {
                 channel = StreamAgiChannel.open(session.agiInput(), session.agiOutput());
-            } catch (AgiException e) {
-                log.warn("relay {}: no AGI session: {}", peer, e.getMessage());
+            } catch (AgiException | IOException e) {
+                failure = LogText.escape(e.getMessage());
+            } finally {
+                deadline.interrupt();
+            }
+            if (!decided.compareAndSet(false, true)) { // the deadline passed first: the session is closed
+                stats.countDeadlineMissed();
+                limiter.warn(log, "relay no environment", "relay {}: {}; closed", peer, late);
+                return;
+            }
+            if (channel == null) {
+                log.warn("relay {}: no AGI session: {}", peer, failure);
                 return;
             }
             app.run(channel, call::set);

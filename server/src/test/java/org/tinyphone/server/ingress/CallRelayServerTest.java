@@ -11,6 +11,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.tinyphone.audio.relay.RelayProtocol;
+import org.tinyphone.server.LogCapture;
 import org.tinyphone.server.bridge.Bridge;
 import org.tinyphone.server.bridge.CallEvent;
 import org.tinyphone.server.config.AddressAllowList;
@@ -150,5 +152,33 @@ class CallRelayServerTest {
         await().atMost(WAIT).until(() -> watcher.of(CallEvent.Hangup.class).size() == 1);
         assertThat(watcher.of(CallEvent.AudioLevel.class)).isEmpty();
         assertThat(watcher.typesWithoutLevels()).containsExactly("new_caller", "keypress 9", "hangup");
+    }
+
+    @Test
+    void aGreetingOfAnotherRelayVersionIsRefusedWithAnEndFrameNotReadAsTheOriginalLines() throws Exception {
+        try (LogCapture log = LogCapture.begin(); Socket s = new Socket("127.0.0.1", relay.port())) {
+            s.setSoTimeout(20_000);
+            send(s, "TINYPHONE-RELAY/2\nid:1,event:new_call,value:15550001111|13605162099\n");
+            RelayProtocol.Frame end = RelayProtocol.readFrame(s.getInputStream());
+            assertThat(end.type()).isEqualTo(RelayProtocol.SERVER_END);
+            assertThat(end.text()).startsWith("unsupported relay protocol TINYPHONE-RELAY/2: this server speaks TINYPHONE-RELAY/1");
+            assertThat(s.getInputStream().read()).isEqualTo(-1);
+            assertThat(log.lines()).anyMatch(l -> l.contains("refused: greeting 'TINYPHONE-RELAY/2' is not TINYPHONE-RELAY/1"));
+        }
+        assertThat(watcher.typesWithoutLevels()).isEmpty();
+    }
+
+    @Test
+    void relayLinesAndCallerIdsReachTheLogEscaped() throws Exception {
+        try (LogCapture log = LogCapture.begin(); Socket s = new Socket("127.0.0.1", relay.port())) {
+            // a caller id that would end the log line and forge another, and a line that clears the screen
+            send(s, "id:7.1,event:new_call,value:1555\r12:00:00.000 INFO  forged|13605162099\n"
+                    + "id:7.1,event:\u001b[2Jboom,value:1\n"
+                    + "id:7.1,event:hangup,value:0\n");
+            await().atMost(WAIT).until(() -> watcher.of(CallEvent.Hangup.class).size() == 1);
+            assertThat(log.lines()).anyMatch(l -> l.contains("call 7.1 from 1555\\r12:00:00.000 INFO  forged to 13605162099 via legacy"));
+            assertThat(log.lines()).anyMatch(l -> l.contains("\\x1b[2Jboom"));
+            assertThat(log.lines()).noneMatch(l -> l.contains("\r") || l.contains("\u001b"));
+        }
     }
 }
