@@ -36,7 +36,9 @@ final class BuiltIn {
             String dir = config.get("http.static-dir");
             WebServer web = WebServer.start(config.http(), new WebSocketClients(hub), config.clientMaxLine(),
                     server.metrics()::scrape, () -> health(server), dir.isEmpty() ? null : Path.of(dir),
-                    new BrowserOrigins(config.list("http.allowed-origins")));
+                    new BrowserOrigins(config.list("http.allowed-origins")), config.maxConnections("http"),
+                    config.handshakeTimeout());
+            ListenerMeters.register(server.metrics(), "http", web.stats());
             server.register("http", web.port(), web);
         }
         TcpClientServer tcp = config.clients().enabled() ? TcpClientServer.start(hub, config.clients(),

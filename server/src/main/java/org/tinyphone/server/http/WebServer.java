@@ -3,6 +3,8 @@ package org.tinyphone.server.http;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,10 +15,11 @@ import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.server.handler.ResourceHandler;
 import org.eclipse.jetty.util.Callback;
@@ -26,6 +29,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.net.ListenerStats;
+import org.tinyphone.net.LogLimiter;
 import org.tinyphone.server.ServerStartException;
 import org.tinyphone.server.access.Peer;
 import org.tinyphone.server.clients.WebSocketClients;
@@ -35,18 +40,28 @@ import org.tinyphone.server.config.ListenerConfig;
  * The HTTP side (12003), on Jetty 12 with virtual threads: the WebSocket at {@code /ws}, {@code /metrics}
  * (Prometheus text), {@code /health} (JSON), and static files (the page and /tinyphone.js) from the classpath
  * folder {@code web/} or from a directory.
+ *
+ * <p>Staying up: at most {@code maxConnections} connections (then Jetty stops accepting until one closes); a
+ * connection must send a complete request's headers within the request deadline ({@link RequestDeadline}, so a
+ * slowloris client goes within seconds); idle connections close after {@value #IDLE_TIMEOUT_MS} ms; failed accepts
+ * are retried with a backoff ({@link GuardedConnector}). Every response carries nosniff, frame and referrer headers
+ * and a Content-Security-Policy ({@link SecurityHeaders}); the Server header does not name Jetty's version.
  */
 public final class WebServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WebServer.class);
     /** Largest WebSocket text frame accepted at all; the native limit (clients.max-line) is checked below it. */
     private static final long MAX_WS_MESSAGE = 1 << 20;
+    /** An HTTP connection with nothing going on is closed after this long (WebSockets have their own timeout). */
+    static final long IDLE_TIMEOUT_MS = 30_000;
 
     private final Server server;
-    private final ServerConnector connector;
+    private final GuardedConnector connector;
+    private final ListenerStats stats;
 
-    private WebServer(Server server, ServerConnector connector) {
+    private WebServer(Server server, GuardedConnector connector, ListenerStats stats) {
         this.server = server;
         this.connector = connector;
+        this.stats = stats;
     }
 
     /**
@@ -55,19 +70,33 @@ public final class WebServer implements AutoCloseable {
      * @param metrics   the Prometheus text for /metrics
      * @param health    the JSON for /health
      * @param staticDir a directory to serve instead of the built-in page, or null
+     * @param origins   which pages may open the WebSocket (their Origin header)
+     * @param maxConnections connections open at once (http.max-connections)
+     * @param requestTimeout how long a connection may take to send a request's headers (listeners.handshake-timeout)
      */
     public static WebServer start(ListenerConfig listener, WebSocketClients clients, int maxLine,
                                   Supplier<String> metrics, Supplier<String> health, Path staticDir,
-                                  BrowserOrigins origins) {
+                                  BrowserOrigins origins, int maxConnections, Duration requestTimeout) {
         QueuedThreadPool pool = new QueuedThreadPool(32, 4);
         pool.setName("tinyphone-http");
         pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
         Server server = new Server(pool);
         server.setStopTimeout(2000);
-        ServerConnector connector = new ServerConnector(server);
+        ListenerStats stats = new ListenerStats();
+        LogLimiter limiter = new LogLimiter(5, Duration.ofSeconds(10));
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.addCustomizer(staticDir == null ? SecurityHeaders.forBuiltInPage(builtInPage()) : SecurityHeaders.forStaticDir());
+        HttpConnectionFactory http1 = new HttpConnectionFactory(http);
+        RequestDeadline deadline = new RequestDeadline(requestTimeout, stats, limiter);
+        http1.addEventListener(deadline); // HTTP/1 connections only: an upgraded WebSocket is not watched
+        GuardedConnector connector = new GuardedConnector(server, stats, limiter, http1);
         connector.setHost(listener.bind());
         connector.setPort(listener.port());
+        connector.setIdleTimeout(IDLE_TIMEOUT_MS);
         server.addConnector(connector);
+        server.addBean(new GuardedConnector.Cap(maxConnections, connector));
+        server.addBean(deadline);
 
         ContextHandler context = new ContextHandler("/");
         WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, context, container -> {
@@ -116,7 +145,16 @@ public final class WebServer implements AutoCloseable {
             throw ServerStartException.cannotListen(listener, io);
         }
         log.info("HTTP + WebSocket on {}:{}", listener.bind(), connector.getLocalPort());
-        return new WebServer(server, connector);
+        return new WebServer(server, connector, stats);
+    }
+
+    /** The built-in page's HTML (for the hash of its inline script), or null when it is missing. */
+    private static String builtInPage() {
+        try (InputStream in = WebServer.class.getClassLoader().getResourceAsStream("web/index.html")) {
+            return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ServerStartException("cannot read the built-in page web/index.html: " + e.getMessage(), e);
+        }
     }
 
     private static Resource staticBase(Server server, Path staticDir) {
@@ -131,6 +169,12 @@ public final class WebServer implements AutoCloseable {
     }
 
     public int port() { return connector.getLocalPort(); }
+
+    /**
+     * The listener's counters: connections accepted and open, accept errors, times the cap stopped accepting
+     * ("refused by cap"), connections closed for missing the request deadline.
+     */
+    public ListenerStats stats() { return stats; }
 
     @Override
     public void close() throws Exception {

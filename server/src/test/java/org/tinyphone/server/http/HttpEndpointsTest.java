@@ -90,4 +90,65 @@ class HttpEndpointsTest {
             assertThat(get(fx.httpPort(), "/health").statusCode()).isEqualTo(200);
         }
     }
+
+    @Test
+    void every_response_says_nosniff_deny_no_referrer_and_a_policy_that_allows_only_the_page_itself() throws Exception {
+        String page = new String(HttpEndpointsTest.class.getClassLoader().getResourceAsStream("web/index.html").readAllBytes(),
+                java.nio.charset.StandardCharsets.UTF_8);
+        List<String> inline = SecurityHeaders.inlineScriptHashes(page);
+        assertThat(inline).as("the page's inline script").hasSize(1);
+        try (ServerFixture fx = ServerFixture.start()) {
+            for (String path : List.of("/", "/tinyphone.js", "/style.css", "/metrics", "/health", "/nope.txt")) {
+                HttpResponse<String> r = get(fx.httpPort(), path);
+                assertThat(r.headers().firstValue("x-content-type-options")).as(path).contains("nosniff");
+                assertThat(r.headers().firstValue("x-frame-options")).as(path).contains("DENY");
+                assertThat(r.headers().firstValue("referrer-policy")).as(path).contains("no-referrer");
+                String csp = r.headers().firstValue("content-security-policy").orElse("");
+                assertThat(csp).as(path).contains("default-src 'none'", "frame-ancestors 'none'", "connect-src 'self'",
+                        "script-src 'self' '" + inline.get(0) + "'").doesNotContain("unsafe");
+                assertThat(r.headers().firstValue("server").orElse("")).as(path).doesNotContainIgnoringCase("jetty");
+                assertThat(r.body()).as(path).doesNotContain("12.1");
+            }
+        }
+    }
+
+    @Test
+    void inline_scripts_are_hashed_as_the_browser_hashes_them_and_scripts_with_src_are_not() {
+        // the sha256 of the script element's text, UTF-8, base64: here of "alert(1)"
+        assertThat(SecurityHeaders.inlineScriptHashes("<script src=\"/a.js\"></script><script>alert(1)</script>"))
+                .containsExactly("sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI=");
+    }
+
+    @Test
+    void a_static_directory_gets_a_policy_that_lets_its_own_inline_scripts_run_but_never_frames(@TempDir Path dir)
+            throws Exception {
+        Files.writeString(dir.resolve("index.html"), "<html><script>document.title='x'</script></html>");
+        try (ServerFixture fx = ServerFixture.start(Map.of("http.static-dir", dir.toString()))) {
+            String csp = get(fx.httpPort(), "/").headers().firstValue("content-security-policy").orElse("");
+            assertThat(csp).contains("script-src 'self' 'unsafe-inline'", "frame-ancestors 'none'");
+        }
+    }
+
+    @Test
+    void at_its_connection_cap_the_server_stops_accepting_and_takes_the_next_one_when_one_closes() throws Exception {
+        try (ServerFixture fx = ServerFixture.start(Map.of("http.max-connections", "2"))) {
+            WebServer web = (WebServer) fx.server.listeners().stream().filter(l -> l.name().equals("http")).findFirst()
+                    .orElseThrow().resource();
+            java.net.Socket one = new java.net.Socket("127.0.0.1", fx.httpPort());
+            java.net.Socket two = new java.net.Socket("127.0.0.1", fx.httpPort());
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                    .until(() -> web.stats().open() == 2 && web.stats().refusedByCap() == 1);
+            try (java.net.Socket three = new java.net.Socket("127.0.0.1", fx.httpPort())) { // waits in the backlog
+                three.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                one.close();
+                three.setSoTimeout(20_000);
+                String answer = new String(three.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+                assertThat(answer).startsWith("HTTP/1.1 200");
+            } finally {
+                two.close();
+            }
+            assertThat(web.stats().accepted()).isEqualTo(3);
+        }
+    }
 }

@@ -1,0 +1,122 @@
+package org.tinyphone.server.http;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.util.component.AbstractLifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tinyphone.net.ListenerStats;
+import org.tinyphone.net.LogLimiter;
+import org.tinyphone.net.LogText;
+
+/**
+ * A deadline for HTTP requests, which Jetty 12 does not have (its idle timeout restarts with every byte, so a
+ * slowloris client that sends a header byte every few seconds keeps a connection for ever): a new connection must
+ * complete its first request's headers within the deadline, and on a kept-alive connection, a request whose first
+ * bytes arrived must complete its headers within the deadline too. Otherwise the connection is closed, counted
+ * ({@link ListenerStats#countDeadlineMissed()}) and logged (rate-limited). Idle kept-alive connections are left to
+ * Jetty's idle timeout, requests being handled to their handler, WebSockets (the connection is replaced on upgrade)
+ * to their own timeouts.
+ *
+ * <p>Only Jetty's public connection API is used: a connection's request count grows when a request's headers are
+ * complete, its response count when the response goes out, its byte count with every byte read. One virtual thread
+ * looks at every HTTP/1 connection a few times per deadline.
+ */
+final class RequestDeadline extends AbstractLifeCycle implements Connection.Listener {
+    private static final Logger log = LoggerFactory.getLogger(WebServer.class);
+    private static final long NONE = Long.MIN_VALUE;
+
+    private final Duration deadline;
+    private final ListenerStats stats;
+    private final LogLimiter limiter;
+    private final Map<Connection, Watch> watched = new ConcurrentHashMap<>();
+    private volatile Thread sweeper;
+
+    /** What the sweeper last saw of one connection (sweeper thread only, after construction). */
+    private static final class Watch {
+        long requests;
+        long responses;
+        long bytes;
+        long since; // when the connection began waiting for a request's headers, or NONE
+
+        Watch(long openedAt) { this.since = openedAt; }
+    }
+
+    RequestDeadline(Duration deadline, ListenerStats stats, LogLimiter limiter) {
+        this.deadline = deadline;
+        this.stats = stats;
+        this.limiter = limiter;
+    }
+
+    @Override
+    public void onOpened(Connection connection) {
+        watched.put(connection, new Watch(System.nanoTime()));
+    }
+
+    @Override
+    public void onClosed(Connection connection) {
+        watched.remove(connection);
+    }
+
+    @Override
+    protected void doStart() {
+        sweeper = Thread.ofVirtual().name("http-request-deadline").start(this::sweepLoop);
+    }
+
+    @Override
+    protected void doStop() throws InterruptedException {
+        Thread t = sweeper;
+        if (t != null) {
+            t.interrupt();
+            t.join(Duration.ofSeconds(2));
+        }
+    }
+
+    private void sweepLoop() {
+        long period = Math.clamp(deadline.toMillis() / 4, 50, 1000);
+        while (isRunning() || isStarting()) {
+            try {
+                Thread.sleep(period);
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                sweep(System.nanoTime());
+            } catch (RuntimeException e) {
+                limiter.warn(log, "http deadline sweep failed", "http: request deadline check failed: {}", LogText.escape(e));
+            }
+        }
+    }
+
+    private void sweep(long now) {
+        long limit = deadline.toNanos();
+        for (Map.Entry<Connection, Watch> e : watched.entrySet()) {
+            Connection c = e.getKey();
+            Watch w = e.getValue();
+            long requests = c.getMessagesIn();
+            long responses = c.getMessagesOut();
+            long bytes = c.getBytesIn();
+            if (requests != w.requests || responses != w.responses) {
+                // a request's headers completed or a response went out since the last look
+                w.requests = requests;
+                w.responses = responses;
+                w.bytes = bytes;
+                w.since = NONE;
+            } else if (requests > 0 && requests == responses && w.since == NONE && bytes != w.bytes) {
+                w.since = now; // every request answered, and bytes of the next one are arriving
+            }
+            if (requests > responses) w.since = NONE; // headers complete, its handler runs: not ours to time
+            if (w.since != NONE && now - w.since >= limit) {
+                watched.remove(c);
+                stats.countDeadlineMissed();
+                limiter.warn(log, "http request deadline", "http: connection from {} sent no complete request headers "
+                        + "within {} ms; closed", LogText.escape(c.getEndPoint().getRemoteSocketAddress()),
+                        TimeUnit.NANOSECONDS.toMillis(limit));
+                c.close();
+            }
+        }
+    }
+}
