@@ -40,10 +40,7 @@ final class RunningServer implements AutoCloseable {
 
     /** A native client watching a number, keeping every event it gets. */
     Watcher watch(String number) throws Exception {
-        Watcher w = new Watcher();
-        w.client = TinyphoneClient.builder().host("127.0.0.1").port(port("clients")).listener(w.events::add).connect();
-        w.client.subscribe(number).get(10, java.util.concurrent.TimeUnit.SECONDS);
-        return w;
+        return Watcher.connect(port("clients"), number);
     }
 
     @Override
@@ -55,6 +52,29 @@ final class RunningServer implements AutoCloseable {
     static final class Watcher implements AutoCloseable {
         final List<TinyphoneEvent> events = new CopyOnWriteArrayList<>();
         TinyphoneClient client;
+
+        /** Connects to a server's client port (12002) and watches {@code number}. */
+        static Watcher connect(int clientsPort, String number) throws Exception {
+            Watcher w = new Watcher();
+            w.client = TinyphoneClient.builder().host("127.0.0.1").port(clientsPort).listener(w.events::add).connect();
+            w.client.subscribe(number).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            return w;
+        }
+
+        /** The story of the calls to one dialed number: as {@link #story()}, for that number only. */
+        List<String> story(String number) {
+            List<String> out = new ArrayList<>();
+            for (TinyphoneEvent e : events) {
+                if (!number.equals(e.number())) continue;
+                switch (e) {
+                    case TinyphoneEvent.NewCaller n -> out.add("new_caller");
+                    case TinyphoneEvent.Keypress k -> out.add("keypress " + k.key());
+                    case TinyphoneEvent.Hangup h -> out.add("hangup");
+                    default -> { }
+                }
+            }
+            return out;
+        }
 
         <T extends TinyphoneEvent> List<T> of(Class<T> type) {
             List<T> out = new ArrayList<>();
