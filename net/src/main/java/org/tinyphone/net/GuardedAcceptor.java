@@ -37,13 +37,6 @@ public final class GuardedAcceptor implements AutoCloseable {
         void serve(Socket socket) throws Exception;
     }
 
-    static {
-        // Load what the error paths use now, not when they first run: out of descriptors, a class in a directory on
-        // the class path (tests, IDEs) cannot be opened, and a failing log call must not end the loop.
-        LogText.escape("\n");
-        new LogLimiter(1, Duration.ofSeconds(1)).decide("");
-    }
-
     private final String name;
     private final ServerSocket server;
     private final Handler handler;
@@ -51,8 +44,8 @@ public final class GuardedAcceptor implements AutoCloseable {
     private final int maxConnections;
     private final Logger log;
     private final LogLimiter limiter;
-    private final Backoff backoff;
     private final ListenerStats stats = new ListenerStats();
+    private final AcceptRetry retry;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();
@@ -68,7 +61,7 @@ public final class GuardedAcceptor implements AutoCloseable {
         this.maxConnections = b.maxConnections;
         this.log = b.log != null ? b.log : LoggerFactory.getLogger(GuardedAcceptor.class);
         this.limiter = b.limiter != null ? b.limiter : new LogLimiter(5, Duration.ofSeconds(10));
-        this.backoff = new Backoff(b.firstPause, b.maxPause);
+        this.retry = new AcceptRetry(name, stats, log, limiter);
         this.connectionThreads = Thread.ofVirtual().name(b.threadPrefix, 1); // used by the accept thread only
         this.acceptThread = Thread.ofVirtual().name(name + "-accept").unstarted(this::acceptLoop);
     }
@@ -99,32 +92,17 @@ public final class GuardedAcceptor implements AutoCloseable {
     public int maxConnections() { return maxConnections; }
 
     private void acceptLoop() {
-        int failures = 0;
         while (!closing) {
             Socket s;
             try {
                 s = server.accept();
             } catch (Throwable e) { // IOException (EMFILE, ENFILE, ...) or an Error: never let the loop die
                 if (closing || server.isClosed()) break;
-                stats.countAcceptError();
-                failures++;
-                long pause = backoff.next();
-                try {
-                    limiter.warn(log, name + " accept failed", "{}: accept failed ({}); retrying in {} ms", name,
-                            LogText.escape(e), pause);
-                } catch (Throwable logFailed) {
-                    // the log is not worth the listener
-                }
-                if (!pause(pause)) break;
+                if (!pause(retry.failed(e))) break;
                 continue;
             }
             try {
-                if (failures > 0) {
-                    backoff.reset();
-                    limiter.info(log, name + " accepting again", "{}: accepting again after {} failed accept(s)", name,
-                            failures);
-                    failures = 0;
-                }
+                retry.succeeded();
                 admit(s);
             } catch (Throwable t) { // e.g. no memory for the connection's thread: that connection goes, the loop stays
                 stats.countAcceptError();
@@ -154,17 +132,17 @@ public final class GuardedAcceptor implements AutoCloseable {
         }
         if (!allowed) {
             stats.countRefusedByAllowList();
-            closeQuietly(s);
             limiter.warn(log, name + " refused (allow-list)", "{}: connection from {} refused: address not allowed",
                     name, LogText.escape(peer == null ? null : peer.getHostAddress()));
+            closeQuietly(s);
             return;
         }
         int now = stats.open();
         if (now >= maxConnections) {
             stats.countRefusedByCap();
-            closeQuietly(s);
             limiter.warn(log, name + " refused (cap)", "{}: connection from {} refused: {} connections open (limit {})",
                     name, LogText.escape(peer == null ? null : peer.getHostAddress()), now, maxConnections);
+            closeQuietly(s);
             return;
         }
         stats.countAccepted();
@@ -266,7 +244,7 @@ public final class GuardedAcceptor implements AutoCloseable {
         }
     }
 
-    /** Settings of a {@link GuardedAcceptor}; defaults: no cap, anyone allowed, pauses 5 ms … 1 s. */
+    /** Settings of a {@link GuardedAcceptor}; defaults: no cap, anyone allowed. */
     public static final class Builder {
         private final String name;
         private final ServerSocket server;
@@ -276,8 +254,6 @@ public final class GuardedAcceptor implements AutoCloseable {
         private Logger log;
         private LogLimiter limiter;
         private String threadPrefix;
-        private Duration firstPause = Duration.ofMillis(5);
-        private Duration maxPause = Duration.ofSeconds(1);
 
         private Builder(String name, ServerSocket server, Handler handler) {
             this.name = Objects.requireNonNull(name, "name");
@@ -315,14 +291,6 @@ public final class GuardedAcceptor implements AutoCloseable {
         /** Connection threads are named prefix + a number (default: the name and "-"). */
         public Builder threadPrefix(String prefix) {
             this.threadPrefix = Objects.requireNonNull(prefix, "prefix");
-            return this;
-        }
-
-        /** The pauses after failed accepts: first, doubling up to max (default 5 ms, 1 s). */
-        public Builder backoff(Duration first, Duration max) {
-            new Backoff(first, max); // validates
-            this.firstPause = first;
-            this.maxPause = max;
             return this;
         }
 

@@ -2,7 +2,6 @@ package org.tinyphone.server.http;
 
 import java.io.IOException;
 import java.nio.channels.ClosedByInterruptException;
-import java.time.Duration;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
@@ -10,38 +9,34 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.tinyphone.net.Backoff;
+import org.tinyphone.net.AcceptRetry;
 import org.tinyphone.net.ListenerStats;
 import org.tinyphone.net.LogLimiter;
-import org.tinyphone.net.LogText;
 
 /**
  * Jetty's connector with the guards of the other listeners (net's GuardedAcceptor): a failed accept (EMFILE …) is
- * counted, logged a few times per 10 s at most, and retried after 5 ms doubling to 1 s (Jetty's own: a stack
- * trace and 1 s each time); connections are counted open and closed. One acceptor thread, which owns the backoff.
+ * counted, logged a few times per 10 s at most, and retried after 5 ms doubling to 1 s ({@link AcceptRetry}; Jetty's
+ * own: a stack trace and 1 s each time); connections are counted open and closed. One acceptor thread, which owns
+ * the retry state.
  */
 final class GuardedConnector extends ServerConnector {
     private static final Logger log = LoggerFactory.getLogger(WebServer.class);
 
     private final ListenerStats stats;
     private final LogLimiter limiter;
-    private final Backoff backoff = new Backoff(Duration.ofMillis(5), Duration.ofSeconds(1)); // acceptor thread only
-    private int failures; // acceptor thread only
+    private final AcceptRetry retry;
 
     GuardedConnector(Server server, ListenerStats stats, LogLimiter limiter, ConnectionFactory... factories) {
         super(server, 1, -1, factories);
         this.stats = stats;
         this.limiter = limiter;
+        this.retry = new AcceptRetry("http", stats, log, limiter);
     }
 
     @Override
     public void accept(int acceptorID) throws IOException {
         super.accept(acceptorID);
-        if (failures > 0) {
-            backoff.reset();
-            limiter.info(log, "http accepting again", "http: accepting again after {} failed accept(s)", failures);
-            failures = 0;
-        }
+        retry.succeeded();
     }
 
     @Override
@@ -49,16 +44,8 @@ final class GuardedConnector extends ServerConnector {
         if (!isRunning()) return false;
         if (failure instanceof InterruptedException) return true;
         if (failure instanceof ClosedByInterruptException) return false;
-        stats.countAcceptError();
-        failures++;
-        long pause = backoff.next();
         try {
-            limiter.warn(log, "http accept failed", "http: accept failed ({}); retrying in {} ms", LogText.escape(failure), pause);
-        } catch (Throwable logFailed) {
-            // the log is not worth the listener
-        }
-        try {
-            Thread.sleep(pause);
+            Thread.sleep(retry.failed(failure));
             return true;
         } catch (InterruptedException e) {
             return isRunning();

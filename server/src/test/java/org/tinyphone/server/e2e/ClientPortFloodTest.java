@@ -97,7 +97,7 @@ class ClientPortFloodTest {
 
                 for (RunningServer.Watcher w : List.of(nativeOne, nativeTwo)) {
                     await().atMost(Duration.ofSeconds(30)).until(() -> w.of(TinyphoneEvent.Hangup.class).size() == CALLS);
-                    for (String id : callIds) assertThat(story(w, id)).as("native client, call %s", id).isEqualTo(expected());
+                    for (String id : callIds) assertThat(w.storyOfCall(id)).as("native client, call %s", id).isEqualTo(expected());
                 }
                 await().atMost(Duration.ofSeconds(30)).until(() -> originalEvents.stream().filter(e -> e.contains("\"event\":\"hangup\"")).count() == CALLS);
                 for (String id : callIds) {
@@ -178,19 +178,6 @@ class ClientPortFloodTest {
         for (char k : KEYS.toCharArray()) story.add("keypress " + k);
         story.add("hangup");
         return story;
-    }
-
-    private static List<String> story(RunningServer.Watcher w, String callId) {
-        List<String> out = new ArrayList<>();
-        for (TinyphoneEvent e : w.events) {
-            switch (e) {
-                case TinyphoneEvent.NewCaller n when n.callId().equals(callId) -> out.add("new_caller");
-                case TinyphoneEvent.Keypress k when k.callId().equals(callId) -> out.add("keypress " + k.key());
-                case TinyphoneEvent.Hangup h when h.callId().equals(callId) -> out.add("hangup");
-                default -> { }
-            }
-        }
-        return out;
     }
 
     private static CallResult place(SimulatedCall call, int port) {

@@ -53,7 +53,8 @@ class DescriptorExhaustionTest {
             try {
                 int free = LIMIT - child.openDescriptors();
                 for (int i = 0; i < free + 60; i++) flood.add(connect(child.port("clients")));
-                for (String l : LISTENERS) flood.add(connect(child.port(l))); // each accept loop must meet EMFILE
+                await().atMost(Duration.ofSeconds(60)).until(() -> logContains(child, "clients: accept failed"));
+                for (String l : LISTENERS) flood.add(connect(child.port(l))); // now each accept loop meets EMFILE
                 await().atMost(Duration.ofSeconds(60)).until(() -> LISTENERS.stream()
                         .allMatch(l -> logContains(child, l + ": accept failed")));
                 assertThat(child.log()).contains("Too many open files");

@@ -63,17 +63,17 @@ final class RunningServer implements AutoCloseable {
 
         /** The story of the calls to one dialed number: as {@link #story()}, for that number only. */
         List<String> story(String number) {
-            List<String> out = new ArrayList<>();
-            for (TinyphoneEvent e : events) {
-                if (!number.equals(e.number())) continue;
-                switch (e) {
-                    case TinyphoneEvent.NewCaller n -> out.add("new_caller");
-                    case TinyphoneEvent.Keypress k -> out.add("keypress " + k.key());
-                    case TinyphoneEvent.Hangup h -> out.add("hangup");
-                    default -> { }
-                }
-            }
-            return out;
+            return story(e -> number.equals(e.number()));
+        }
+
+        /** The story of one call: as {@link #story()}, for that call only. */
+        List<String> storyOfCall(String callId) {
+            return story(e -> switch (e) {
+                case TinyphoneEvent.NewCaller n -> n.callId().equals(callId);
+                case TinyphoneEvent.Keypress k -> k.callId().equals(callId);
+                case TinyphoneEvent.Hangup h -> h.callId().equals(callId);
+                default -> false;
+            });
         }
 
         <T extends TinyphoneEvent> List<T> of(Class<T> type) {
@@ -96,8 +96,13 @@ final class RunningServer implements AutoCloseable {
 
         /** Event kinds in order without snapshots and audio levels, keys spelled out. */
         List<String> story() {
+            return story(e -> true);
+        }
+
+        private List<String> story(java.util.function.Predicate<TinyphoneEvent> which) {
             List<String> out = new ArrayList<>();
             for (TinyphoneEvent e : events) {
+                if (!which.test(e)) continue;
                 switch (e) {
                     case TinyphoneEvent.NewCaller n -> out.add("new_caller");
                     case TinyphoneEvent.Keypress k -> out.add("keypress " + k.key());
