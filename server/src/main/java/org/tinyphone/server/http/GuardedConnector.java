@@ -41,7 +41,7 @@ final class GuardedConnector extends ServerConnector {
 
     @Override
     protected boolean handleAcceptFailure(Throwable failure) {
-        if (!isRunning()) return false;
+        if (!isRunning() || isShutdown() || !isOpen()) return false; // stopping: the accept channel was closed
         if (failure instanceof InterruptedException) return true;
         if (failure instanceof ClosedByInterruptException) return false;
         try {
