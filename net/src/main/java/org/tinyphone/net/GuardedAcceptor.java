@@ -161,9 +161,10 @@ public final class GuardedAcceptor implements AutoCloseable {
         try {
             handler.serve(s);
         } catch (Throwable t) {
-            if (!closing) {
+            if (!closing) { // an I/O error is the peer's doing: its message says enough; anything else is a bug
                 limiter.warn(log, name + " connection failed", "{}: connection from {} failed: {}", name,
-                        LogText.escape(s.getRemoteSocketAddress()), LogText.escape(t), t);
+                        LogText.escape(s.getRemoteSocketAddress()), LogText.escape(t),
+                        t instanceof java.io.IOException ? null : t);
             }
             if (t instanceof VirtualMachineError vme && !(t instanceof StackOverflowError)) {
                 ended(s);

@@ -56,7 +56,7 @@ public final class LogLimiter {
 
     /**
      * Logs at {@code level} unless this key used up its window. As with slf4j, a Throwable as the last argument is
-     * logged as the line's cause (with its stack trace).
+     * logged as the line's cause (with its stack trace); a null last argument stands for "no cause" and is dropped.
      */
     public void log(Logger log, Level level, String key, String format, Object... args) {
         if (!log.isEnabledForLevel(level)) return;
@@ -67,8 +67,8 @@ public final class LogLimiter {
         if (!d.write) return;
         LoggingEventBuilder line = log.atLevel(level);
         Object[] a = args;
-        if (a.length > 0 && a[a.length - 1] instanceof Throwable t) {
-            line = line.setCause(t);
+        if (a.length > 0 && (a[a.length - 1] == null || a[a.length - 1] instanceof Throwable)) {
+            if (a[a.length - 1] instanceof Throwable t) line = line.setCause(t);
             a = Arrays.copyOf(a, a.length - 1);
         }
         line.log(format, a);
