@@ -10,6 +10,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.net.LogText;
 import org.tinyphone.agi.AgiApp;
 import org.tinyphone.agi.AgiChannel;
 import org.tinyphone.agi.AgiEnvironment;
@@ -74,7 +75,7 @@ public final class BridgeAgiApp implements AgiApp {
             onOpen.accept(call);
             cause = serve(channel, call, commands);
         } catch (RuntimeException e) {
-            log.warn("call {}: bridge app failed: {}", call.id(), e.toString(), e);
+            log.warn("call {}: bridge app failed: {}", LogText.escape(call.id()), LogText.escape(e), e);
             cause = "error: " + e.getMessage();
         } finally {
             commands.close("call hung up");
@@ -140,7 +141,7 @@ public final class BridgeAgiApp implements AgiApp {
             if (channel.isHungUp()) {
                 return "caller";
             }
-            log.warn("call {}: AGI session failed: {}", call.id(), e.toString());
+            log.warn("call {}: AGI session failed: {}", LogText.escape(call.id()), LogText.escape(e));
             return "agi error: " + e.getMessage();
         }
     }
