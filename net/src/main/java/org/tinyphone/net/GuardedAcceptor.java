@@ -20,7 +20,8 @@ import org.slf4j.event.Level;
  * The accept loop every Tinyphone listener uses, built to stay up under exhaustion:
  * <ul>
  *   <li>an optional peer allow-list, checked right at accept: a peer not on it is closed before a byte is read;</li>
- *   <li>a connection cap: a connection over it is closed at once;</li>
+ *   <li>a connection cap: a connection over it is closed at once; optionally also a cap per other host
+ *       ({@link AddressLimit});</li>
  *   <li>accept errors of any kind (EMFILE/ENFILE when the process or the system is out of descriptors, out of
  *       memory, …) are retried after an exponential backoff (5 ms doubling to 1 s, reset by the next success), so
  *       the loop neither spins nor gives up, and the listener serves again by itself once descriptors free up;</li>
@@ -42,6 +43,7 @@ public final class GuardedAcceptor implements AutoCloseable {
     private final Handler handler;
     private final Predicate<InetAddress> allow;
     private final int maxConnections;
+    private final AddressLimit perAddress;
     private final Logger log;
     private final LogLimiter limiter;
     private final ListenerStats stats = new ListenerStats();
@@ -59,6 +61,7 @@ public final class GuardedAcceptor implements AutoCloseable {
         this.handler = b.handler;
         this.allow = b.allow;
         this.maxConnections = b.maxConnections;
+        this.perAddress = b.perAddress;
         this.log = b.log != null ? b.log : LoggerFactory.getLogger(GuardedAcceptor.class);
         this.limiter = b.limiter != null ? b.limiter : new LogLimiter(5, Duration.ofSeconds(10));
         this.retry = new AcceptRetry(name, stats, log, limiter);
@@ -145,6 +148,14 @@ public final class GuardedAcceptor implements AutoCloseable {
             closeQuietly(s);
             return;
         }
+        if (!perAddress.tryTake(peer)) {
+            stats.countRefusedByAddressLimit();
+            limiter.warn(log, name + " refused (per address)", "{}: connection from {} refused: {} connections open "
+                    + "from that address (limit {})", name, LogText.escape(peer.getHostAddress()), perAddress.max(),
+                    perAddress.max());
+            closeQuietly(s);
+            return;
+        }
         stats.countAccepted();
         open.add(s);
         try {
@@ -177,6 +188,7 @@ public final class GuardedAcceptor implements AutoCloseable {
     private void ended(Socket s) {
         closeQuietly(s);
         if (open.remove(s)) {
+            perAddress.release(s.getInetAddress());
             stats.connectionClosed();
             if (stats.open() == 0) {
                 lock.lock();
@@ -252,6 +264,7 @@ public final class GuardedAcceptor implements AutoCloseable {
         private final Handler handler;
         private Predicate<InetAddress> allow = a -> true;
         private int maxConnections = Integer.MAX_VALUE;
+        private AddressLimit perAddress = AddressLimit.none();
         private Logger log;
         private LogLimiter limiter;
         private String threadPrefix;
@@ -274,6 +287,15 @@ public final class GuardedAcceptor implements AutoCloseable {
         public Builder maxConnections(int max) {
             if (max < 1) throw new IllegalArgumentException(name + ": maxConnections must be at least 1: " + max);
             this.maxConnections = max;
+            return this;
+        }
+
+        /**
+         * At most {@code max} connections open at once from one other host (loopback peers are not limited), so one
+         * host cannot fill the cap (default: no limit per address).
+         */
+        public Builder maxPerAddress(int max) {
+            this.perAddress = new AddressLimit(max);
             return this;
         }
 

@@ -12,6 +12,7 @@ public final class ListenerStats {
     private final LongAdder accepted = new LongAdder();
     private final LongAdder refusedByCap = new LongAdder();
     private final LongAdder refusedByAllowList = new LongAdder();
+    private final LongAdder refusedByAddressLimit = new LongAdder();
     private final LongAdder closedByDeadline = new LongAdder();
     private final LongAdder acceptErrors = new LongAdder();
     private final AtomicInteger open = new AtomicInteger();
@@ -24,6 +25,9 @@ public final class ListenerStats {
 
     /** Connections closed at once because the peer is not on the allow-list. */
     public long refusedByAllowList() { return refusedByAllowList.sum(); }
+
+    /** Connections closed at once because their address had its share of connections open already. */
+    public long refusedByAddressLimit() { return refusedByAddressLimit.sum(); }
 
     /** Connections closed because they did not say who they are in time (first line, headers, environment). */
     public long closedByDeadline() { return closedByDeadline.sum(); }
@@ -49,6 +53,8 @@ public final class ListenerStats {
 
     public void countRefusedByAllowList() { refusedByAllowList.increment(); }
 
+    public void countRefusedByAddressLimit() { refusedByAddressLimit.increment(); }
+
     /** A connection the listener's protocol closed for missing its deadline. */
     public void countDeadlineMissed() { closedByDeadline.increment(); }
 
@@ -57,6 +63,6 @@ public final class ListenerStats {
     @Override
     public String toString() {
         return "accepted " + accepted() + ", open " + open() + ", refused (cap " + refusedByCap() + ", allow-list "
-                + refusedByAllowList() + ", deadline " + closedByDeadline() + "), accept errors " + acceptErrors();
+                + refusedByAllowList() + ", per address " + refusedByAddressLimit() + ", deadline " + closedByDeadline() + "), accept errors " + acceptErrors();
     }
 }

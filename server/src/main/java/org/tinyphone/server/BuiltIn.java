@@ -37,12 +37,12 @@ final class BuiltIn {
             WebServer web = WebServer.start(config.http(), new WebSocketClients(hub), config.clientMaxLine(),
                     server.metrics()::scrape, () -> health(server), dir.isEmpty() ? null : Path.of(dir),
                     new BrowserOrigins(config.list("http.allowed-origins")), config.maxConnections("http"),
-                    config.handshakeTimeout());
+                    config.maxPerAddress(), config.handshakeTimeout());
             ListenerMeters.register(server.metrics(), "http", web.stats());
             server.register("http", web.port(), web);
         }
         TcpClientServer tcp = config.clients().enabled() ? TcpClientServer.start(hub, config.clients(),
-                config.maxConnections("clients"), config.handshakeTimeout()) : null;
+                config.maxConnections("clients"), config.maxPerAddress(), config.handshakeTimeout()) : null;
         if (tcp != null) ListenerMeters.register(server.metrics(), "clients", tcp.stats());
         server.register("clients", tcp == null ? -1 : tcp.port(), () -> {
             if (tcp != null) tcp.stopAccepting();

@@ -45,18 +45,21 @@ public final class TcpClientServer implements AutoCloseable {
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final GuardedAcceptor acceptor;
 
-    private TcpClientServer(ClientHub hub, ServerSocket server, int maxConnections, Duration handshakeTimeout) {
+    private TcpClientServer(ClientHub hub, ServerSocket server, int maxConnections, int maxPerAddress,
+                            Duration handshakeTimeout) {
         this.hub = hub;
         this.handshakeTimeout = handshakeTimeout;
         this.acceptor = GuardedAcceptor.builder("clients", server, this::serve).maxConnections(maxConnections)
-                .logger(log).logLimiter(LIMITER).threadPrefix("tinyphone-client-").start();
+                .maxPerAddress(maxPerAddress).logger(log).logLimiter(LIMITER).threadPrefix("tinyphone-client-").start();
     }
 
     /**
-     * Binds and starts accepting, with at most {@code maxConnections} connections open and {@code handshakeTimeout}
-     * for a connection to choose its dialect; a bind failure names the port and the config keys.
+     * Binds and starts accepting, with at most {@code maxConnections} connections open ({@code maxPerAddress} from one
+     * other host) and {@code handshakeTimeout} for a connection to choose its dialect; a bind failure names the port
+     * and the config keys.
      */
-    public static TcpClientServer start(ClientHub hub, ListenerConfig listener, int maxConnections, Duration handshakeTimeout) {
+    public static TcpClientServer start(ClientHub hub, ListenerConfig listener, int maxConnections, int maxPerAddress,
+                                        Duration handshakeTimeout) {
         ServerSocket s = null;
         try {
             s = new ServerSocket();
@@ -67,7 +70,7 @@ public final class TcpClientServer implements AutoCloseable {
             throw ServerStartException.cannotListen(listener, e);
         }
         log.info("TCP clients on {}", s.getLocalSocketAddress());
-        return new TcpClientServer(hub, s, maxConnections, handshakeTimeout);
+        return new TcpClientServer(hub, s, maxConnections, maxPerAddress, handshakeTimeout);
     }
 
     public int port() { return acceptor.port(); }

@@ -63,6 +63,7 @@ public final class TinyphoneConfig {
             new Key("http.max-connections", "2000", "HTTP and WebSocket connections open at once; at the limit the server stops accepting until one closes"),
             new Key("fastagi.max-connections", "5000", "FastAGI calls open at once; one more is closed at once (the dialplan goes on)"),
             new Key("audiosocket.max-connections", "5000", "AudioSocket connections open at once; one more is closed at once"),
+            new Key("listeners.max-per-address", "100", "Connections one other host may have open at once on each client listener (12002, 12003); this machine is limited by the caps alone"),
             new Key("listeners.handshake-timeout", "10s", "How long a new connection may take to say who it is: its first line (relay, clients), a request's headers (HTTP), the AGI environment (FastAGI, relay tunnel), the UUID frame (AudioSocket); then it is closed"),
             new Key("ami.enabled", "false", "Connect to Asterisk's manager interface (AMI) for AsyncAGI"),
             new Key("ami.host", "127.0.0.1", "AMI host"),
@@ -224,6 +225,7 @@ public final class TinyphoneConfig {
             maxConnections(l);
         }
         if (handshakeTimeout().toMillis() < 100) throw invalid("listeners.handshake-timeout", "at least 100ms");
+        maxPerAddress();
         asteriskAllow();
         port("ami.port");
         bool("ami.enabled");
@@ -359,6 +361,9 @@ public final class TinyphoneConfig {
 
     /** How long a new connection may take to say who it is (first line, headers, environment, UUID frame). */
     public Duration handshakeTimeout() { return duration("listeners.handshake-timeout"); }
+
+    /** Connections one other host may have open at once on each client listener. */
+    public int maxPerAddress() { return positive("listeners.max-per-address", 1, 1_000_000); }
 
     /** Hosts allowed to act as Asterisk. */
     public AddressAllowList asteriskAllow() {

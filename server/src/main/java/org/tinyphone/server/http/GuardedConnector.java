@@ -9,7 +9,14 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.tinyphone.net.AcceptRetry;
+import org.tinyphone.net.AddressLimit;
+import org.tinyphone.net.LogText;
 import org.tinyphone.net.ListenerStats;
 import org.tinyphone.net.LogLimiter;
 
@@ -25,11 +32,16 @@ final class GuardedConnector extends ServerConnector {
     private final ListenerStats stats;
     private final LogLimiter limiter;
     private final AcceptRetry retry;
+    private final AddressLimit perAddress;
+    /** Open endpoints and the address they count for (a closed endpoint no longer knows its peer). */
+    private final Map<EndPoint, Optional<InetAddress>> counted = new ConcurrentHashMap<>();
 
-    GuardedConnector(Server server, ListenerStats stats, LogLimiter limiter, ConnectionFactory... factories) {
+    GuardedConnector(Server server, ListenerStats stats, LogLimiter limiter, AddressLimit perAddress,
+                     ConnectionFactory... factories) {
         super(server, 1, -1, factories);
         this.stats = stats;
         this.limiter = limiter;
+        this.perAddress = perAddress;
         this.retry = new AcceptRetry("http", stats, log, limiter);
     }
 
@@ -55,12 +67,26 @@ final class GuardedConnector extends ServerConnector {
     @Override
     protected void onEndPointOpened(EndPoint endPoint) {
         super.onEndPointOpened(endPoint);
+        InetAddress peer = endPoint.getRemoteSocketAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+        if (!perAddress.tryTake(peer)) {
+            stats.countRefusedByAddressLimit();
+            limiter.warn(log, "http refused (per address)", "http: connection from {} refused: {} connections open from "
+                    + "that address (listeners.max-per-address)", LogText.escape(peer == null ? null : peer.getHostAddress()),
+                    perAddress.max());
+            endPoint.close();
+            return;
+        }
+        counted.put(endPoint, Optional.ofNullable(peer));
         stats.countAccepted();
     }
 
     @Override
     protected void onEndPointClosed(EndPoint endPoint) {
-        stats.connectionClosed();
+        Optional<InetAddress> peer = counted.remove(endPoint);
+        if (peer != null) {
+            stats.connectionClosed();
+            perAddress.release(peer.orElse(null));
+        }
         super.onEndPointClosed(endPoint);
     }
 

@@ -96,6 +96,10 @@ final class RequestDeadline extends AbstractLifeCycle implements Connection.List
         for (Map.Entry<Connection, Watch> e : watched.entrySet()) {
             Connection c = e.getKey();
             Watch w = e.getValue();
+            if (!c.getEndPoint().isOpen()) { // closed before Jetty told us (e.g. refused over its address's share)
+                watched.remove(c);
+                continue;
+            }
             long requests = c.getMessagesIn();
             long responses = c.getMessagesOut();
             long bytes = c.getBytesIn();

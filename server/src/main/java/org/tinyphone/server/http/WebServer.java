@@ -29,6 +29,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.net.AddressLimit;
 import org.tinyphone.net.ListenerStats;
 import org.tinyphone.net.LogLimiter;
 import org.tinyphone.server.ServerStartException;
@@ -76,7 +77,8 @@ public final class WebServer implements AutoCloseable {
      */
     public static WebServer start(ListenerConfig listener, WebSocketClients clients, int maxLine,
                                   Supplier<String> metrics, Supplier<String> health, Path staticDir,
-                                  BrowserOrigins origins, int maxConnections, Duration requestTimeout) {
+                                  BrowserOrigins origins, int maxConnections, int maxPerAddress,
+                                  Duration requestTimeout) {
         QueuedThreadPool pool = new QueuedThreadPool(32, 4);
         pool.setName("tinyphone-http");
         pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -90,7 +92,7 @@ public final class WebServer implements AutoCloseable {
         HttpConnectionFactory http1 = new HttpConnectionFactory(http);
         RequestDeadline deadline = new RequestDeadline(requestTimeout, stats, limiter);
         http1.addEventListener(deadline); // HTTP/1 connections only: an upgraded WebSocket is not watched
-        GuardedConnector connector = new GuardedConnector(server, stats, limiter, http1);
+        GuardedConnector connector = new GuardedConnector(server, stats, limiter, new AddressLimit(maxPerAddress), http1);
         connector.setHost(listener.bind());
         connector.setPort(listener.port());
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
