@@ -90,6 +90,7 @@ public final class TcpClientServer implements AutoCloseable {
             TcpTransport transport = new TcpTransport(socket, remote);
             Peer peer = Peer.of(socket.getInetAddress());
             String line;
+            int unknown = 0;
             // the first line tells the dialect, within the handshake deadline
             while (session == null) {
                 try {
@@ -106,6 +107,13 @@ public final class TcpClientServer implements AutoCloseable {
                 }
                 String head = line.strip();
                 if (head.isEmpty()) continue;
+                if (HTTP_REQUEST.matcher(head).lookingAt()) {
+                    // a browser (or a page making one send a form here, to smuggle JSON lines in its body): never a client
+                    LIMITER.warn(log, "clients http", "TCP client {}: sent an HTTP request ({}); answered 400 and closed",
+                            LogText.escape(remote), LogText.escape(head, 60));
+                    transport.writeNow(WRONG_PORT_RESPONSE);
+                    return;
+                }
                 if (head.startsWith("CONNECT") || head.startsWith("{")) {
                     sockets.remove(socket); // from now on the session (and ClientHub.closeAll) owns it
                     input.disarm();         // and lives as long as it likes
@@ -120,6 +128,12 @@ public final class TcpClientServer implements AutoCloseable {
                     nat.start();
                     session = nat;
                     nat.handleText(stripCr(line));
+                } else if (++unknown >= MAX_UNKNOWN_FIRST_LINES) {
+                    transport.writeNow(NativeCodec.error(null, "unknown_dialect", "no dialect after "
+                            + MAX_UNKNOWN_FIRST_LINES + " lines; closing") + "\n");
+                    LIMITER.warn(log, "clients no dialect", "TCP client {}: {} lines in no dialect; closed",
+                            LogText.escape(remote), MAX_UNKNOWN_FIRST_LINES);
+                    return;
                 } else {
                     transport.writeNow(NativeCodec.error(null, "unknown_dialect", "the first line must be "
                             + "CONNECT,<client id>,<number>,NULL|CR (original dialect) or a JSON message (native dialect)") + "\n");
@@ -142,6 +156,17 @@ public final class TcpClientServer implements AutoCloseable {
             sockets.remove(socket);
         }
     }
+
+    /** An HTTP request line: {@code GET / HTTP/1.1} and the like. */
+    private static final java.util.regex.Pattern HTTP_REQUEST =
+            java.util.regex.Pattern.compile("[A-Z]{3,10} \\S+ HTTP/\\d");
+    /** Lines in no dialect a connection may send before it is closed. */
+    static final int MAX_UNKNOWN_FIRST_LINES = 3;
+    private static final String WRONG_PORT_TEXT = "This is Tinyphone's TCP client port (the original hub's dialect and"
+            + " native JSON lines, docs/protocol.md). The web page and the WebSocket are on the HTTP port (12003 by"
+            + " default).\n";
+    private static final String WRONG_PORT_RESPONSE = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8"
+            + "\r\nConnection: close\r\nContent-Length: " + WRONG_PORT_TEXT.length() + "\r\n\r\n" + WRONG_PORT_TEXT;
 
     /** No dialect chosen in time: a native error line says why (best effort), then the connection is closed. */
     private void handshakeMissed(TcpTransport transport, String remote) {

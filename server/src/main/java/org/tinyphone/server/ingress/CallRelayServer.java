@@ -123,8 +123,22 @@ public final class CallRelayServer implements AutoCloseable {
             new RelayTunnelSession(app, peer, handshakeTimeout, acceptor.stats(), limiter).run(socket, in);
         } else if (RelayProtocol.isOtherVersion(first)) {
             refuseVersion(socket, first, peer);
+        } else if (!startsLegacy(first)) {
+            // neither relay: e.g. a browser made to POST here, its body full of relay lines. Never a call.
+            limiter.warn(log, "relay no protocol", "relay {}: first line is neither {} nor an original relay line "
+                    + "(id:…,event:…,value:…): '{}'; closed", peer, RelayProtocol.MAGIC, LogText.escape(first, 80));
         } else {
             new LegacyRelaySession(bridge, peer).run(first, lines);
+        }
+    }
+
+    /** Whether a first line is one the original per-call script sends (it always starts a connection so). */
+    private static boolean startsLegacy(String first) {
+        try {
+            LegacyLine.parse(first);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 

@@ -204,11 +204,32 @@ class NativeTcpClientEndToEndTest {
 
     @Test
     void a_first_line_in_no_dialect_gets_an_error_and_the_client_may_try_again() throws Exception {
-        client.send("GET / HTTP/1.0\n");
+        client.send("hello?\n");
         assertThat(client.expect("error").path("code").asText()).isEqualTo("unknown_dialect");
         client.send("{\"type\":\"ping\",\"id\":1}\n");
         client.expect("hello");
         client.expect("pong");
         await().atMost(Duration.ofSeconds(10)).until(() -> fx.server.clients().count(ClientHub.TCP) == 1);
+    }
+
+    @Test
+    void a_client_that_keeps_speaking_no_dialect_is_closed() throws Exception {
+        client.send("hello?\nanyone?\nEHLO x\n{\"type\":\"ping\"}\n");
+        assertThat(client.expect("error").path("message").asText()).contains("CONNECT");
+        client.expect("error");
+        assertThat(client.expect("error").path("message").asText()).contains("closing");
+        assertThat(client.drainUntilClosed()).isTrue();
+    }
+
+    @Test
+    void an_http_request_is_answered_400_and_closed_so_a_web_page_cannot_smuggle_json_lines_in_a_form() throws Exception {
+        try (TcpTestClient browser = TcpTestClient.connect(fx.tcpPort())) {
+            browser.send("POST / HTTP/1.1\r\nHost: 127.0.0.1:" + fx.tcpPort() + "\r\nContent-Type: text/plain\r\n"
+                    + "Content-Length: 40\r\n\r\n{\"type\":\"subscribe\",\"number\":\"*\"}\n");
+            String status = browser.read('\n');
+            assertThat(status).startsWith("HTTP/1.1 400");
+            assertThat(browser.drainUntilClosed()).isTrue();
+        }
+        assertThat(fx.server.clients().count(ClientHub.TCP)).as("no session was made").isZero();
     }
 }

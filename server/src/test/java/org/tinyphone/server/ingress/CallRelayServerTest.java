@@ -96,6 +96,18 @@ class CallRelayServerTest {
     }
 
     @Test
+    void aConnectionThatDoesNotStartAsARelayIsClosedAndMakesNoCall() throws Exception {
+        // a web page that makes a browser POST here, its body full of relay lines
+        try (Socket s = new Socket("127.0.0.1", relay.port())) {
+            s.setSoTimeout(10_000);
+            send(s, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n\r\n"
+                    + "id:66.1,event:new_call,value:15550006666|13605162099\nid:66.1,event:keypress,value:1\n");
+            assertThat(s.getInputStream().read()).as("closed").isEqualTo(-1);
+        }
+        assertThat(watcher.of(CallEvent.NewCaller.class)).isEmpty();
+    }
+
+    @Test
     void aLineOfOneMebibyteClosesThatConnectionOnly() throws Exception {
         try (Socket s = new Socket("127.0.0.1", relay.port())) {
             send(s, "id:9.2,event:new_call,value:15550001111|13605162099\n");
