@@ -13,6 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.net.LogLimiter;
+import org.tinyphone.net.LogText;
 import org.tinyphone.server.access.AccessPolicy;
 import org.tinyphone.server.bridge.Bridge;
 import org.tinyphone.server.config.TinyphoneConfig;
@@ -126,39 +128,16 @@ public final class ClientHub {
     }
 
     /**
-     * Logs that a client was refused something (a subscription, a command): at most a few lines a second for all
+     * Logs that a client was refused something (a subscription, a command): at most a few lines per 10 s for all
      * clients together, so a client that asks again and again cannot flood the log; outside text is escaped.
      */
     void logRefusal(Object client, String what, String why) {
         refusalsCounter.increment();
-        long now = System.nanoTime();
-        long window = now / 1_000_000_000L;
-        long previous = refusalWindow.get();
-        if (previous != window && refusalWindow.compareAndSet(previous, window)) {
-            long skipped = refusalsLogged.getAndSet(0) - REFUSALS_PER_SECOND;
-            if (skipped > 0) log.warn("{} more refusals not logged", skipped);
-        }
-        if (refusalsLogged.incrementAndGet() <= REFUSALS_PER_SECOND) {
-            log.warn("{}: {} refused: {}", printable(String.valueOf(client)), printable(what), printable(why));
-        }
+        REFUSALS.warn(log, "client refused", "{}: {} refused: {}", LogText.escape(client), LogText.escape(what),
+                LogText.escape(why));
     }
 
-    private static final int REFUSALS_PER_SECOND = 5;
-    private final AtomicLong refusalWindow = new AtomicLong();
-    private final AtomicLong refusalsLogged = new AtomicLong();
-
-    /** Outside text as it may appear in a log line: control characters shown, long text cut. */
-    static String printable(String s) {
-        if (s == null) return "null";
-        String t = s.length() > 200 ? s.substring(0, 200) + "..." : s;
-        StringBuilder sb = new StringBuilder(t.length());
-        for (int i = 0; i < t.length(); i++) {
-            char ch = t.charAt(i);
-            if (ch < 0x20 || (ch >= 0x7f && ch < 0xa0)) sb.append(String.format("\\x%02x", (int) ch));
-            else sb.append(ch);
-        }
-        return sb.toString();
-    }
+    private static final LogLimiter REFUSALS = new LogLimiter(5, Duration.ofSeconds(10));
 
     /**
      * Numbers all native clients together may watch (each subscription keeps a little state in the bridge; a client

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.net.LogText;
 import org.tinyphone.server.access.Peer;
 import org.tinyphone.server.bridge.CallEvent;
 import org.tinyphone.server.bridge.Subscriber;
@@ -203,7 +204,7 @@ abstract class ClientSession implements Subscriber {
         outbox.abort();
         transport.close(reason);
         hub.removed(this);
-        log.debug("client {} ({}, {}) closed: {}", id, dialect, transport.remote(), ClientHub.printable(reason));
+        log.debug("client {} ({}, {}) closed: {}", id, dialect, transport.remote(), LogText.escape(reason));
     }
 
     final boolean finished() { return finished.get(); }

@@ -4,6 +4,7 @@ import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.net.LogText;
 import org.tinyphone.server.access.Peer;
 import org.tinyphone.server.bridge.Bridge;
 import org.tinyphone.server.bridge.CallEvent;
@@ -38,7 +39,7 @@ final class LegacySession extends ClientSession {
         }
         Optional<LegacyCodec.Connect> parsed = LegacyCodec.parseConnect(line);
         if (parsed.isEmpty()) {
-            malformed(ClientHub.printable(line));
+            malformed(LogText.escape(line));
             return;
         }
         LegacyCodec.Connect c = parsed.get();
@@ -68,16 +69,20 @@ final class LegacySession extends ClientSession {
         if (finished()) next.close();
         // never log a token
         String who = hub.access().hasOwnToken(number) || hub.access().isToken(c.clientId()) ? "(token)"
-                : ClientHub.printable(c.clientId());
-        log.info("{}: CONNECT {} as {} ({})", this, ClientHub.printable(number), who, c.terminator() == '\0' ? "NULL" : "CR");
+                : LogText.escape(c.clientId());
+        log.info("{}: CONNECT {} as {} ({})", this, LogText.escape(number), who, c.terminator() == '\0' ? "NULL" : "CR");
     }
 
-    /** Logged and ignored, as the hub did; after 10, only every 1000th is logged so a chatty client cannot flood the log. */
+    private static final org.tinyphone.net.LogLimiter MALFORMED = new org.tinyphone.net.LogLimiter(5, java.time.Duration.ofSeconds(10));
+
+    /**
+     * Logged and ignored, as the hub did; at most a few lines per 10 s for all clients together, so chatty clients
+     * cannot flood the log.
+     */
     private void malformed(String what) {
         malformed++;
-        if (malformed <= 10 || malformed % 1000 == 0) {
-            log.info("{}: malformed message from remote client ({} so far): {}", this, malformed, what);
-        }
+        MALFORMED.info(log, "legacy malformed", "{}: malformed message from remote client ({} so far): {}", this,
+                malformed, what);
     }
 
     @Override

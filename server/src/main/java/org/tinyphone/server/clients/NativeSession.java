@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.net.LogText;
 import org.tinyphone.server.access.AccessPolicy;
 import org.tinyphone.server.access.Peer;
 import org.tinyphone.server.bridge.Bridge;
@@ -165,7 +166,7 @@ final class NativeSession extends ClientSession {
                     "more than " + hub.limits().maxPendingCommands() + " commands waiting; wait for their results"));
             return;
         }
-        if (log.isDebugEnabled()) log.debug("{}: {} on {}", this, ClientHub.printable(c.command().toString()), ClientHub.printable(call.id()));
+        if (log.isDebugEnabled()) log.debug("{}: {} on {}", this, LogText.escape(c.command().toString()), LogText.escape(call.id()));
         call.submit(c.command()).whenComplete((r, e) -> {
             pendingCommands.decrementAndGet();
             send(NativeCodec.result(c.id(), call.id(), r != null ? r

@@ -16,6 +16,7 @@ import org.eclipse.jetty.websocket.core.Frame;
 import org.eclipse.jetty.websocket.core.OpCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.net.LogText;
 import org.tinyphone.server.access.Peer;
 
 /** WebSocket clients of the native dialect: one {@link NativeSession} per socket, one text frame per message. */
@@ -79,7 +80,7 @@ public final class WebSocketClients {
 
         @Override
         public void onWebSocketError(Throwable cause) {
-            log.debug("WebSocket error: {}", ClientHub.printable(cause.toString()));
+            log.debug("WebSocket error: {}", LogText.escape(cause.toString()));
             if (session != null) session.finish("WebSocket error: " + cause.getMessage());
         }
     }
