@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.tinyphone.client.TinyphoneEvent;
@@ -23,8 +22,7 @@ class AmiRestartEndToEndTest {
     void callsUpDuringAnAmiRestartEndOnceAndNewCallsWorkAfterTheReconnect() throws Exception {
         AsteriskSimulator asterisk = new AsteriskSimulator("tinyphone", "s3cret");
         try (FakeAmiServer ami = FakeAmiServer.start(asterisk);
-             RunningServer server = RunningServer.start(Map.of("ami.enabled", "true", "ami.port",
-                     String.valueOf(ami.port()), "ami.user", "tinyphone", "ami.secret", "s3cret"));
+             RunningServer server = RunningServer.withAmi(ami.port());
              RunningServer.Watcher w = server.watch("*")) {
             asterisk.startAsyncAgi("15550001111", "710");
             asterisk.startAsyncAgi("15550002222", "711");

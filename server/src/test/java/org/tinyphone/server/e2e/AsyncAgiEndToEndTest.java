@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -25,8 +24,7 @@ class AsyncAgiEndToEndTest {
         asterisk.agiResponder(cmd -> cmd.startsWith("WAIT FOR DIGIT") && pressed.compareAndSet(false, true)
                 ? "200 result=54" : AsteriskSimulator.defaultAgiReply(cmd));
         try (FakeAmiServer ami = FakeAmiServer.start(asterisk);
-             RunningServer server = RunningServer.start(Map.of("ami.enabled", "true", "ami.port",
-                     String.valueOf(ami.port()), "ami.user", "tinyphone", "ami.secret", "s3cret"));
+             RunningServer server = RunningServer.withAmi(ami.port());
              RunningServer.Watcher w = server.watch("700")) {
             String channel = asterisk.startAsyncAgi("15550001111", "700", "lobby");
             await().atMost(Duration.ofSeconds(30)).until(() -> w.keys().equals("6"));

@@ -30,6 +30,12 @@ final class RunningServer implements AutoCloseable {
         return new RunningServer(TinyphoneServer.start(TinyphoneConfig.defaults().with(overrides)));
     }
 
+    /** The server logged in to a (simulated) Asterisk's AMI at {@code amiPort} as tinyphone/s3cret, for AsyncAGI. */
+    static RunningServer withAmi(int amiPort) {
+        return start(Map.of("ami.enabled", "true", "ami.port", String.valueOf(amiPort), "ami.user", "tinyphone",
+                "ami.secret", "s3cret"));
+    }
+
     int port(String listener) {
         int port = server.port(listener);
         if (port <= 0) {

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -95,8 +94,7 @@ class TalkBackLimitsEndToEndTest {
     void overAsyncAgi() throws Exception {
         AsteriskSimulator asterisk = new AsteriskSimulator("tinyphone", "s3cret");
         try (FakeAmiServer ami = FakeAmiServer.start(asterisk);
-             RunningServer withAmi = RunningServer.start(Map.of("ami.enabled", "true", "ami.port",
-                     String.valueOf(ami.port()), "ami.user", "tinyphone", "ami.secret", "s3cret"));
+             RunningServer withAmi = RunningServer.withAmi(ami.port());
              RunningServer.Watcher w = withAmi.watch("701")) {
             String channel = asterisk.startAsyncAgi("15550001111", "701", "lobby");
             await().atMost(RunningServer.Watcher.WAIT).until(() -> !w.of(TinyphoneEvent.NewCaller.class).isEmpty());
