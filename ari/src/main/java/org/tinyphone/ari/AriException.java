@@ -1,0 +1,7 @@
+package org.tinyphone.ari;
+
+/** An ARI request or connection failed. Subtypes: {@link AriHttpException} (Asterisk answered with an error), {@link AriConnectionException}. */
+public class AriException extends RuntimeException {
+    public AriException(String message) { super(message); }
+    public AriException(String message, Throwable cause) { super(message, cause); }
+}

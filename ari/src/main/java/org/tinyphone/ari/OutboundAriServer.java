@@ -1,0 +1,312 @@
+package org.tinyphone.ari;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ContextHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.api.StatusCode;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The listener for Asterisk's outbound ARI WebSocket ({@code ari.conf type=outbound_websocket}, Asterisk 22.5+):
+ * Asterisk connects to us, registers its application ({@code ApplicationRegistered}), sends events, and we send REST
+ * requests back over the same socket ({@code RESTRequest} / {@code RESTResponse}, capture 09d). Works with
+ * {@code connection_type=persistent} (one connection; Asterisk reconnects when it drops, and the calls still in
+ * Stasis are looked up again) and {@code per_call_config} (one connection per call, application
+ * {@code app:channel}). Each channel in Stasis runs its {@link StasisApp} on its own virtual thread, as with
+ * {@link AriClient}.
+ *
+ * <p>The JDK has a WebSocket client but no server; this class uses Jetty 12's WebSocket server (optional
+ * dependencies of this module: add {@code org.eclipse.jetty:jetty-server} and
+ * {@code org.eclipse.jetty.websocket:jetty-websocket-jetty-server}). Binds to 127.0.0.1 unless told otherwise,
+ * like every Asterisk-facing port.
+ */
+public final class OutboundAriServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(OutboundAriServer.class);
+
+    private final Builder cfg;
+    private final StasisRuntime runtime;
+    private final Server server;
+    private final ServerConnector connector;
+    private final String expectedAuthorization;
+    private final Map<String, Set<OutboundSession>> live = new ConcurrentHashMap<>();
+    private final Map<String, Instant> lostAt = new ConcurrentHashMap<>();
+    private final Set<String> seen = ConcurrentHashMap.newKeySet();
+
+    private OutboundAriServer(Builder b) {
+        this.cfg = b;
+        this.runtime = new StasisRuntime(b.runtime, "ARI outbound " + b.bind + ":" + b.port);
+        this.expectedAuthorization = b.user == null ? null
+                : "Basic " + Base64.getEncoder().encodeToString((b.user + ":" + b.password).getBytes(StandardCharsets.UTF_8));
+        QueuedThreadPool pool = new QueuedThreadPool(16, 2);
+        pool.setName("tinyphone-ari-out");
+        pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        this.server = new Server(pool);
+        server.setStopTimeout(1000);
+        this.connector = new ServerConnector(server);
+        connector.setHost(b.bind);
+        connector.setPort(b.port);
+        server.addConnector(connector);
+        ContextHandler context = new ContextHandler("/");
+        WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, context, container -> {
+            // Asterisk sends each message as one frame; our own limit (maxMessageChars) applies per message
+            container.setMaxFrameSize(Math.max(64 * 1024, 4L * b.runtime.maxMessageChars));
+            container.setMaxTextMessageSize(Math.max(64 * 1024, 4L * b.runtime.maxMessageChars));
+            container.setIdleTimeout(b.idleTimeout);
+            container.addMapping(b.path, (req, resp, callback) -> {
+                if (expectedAuthorization != null && !authorized(req.getHeaders().get(HttpHeader.AUTHORIZATION))) {
+                    log.warn("ARI outbound: refused a WebSocket from {}: wrong or no credentials (websocket_client.conf "
+                            + "username/password must match)", org.eclipse.jetty.server.Request.getRemoteAddr(req));
+                    resp.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Basic realm=\"Tinyphone ARI\"");
+                    Response.writeError(req, resp, callback, 401, "Authentication required");
+                    return null;
+                }
+                if (req.hasSubProtocol("ari")) resp.setAcceptedSubProtocol("ari");
+                return new OutboundSession(org.eclipse.jetty.server.Request.getRemoteAddr(req) + ":"
+                        + org.eclipse.jetty.server.Request.getRemotePort(req));
+            });
+        });
+        context.setHandler(ws);
+        server.setHandler(context);
+        runtime.onRegistered(s -> registered((OutboundSession) s));
+    }
+
+    private boolean authorized(String header) {
+        return header != null && MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8),
+                expectedAuthorization.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static Builder builder() { return new Builder(); }
+
+    /** Starts listening. @throws IOException if the port cannot be bound */
+    public OutboundAriServer start() throws IOException {
+        try {
+            server.start();
+        } catch (Exception e) {
+            try {
+                server.stop();
+            } catch (Exception ignored) {
+                // already failing
+            }
+            throw e instanceof IOException io ? io : new IOException("cannot listen on " + cfg.bind + ":" + cfg.port + ": " + e.getMessage(), e);
+        }
+        log.info("ARI outbound WebSocket listener on ws://{}:{}{} (websocket_client.conf uri)", cfg.bind, port(), cfg.path);
+        return this;
+    }
+
+    /** The bound port (useful with port 0). */
+    public int port() { return connector.getLocalPort(); }
+
+    public InetSocketAddress address() { return new InetSocketAddress(cfg.bind, port()); }
+
+    public AriSubscription onEvent(Consumer<AriEvent> listener) { return runtime.onEvent(listener); }
+
+    public AriSubscription onState(Consumer<AriConnectionState> listener) { return runtime.onState(listener); }
+
+    public AriStats stats() { return runtime.stats(); }
+
+    public List<StasisCall> calls() { return runtime.calls(); }
+
+    /** Applications with a connection from Asterisk now. */
+    public Set<String> connectedApps() {
+        return live.entrySet().stream().filter(e -> !e.getValue().isEmpty()).map(Map.Entry::getKey).collect(java.util.stream.Collectors.toSet());
+    }
+
+    /** Stops listening and closes Asterisk's connections (a persistent one comes back when we listen again). */
+    @Override
+    public void close() {
+        runtime.close();
+        try {
+            server.stop();
+        } catch (Exception e) {
+            log.debug("ARI outbound listener stop: {}", e.toString());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ connections
+
+    private void registered(OutboundSession s) {
+        String app = s.application();
+        if (app == null) return;
+        if (app.indexOf(':') > 0 && !cfg.runtime.apps.containsKey(app)) {
+            log.debug("ARI outbound {}: per-call connection for {}", s, LogText.escape(app));
+            return;   // one call; its StasisStart follows
+        }
+        live.computeIfAbsent(app, k -> ConcurrentHashMap.newKeySet()).add(s);
+        Instant lost = lostAt.remove(app);
+        boolean again = !seen.add(app);
+        Thread.ofVirtual().name("ari-out-resync-" + app).start(() -> {
+            runtime.resync(s, a -> a.equals(app), lost);
+            runtime.state(again ? AriConnectionState.RECONNECTED : AriConnectionState.CONNECTED);
+        });
+    }
+
+    private void gone(OutboundSession s, String reason) {
+        String app = s.application();
+        log.info("ARI outbound {}: connection for {} closed ({})", s, app == null ? "(no application yet)" : LogText.escape(app), reason);
+        if (app == null) return;
+        Set<OutboundSession> sessions = live.get(app);
+        if (sessions == null || !sessions.remove(s) || !sessions.isEmpty() || runtime.closed()) return;
+        lostAt.put(app, Instant.now());
+        log.warn("ARI outbound: application '{}' has no connection from Asterisk now; events are lost until it reconnects",
+                LogText.escape(app));
+        runtime.state(AriConnectionState.LOST);
+    }
+
+    /** One WebSocket from Asterisk (public: Jetty looks its methods up by reflection). */
+    public final class OutboundSession extends AriSession implements Session.Listener.AutoDemanding {
+        private final MessageAssembler assembler = new MessageAssembler(cfg.runtime.maxMessageChars);
+        private final WebSocketRestTransport rest;
+        private volatile Session ws;
+        private volatile boolean ended;
+
+        OutboundSession(String peer) {
+            super("outbound from " + peer);
+            this.rest = new WebSocketRestTransport(this::send, "outbound from " + peer, cfg.runtime.restTimeout);
+        }
+
+        private void send(String text) throws IOException {
+            Session s = ws;
+            if (s == null || !s.isOpen()) throw new IOException("the WebSocket is closed");
+            Callback.Completable done = new Callback.Completable();
+            s.sendText(text, done);
+            try {
+                done.get(cfg.runtime.restTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new IOException("send failed: " + e, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while sending", e);
+            }
+        }
+
+        @Override
+        RestTransport rest() { return rest; }
+
+        @Override
+        void close(String reason) {
+            Session s = ws;
+            if (s != null && s.isOpen()) s.close(StatusCode.NORMAL, "", Callback.NOOP);
+        }
+
+        @Override
+        public void onWebSocketOpen(Session session) {
+            this.ws = session;
+            log.debug("ARI outbound {}: WebSocket open (protocol {})", this, session.getUpgradeResponse().getAcceptedSubProtocol());
+        }
+
+        @Override
+        public void onWebSocketPartialText(String payload, boolean fin) {
+            try {
+                String m = assembler.part(payload, fin);
+                if (m != null) {
+                    runtime.onMessage(this, m);
+                } else if (fin) {
+                    long n = assembler.skippedChars();
+                    if (n > 0) runtime.onOversized(this, n);
+                }
+            } catch (RuntimeException e) {
+                log.error("ARI outbound {}: handling a message failed; the connection goes on", this, e);
+            }
+        }
+
+        @Override
+        public void onWebSocketBinary(java.nio.ByteBuffer payload, Callback callback) {
+            callback.succeed();
+            log.warn("ARI outbound {}: a binary message was ignored", this);
+        }
+
+        @Override
+        public void onWebSocketClose(int statusCode, String reason) {
+            end("closed " + statusCode + (reason == null || reason.isEmpty() ? "" : " " + LogText.escape(reason)));
+        }
+
+        @Override
+        public void onWebSocketError(Throwable cause) {
+            end("error: " + cause);
+        }
+
+        private void end(String reason) {
+            if (ended) return;
+            ended = true;
+            rest.lost(reason);
+            gone(this, reason);
+        }
+    }
+
+    /** Settings of an {@link OutboundAriServer}. */
+    public static final class Builder {
+        private String bind = "127.0.0.1";
+        private int port = 8090;
+        private String path = "/ari-out";
+        private String user;
+        private String password;
+        private Duration idleTimeout = Duration.ofMinutes(10);
+        private final StasisRuntime.Config runtime = new StasisRuntime.Config();
+
+        private Builder() {}
+
+        /** Address to listen on; default 127.0.0.1. */
+        public Builder bind(String v) { bind = v; return this; }
+
+        /** Port; 0 = any free one ({@link #port()} tells). Default 8090. */
+        public Builder port(int v) { port = v; return this; }
+
+        /** The path of websocket_client.conf's {@code uri}; default {@code /ari-out}. */
+        public Builder path(String v) { path = v.startsWith("/") ? v : "/" + v; return this; }
+
+        /** The {@code username}/{@code password} of websocket_client.conf that Asterisk must send (Basic). Null: none checked. */
+        public Builder credentials(String user, String password) {
+            this.user = user;
+            this.password = password;
+            return this;
+        }
+
+        public Builder app(String name, StasisApp app) { runtime.app(name, app); return this; }
+
+        public Builder fallbackApp(StasisApp app) { runtime.fallback = app; return this; }
+
+        public Builder restTimeout(Duration d) { runtime.restTimeout = d; return this; }
+
+        public Builder idleTimeout(Duration d) { idleTimeout = d; return this; }
+
+        public Builder callQueue(int n) { runtime.callQueue = n; return this; }
+
+        public Builder listenerQueue(int n) { runtime.listenerQueue = n; return this; }
+
+        public Builder maxMessageChars(int n) { runtime.maxMessageChars = n; return this; }
+
+        public Builder onEvent(Consumer<AriEvent> l) { runtime.eventListeners.add(l); return this; }
+
+        public Builder onState(Consumer<AriConnectionState> l) { runtime.stateListeners.add(l); return this; }
+
+        public OutboundAriServer build() {
+            if (runtime.apps.isEmpty() && runtime.fallback == null) {
+                throw new IllegalArgumentException("an outbound ARI server needs an app (Builder.app) or a fallback app");
+            }
+            return new OutboundAriServer(this);
+        }
+    }
+}
