@@ -94,6 +94,8 @@ public final class Ari {
         return new AriHttpException(resp.status(), resp.reason(), message, r.method, r.path);
     }
 
+    private static String joined(String[] ids) { return ids == null || ids.length == 0 ? null : String.join(",", ids); }
+
     private String own(String channelId) {
         String id = channelId == null ? UUID.randomUUID().toString() : channelId;
         ownChannel.accept(id);
@@ -103,7 +105,7 @@ public final class Ari {
     private static RestRequest playParams(RestRequest r, Play p) {
         for (String m : p.media()) r.param("media", m);
         return r.param("lang", p.lang()).param("offsetms", p.offsetMs()).param("skipms", p.skipMs())
-                .param("playbackId", p.playbackId() == null ? UUID.randomUUID().toString() : p.playbackId());
+                .param("playbackId", p.playbackId());
     }
 
     private static ObjectNode variables(Map<String, String> vars) {
@@ -291,11 +293,11 @@ public final class Ari {
 
         /** Adds channels (in Stasis: else 422 {@code Channel not in Stasis application}). */
         public void addChannel(String bridgeId, String... channelIds) {
-            none(RestRequest.post("bridges", bridgeId, "addChannel").param("channel", String.join(",", channelIds)));
+            none(RestRequest.post("bridges", bridgeId, "addChannel").param("channel", joined(channelIds)));
         }
 
         public void removeChannel(String bridgeId, String... channelIds) {
-            none(RestRequest.post("bridges", bridgeId, "removeChannel").param("channel", String.join(",", channelIds)));
+            none(RestRequest.post("bridges", bridgeId, "removeChannel").param("channel", joined(channelIds)));
         }
 
         /** Plays to everyone in the bridge. */

@@ -58,6 +58,7 @@ public final class AriClient implements AutoCloseable {
     private final String where;
     private final Ari ari;
     private final CountDownLatch firstConnect = new CountDownLatch(1);
+    /** The first connection attempt's outcome: done when it connected, failed when it did not. */
     private final CompletableFuture<Void> firstOutcome = new CompletableFuture<>();
     private volatile InboundSession current;
     private volatile Thread loop;
@@ -109,8 +110,8 @@ public final class AriClient implements AutoCloseable {
     public AriClient connect(Duration timeout) {
         start();
         try {
-            if (firstConnect.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) return this;
-            firstOutcome.get(1, TimeUnit.MILLISECONDS);
+            firstOutcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return this;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AriConnectionException("interrupted while connecting to ARI at " + where);
@@ -118,9 +119,8 @@ public final class AriClient implements AutoCloseable {
             if (e.getCause() instanceof AriException a) throw a;
             throw new AriConnectionException(e.getCause().toString(), e.getCause());
         } catch (TimeoutException e) {
-            // no attempt finished yet
+            throw new AriConnectionException("no ARI connection to " + where + " within " + timeout.toMillis() + " ms");
         }
-        throw new AriConnectionException("no ARI connection to " + where + " within " + timeout.toMillis() + " ms");
     }
 
     /** Waits until connected (first time or again); true if it is. */
@@ -167,10 +167,10 @@ public final class AriClient implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
+        InboundSession s = current;
+        if (s != null) s.close("closed by the application");   // first: the close frame goes out before anything stops
         Thread l = loop;
         if (l != null) l.interrupt();
-        InboundSession s = current;
-        if (s != null) s.close("closed by the application");
         runtime.close();
         httpRest.close();
         firstOutcome.completeExceptionally(new AriConnectionException("ARI client closed"));
@@ -220,6 +220,7 @@ public final class AriClient implements AutoCloseable {
             runtime.resync(s, apps()::contains, lostAt);
             runtime.state(again ? AriConnectionState.RECONNECTED : AriConnectionState.CONNECTED);
             firstConnect.countDown();
+            firstOutcome.complete(null);
             String reason = s.awaitEnd();
             current = null;
             if (closed) return;
@@ -271,6 +272,7 @@ public final class AriClient implements AutoCloseable {
     private final class InboundSession extends AriSession implements WebSocket.Listener {
         private final MessageAssembler assembler = new MessageAssembler(cfg.runtime.maxMessageChars);
         private final CompletableFuture<String> end = new CompletableFuture<>();
+        private final CompletableFuture<Void> peerClosed = new CompletableFuture<>();
         private final ReentrantLock sendLock = new ReentrantLock();
         private volatile WebSocket ws;
         private volatile long lastHeard = System.nanoTime();
@@ -342,6 +344,7 @@ public final class AriClient implements AutoCloseable {
             if (w != null) w.lost(reason);
         }
 
+        /** Sends a close frame (1000), waits briefly for Asterisk's answering close frame, then drops the connection. */
         @Override
         void close(String reason) {
             WebSocket w = ws;
@@ -349,11 +352,12 @@ public final class AriClient implements AutoCloseable {
             if (w != null && !w.isOutputClosed()) {
                 try {
                     w.sendClose(WebSocket.NORMAL_CLOSURE, "").get(2, TimeUnit.SECONDS);
+                    peerClosed.get(2, TimeUnit.SECONDS);
                 } catch (Exception e) {
-                    log.debug("ARI {}: close frame not sent: {}", where, e.toString());
+                    log.debug("ARI {}: no clean close: {}", where, e.toString());
                 }
-                w.abort();
             }
+            if (w != null) w.abort();
         }
 
         @Override
@@ -403,6 +407,7 @@ public final class AriClient implements AutoCloseable {
 
         @Override
         public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            peerClosed.complete(null);
             finish("Asterisk closed the WebSocket (" + statusCode + (reason == null || reason.isEmpty() ? "" : " " + LogText.escape(reason)) + ")");
             return null;
         }

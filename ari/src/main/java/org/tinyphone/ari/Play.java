@@ -7,8 +7,8 @@ import java.util.List;
  * in turn ({@code sound:hello-world}, {@code number:42}, {@code digits:123}, {@code characters:abc},
  * {@code tone:ring}, {@code recording:name}).
  *
- * @param playbackId the playback's id; null lets the client choose one (it always sends one, so events can be matched
- *                   to the playback before Asterisk's answer arrives)
+ * @param playbackId the playback's id; null lets Asterisk choose one. Give one to match events that may arrive
+ *                   before Asterisk's answer (PlaybackStarted can), and so that a request sent twice cannot play twice
  * @param offsetMs   start this far into the media; null = from the start
  * @param skipMs     how far forward/reverse control skips; null = Asterisk's 3000
  */
