@@ -75,7 +75,7 @@ public final class OutboundAriServer implements AutoCloseable {
             container.setMaxFrameSize(Math.max(64 * 1024, 4L * b.runtime.maxMessageChars));
             container.setMaxTextMessageSize(Math.max(64 * 1024, 4L * b.runtime.maxMessageChars));
             container.setIdleTimeout(b.idleTimeout);
-            container.addMapping(b.path, (req, resp, callback) -> {
+            for (String path : b.paths) container.addMapping(path, (req, resp, callback) -> {
                 if (expectedAuthorization != null && !authorized(req.getHeaders().get(HttpHeader.AUTHORIZATION))) {
                     log.warn("ARI outbound: refused a WebSocket from {}: wrong or no credentials (websocket_client.conf "
                             + "username/password must match)", org.eclipse.jetty.server.Request.getRemoteAddr(req));
@@ -112,7 +112,7 @@ public final class OutboundAriServer implements AutoCloseable {
             }
             throw e instanceof IOException io ? io : new IOException("cannot listen on " + cfg.bind + ":" + cfg.port + ": " + e.getMessage(), e);
         }
-        log.info("ARI outbound WebSocket listener on ws://{}:{}{} (websocket_client.conf uri)", cfg.bind, port(), cfg.path);
+        log.info("ARI outbound WebSocket listener on ws://{}:{}{} (websocket_client.conf uri)", cfg.bind, port(), String.join(",", cfg.paths));
         return this;
     }
 
@@ -158,8 +158,12 @@ public final class OutboundAriServer implements AutoCloseable {
         Instant lost = lostAt.remove(app);
         boolean again = !seen.add(app);
         Thread.ofVirtual().name("ari-out-resync-" + app).start(() -> {
-            runtime.resync(s, a -> a.equals(app), lost);
-            runtime.state(again ? AriConnectionState.RECONNECTED : AriConnectionState.CONNECTED);
+            try {
+                runtime.resync(s, a -> a.equals(app), lost);
+                runtime.state(again ? AriConnectionState.RECONNECTED : AriConnectionState.CONNECTED);
+            } finally {
+                s.ready.complete(null);
+            }
         });
     }
 
@@ -172,13 +176,15 @@ public final class OutboundAriServer implements AutoCloseable {
         lostAt.put(app, Instant.now());
         log.warn("ARI outbound: application '{}' has no connection from Asterisk now; events are lost until it reconnects",
                 LogText.escape(app));
-        runtime.state(AriConnectionState.LOST);
+        s.ready.thenRun(() -> runtime.state(AriConnectionState.LOST));   // after this connection's CONNECTED/RECONNECTED
     }
 
     /** One WebSocket from Asterisk (public: Jetty looks its methods up by reflection). */
     public final class OutboundSession extends AriSession implements Session.Listener.AutoDemanding {
         private final MessageAssembler assembler = new MessageAssembler(cfg.runtime.maxMessageChars);
         private final WebSocketRestTransport rest;
+        /** Done once the calls were looked up and CONNECTED/RECONNECTED told. */
+        final java.util.concurrent.CompletableFuture<Void> ready = new java.util.concurrent.CompletableFuture<>();
         private volatile Session ws;
         private volatile boolean ended;
 
@@ -260,7 +266,7 @@ public final class OutboundAriServer implements AutoCloseable {
     public static final class Builder {
         private String bind = "127.0.0.1";
         private int port = 8090;
-        private String path = "/ari-out";
+        private List<String> paths = List.of("/ari-out");
         private String user;
         private String password;
         private Duration idleTimeout = Duration.ofMinutes(10);
@@ -274,8 +280,12 @@ public final class OutboundAriServer implements AutoCloseable {
         /** Port; 0 = any free one ({@link #port()} tells). Default 8090. */
         public Builder port(int v) { port = v; return this; }
 
-        /** The path of websocket_client.conf's {@code uri}; default {@code /ari-out}. */
-        public Builder path(String v) { path = v.startsWith("/") ? v : "/" + v; return this; }
+        /** The path(s) of websocket_client.conf's {@code uri} (a persistent and a per-call connection may differ); default {@code /ari-out}. */
+        public Builder paths(String... v) {
+            if (v.length == 0) throw new IllegalArgumentException("at least one path");
+            paths = java.util.Arrays.stream(v).map(p -> p.startsWith("/") ? p : "/" + p).toList();
+            return this;
+        }
 
         /** The {@code username}/{@code password} of websocket_client.conf that Asterisk must send (Basic). Null: none checked. */
         public Builder credentials(String user, String password) {

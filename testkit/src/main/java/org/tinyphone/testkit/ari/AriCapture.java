@@ -19,7 +19,7 @@ public final class AriCapture {
     private static final Pattern TAG = Pattern.compile("^\\[([^\\]]+)\\] ?(.*)$");
     private static final Pattern REQUEST = Pattern.compile("^(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) (\\S+) HTTP/1\\.1$");
     private static final Pattern STATUS = Pattern.compile("^HTTP/1\\.1 (\\d{3}) ?(.*)$");
-    private static final Pattern CLOSE = Pattern.compile("^CLOSE frame: status code (\\d+).*$");
+    private static final Pattern CLOSE = Pattern.compile("^CLOSE frame(?::| \\(echo of) status code (\\d+).*$");
 
     /** One step of the exchange, in recorded order. {@code fromAsterisk} tells who sent it. */
     public sealed interface Step permits Request, Response, Text, Close, Note {

@@ -1,7 +1,5 @@
 package org.tinyphone.testkit.ari;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -85,11 +83,11 @@ public final class AriTranscriptReplay implements AutoCloseable {
         List<String> droppedTransactions = new ArrayList<>();
         for (AriCapture.Step s : steps) {
             if (s instanceof AriCapture.Response r && Boolean.TRUE.equals(dropNextResponse.remove(r.tag()))) continue;
-            if (s instanceof AriCapture.Text t && t.fromAsterisk() && droppedTransactions.contains(transaction(t.text()))) continue;
+            if (s instanceof AriCapture.Text t && t.fromAsterisk() && droppedTransactions.contains(AriMessages.transaction(t.text()))) continue;
             if (p.test(s)) {
                 if (s instanceof AriCapture.Request r) dropNextResponse.put(r.tag(), true);
-                if (s instanceof AriCapture.Text t && !t.fromAsterisk() && transaction(t.text()) != null) {
-                    droppedTransactions.add(transaction(t.text()));
+                if (s instanceof AriCapture.Text t && !t.fromAsterisk() && AriMessages.transaction(t.text()) != null) {
+                    droppedTransactions.add(AriMessages.transaction(t.text()));
                 }
                 continue;
             }
@@ -252,14 +250,14 @@ public final class AriTranscriptReplay implements AutoCloseable {
             case AriCapture.Text t when t.fromAsterisk() -> {
                 Socket sock = sockets.get(t.tag());
                 if (sock == null) return true;   // a connection this replay does not serve
-                sock.send(withClientIds(t.text()));
+                sock.send(AriMessages.withClientIds(t.text(), ids));
             }
             case AriCapture.Text t -> {
                 Socket sock = sockets.get(t.tag());
                 if (sock == null) { mismatch("no WebSocket [" + t.tag() + "] for the client's " + t.text()); return false; }
                 String got = sock.received.poll(stepTimeout.toMillis(), TimeUnit.MILLISECONDS);
                 if (got == null) { mismatch("the client never sent on [" + t.tag() + "]: " + t.text()); return false; }
-                compareText(t.text(), got);
+                AriMessages.compareText(t.text(), got, ids, this::mismatch);
             }
             case AriCapture.Close c when !c.fromAsterisk() -> {
                 Socket sock = sockets.get(c.tag());
@@ -296,8 +294,8 @@ public final class AriTranscriptReplay implements AutoCloseable {
         if (!want.method().equals(got.method())) mismatch(where + ": method " + got.method());
         String wantPath = want.path().startsWith("/ari/") ? want.path().substring(5) : want.path();
         if (!wantPath.equals(got.path())) mismatch(where + ": path sent was /ari/" + got.path());
-        Map<String, List<String>> wp = group(AriRequest.parseQuery(want.query()));
-        Map<String, List<String>> gp = group(got.params());
+        Map<String, List<String>> wp = AriMessages.group(AriRequest.parseQuery(want.query()));
+        Map<String, List<String>> gp = AriMessages.group(got.params());
         for (String p : ignoredParams) {
             wp.remove(p);
             gp.remove(p);
@@ -310,87 +308,31 @@ public final class AriTranscriptReplay implements AutoCloseable {
         if (wantType != null && !Objects.equals(wantType, got.headers().get("content-type"))) {
             mismatch(where + ": Content-Type " + got.headers().get("content-type") + ", the capture's " + wantType);
         }
-        if (!sameBody(want.body(), got.body())) mismatch(where + ": body " + got.body() + ", the capture's " + want.body());
+        if (!AriMessages.sameBody(want.body(), got.body())) mismatch(where + ": body " + got.body() + ", the capture's " + want.body());
     }
 
-    private static Map<String, List<String>> group(List<Map.Entry<String, String>> params) {
-        Map<String, List<String>> m = new java.util.TreeMap<>();
-        for (Map.Entry<String, String> e : params) m.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue());
-        return m;
-    }
-
-    private static boolean sameBody(String want, String got) {
-        if (want.isEmpty() || got.isEmpty()) return want.isEmpty() && got.isEmpty();
+    /** The RESTResponse to an {@link #allow}ed RESTRequest, or null. */
+    private String allowedOverWebSocket(String message) {
         try {
-            return SimulatedAriAsterisk.JSON.readTree(want).equals(SimulatedAriAsterisk.JSON.readTree(got));
-        } catch (Exception e) {
-            return want.equals(got);
-        }
-    }
-
-    /** A RESTRequest is compared by meaning (ids are the client's; the query may be in {@code uri} or {@code query_strings}). */
-    private void compareText(String want, String got) {
-        JsonNode w, g;
-        try {
-            w = SimulatedAriAsterisk.JSON.readTree(want);
-            g = SimulatedAriAsterisk.JSON.readTree(got);
-        } catch (Exception e) {
-            if (!want.equals(got)) mismatch("the client sent " + got + ", the capture " + want);
-            return;
-        }
-        if (!"RESTRequest".equals(w.path("type").asText())) {
-            if (!w.equals(g)) mismatch("the client sent " + got + ", the capture " + want);
-            return;
-        }
-        ids.put(w.path("transaction_id").asText(), g.path("transaction_id").asText());
-        ids.put(w.path("request_id").asText(), g.path("request_id").asText());
-        String where = "RESTRequest " + w.path("method").asText() + " " + w.path("uri").asText();
-        if (!"RESTRequest".equals(g.path("type").asText())) mismatch(where + ": the client sent type " + g.path("type"));
-        if (!w.path("method").equals(g.path("method"))) mismatch(where + ": method " + g.path("method"));
-        if (!path(w).equals(path(g))) mismatch(where + ": uri " + g.path("uri"));
-        if (!group(params(w)).equals(group(params(g)))) mismatch(where + ": parameters " + params(g) + ", the capture's " + params(w));
-        if (!w.path("content_type").asText("").equals(g.path("content_type").asText(""))) mismatch(where + ": content_type " + g.path("content_type"));
-        if (!sameBody(w.path("message_body").asText(""), g.path("message_body").asText(""))) {
-            mismatch(where + ": message_body " + g.path("message_body") + ", the capture's " + w.path("message_body"));
-        }
-        if (g.path("transaction_id").asText("").isEmpty()) mismatch(where + ": no transaction_id");
-    }
-
-    private static String path(JsonNode m) {
-        String uri = m.path("uri").asText("");
-        int q = uri.indexOf('?');
-        return q < 0 ? uri : uri.substring(0, q);
-    }
-
-    private static List<Map.Entry<String, String>> params(JsonNode m) {
-        String uri = m.path("uri").asText("");
-        int q = uri.indexOf('?');
-        List<Map.Entry<String, String>> p = AriRequest.parseQuery(q < 0 ? "" : uri.substring(q + 1));
-        for (JsonNode x : m.path("query_strings")) p.add(Map.entry(x.path("name").asText(), x.path("value").asText()));
-        return p;
-    }
-
-    private static String transaction(String text) {
-        try {
-            return SimulatedAriAsterisk.JSON.readTree(text).path("transaction_id").asText(null);
+            var n = SimulatedAriAsterisk.JSON.readTree(message);
+            if (!"RESTRequest".equals(n.path("type").asText()) || !AriMessages.params(n).isEmpty()) return null;
+            synchronized (allowed) {
+                for (Allowed a : allowed) {
+                    if (a.method().equals(n.path("method").asText()) && a.path().equals(AriMessages.path(n))) {
+                        if (a.once()) allowed.remove(a);
+                        var out = SimulatedAriAsterisk.JSON.createObjectNode();
+                        out.put("type", "RESTResponse").put("transaction_id", n.path("transaction_id").asText())
+                                .put("request_id", n.path("request_id").asText()).put("status_code", a.answer().status())
+                                .put("reason_phrase", a.answer().reason()).put("uri", AriMessages.path(n))
+                                .put("content_type", "application/json").put("message_body", a.answer().body());
+                        return out.toString();
+                    }
+                }
+            }
         } catch (Exception e) {
             return null;
         }
-    }
-
-    /** A captured RESTResponse with the ids the client chose. */
-    private String withClientIds(String text) {
-        if (!text.contains("\"RESTResponse\"")) return text;
-        try {
-            ObjectNode n = (ObjectNode) SimulatedAriAsterisk.JSON.readTree(text);
-            String t = ids.get(n.path("transaction_id").asText());
-            if (t != null) n.put("transaction_id", t);
-            String r = ids.get(n.path("request_id").asText());
-            if (r != null) n.put("request_id", r);
-            return n.toString();
-        } catch (Exception e) {
-            return text;
-        }
+        return null;
     }
 
     /** A WebSocket the client opened, bound to a capture tag. Public: Jetty looks its methods up by reflection. */
@@ -403,7 +345,7 @@ public final class AriTranscriptReplay implements AutoCloseable {
 
         Socket(String tag) { this.tag = tag; }
 
-        void send(String text) {
+        synchronized void send(String text) {
             Session s = session;
             if (s == null || !s.isOpen()) {
                 // Asterisk may still send after the client's close frame (10c: BridgeDestroyed); the client is gone
@@ -431,7 +373,11 @@ public final class AriTranscriptReplay implements AutoCloseable {
         }
 
         @Override
-        public void onWebSocketText(String message) { received.add(message); }
+        public void onWebSocketText(String message) {
+            String answer = allowedOverWebSocket(message);
+            if (answer != null) send(answer);
+            else received.add(message);
+        }
 
         @Override
         public void onWebSocketClose(int statusCode, String reason) { closed.add(statusCode); }
