@@ -45,6 +45,40 @@ public final class AgiCommand {
     @Override
     public String toString() { return sb.toString(); }
 
+    /**
+     * Splits a command line into its words the way Asterisk's {@code parse_args()} reads them: runs of spaces and tabs
+     * separate words, double quotes group (an empty {@code ""} is an empty word), a backslash makes the next character
+     * plain. The inverse of {@link #arg(String)} and {@link #quoted(String)}; used by transports that carry out AGI
+     * commands themselves (AGI over ARI).
+     */
+    public static java.util.List<String> parse(String line) {
+        java.util.List<String> words = new java.util.ArrayList<>();
+        StringBuilder cur = null;
+        boolean quoted = false;
+        boolean escaped = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (escaped) {
+                if (cur == null) cur = new StringBuilder();
+                cur.append(c);
+                escaped = false;
+            } else if (c == '\\') {
+                escaped = true;
+            } else if (c == '"') {
+                if (!quoted && cur == null) cur = new StringBuilder();
+                quoted = !quoted;
+            } else if ((c == ' ' || c == '\t') && !quoted) {
+                if (cur != null) words.add(cur.toString());
+                cur = null;
+            } else {
+                if (cur == null) cur = new StringBuilder();
+                cur.append(c);
+            }
+        }
+        if (cur != null) words.add(cur.toString());
+        return words;
+    }
+
     /** True if Asterisk would split or unescape this value unless it is quoted. */
     public static boolean needsQuotes(String value) {
         if (value.isEmpty()) return true;

@@ -121,7 +121,7 @@ public final class AgiEnvironment {
     /** {@code agi_version}, the Asterisk version. */
     public String version() { return known("agi_version"); }
 
-    /** {@code agi_request}: the FastAGI URL, the script name (process AGI) or {@code async}. */
+    /** {@code agi_request}: the FastAGI URL, the script name (process AGI), {@code async}, or {@code stasis:<app>} over ARI. */
     public String request() { return known("agi_request"); }
 
     /** {@code agi_accountcode}. */
@@ -141,13 +141,14 @@ public final class AgiEnvironment {
 
     /**
      * The script path without query: {@code /hello} for {@code agi://host:4573/hello?lang=en} (always with a
-     * leading slash for FastAGI); the script name for process AGI; {@code async} for AsyncAGI.
+     * leading slash for FastAGI; {@code /hello} for the Stasis app {@code hello} when the app runs over ARI); the script
+     * name for process AGI; {@code async} for AsyncAGI.
      */
     public String scriptPath() {
         String s = scriptAndQuery();
         int q = s.indexOf('?');
         String path = q < 0 ? s : s.substring(0, q);
-        if (network() || isUrl(request())) {
+        if (network() || isUrl(request()) || request().startsWith("stasis:")) {
             int i = 0;
             while (i < path.length() && path.charAt(i) == '/') i++;
             return "/" + path.substring(i);

@@ -53,6 +53,21 @@ class AgiCommandTest {
         }
     }
 
+    @Test
+    void parseReadsALineAsAsteriskDoes() {
+        String[] lines = {"STREAM FILE hello-world \"\"", "SET VARIABLE QUOTED \"a \\\"quoted\\\" value  with   spaces\"",
+                "SAY NUMBER   42\t\"12\"", "GET FULL VARIABLE \"${CALLERID(num)} on ${CHANNEL}\"", "EXEC Set a\\ b",
+                "VERBOSE \"\" 1", "X a\"b c\"d", "NOOP", "", "  ", "\"\"", "a \"\" b \"\""};
+        for (String line : lines) {
+            assertThat(AgiCommand.parse(line)).as(line).isEqualTo(AsteriskArgs.parse(line));
+        }
+        String[] values = {"", " ", "a  b", "\"", "\\", "x\\\"y", "tail ", "plain", "quo\"te d", "0123456789*#"};
+        for (String v : values) {
+            assertThat(AgiCommand.parse(AgiCommand.of("SET VARIABLE").arg("X").arg(v).quoted(v).line()))
+                    .containsExactly("SET", "VARIABLE", "X", v, v);
+        }
+    }
+
     /** A port of res_agi.c parse_args(), so the test checks what Asterisk would read. */
     static final class AsteriskArgs {
         static java.util.List<String> parse(String s) {

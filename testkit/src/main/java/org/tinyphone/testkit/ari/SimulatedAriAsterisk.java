@@ -656,6 +656,7 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
             case "playbacks" -> {
                 if (n < 2) break;
                 Pb p = playbacks.get(s.get(1));
+                if (p != null && p.target.startsWith("channel:")) note(channels.get(p.target.substring(8)), r);
                 if (n == 2) {
                     if (!m.equals("GET") && !m.equals("DELETE")) return invalidMethod("OPTIONS,GET,DELETE");
                     if (p == null) return AriResponse.error(404, "Not Found", "Playback not found");
@@ -1064,6 +1065,7 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
         if (n >= 3 && s.get(1).equals("live")) {
             Rec rec = recordings.get(s.get(2));
             if (rec == null) return AriResponse.error(404, "Not Found", "Recording not found");
+            if (rec.target.startsWith("channel:")) note(channels.get(rec.target.substring(8)), r);
             if (n == 3) {
                 if (m.equals("GET")) return AriResponse.ok(recJson(rec).toString());
                 if (m.equals("DELETE")) {

@@ -1,0 +1,107 @@
+package org.tinyphone.ari;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tinyphone.agi.AgiApp;
+import org.tinyphone.agi.AgiEnvironment;
+import org.tinyphone.agi.AgiHangupException;
+
+/**
+ * Write once, run over ARI: an {@link AgiApp} becomes a {@link StasisApp}, unchanged. The app gets an
+ * {@code AgiChannel} whose every typed command is carried out with ARI REST requests and events (the command table
+ * in {@code docs/agi-commands.md} says how each one runs), and an environment built from the StasisStart:
+ * {@code agi_request: stasis:<app>}, script path {@code /<app>}, channel, caller id, dialed number
+ * ({@code CALLERID(dnid)}), dialplan place, and the {@code Stasis(app,args)} arguments as {@code agi_arg_N}.
+ * When the app returns the dialplan goes on, at the place SET CONTEXT/EXTENSION/PRIORITY named, as after an AGI.
+ *
+ * <pre>{@code
+ * AriClient.builder().url("http://127.0.0.1:8088").credentials("u", "p")
+ *         .app("hello", AgiOverAri.app(new HelloApp()))   // exten => 600,1,Stasis(hello)
+ *         .build().start();
+ * }</pre>
+ */
+public final class AgiOverAri implements StasisApp {
+    private static final Logger log = LoggerFactory.getLogger(AgiOverAri.class);
+
+    private final AgiApp app;
+    private final AtomicReference<String> version = new AtomicReference<>();
+
+    private AgiOverAri(AgiApp app) { this.app = app; }
+
+    /** The AGI app as a Stasis app. */
+    public static StasisApp app(AgiApp app) { return new AgiOverAri(app); }
+
+    @Override
+    public void run(StasisCall call) throws Exception {
+        AriAgiChannel ch = new AriAgiChannel(call, environment(call));
+        try {
+            app.run(ch);
+        } catch (AgiHangupException e) {
+            log.debug("AGI app over ARI on {} ended by the hangup: {}", call, e.getMessage());
+        } catch (Exception e) {
+            log.warn("AGI app over ARI failed on {}: {}", call, e.toString(), e);
+        } finally {
+            ch.finish();
+        }
+    }
+
+    /** The {@code agi_*} block a FastAGI app would get for this call. */
+    AgiEnvironment environment(StasisCall call) {
+        Channel c = call.channel();
+        List<String> lines = new ArrayList<>(32);
+        lines.add("agi_request: stasis:" + call.app());
+        lines.add("agi_network_script: " + call.app());
+        lines.add("agi_channel: " + c.name());
+        lines.add("agi_language: " + orUnknown(c.language()));
+        lines.add("agi_type: " + c.technology());
+        lines.add("agi_uniqueid: " + c.id());
+        lines.add("agi_version: " + version(call));
+        lines.add("agi_callerid: " + orUnknown(c.caller().number()));
+        lines.add("agi_calleridname: " + orUnknown(c.caller().name()));
+        lines.add("agi_callingpres: 0");
+        lines.add("agi_callingani2: 0");
+        lines.add("agi_callington: 0");
+        lines.add("agi_callingtns: 0");
+        lines.add("agi_dnid: " + dnid(call));
+        lines.add("agi_rdnis: unknown");
+        Channel.Dialplan d = c.dialplan();
+        lines.add("agi_context: " + (d == null ? "" : d.context()));
+        lines.add("agi_extension: " + (d == null ? "" : d.exten()));
+        lines.add("agi_priority: " + (d == null ? "" : d.priority()));
+        lines.add("agi_enhanced: 0.0");
+        lines.add("agi_accountcode: " + (c.accountcode() == null ? "" : c.accountcode()));
+        int n = 1;
+        for (String a : call.args()) lines.add("agi_arg_" + n++ + ": " + a);
+        return AgiEnvironment.parse(lines.stream().map(AgiOverAri::oneLine).toList());
+    }
+
+    private String version(StasisCall call) {
+        String v = version.get();
+        if (v != null) return v;
+        try {
+            v = call.ari().asterisk().info().version();
+        } catch (AriException e) {
+            log.debug("AGI over ARI: no Asterisk version ({})", e.getMessage());
+            return "unknown";
+        }
+        v = v.isEmpty() ? "unknown" : v;
+        version.compareAndSet(null, v);
+        return v;
+    }
+
+    private static String dnid(StasisCall call) {
+        try {
+            return call.getVariable("CALLERID(dnid)").filter(s -> !s.isEmpty()).orElse("unknown");
+        } catch (AriException e) {
+            return "unknown";
+        }
+    }
+
+    private static String orUnknown(String s) { return s == null || s.isEmpty() ? "unknown" : s; }
+
+    /** A value from outside kept to one environment line. */
+    private static String oneLine(String s) { return s.replace('\n', ' ').replace('\r', ' '); }
+}
