@@ -102,7 +102,7 @@ class AgiOverAriTest {
             Thread.sleep(400);   // no command runs: the caller presses 7, then 1 (30 ms apart)
             seen.add(ch.waitForDigit(1000));
             seen.add(ch.streamFile("vm-press", "12"));
-        }, c -> c.keys("71").idle(Duration.ofMillis(30)));
+        }, c -> c.keys("71").idle(Duration.ofMillis(30)).pressWithoutWaitingForAPrompt());
         assertThat(((DigitResult) seen.get(0)).digit()).isEqualTo('7');
         DigitResult prompt = (DigitResult) seen.get(1);
         assertThat(prompt.digit()).isEqualTo('1');   // the kept key is an escape digit: the prompt ends at once
@@ -125,7 +125,7 @@ class AgiOverAriTest {
             seen.add(ch.waitForDigit(200));
             seen.add(ch.getOption("vm-press", "12", 2000));
             seen.add(ch.getOption("vm-press", "12", 2000));
-        }, c -> c.keys("21").idle(Duration.ofMillis(300)).giveUpAfter(Duration.ofSeconds(5)));
+        }, c -> c.keys("21").idle(Duration.ofMillis(300)).giveUpAfter(Duration.ofSeconds(5)).pressWithoutWaitingForAPrompt());
         assertThat(((DigitResult) seen.get(0)).timedOut()).isTrue();
         assertThat(((DigitResult) seen.get(1)).digit()).isEqualTo('2');
         assertThat(((DigitResult) seen.get(2)).digit()).isEqualTo('1');
@@ -208,7 +208,8 @@ class AgiOverAriTest {
 
     @Test
     void recordFileStopsOnAnEscapeKey() throws Exception {
-        SimulatedAriCall.Result r = call(ch -> seen.add(ch.recordFile("msg-1", "wav", "#", 10_000)), c -> c.keys("#").idle(Duration.ofMillis(50)));
+        SimulatedAriCall.Result r = call(ch -> seen.add(ch.recordFile("msg-1", "wav", "#", 10_000)),
+                c -> c.keys("#").idle(Duration.ofMillis(50)).pressWithoutWaitingForAPrompt());
         RecordResult rec = (RecordResult) seen.get(0);
         assertThat(rec.pressed()).isTrue();
         assertThat(rec.digit()).isEqualTo('#');

@@ -203,6 +203,7 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
         ScheduledFuture<?> check;
         Sink perCallSink;
         final Set<String> playing = new LinkedHashSet<>();
+        boolean prompted;    // a playback has ended: the caller has heard a prompt
 
         Chan(String id, String name) {
             this.id = id;
@@ -418,7 +419,7 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
 
     private void idleCheck(Chan c, boolean givingUp) {
         if (!channels.containsKey(c.id) || c.app == null || !c.playing.isEmpty()) return;
-        Character k = c.call.keys.poll();
+        Character k = c.call.waitForPrompt && !c.prompted ? null : c.call.keys.poll();
         if (k != null) {
             press(c, k);
             activity(c);
@@ -581,6 +582,7 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
             Chan c = channels.get(p.target.substring(8));
             if (c != null) {
                 c.playing.remove(p.id);
+                c.prompted = true;
                 activity(c);
             }
         }

@@ -17,8 +17,9 @@ import java.util.concurrent.TimeoutException;
  * One caller placed into a Stasis application of a {@link SimulatedAriAsterisk}, the way capture 09a's calls were
  * made ({@code Stasis(app,args)} after {@code Set(CALLERID(dnid)=...)}). The caller's behaviour is scripted:
  * keys pressed one by one whenever the app waits (no playback playing and no request for the call during
- * {@link #idle}), a key pressed while a given sound plays, hanging up during a sound or after a time, and giving
- * up (hanging up) when there is nothing left to press and the app just waits.
+ * {@link #idle}; the first key only after the first prompt has played, as a caller waits for the greeting), a key
+ * pressed while a given sound plays, hanging up during a sound or after a time, and giving up (hanging up) when
+ * there is nothing left to press and the app just waits.
  *
  * <pre>{@code
  * SimulatedAriCall.Result r = sim.call("hello").pressDuring("tt-monkeys", '#').place().await(Duration.ofSeconds(10));
@@ -39,6 +40,7 @@ public final class SimulatedAriCall {
     Duration hangupAfter;
     Duration idle = Duration.ofMillis(100);
     Duration giveUpAfter = Duration.ofSeconds(2);
+    boolean waitForPrompt = true;
     String channelId;
     final CompletableFuture<Result> done = new CompletableFuture<>();
     final List<String> played = new ArrayList<>();
@@ -76,6 +78,9 @@ public final class SimulatedAriCall {
 
     /** How long the app must wait (nothing playing, no request) before the caller presses the next key; default 100 ms. */
     public SimulatedAriCall idle(Duration d) { idle = d; return this; }
+
+    /** The caller presses keys whenever the app waits, also before any prompt has played. */
+    public SimulatedAriCall pressWithoutWaitingForAPrompt() { waitForPrompt = false; return this; }
 
     /** With no keys left, the caller hangs up after the app waited this long; default 2 s. */
     public SimulatedAriCall giveUpAfter(Duration d) { giveUpAfter = d; return this; }
