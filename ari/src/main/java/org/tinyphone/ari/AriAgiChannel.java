@@ -124,7 +124,7 @@ final class AriAgiChannel extends AbstractAgiChannel {
                     return "200 result=1";
                 }
                 hungUpByUs = true;
-                ari.channels().hangup(id);
+                call.hangup();
                 return "200 result=1";
             }
             case "CHANNEL STATUS" -> {
@@ -458,7 +458,7 @@ final class AriAgiChannel extends AbstractAgiChannel {
             }
             case "hangup" -> {
                 hungUpByUs = true;
-                ari.channels().hangup(id);
+                call.hangup();
                 return "200 result=-1";
             }
             case "playback" -> {

@@ -254,9 +254,10 @@ public final class AriClient implements AutoCloseable {
             Throwable c = e.getCause();
             if (c instanceof WebSocketHandshakeException h) {
                 int status = h.getResponse().statusCode();
+                if (status == 101) throw new AriConnectionException("the events WebSocket upgrade to " + where + " was cut off");
                 Object body = h.getResponse().body();
                 String text = body instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : body == null ? "" : body.toString();
-                throw Ari.error(RestRequest.get("events"), new RestResponse(status, null, text));
+                throw Ari.error(RestRequest.get("events").param("app", String.join(",", apps())), new RestResponse(status, null, text));
             }
             throw new AriConnectionException("cannot open the ARI events WebSocket at " + where + ": " + c, c);
         } catch (TimeoutException e) {

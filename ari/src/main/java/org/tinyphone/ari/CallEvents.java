@@ -13,6 +13,7 @@ final class CallEvents {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition arrived = lock.newCondition();
     private final int capacity;
+    private long dropped;   // guarded by lock
 
     CallEvents(int capacity) { this.capacity = capacity; }
 
@@ -22,7 +23,10 @@ final class CallEvents {
                 || e instanceof AriEvent.ChannelDestroyed || e instanceof AriEvent.EventsMissed;
         lock.lock();
         try {
-            if (queue.size() >= capacity && !essential) return false;
+            if (queue.size() >= capacity && !essential) {
+                dropped++;
+                return false;
+            }
             queue.addLast(e);
             arrived.signal();
             return true;
@@ -55,6 +59,16 @@ final class CallEvents {
         lock.lock();
         try {
             return queue.pollFirst();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Events dropped for this call so far. */
+    long dropped() {
+        lock.lock();
+        try {
+            return dropped;
         } finally {
             lock.unlock();
         }

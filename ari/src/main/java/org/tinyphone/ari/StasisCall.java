@@ -20,6 +20,7 @@ public final class StasisCall {
     private volatile Channel channel;
     private volatile boolean inStasis = true;
     private volatile boolean left;
+    private volatile boolean appDone;
 
     StasisCall(AriSession session, String app, String application, Channel channel, List<String> args, int queueCapacity,
                StasisRuntime runtime) {
@@ -73,8 +74,8 @@ public final class StasisCall {
     /** Hangs up (nothing is sent if the channel already left Stasis). */
     public void hangup() {
         if (!inStasis) return;
-        left = true;
         ari.channels().hangup(id);
+        left = true;
     }
 
     public Playback play(String... media) { return ari.channels().play(id, Play.of(media)); }
@@ -87,14 +88,14 @@ public final class StasisCall {
 
     /** Back to the dialplan at the next priority. */
     public void continueInDialplan() {
-        left = true;
         ari.channels().continueInDialplan(id);
+        left = true;
     }
 
     /** Back to the dialplan at a place (nulls: stay in the current context/extension; label beats priority). */
     public void continueInDialplan(String context, String extension, Long priority, String label) {
-        left = true;
         ari.channels().continueInDialplan(id, context, extension, priority, label);
+        left = true;
     }
 
     // ---- runtime side
@@ -127,7 +128,14 @@ public final class StasisCall {
     /** True if the app itself sent the channel away (continue, hangup): nothing more to do when it returns. */
     boolean left() { return left; }
 
+    /** True once the app returned. */
+    boolean appDone() { return appDone; }
+
+    void appDone(boolean v) { appDone = v; }
+
     int queued() { return events.size(); }
+
+    long dropped() { return events.dropped(); }
 
     @Override
     public String toString() { return "StasisCall[" + app + " " + id + " " + (channel.name() == null ? "" : channel.name()) + "]"; }

@@ -216,10 +216,11 @@ final class StasisRuntime {
         StasisCall c = calls.get(channelId);
         if (c == null) return false;
         if (!c.deliver(e)) {
-            long d = dropped.incrementAndGet();
-            if (d <= 10 || d % 1000 == 0) {
-                log.warn("ARI: {} is {} events behind: {} dropped ({} so far over all calls; calls end on StasisEnd regardless)",
-                        c, c.queued(), e.type(), d);
+            dropped.incrementAndGet();
+            long d = c.dropped();
+            if (d == 1 || d % 1000 == 0) {
+                log.warn("ARI: the app of {} is {} events behind (it reads none): {} event(s) dropped for it so far, this one a {} "
+                        + "(its StasisEnd and hangup are never dropped)", c, c.queued(), d, e.type());
             }
         }
         if (e instanceof AriEvent.StasisEnd) calls.remove(channelId, c);
@@ -291,16 +292,21 @@ final class StasisRuntime {
             log.warn("ARI: Stasis app '{}' failed on {}: {}", call.app(), call, e.toString(), e);
         } finally {
             callThreads.remove(call.id());
-            if (call.inStasis() && !call.left() && !closed) {
-                try {
-                    call.ari().channels().continueInDialplan(call.id());
-                    log.debug("ARI: {} went back to the dialplan after its app returned", call);
-                } catch (AriHttpException e) {
-                    log.debug("ARI: continue after the app for {}: {}", call, e.getMessage());   // it hung up meanwhile
-                } catch (AriException e) {
-                    log.warn("ARI: could not send {} back to the dialplan after its app returned: {}", call, e.getMessage());
-                }
-            }
+            call.appDone(true);
+            if (call.inStasis() && !call.left() && !closed) backToDialplan(call);
+        }
+    }
+
+    /** Sends a call whose app returned back to the dialplan; if Asterisk cannot be reached, the next resync tries again. */
+    private void backToDialplan(StasisCall call) {
+        try {
+            call.ari().channels().continueInDialplan(call.id());
+            log.debug("ARI: {} went back to the dialplan after its app returned", call);
+        } catch (AriHttpException e) {
+            log.debug("ARI: continue after the app for {}: {}", call, e.getMessage());   // it hung up meanwhile
+        } catch (AriException e) {
+            log.warn("ARI: could not send {} back to the dialplan after its app returned ({}); trying again when the "
+                    + "connection is back", call, e.getMessage());
         }
     }
 
@@ -339,6 +345,9 @@ final class StasisRuntime {
                 ended++;
                 call.deliver(new AriEvent.StasisEnd(now, call.application(), null, call.channel()));
                 calls.remove(call.id(), call);
+            } else if (call.appDone()) {
+                call.rebind(s);
+                if (!call.left()) backToDialplan(call);   // its app returned while Asterisk could not be reached
             } else {
                 resumed++;
                 call.rebind(s);

@@ -54,6 +54,8 @@ public final class AriWireServer implements AutoCloseable {
     private Server server;
     private ServerConnector connector;
     private int port;
+    private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger maxOpen = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * @param users     user name to password (ari.conf)
@@ -81,6 +83,13 @@ public final class AriWireServer implements AutoCloseable {
         c.setPort(port);
         c.setIdleTimeout(keepAlive.toMillis());
         c.setReuseAddress(true);
+        c.addEventListener(new org.eclipse.jetty.io.Connection.Listener() {
+            @Override
+            public void onOpened(org.eclipse.jetty.io.Connection connection) { maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max); }
+
+            @Override
+            public void onClosed(org.eclipse.jetty.io.Connection connection) { open.decrementAndGet(); }
+        });
         s.addConnector(c);
         ContextHandler context = new ContextHandler("/");
         WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(s, context, container -> {
@@ -139,6 +148,9 @@ public final class AriWireServer implements AutoCloseable {
     public synchronized boolean running() { return server != null; }
 
     public int port() { return port; }
+
+    /** The most TCP connections (HTTP and WebSocket) that were open at once. */
+    public int maxOpenConnections() { return maxOpen.get(); }
 
     /** Every HTTP request and events upgrade received, in order. */
     public List<AriRequest> requests() {

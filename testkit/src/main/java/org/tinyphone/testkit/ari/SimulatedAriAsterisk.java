@@ -98,6 +98,9 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
     /** A new caller into {@code Stasis(app)}; script it, then {@link SimulatedAriCall#place()}. */
     public SimulatedAriCall call(String app) { return new SimulatedAriCall(this, app); }
 
+    /** The most TCP connections (REST and WebSockets) that were open at once. */
+    public int maxOpenConnections() { return wire.maxOpenConnections(); }
+
     /** Every HTTP request and events upgrade received, in order (REST over WebSockets not included). */
     public List<AriRequest> httpRequests() { return wire.requests(); }
 
@@ -381,6 +384,16 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
         c.app = call.app;
         c.application = call.app;
         enterStasis(c);
+    }
+
+    synchronized void pressNow(SimulatedAriCall call, char key) {
+        Chan c = channels.get(call.channelId);
+        if (c != null) press(c, key);
+    }
+
+    synchronized void hangupNow(SimulatedAriCall call) {
+        Chan c = channels.get(call.channelId);
+        if (c != null) callerHangsUp(c);
     }
 
     private static List<String> concat(String first, List<String> rest) {

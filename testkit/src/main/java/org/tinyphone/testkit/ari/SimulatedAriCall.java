@@ -97,6 +97,18 @@ public final class SimulatedAriCall {
         return this;
     }
 
+    /** The caller presses {@code key} now (also while no connection hears it: then the event is lost, as in Asterisk). */
+    public SimulatedAriCall press(char key) {
+        sim.pressNow(this, key);
+        return this;
+    }
+
+    /** The caller hangs up now. */
+    public SimulatedAriCall hangup() {
+        sim.hangupNow(this);
+        return this;
+    }
+
     /** The channel id (after {@link #place()}). */
     public String id() { return channelId; }
 
