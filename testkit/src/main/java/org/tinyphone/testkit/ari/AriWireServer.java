@@ -78,7 +78,11 @@ public final class AriWireServer implements AutoCloseable {
         pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
         Server s = new Server(pool);
         s.setStopTimeout(500);
-        ServerConnector c = new ServerConnector(s);
+        // Asterisk takes any bytes in a path; Jetty would refuse %2F and friends (ambiguous URIs) before we see them
+        org.eclipse.jetty.server.HttpConfiguration http = new org.eclipse.jetty.server.HttpConfiguration();
+        http.setUriCompliance(org.eclipse.jetty.http.UriCompliance.UNSAFE);
+        http.setSendServerVersion(false);
+        ServerConnector c = new ServerConnector(s, new org.eclipse.jetty.server.HttpConnectionFactory(http));
         c.setHost("127.0.0.1");
         c.setPort(port);
         c.setIdleTimeout(keepAlive.toMillis());
