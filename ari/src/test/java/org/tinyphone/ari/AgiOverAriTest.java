@@ -247,4 +247,56 @@ class AgiOverAriTest {
         assertThat((String) seen.get(5)).contains("GOSUB").contains("subroutine");
         assertThat(r.played()).containsExactly("sound:hello-world");
     }
+
+    @Test
+    void controlStreamFileMovesThePlaybackWithItsKeysAndStopsOnAnEscapeKey() throws Exception {
+        java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(1);
+        apps.put("ctl", ch -> {
+            try {
+                seen.add(ch.controlStreamFile("tt-monkeys", "#", 2000, "6", "4", "5"));
+            } finally {
+                ran.countDown();
+            }
+        });
+        SimulatedAriCall c = sim.call("agi").args("ctl", "x").place();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> c.requestsSoFar().stream().anyMatch(q -> q.contains("/play?")));
+        for (char k : "6455#".toCharArray()) {
+            c.press(k);
+            Thread.sleep(50);
+        }
+        assertThat(ran.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        SimulatedAriCall.Result r = c.await(Duration.ofSeconds(10));
+        assertThat(((DigitResult) seen.get(0)).digit()).isEqualTo('#');
+        assertThat(r.requests()).anyMatch(q -> q.contains("/play?media=sound:tt-monkeys") && q.contains("skipms=2000"));
+        assertThat(r.requests()).filteredOn(q -> q.contains("/control?")).extracting(q -> q.substring(q.indexOf("operation=")))
+                .containsExactly("operation=forward", "operation=reverse", "operation=pause", "operation=unpause");
+        assertThat(r.requests()).anyMatch(q -> q.startsWith("DELETE playbacks/"));
+    }
+
+    @Test
+    void musicAutohangupDatabaseAndCommandsOnOtherChannels() throws Exception {
+        SimulatedAriCall other = sim.call("agi").args("idle", "x").place();
+        apps.put("idle", ch -> Thread.sleep(2000));
+        SimulatedAriCall.Result r = call(ch -> {
+            ch.setMusic(true, "default");
+            ch.setMusic(false);
+            ch.setAutoHangup(30);
+            seen.add(ch.databasePut("tp", "k1", "v 1"));
+            seen.add(ch.databaseGet("tp", "k1"));
+            seen.add(ch.databaseDel("tp", "k1"));
+            seen.add(ch.databaseGet("tp", "k1"));
+            seen.add(ch.channelStatus("Local/no-such;2"));
+            seen.add(ch.hangup("Local/no-such;2"));
+            ch.exec("Wait", "0.05");
+            ch.noop();
+            seen.add("noop");
+        }, c -> c);
+        assertThat(seen).containsExactly(true, java.util.Optional.of("v 1"), true, java.util.Optional.empty(),
+                org.tinyphone.agi.ChannelState.NO_SUCH_CHANNEL, false, "noop");
+        assertThat(r.requests()).anyMatch(q -> q.startsWith("POST channels/" + r.channelId() + "/moh?mohClass=default"))
+                .anyMatch(q -> q.startsWith("DELETE channels/" + r.channelId() + "/moh"))
+                .anyMatch(q -> q.contains("variable=TIMEOUT(absolute)&value=30"));
+        other.hangup();
+    }
 }

@@ -737,13 +737,18 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
         String name = r.param("variable");
         if (m.equals("GET")) {
             if (name == null) return AriResponse.error(400, "Bad Request", "Variable name is required");
-            String v = globals.get(name);
+            String v = name.startsWith("DB(") && name.endsWith(")") ? db.get(name.substring(3, name.length() - 1))
+                    : name.startsWith("DB_DELETE(") && name.endsWith(")") ? db.remove(name.substring(10, name.length() - 1))
+                    : globals.get(name);
+            if (v == null && name.startsWith("DB")) v = "";   // DB() of a missing key reads empty
             return v == null ? AriResponse.error(404, "Variable Not Found", "Provided variable was not found")
                     : AriResponse.ok(value(v));
         }
         if (m.equals("POST")) {
             if (name == null) return AriResponse.error(400, "Bad Request", "Variable name is required");
-            globals.put(name, r.param("value") == null ? "" : r.param("value"));
+            String value = r.param("value") == null ? "" : r.param("value");
+            if (name.startsWith("DB(") && name.endsWith(")")) db.put(name.substring(3, name.length() - 1), value);
+            else globals.put(name, value);
             return AriResponse.noContent();
         }
         return invalidMethod("OPTIONS,GET,POST");

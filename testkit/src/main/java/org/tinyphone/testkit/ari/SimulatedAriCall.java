@@ -127,6 +127,9 @@ public final class SimulatedAriCall {
         }
     }
 
+    /** The REST requests about this call so far (as in {@link Result#requests()}). */
+    public List<String> requestsSoFar() { return requestsNow(); }
+
     /** True once the call left Stasis. */
     public boolean isDone() { return done.isDone(); }
 
