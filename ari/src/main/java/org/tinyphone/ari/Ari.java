@@ -94,6 +94,17 @@ public final class Ari {
         return new AriHttpException(resp.status(), resp.reason(), message, r.method, r.path);
     }
 
+    /** The {@code {"value":...}} of a variable answer. */
+    private static Optional<String> value(RestRequest r, RestResponse resp) {
+        if (!resp.ok()) throw error(r, resp);
+        try {
+            JsonNode v = AriJson.tree(resp.body()).get("value");
+            return Optional.of(v == null || v.isNull() ? "" : v.asText());
+        } catch (JsonProcessingException e) {
+            throw new AriException("Asterisk's answer to " + r + " is not {\"value\":...}: " + LogText.escape(resp.body()), e);
+        }
+    }
+
     private static String joined(String[] ids) { return ids == null || ids.length == 0 ? null : String.join(",", ids); }
 
     private String own(String channelId) {
@@ -167,13 +178,7 @@ public final class Ari {
                 if (e.asteriskMessage().toLowerCase(java.util.Locale.ROOT).contains("variable")) return Optional.empty();
                 throw e;
             }
-            if (!resp.ok()) throw error(r, resp);
-            try {
-                JsonNode v = AriJson.tree(resp.body()).get("value");
-                return Optional.of(v == null || v.isNull() ? "" : v.asText());
-            } catch (JsonProcessingException e) {
-                throw new AriException("Asterisk's answer to " + r + " is not {\"value\":...}: " + LogText.escape(resp.body()), e);
-            }
+            return value(r, resp);
         }
 
         public void setVariable(String channelId, String name, String value) {
@@ -367,13 +372,7 @@ public final class Ari {
             RestRequest r = RestRequest.get("asterisk", "variable").param("variable", name);
             RestResponse resp = transport().call(r);
             if (resp.status() == 404) return Optional.empty();
-            if (!resp.ok()) throw error(r, resp);
-            try {
-                JsonNode v = AriJson.tree(resp.body()).get("value");
-                return Optional.of(v == null || v.isNull() ? "" : v.asText());
-            } catch (JsonProcessingException e) {
-                throw new AriException("Asterisk's answer to " + r + " is not {\"value\":...}: " + LogText.escape(resp.body()), e);
-            }
+            return value(r, resp);
         }
 
         public void setGlobalVariable(String name, String value) {

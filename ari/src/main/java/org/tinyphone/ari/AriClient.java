@@ -369,17 +369,7 @@ public final class AriClient implements AutoCloseable {
         @Override
         public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
             lastHeard = System.nanoTime();
-            try {
-                String m = assembler.part(data, last);
-                if (m != null) {
-                    runtime.onMessage(this, m);
-                } else if (last) {
-                    long n = assembler.skippedChars();
-                    if (n > 0) runtime.onOversized(this, n);
-                }
-            } catch (RuntimeException e) {
-                log.error("ARI {}: handling a message failed; the connection goes on", where, e);
-            }
+            runtime.onPart(this, assembler, data, last);
             webSocket.request(1);
             return null;
         }
@@ -420,7 +410,7 @@ public final class AriClient implements AutoCloseable {
     }
 
     /** Settings of an {@link AriClient}. */
-    public static final class Builder {
+    public static final class Builder extends StasisBuilder<Builder> {
         private String url = "http://127.0.0.1:8088";
         private String user;
         private String password;
@@ -432,7 +422,6 @@ public final class AriClient implements AutoCloseable {
         private Duration reconnectInitial = Duration.ofMillis(500);
         private Duration reconnectMax = Duration.ofSeconds(10);
         private Duration pingInterval = Duration.ofSeconds(15);
-        private final StasisRuntime.Config runtime = new StasisRuntime.Config();
 
         private Builder() {}
 
@@ -454,15 +443,6 @@ public final class AriClient implements AutoCloseable {
             return this;
         }
 
-        /** Serves the Stasis application {@code name}: {@code Stasis(name,args...)} in the dialplan runs {@code app}. */
-        public Builder app(String name, StasisApp app) { runtime.app(name, app); return this; }
-
-        /**
-         * Runs for a channel of an app without its own {@link StasisApp} (outbound connections name their app in
-         * ari.conf). Without one, such a channel goes back to the dialplan with a warning.
-         */
-        public Builder fallbackApp(StasisApp app) { runtime.fallback = app; return this; }
-
         /** {@code subscribeAll=true}: events of every channel, bridge and endpoint, not only the app's (default false). */
         public Builder subscribeAll(boolean v) { subscribeAll = v; return this; }
 
@@ -479,9 +459,7 @@ public final class AriClient implements AutoCloseable {
             return this;
         }
 
-        /** Longest wait for a REST answer; default 10 s. */
-        public Builder restTimeout(Duration d) { runtime.restTimeout = d; return this; }
-
+        /** Longest wait for the TCP connection and the WebSocket upgrade; default 5 s. */
         public Builder connectTimeout(Duration d) { connectTimeout = d; return this; }
 
         /** Waits between connection attempts: doubling from {@code initial} up to {@code max}, plus up to 25% jitter. */
@@ -493,26 +471,6 @@ public final class AriClient implements AutoCloseable {
 
         /** A WebSocket Ping this often; nothing heard for two intervals ends the connection (it reconnects). Zero: off. Default 15 s. */
         public Builder pingInterval(Duration d) { pingInterval = d; return this; }
-
-        /** Events queued per call before further ones are dropped (never StasisEnd/hangup); default 1000. */
-        public Builder callQueue(int n) { runtime.callQueue = positive(n); return this; }
-
-        /** Events queued per event listener before further ones are dropped for it; default 10,000. */
-        public Builder listenerQueue(int n) { runtime.listenerQueue = positive(n); return this; }
-
-        /** Longest message accepted, in chars; longer ones are dropped (the connection goes on); default 1 Mi. */
-        public Builder maxMessageChars(int n) { runtime.maxMessageChars = positive(n); return this; }
-
-        /** An event listener registered before the first connection (so it sees everything). */
-        public Builder onEvent(Consumer<AriEvent> l) { runtime.eventListeners.add(l); return this; }
-
-        /** A connection state listener registered before the first connection. */
-        public Builder onState(Consumer<AriConnectionState> l) { runtime.stateListeners.add(l); return this; }
-
-        private static int positive(int n) {
-            if (n < 1) throw new IllegalArgumentException("must be positive: " + n);
-            return n;
-        }
 
         public AriClient build() {
             if (runtime.apps.isEmpty()) throw new IllegalArgumentException("an ARI client needs at least one app (Builder.app)");

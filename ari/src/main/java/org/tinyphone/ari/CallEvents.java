@@ -1,19 +1,18 @@
 package org.tinyphone.ari;
 
-import java.util.ArrayDeque;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One call's events in arrival order, between the reader (which never waits here) and the call's thread.
- * Bounded: when full, an event is dropped and reported, except the ones that end a call (they always fit).
+ * Bounded: when {@code capacity} events wait, a further one is dropped and counted, except the ones that end a call
+ * (they always fit).
  */
 final class CallEvents {
-    private final ArrayDeque<AriEvent> queue = new ArrayDeque<>();
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition arrived = lock.newCondition();
+    private final LinkedBlockingQueue<AriEvent> queue = new LinkedBlockingQueue<>();
+    private final AtomicLong dropped = new AtomicLong();
     private final int capacity;
-    private long dropped;   // guarded by lock
 
     CallEvents(int capacity) { this.capacity = capacity; }
 
@@ -21,65 +20,23 @@ final class CallEvents {
     boolean offer(AriEvent e) {
         boolean essential = e instanceof AriEvent.StasisEnd || e instanceof AriEvent.ChannelHangupRequest
                 || e instanceof AriEvent.ChannelDestroyed || e instanceof AriEvent.EventsMissed;
-        lock.lock();
-        try {
-            if (queue.size() >= capacity && !essential) {
-                dropped++;
-                return false;
-            }
-            queue.addLast(e);
-            arrived.signal();
-            return true;
-        } finally {
-            lock.unlock();
+        if (!essential && queue.size() >= capacity) {
+            dropped.incrementAndGet();
+            return false;
         }
+        return queue.offer(e);
     }
 
     /** The next event, waiting up to {@code timeoutNanos} (negative: forever); null if none came. */
     AriEvent poll(long timeoutNanos) throws InterruptedException {
-        lock.lock();
-        try {
-            long left = timeoutNanos;
-            while (queue.isEmpty()) {
-                if (timeoutNanos < 0) {
-                    arrived.await();
-                } else {
-                    if (left <= 0) return null;
-                    left = arrived.awaitNanos(left);
-                }
-            }
-            return queue.pollFirst();
-        } finally {
-            lock.unlock();
-        }
+        return timeoutNanos < 0 ? queue.take() : queue.poll(timeoutNanos, TimeUnit.NANOSECONDS);
     }
 
     /** The next event if one is there. */
-    AriEvent poll() {
-        lock.lock();
-        try {
-            return queue.pollFirst();
-        } finally {
-            lock.unlock();
-        }
-    }
+    AriEvent poll() { return queue.poll(); }
 
     /** Events dropped for this call so far. */
-    long dropped() {
-        lock.lock();
-        try {
-            return dropped;
-        } finally {
-            lock.unlock();
-        }
-    }
+    long dropped() { return dropped.get(); }
 
-    int size() {
-        lock.lock();
-        try {
-            return queue.size();
-        } finally {
-            lock.unlock();
-        }
-    }
+    int size() { return queue.size(); }
 }

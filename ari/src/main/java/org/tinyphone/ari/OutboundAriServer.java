@@ -225,17 +225,7 @@ public final class OutboundAriServer implements AutoCloseable {
 
         @Override
         public void onWebSocketPartialText(String payload, boolean fin) {
-            try {
-                String m = assembler.part(payload, fin);
-                if (m != null) {
-                    runtime.onMessage(this, m);
-                } else if (fin) {
-                    long n = assembler.skippedChars();
-                    if (n > 0) runtime.onOversized(this, n);
-                }
-            } catch (RuntimeException e) {
-                log.error("ARI outbound {}: handling a message failed; the connection goes on", this, e);
-            }
+            runtime.onPart(this, assembler, payload, fin);
         }
 
         @Override
@@ -263,21 +253,20 @@ public final class OutboundAriServer implements AutoCloseable {
     }
 
     /** Settings of an {@link OutboundAriServer}. */
-    public static final class Builder {
+    public static final class Builder extends StasisBuilder<Builder> {
         private String bind = "127.0.0.1";
         private int port = 8090;
         private List<String> paths = List.of("/ari-out");
         private String user;
         private String password;
         private Duration idleTimeout = Duration.ofMinutes(10);
-        private final StasisRuntime.Config runtime = new StasisRuntime.Config();
 
         private Builder() {}
 
         /** Address to listen on; default 127.0.0.1. */
         public Builder bind(String v) { bind = v; return this; }
 
-        /** Port; 0 = any free one ({@link #port()} tells). Default 8090. */
+        /** Port; 0 = any free one ({@link OutboundAriServer#port()} tells). Default 8090. */
         public Builder port(int v) { port = v; return this; }
 
         /** The path(s) of websocket_client.conf's {@code uri} (a persistent and a per-call connection may differ); default {@code /ari-out}. */
@@ -294,23 +283,8 @@ public final class OutboundAriServer implements AutoCloseable {
             return this;
         }
 
-        public Builder app(String name, StasisApp app) { runtime.app(name, app); return this; }
-
-        public Builder fallbackApp(StasisApp app) { runtime.fallback = app; return this; }
-
-        public Builder restTimeout(Duration d) { runtime.restTimeout = d; return this; }
-
+        /** A connection from Asterisk silent this long is closed (Asterisk reconnects a persistent one); default 10 min. */
         public Builder idleTimeout(Duration d) { idleTimeout = d; return this; }
-
-        public Builder callQueue(int n) { runtime.callQueue = n; return this; }
-
-        public Builder listenerQueue(int n) { runtime.listenerQueue = n; return this; }
-
-        public Builder maxMessageChars(int n) { runtime.maxMessageChars = n; return this; }
-
-        public Builder onEvent(Consumer<AriEvent> l) { runtime.eventListeners.add(l); return this; }
-
-        public Builder onState(Consumer<AriConnectionState> l) { runtime.stateListeners.add(l); return this; }
 
         public OutboundAriServer build() {
             if (runtime.apps.isEmpty() && runtime.fallback == null) {

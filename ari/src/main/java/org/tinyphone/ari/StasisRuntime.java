@@ -167,6 +167,21 @@ final class StasisRuntime {
         dispatch(s, e);
     }
 
+    /** One part of a text message from a connection's reader (WebSockets hand messages over in parts). */
+    void onPart(AriSession s, MessageAssembler assembler, CharSequence data, boolean last) {
+        try {
+            String m = assembler.part(data, last);
+            if (m != null) {
+                onMessage(s, m);
+            } else if (last) {
+                long n = assembler.skippedChars();
+                if (n > 0) onOversized(s, n);
+            }
+        } catch (RuntimeException e) {
+            log.error("ARI {}: handling a message failed; the connection goes on", s, e);
+        }
+    }
+
     /** A message over the size limit was skipped. */
     void onOversized(AriSession s, long chars) {
         warn(oversized, "ARI {}: a message of {} chars (over the {} limit) was dropped; the connection goes on", s, chars,

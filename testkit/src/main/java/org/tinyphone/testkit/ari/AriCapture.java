@@ -119,6 +119,31 @@ public final class AriCapture {
         return out;
     }
 
+    /**
+     * The steps without those {@code drop} matches; a dropped HTTP request takes its response along, a dropped
+     * RESTRequest (or a text that is no request at all) its RESTResponse (Asterisk answers a request without ids
+     * with {@code ""}).
+     */
+    public static List<Step> without(List<Step> steps, java.util.function.Predicate<Step> drop) {
+        List<Step> keep = new ArrayList<>();
+        java.util.Set<String> responseDue = new java.util.HashSet<>();
+        java.util.Set<String> transactions = new java.util.HashSet<>();
+        for (Step s : steps) {
+            if (s instanceof Response r && responseDue.remove(r.tag())) continue;
+            if (s instanceof Text t && t.fromAsterisk() && transactions.contains(AriMessages.transaction(t.text()))) continue;
+            if (drop.test(s)) {
+                if (s instanceof Request r) responseDue.add(r.tag());
+                if (s instanceof Text t && !t.fromAsterisk()) {
+                    String tx = AriMessages.transaction(t.text());
+                    transactions.add(tx == null ? "" : tx);
+                }
+                continue;
+            }
+            keep.add(s);
+        }
+        return keep;
+    }
+
     private static boolean same(Transcript.Entry e, String tag, Transcript.Dir dir) {
         if (e.dir() != dir) return false;
         Matcher m = TAG.matcher(e.text());

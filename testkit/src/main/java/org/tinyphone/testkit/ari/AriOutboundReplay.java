@@ -48,21 +48,9 @@ public final class AriOutboundReplay implements AutoCloseable {
     /** A replay of {@code steps} against the listener at {@code ws://host:port} (the captured paths are appended). */
     public static AriOutboundReplay of(List<AriCapture.Step> steps, String base) { return new AriOutboundReplay(steps, base); }
 
-    /** Leaves out steps (a RESTRequest takes its RESTResponse along). */
+    /** Leaves out steps (an HTTP request takes its response along; a RESTRequest its RESTResponse): {@link AriCapture#without}. */
     public AriOutboundReplay skip(Predicate<AriCapture.Step> p) {
-        List<AriCapture.Step> keep = new ArrayList<>();
-        List<String> dropped = new ArrayList<>();
-        for (AriCapture.Step s : steps) {
-            if (s instanceof AriCapture.Text t && t.fromAsterisk() && dropped.contains(AriMessages.transaction(t.text()))) continue;
-            if (p.test(s)) {
-                if (s instanceof AriCapture.Text t && !t.fromAsterisk()) {
-                    String tx = AriMessages.transaction(t.text());
-                    dropped.add(tx == null ? "" : tx);   // Asterisk answers a request without ids with ""
-                }
-                continue;
-            }
-            keep.add(s);
-        }
+        List<AriCapture.Step> keep = AriCapture.without(steps, p);
         steps.clear();
         steps.addAll(keep);
         return this;
@@ -172,7 +160,7 @@ public final class AriOutboundReplay implements AutoCloseable {
         final String tag;
         final BlockingQueue<String> received = new LinkedBlockingQueue<>();
         final BlockingQueue<Integer> closed = new LinkedBlockingQueue<>();
-        private final StringBuilder partial = new StringBuilder();
+        private final TextParts parts = new TextParts();
         volatile WebSocket ws;
 
         Link(String tag) { this.tag = tag; }
@@ -185,12 +173,8 @@ public final class AriOutboundReplay implements AutoCloseable {
 
         @Override
         public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                String m = partial.toString();
-                partial.setLength(0);
-                if (!answerAllowed(webSocket, m)) received.add(m);
-            }
+            String m = parts.add(data, last);
+            if (m != null && !answerAllowed(webSocket, m)) received.add(m);
             webSocket.request(1);
             return null;
         }

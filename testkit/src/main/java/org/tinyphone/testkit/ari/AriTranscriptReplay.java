@@ -76,23 +76,9 @@ public final class AriTranscriptReplay implements AutoCloseable {
         return this;
     }
 
-    /** Leaves out steps (an HTTP request takes its response along; a RESTRequest its RESTResponse). */
+    /** Leaves out steps (an HTTP request takes its response along; a RESTRequest its RESTResponse): {@link AriCapture#without}. */
     public AriTranscriptReplay skip(Predicate<AriCapture.Step> p) {
-        List<AriCapture.Step> keep = new ArrayList<>();
-        Map<String, Boolean> dropNextResponse = new HashMap<>();
-        List<String> droppedTransactions = new ArrayList<>();
-        for (AriCapture.Step s : steps) {
-            if (s instanceof AriCapture.Response r && Boolean.TRUE.equals(dropNextResponse.remove(r.tag()))) continue;
-            if (s instanceof AriCapture.Text t && t.fromAsterisk() && droppedTransactions.contains(AriMessages.transaction(t.text()))) continue;
-            if (p.test(s)) {
-                if (s instanceof AriCapture.Request r) dropNextResponse.put(r.tag(), true);
-                if (s instanceof AriCapture.Text t && !t.fromAsterisk() && AriMessages.transaction(t.text()) != null) {
-                    droppedTransactions.add(AriMessages.transaction(t.text()));
-                }
-                continue;
-            }
-            keep.add(s);
-        }
+        List<AriCapture.Step> keep = AriCapture.without(steps, p);
         steps.clear();
         steps.addAll(keep);
         return this;

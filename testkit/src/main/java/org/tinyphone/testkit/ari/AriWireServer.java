@@ -107,8 +107,7 @@ public final class AriWireServer implements AutoCloseable {
                 if (!users.isEmpty()) {
                     user = user(r);
                     if (user == null) {
-                        resp.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Basic realm=\"Asterisk REST Interface\"");
-                        write(resp, cb, AriResponse.error(401, "Unauthorized", "Authentication required"));
+                        unauthorized(resp, cb);
                         return null;
                     }
                 }
@@ -213,6 +212,12 @@ public final class AriWireServer implements AutoCloseable {
         return new AriRequest(req.getMethod(), path, query, params, headers, body);
     }
 
+    /** Asterisk's 401: {@code WWW-Authenticate} and {@code {"message":"Authentication required"}} (09c). */
+    private void unauthorized(Response resp, Callback cb) {
+        resp.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Basic realm=\"Asterisk REST Interface\"");
+        write(resp, cb, AriResponse.error(401, "Unauthorized", "Authentication required"));
+    }
+
     private void write(Response resp, Callback cb, AriResponse r) {
         resp.setStatus(r.status());
         resp.getHeaders().put(HttpHeader.SERVER, serverHeader);
@@ -241,8 +246,7 @@ public final class AriWireServer implements AutoCloseable {
             if (!users.isEmpty()) {
                 user = user(r);
                 if (user == null) {
-                    resp.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Basic realm=\"Asterisk REST Interface\"");
-                    write(resp, cb, AriResponse.error(401, "Unauthorized", "Authentication required"));
+                    unauthorized(resp, cb);
                     return true;
                 }
                 if (r.path().equals("events")) {

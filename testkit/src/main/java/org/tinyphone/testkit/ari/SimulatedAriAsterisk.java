@@ -1462,7 +1462,7 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
 
         private final class LinkSink extends Sink implements WebSocket.Listener {
             volatile WebSocket ws;
-            private final StringBuilder partial = new StringBuilder();
+            private final TextParts parts = new TextParts();
 
             LinkSink(String user, boolean live) {
                 super(user == null ? "" : user, !persistent);
@@ -1494,12 +1494,8 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
 
             @Override
             public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                partial.append(data);
-                if (last) {
-                    String m = partial.toString();
-                    partial.setLength(0);
-                    received(m);
-                }
+                String m = parts.add(data, last);
+                if (m != null) received(m);
                 webSocket.request(1);
                 return null;
             }
