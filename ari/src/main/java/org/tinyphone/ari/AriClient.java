@@ -361,16 +361,20 @@ public final class AriClient implements AutoCloseable {
             if (w != null) w.abort();
         }
 
+        /**
+         * Unbounded demand: the JDK calls this listener one message at a time anyway, and it never waits. With a
+         * demand of one, renewed after each message, a connection that ends (EOF, no close frame) while a message is
+         * being handled finds no demand and the JDK fails with an InternalError instead of telling onClose.
+         */
         @Override
         public void onOpen(WebSocket webSocket) {
-            webSocket.request(1);
+            webSocket.request(Long.MAX_VALUE);
         }
 
         @Override
         public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
             lastHeard = System.nanoTime();
             runtime.onPart(this, assembler, data, last);
-            webSocket.request(1);
             return null;
         }
 
@@ -378,21 +382,18 @@ public final class AriClient implements AutoCloseable {
         public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
             lastHeard = System.nanoTime();
             if (last) log.warn("ARI {}: a binary message on the events WebSocket was ignored", where);
-            webSocket.request(1);
             return null;
         }
 
         @Override
         public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
             lastHeard = System.nanoTime();
-            webSocket.request(1);
             return null;
         }
 
         @Override
         public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
             lastHeard = System.nanoTime();
-            webSocket.request(1);
             return null;
         }
 
@@ -421,7 +422,7 @@ public final class AriClient implements AutoCloseable {
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration reconnectInitial = Duration.ofMillis(500);
         private Duration reconnectMax = Duration.ofSeconds(10);
-        private Duration pingInterval = Duration.ofSeconds(15);
+        private Duration pingInterval = Duration.ofSeconds(5);
 
         private Builder() {}
 
@@ -469,7 +470,12 @@ public final class AriClient implements AutoCloseable {
             return this;
         }
 
-        /** A WebSocket Ping this often; nothing heard for two intervals ends the connection (it reconnects). Zero: off. Default 15 s. */
+        /**
+         * A WebSocket Ping this often; nothing heard for two intervals ends the connection (it reconnects). It catches a
+         * half-open TCP connection, and also the JDK client's own silent failure: an abrupt close (no close frame) that
+         * arrives while a message is being handed over is lost inside the JDK (an InternalError on its selector
+         * thread), and no onClose follows. Zero: off. Default 5 s.
+         */
         public Builder pingInterval(Duration d) { pingInterval = d; return this; }
 
         public AriClient build() {

@@ -169,13 +169,12 @@ public final class AriOutboundReplay implements AutoCloseable {
         synchronized void send(String text) { ws.sendText(text, true).join(); }
 
         @Override
-        public void onOpen(WebSocket webSocket) { webSocket.request(1); }
+        public void onOpen(WebSocket webSocket) { webSocket.request(Long.MAX_VALUE); }   // see AriClient: no demand gap at EOF
 
         @Override
         public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
             String m = parts.add(data, last);
             if (m != null && !answerAllowed(webSocket, m)) received.add(m);
-            webSocket.request(1);
             return null;
         }
 
@@ -197,7 +196,6 @@ public final class AriOutboundReplay implements AutoCloseable {
 
         @Override
         public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-            webSocket.request(1);
             return null;
         }
 

@@ -56,6 +56,7 @@ public final class AriWireServer implements AutoCloseable {
     private int port;
     private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger maxOpen = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.Set<org.eclipse.jetty.io.EndPoint> endPoints = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * @param users     user name to password (ari.conf)
@@ -89,10 +90,16 @@ public final class AriWireServer implements AutoCloseable {
         c.setReuseAddress(true);
         c.addEventListener(new org.eclipse.jetty.io.Connection.Listener() {
             @Override
-            public void onOpened(org.eclipse.jetty.io.Connection connection) { maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max); }
+            public void onOpened(org.eclipse.jetty.io.Connection connection) {
+                maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+                endPoints.add(connection.getEndPoint());
+            }
 
             @Override
-            public void onClosed(org.eclipse.jetty.io.Connection connection) { open.decrementAndGet(); }
+            public void onClosed(org.eclipse.jetty.io.Connection connection) {
+                open.decrementAndGet();
+                if (!connection.getEndPoint().isOpen()) endPoints.remove(connection.getEndPoint());
+            }
         });
         s.addConnector(c);
         ContextHandler context = new ContextHandler("/");
@@ -151,6 +158,21 @@ public final class AriWireServer implements AutoCloseable {
     public synchronized boolean running() { return server != null; }
 
     public int port() { return port; }
+
+    /**
+     * Closes the TCP connection under every WebSocket at once, without a close frame: what a network failure looks
+     * like to the peer (a WebSocket session's own disconnect does not always reach the socket right away).
+     */
+    public void dropWebSocketConnections() {
+        for (org.eclipse.jetty.io.EndPoint ep : endPoints) {
+            org.eclipse.jetty.io.Connection c = ep.getConnection();
+            if (!ep.isOpen()) {
+                endPoints.remove(ep);
+            } else if (c != null && c.getClass().getSimpleName().contains("WebSocket")) {
+                ep.close();
+            }
+        }
+    }
 
     /** The most TCP connections (HTTP and WebSocket) that were open at once. */
     public int maxOpenConnections() { return maxOpen.get(); }

@@ -125,6 +125,7 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
             copy = List.copyOf(sinks);
         }
         for (Sink s : copy) s.abort();
+        wire.dropWebSocketConnections();
     }
 
     /** Asterisk goes away: nothing listens any more; channels stay (their playbacks go on, events are lost). */
@@ -1490,13 +1491,12 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
             }
 
             @Override
-            public void onOpen(WebSocket webSocket) { webSocket.request(1); }
+            public void onOpen(WebSocket webSocket) { webSocket.request(Long.MAX_VALUE); }   // see AriClient: no demand gap at EOF
 
             @Override
             public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
                 String m = parts.add(data, last);
                 if (m != null) received(m);
-                webSocket.request(1);
                 return null;
             }
 
@@ -1518,7 +1518,6 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
 
             @Override
             public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-                webSocket.request(1);
                 return null;
             }
         }
