@@ -85,8 +85,9 @@ final class AriAgiChannel extends AbstractAgiChannel {
         try {
             return AgiReply.parse(run(name, a, line));
         } catch (AriHttpException e) {
-            if (e.status() == 404 && e.asteriskMessage().toLowerCase(Locale.ROOT).contains("channel")
-                    || e.status() == 409 && e.asteriskMessage().contains("not in Stasis")) {
+            boolean ours = e.path().equals("channels/" + UrlCodec.segment(id)) || e.path().startsWith("channels/" + UrlCodec.segment(id) + "/");
+            if (ours && (e.status() == 404 && e.asteriskMessage().toLowerCase(Locale.ROOT).contains("channel")
+                    || e.status() == 409 && e.asteriskMessage().contains("not in Stasis"))) {
                 lost("Asterisk: " + e.asteriskMessage());   // it hung up (or left Stasis) before our request
                 return AgiReply.parse(DEAD_SAFE.contains(name) ? "200 result=0" : DEAD);
             }
@@ -386,6 +387,15 @@ final class AriAgiChannel extends AbstractAgiChannel {
         }
     }
 
+    private boolean recording(String name) {
+        try {
+            ari.recordings().live(name);
+            return true;
+        } catch (AriHttpException e) {
+            return false;
+        }
+    }
+
     private boolean playing(String pb) {
         try {
             ari.playbacks().get(pb);
@@ -553,6 +563,12 @@ final class AriAgiChannel extends AbstractAgiChannel {
                 }
                 case AriEvent.RecordingFailed f when file.equals(f.recording().name()) -> {
                     return "200 result=-1 (randomerror) endpos=0";
+                }
+                case AriEvent.EventsMissed m -> {
+                    if (!recording(file)) {   // it ended while we could not hear it
+                        return key > 0 ? "200 result=" + key + " (dtmf) endpos=" + samples(started)
+                                : "200 result=0 (timeout) endpos=" + samples(started);
+                    }
                 }
                 case AriEvent.ChannelDtmfReceived d -> {
                     Character k = key(d).orElse(null);

@@ -109,6 +109,7 @@ public final class AriClient implements AutoCloseable {
      */
     public AriClient connect(Duration timeout) {
         start();
+        if (current != null) return this;
         try {
             firstOutcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return this;

@@ -97,8 +97,8 @@ class ExampleAppsOverAriTest {
             assertThat(both.ari().apps()).containsExactly("hello", "datetime", "callerid-lookup", "ivr");
             ari.close();   // the test's own client leaves the hello and ivr apps to the examples server
             for (String app : both.ari().apps()) {
-                SimulatedAriCall.Result r = run(sim.call(app).callerId("15550003333", "x").keys("1234#2")
-                        .giveUpAfter(Duration.ofMillis(500)));
+                SimulatedAriCall.Result r = sim.call(app).callerId("15550003333", "x").keys("1234#2")
+                        .giveUpAfter(Duration.ofMillis(300)).place().await(Duration.ofSeconds(30));
                 assertThat(r.outcome()).as(app).isIn("hungup", "continued", "caller-hungup");
                 assertThat(r.requests()).as(app).isNotEmpty();
             }
