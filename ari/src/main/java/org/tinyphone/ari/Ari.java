@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.tinyphone.net.LogText;
 
 /**
  * ARI's REST resources as typed blocking calls (run them on a virtual thread: each waits for Asterisk's answer).

@@ -22,6 +22,7 @@ import org.tinyphone.agi.AgiEnvironment;
 import org.tinyphone.agi.AgiException;
 import org.tinyphone.agi.AgiHangupException;
 import org.tinyphone.agi.AgiReply;
+import org.tinyphone.net.LogText;
 
 /**
  * An AGI session carried out over ARI: {@link #exchange} reads each AGI command line (the typed methods of

@@ -24,6 +24,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.net.LogText;
 
 /**
  * A connection to Asterisk as one or more Stasis applications: the events WebSocket

@@ -28,6 +28,7 @@ import org.eclipse.jetty.websocket.api.StatusCode;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.net.LogText;
 
 /**
  * The listener for Asterisk's outbound ARI WebSocket ({@code ari.conf type=outbound_websocket}, Asterisk 22.5+):

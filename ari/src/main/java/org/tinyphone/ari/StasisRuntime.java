@@ -19,6 +19,8 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.net.LogLimiter;
+import org.tinyphone.net.LogText;
 
 /**
  * The heart of a client or outbound server: decodes what a connection reads, hands each event to its call's queue
@@ -27,6 +29,8 @@ import org.slf4j.LoggerFactory;
  */
 final class StasisRuntime {
     private static final Logger log = LoggerFactory.getLogger(StasisRuntime.class);
+    /** At most 10 lines of each kind of bad input per 10 s, then one summary of how many were left out. */
+    private static final LogLimiter LOG_LIMIT = new LogLimiter(10, Duration.ofSeconds(10));
     private static final Set<String> TYPED = Set.of("StasisStart", "StasisEnd", "ChannelDtmfReceived", "ChannelHangupRequest",
             "ChannelDestroyed", "ChannelStateChange", "ChannelVarset", "PlaybackStarted", "PlaybackFinished",
             "RecordingFinished", "RecordingFailed", "ChannelEnteredBridge", "ChannelLeftBridge", "Dial");
@@ -127,17 +131,19 @@ final class StasisRuntime {
         try {
             n = AriJson.tree(text);
         } catch (JsonProcessingException | RuntimeException e) {
-            warn(malformed, "ARI {}: a message that is not JSON ({} chars) was dropped: {}", s, text.length(), LogText.escape(text));
+            warn(malformed, "ari not json", "ARI {}: a message that is not JSON ({} chars) was dropped: {}", s, text.length(), LogText.escape(text));
             return;
         }
         if (n == null || !n.isObject()) {
-            warn(malformed, "ARI {}: a message that is not a JSON object was dropped: {}", s, text.length(), LogText.escape(text));
+            warn(malformed, "ari not object", "ARI {}: a message that is not a JSON object ({} chars) was dropped: {}", s, text.length(),
+                    LogText.escape(text));
             return;
         }
         if (s.rest() instanceof WebSocketRestTransport w && w.offer(n)) return;
         JsonNode t = n.get("type");
         if (t == null || !t.isTextual() || t.asText().isEmpty()) {
-            warn(malformed, "ARI {}: a JSON message without a \"type\" was dropped ({} chars): {}", s, text.length(), LogText.escape(text));
+            warn(malformed, "ari no type", "ARI {}: a JSON message without a \"type\" was dropped ({} chars): {}", s, text.length(),
+                    LogText.escape(text));
             return;
         }
         String type = t.asText();
@@ -145,7 +151,7 @@ final class StasisRuntime {
         try {
             e = AriJson.event(type, n);
         } catch (JsonProcessingException | RuntimeException ex) {
-            warn(malformed, "ARI {}: a {} event in a shape this client cannot read ({}); delivered as raw JSON: {}", s,
+            warn(malformed, "ari misshaped", "ARI {}: a {} event in a shape this client cannot read ({}); delivered as raw JSON: {}", s,
                     LogText.escape(type), LogText.escape(ex instanceof JsonProcessingException j ? j.getOriginalMessage() : ex.toString()),
                     LogText.escape(text));
             e = AriJson.other(type, n);
@@ -184,20 +190,14 @@ final class StasisRuntime {
 
     /** A message over the size limit was skipped. */
     void onOversized(AriSession s, long chars) {
-        warn(oversized, "ARI {}: a message of {} chars (over the {} limit) was dropped; the connection goes on", s, chars,
-                cfg.maxMessageChars, "");
+        warn(oversized, "ari oversized", "ARI {}: a message of {} chars (over the {} limit) was dropped; the connection goes on", s,
+                chars, cfg.maxMessageChars);
     }
 
-    private void warn(LongAdder counter, String format, Object a, Object b, Object c) {
+    /** Counts, and logs within the limiter's budget for its kind (a flood of bad messages cannot flood the log). */
+    private void warn(LongAdder counter, String kind, String format, Object... args) {
         counter.increment();
-        long n = counter.sum();
-        if (n <= 10 || n % 1000 == 0) log.warn(format + (n == 10 ? " (further ones: every 1000th)" : ""), a, b, c);
-    }
-
-    private void warn(LongAdder counter, String format, Object a, Object b, Object c, Object d) {
-        counter.increment();
-        long n = counter.sum();
-        if (n <= 10 || n % 1000 == 0) log.warn(format + (n == 10 ? " (further ones: every 1000th)" : ""), a, b, c, d);
+        LOG_LIMIT.warn(log, kind, format, args);
     }
 
     /** Hook for the outbound server: Asterisk said which application this connection serves. */

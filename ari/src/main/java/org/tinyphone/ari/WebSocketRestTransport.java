@@ -14,6 +14,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.net.LogText;
 
 /**
  * REST carried over an ARI WebSocket (Asterisk 22's outbound WebSocket, or an inbound events WebSocket): each request

@@ -138,6 +138,14 @@ class AriConformance09aTest {
         }
     }
 
+    /** Connects, waits until the app says {@code done}, closes the client and checks that the replay ran every step. */
+    static void drive(AriTranscriptReplay replay, AriClient c, CountDownLatch done) throws InterruptedException {
+        c.connect(Duration.ofSeconds(5));
+        assertThat(done.await(20, TimeUnit.SECONDS)).as(() -> "replay: " + replay.mismatches()).isTrue();
+        c.close();
+        replay.await(Duration.ofSeconds(10));
+    }
+
     static AriHttpException expect404(Runnable r) {
         try {
             r.run();

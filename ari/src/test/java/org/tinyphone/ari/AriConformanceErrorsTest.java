@@ -60,10 +60,7 @@ class AriConformanceErrorsTest {
                  errors.add(error(() -> ari.playbacks().stop("pb-monkeys")));
                  done.countDown();
              }).build()) {
-            c.connect(Duration.ofSeconds(5));
-            assertThat(done.await(20, TimeUnit.SECONDS)).as(() -> "replay: " + replay.mismatches()).isTrue();
-            c.close();
-            replay.await(Duration.ofSeconds(10));
+            AriConformance09aTest.drive(replay, c, done);
         }
         assertThat(events).extracting(AriEvent::type).containsExactly("ChannelStateChange", "PlaybackStarted",
                 "ChannelHangupRequest", "PlaybackFinished", "StasisEnd");
@@ -213,10 +210,7 @@ class AriConformanceErrorsTest {
                  got.add(error(() -> ari.channels().hangup(id)));
                  done.countDown();
              }).build()) {
-            c.connect(Duration.ofSeconds(5));
-            assertThat(done.await(20, TimeUnit.SECONDS)).as(() -> "replay: " + replay.mismatches()).isTrue();
-            c.close();
-            replay.await(Duration.ofSeconds(10));
+            AriConformance09aTest.drive(replay, c, done);
         }
         assertThat(((AriHttpException) got.get(0))).extracting(AriHttpException::status, AriHttpException::asteriskMessage)
                 .containsExactly(409, "Channel not in Stasis application");

@@ -113,10 +113,7 @@ class AriConformanceMediaTest {
                          ari.bridges().destroy("br-media");
                          done.countDown();
                      }).build()) {
-            c.connect(Duration.ofSeconds(5));
-            assertThat(done.await(20, TimeUnit.SECONDS)).as(() -> "replay: " + replay.mismatches()).isTrue();
-            c.close();
-            replay.await(Duration.ofSeconds(10));
+            AriConformance09aTest.drive(replay, c, done);
         }
         Channel client = (Channel) got.get(0);
         assertThat(client.name()).isEqualTo("WebSocket/media_out/0x7f64c400c0e0");

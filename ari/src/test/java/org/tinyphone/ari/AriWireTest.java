@@ -117,10 +117,4 @@ class AriWireTest {
         assertThat(m.part("abc", false)).isNull();
         assertThat(m.part("def", true)).isEqualTo("abcdef");
     }
-
-    @Test
-    void outsideTextInALogLineIsEscaped() {
-        assertThat(LogText.escape("a\r\nb\u001b[31m\u0000\u0085\u2028\\")).isEqualTo("a\\r\\nb\\x1b[31m\\x00\\x85\\x2028\\\\");
-        assertThat(LogText.escape("x".repeat(300))).endsWith("... (300 chars)").hasSize(200 + "... (300 chars)".length());
-    }
 }

@@ -635,7 +635,9 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
                 return new AriResponse(400, "Bad Request", wire.html(400, "Bad Request", "HTTP request is missing param: [app]"),
                         Map.of("Content-type", "text/html"));
             }
-            return new EventSocket(List.of(apps.split(",")), user);
+            EventSocket socket = new EventSocket(List.of(apps.split(",")), user);
+            socket.register();   // the app exists from the upgrade on, as in Asterisk (09c), before our 101 is even read
+            return socket;
         }
     }
 
@@ -1336,6 +1338,7 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
     /** An inbound events WebSocket (a client connected to /ari/events). Public: Jetty looks its methods up by reflection. */
     public final class EventSocket extends Sink implements Session.Listener.AutoDemanding {
         private volatile Session session;
+        private final java.util.concurrent.CountDownLatch opened = new java.util.concurrent.CountDownLatch(1);
         private final List<String> wanted;
 
         EventSocket(List<String> apps, String user) {
@@ -1346,6 +1349,10 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
         @Override
         public void onWebSocketOpen(Session s) {
             session = s;
+            opened.countDown();
+        }
+
+        void register() {
             synchronized (SimulatedAriAsterisk.this) {
                 for (String app : wanted) {
                     for (Sink other : sinks) {
@@ -1373,6 +1380,7 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
 
         @Override
         void write(String text) throws Exception {
+            if (!opened.await(5, TimeUnit.SECONDS)) throw new IllegalStateException("the WebSocket never opened");
             Callback.Completable done = new Callback.Completable();
             session.sendText(text, done);
             done.get(5, TimeUnit.SECONDS);
