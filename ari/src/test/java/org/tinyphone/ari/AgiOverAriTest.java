@@ -97,16 +97,33 @@ class AgiOverAriTest {
 
     @Test
     void keysPressedBetweenCommandsAreKeptForTheNextCommandThatReadsKeys() throws Exception {
-        call(ch -> {
-            ch.answer();
-            Thread.sleep(400);   // no command runs: the caller presses 7, then 1 (30 ms apart)
-            seen.add(ch.waitForDigit(1000));
-            seen.add(ch.streamFile("vm-press", "12"));
-        }, c -> c.keys("71").idle(Duration.ofMillis(30)).pressWithoutWaitingForAPrompt());
+        java.util.concurrent.CountDownLatch pressed = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(1);
+        apps.put("between", ch -> {
+            try {
+                ch.answer();
+                pressed.await();   // no command runs while the caller presses 7, then 1
+                seen.add(ch.waitForDigit(1000));
+                seen.add(ch.streamFile("vm-press", "12"));
+            } finally {
+                ran.countDown();
+            }
+        });
+        SimulatedAriCall c = sim.call("agi").args("between", "x").giveUpAfter(Duration.ofMinutes(1)).place();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> c.requestsSoFar().stream().anyMatch(q -> q.endsWith("/answer")));
+        c.press('7');
+        c.press('1');
+        Thread.sleep(200);   // both events are in (the app reads none meanwhile)
+        pressed.countDown();
+        assertThat(ran.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         assertThat(((DigitResult) seen.get(0)).digit()).isEqualTo('7');
         DigitResult prompt = (DigitResult) seen.get(1);
         assertThat(prompt.digit()).isEqualTo('1');   // the kept key is an escape digit: the prompt ends at once
+        assertThat(c.requestsSoFar()).noneMatch(q -> q.contains("sound:vm-press"));   // and never played
+        c.hangup();
     }
+
 
     @Test
     void getDataCollectsUntilHashMaxDigitsOrTimeout() throws Exception {
@@ -121,15 +138,29 @@ class AgiOverAriTest {
 
     @Test
     void waitForDigitAndGetOption() throws Exception {
-        call(ch -> {
-            seen.add(ch.waitForDigit(200));
-            seen.add(ch.getOption("vm-press", "12", 2000));
-            seen.add(ch.getOption("vm-press", "12", 2000));
-        }, c -> c.keys("21").idle(Duration.ofMillis(300)).giveUpAfter(Duration.ofSeconds(5)).pressWithoutWaitingForAPrompt());
+        java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(1);
+        apps.put("option", ch -> {
+            try {
+                seen.add(ch.waitForDigit(200));
+                seen.add(ch.getOption("vm-press", "12", 5000));
+                seen.add(ch.getOption("vm-press", "12", 5000));
+            } finally {
+                ran.countDown();
+            }
+        });
+        SimulatedAriCall c = sim.call("agi").args("option", "x").giveUpAfter(Duration.ofMinutes(1)).place();
+        for (char k : "21".toCharArray()) {
+            long plays = c.requestsSoFar().stream().filter(q -> q.contains("sound:vm-press")).count();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> c.requestsSoFar().stream().filter(q -> q.contains("sound:vm-press")).count() > plays);
+            c.press(k);   // during the prompt or right after it: an escape key either way
+        }
+        assertThat(ran.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         assertThat(((DigitResult) seen.get(0)).timedOut()).isTrue();
         assertThat(((DigitResult) seen.get(1)).digit()).isEqualTo('2');
         assertThat(((DigitResult) seen.get(2)).digit()).isEqualTo('1');
     }
+
 
     @Test
     void sayCommandsPlayAriMediaAndDatesAreComposedInEnglish() throws Exception {
@@ -208,14 +239,30 @@ class AgiOverAriTest {
 
     @Test
     void recordFileStopsOnAnEscapeKey() throws Exception {
-        SimulatedAriCall.Result r = call(ch -> seen.add(ch.recordFile("msg-1", "wav", "#", 10_000)),
-                c -> c.keys("#").idle(Duration.ofMillis(50)).pressWithoutWaitingForAPrompt());
+        java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(1);
+        apps.put("rec", ch -> {
+            try {
+                seen.add(ch.recordFile("msg-1", "wav", "#", 10_000));
+            } finally {
+                ran.countDown();
+            }
+        });
+        SimulatedAriCall c = sim.call("agi").args("rec", "x").giveUpAfter(Duration.ofMinutes(1)).place();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> c.requestsSoFar().stream().anyMatch(q -> q.contains("/record?")));
+        c.press('5');   // no escape key: the recording goes on
+        c.press('#');
+        assertThat(ran.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        SimulatedAriCall.Result r = c.await(Duration.ofSeconds(10));
         RecordResult rec = (RecordResult) seen.get(0);
         assertThat(rec.pressed()).isTrue();
         assertThat(rec.digit()).isEqualTo('#');
         assertThat(rec.ending()).isEqualTo("dtmf");
-        assertThat(r.requests()).anyMatch(q -> q.startsWith("POST channels/" + r.channelId() + "/record?name=msg-1&format=wav&maxDurationSeconds=10"));
+        assertThat(r.requests()).anyMatch(q -> q.startsWith("POST channels/" + r.channelId()
+                + "/record?name=msg-1&format=wav&maxDurationSeconds=10&ifExists=overwrite&terminateOn=none"));
+        assertThat(r.requests()).contains("POST recordings/live/msg-1/stop");
     }
+
 
     @Test
     void execRunsTheAppsAriCanReachAndNamesTheOnesItCannot() throws Exception {
@@ -276,8 +323,8 @@ class AgiOverAriTest {
 
     @Test
     void musicAutohangupDatabaseAndCommandsOnOtherChannels() throws Exception {
-        SimulatedAriCall other = sim.call("agi").args("idle", "x").place();
         apps.put("idle", ch -> Thread.sleep(2000));
+        SimulatedAriCall other = sim.call("agi").args("idle", "x").place();
         SimulatedAriCall.Result r = call(ch -> {
             ch.setMusic(true, "default");
             ch.setMusic(false);

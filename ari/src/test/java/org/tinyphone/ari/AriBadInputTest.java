@@ -105,7 +105,7 @@ class AriBadInputTest {
                          call.hangup();
                      }).build()) {
             ari.connect(Duration.ofSeconds(5));
-            SimulatedAriCall stuck = sim.call("stuck").place();
+            SimulatedAriCall stuck = sim.call("stuck").giveUpAfter(Duration.ofMinutes(1)).place();
             assertThat(stuckStarted.await(5, TimeUnit.SECONDS)).isTrue();
             for (int i = 0; i < 2000; i++) {   // a flood for the call that does not read
                 ObjectNode e = json.createObjectNode();
@@ -113,7 +113,7 @@ class AriBadInputTest {
                 e.putObject("channel").put("id", stuck.id()).put("name", "Local/x;2").put("state", "Up");
                 sim.sendEvent("stuck", e);
             }
-            SimulatedAriCall.Result ok = sim.call("ok").place().await(Duration.ofSeconds(10));
+            SimulatedAriCall.Result ok = sim.call("ok").giveUpAfter(Duration.ofMinutes(1)).place().await(Duration.ofSeconds(30));
             assertThat(ok.outcome()).isEqualTo("hungup");   // the reader kept going
             stuck.hangup();
             Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> ari.stats().dropped() > 0 && stuck.isDone());

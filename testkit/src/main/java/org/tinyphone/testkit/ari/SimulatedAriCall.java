@@ -39,7 +39,7 @@ public final class SimulatedAriCall {
     String hangupDuring;
     Duration hangupAfter;
     Duration idle = Duration.ofMillis(100);
-    Duration giveUpAfter = Duration.ofSeconds(2);
+    Duration giveUpAfter = Duration.ofSeconds(10);
     boolean waitForPrompt = true;
     String channelId;
     final CompletableFuture<Result> done = new CompletableFuture<>();
@@ -82,7 +82,7 @@ public final class SimulatedAriCall {
     /** The caller presses keys whenever the app waits, also before any prompt has played. */
     public SimulatedAriCall pressWithoutWaitingForAPrompt() { waitForPrompt = false; return this; }
 
-    /** With no keys left, the caller hangs up after the app waited this long; default 2 s. */
+    /** With no keys left, the caller hangs up after the app waited this long; default 10 s. */
     public SimulatedAriCall giveUpAfter(Duration d) { giveUpAfter = d; return this; }
 
     /** A channel variable the app can read. */
