@@ -23,7 +23,7 @@ import org.tinyphone.net.LogText;
  *
  * <pre>
  * AudioSocketServer server = AudioSocketServer.builder()
- *         .port(12004)                     // 0: any free port, see port()
+ *         .port(9092)                     // 0: any free port, see port()
  *         .handler(session -&gt; { ... session.next(timeout) ... })
  *         .start();
  * </pre>
@@ -37,7 +37,7 @@ public final class AudioSocketServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AudioSocketServer.class);
 
     /** The port Tinyphone uses for AudioSocket by default. */
-    public static final int DEFAULT_PORT = 12004;
+    public static final int DEFAULT_PORT = 9092;
 
     private final ServerSocket serverSocket;
     private final AudioSocketHandler handler;
@@ -174,7 +174,7 @@ public final class AudioSocketServer implements AutoCloseable {
             return this;
         }
 
-        /** The port (default 12004; 0 = any free port). */
+        /** The port (default 9092; 0 = any free port). */
         public Builder port(int port) {
             if (port < 0 || port > 65535) throw new IllegalArgumentException("port " + port);
             this.port = port;

@@ -36,7 +36,7 @@ public final class SimulateCommand implements Callable<Integer> {
             description = "fastagi, relay (the bin/tinyphone-agi tunnel), legacy (the original relay lines) or audiosocket (default ${DEFAULT-VALUE})")
     String via;
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Server host (default ${DEFAULT-VALUE})") String host;
-    @Option(names = "--port", description = "Server port (default: the usual port of --via: 4573, 12001 or 12004)") Integer port;
+    @Option(names = "--port", description = "Server port (default: the usual port of --via: 4573, 12001 or 9092)") Integer port;
     @Option(names = "--first-key", defaultValue = "600", description = "Milliseconds before the first key (default ${DEFAULT-VALUE})") long firstKey;
     @Option(names = "--key-gap", defaultValue = "400", description = "Milliseconds between keys (default ${DEFAULT-VALUE})") long keyGap;
     @Option(names = "--hold", defaultValue = "1500", description = "Milliseconds on the line after the last key (default ${DEFAULT-VALUE})") long hold;

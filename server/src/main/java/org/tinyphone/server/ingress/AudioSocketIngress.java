@@ -21,7 +21,7 @@ import org.tinyphone.server.bridge.CommandResult;
 import org.tinyphone.server.config.AddressAllowList;
 
 /**
- * AudioSocket (12004), on the audio module's {@link AudioSocketServer}: {@code AudioSocket(<uuid>,127.0.0.1:12004)}
+ * AudioSocket (9092), on the audio module's {@link AudioSocketServer}: {@code AudioSocket(<uuid>,127.0.0.1:9092)}
  * sends a UUID frame, then 20 ms signed-linear audio frames and DTMF frames, and closes at hangup (Asterisk 22
  * sends no hangup frame). The connection joins the call the bridge app handed that UUID out for
  * ({@code TINYPHONE_UUID}); an unknown UUID becomes a call of its own, id = the UUID, dialed number

@@ -36,7 +36,7 @@ import org.tinyphone.server.bridge.CommandResult;
  *
  * <p>Hand-off to AudioSocket ({@code agi://127.0.0.1:4573/tinyphone?audiosocket}): the app opens the call, sets
  * {@code TINYPHONE_UUID} to a fresh UUID and returns at once, so the dialplan's next step
- * {@code AudioSocket(${TINYPHONE_UUID},127.0.0.1:12004)} carries the caller's audio and keys into the same call
+ * {@code AudioSocket(${TINYPHONE_UUID},127.0.0.1:9092)} carries the caller's audio and keys into the same call
  * (which ends when that connection closes).
  */
 public final class BridgeAgiApp implements AgiApp {

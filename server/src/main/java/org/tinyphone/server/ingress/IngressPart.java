@@ -17,7 +17,7 @@ import org.tinyphone.server.config.TinyphoneConfig;
  * <ul>
  *   <li>"fastagi": {@code AGI(agi://127.0.0.1:4573/tinyphone,args)} runs the {@link BridgeAgiApp};</li>
  *   <li>"relay" (12001): the {@code bin/tinyphone-agi} tunnel and the original hub's relay lines;</li>
- *   <li>"audiosocket" (12004): caller audio and DTMF joined to their call by UUID;</li>
+ *   <li>"audiosocket" (9092): caller audio and DTMF joined to their call by UUID;</li>
  *   <li>"ami" (when {@code ami.enabled}): calls in {@code AGI(agi:async)} run the {@link BridgeAgiApp} over AMI
  *       ({@code ami.asyncagi}).</li>
  * </ul>

@@ -10,8 +10,8 @@ public enum Via {
     RELAY(12001),
     /** The original hub's relay lines ({@code id:..,event:..,value:..}) on 12001, as the Ruby per-call script sends them. */
     LEGACY(12001),
-    /** {@code AudioSocket(uuid,host:12004)}: UUID frame, 20 ms audio frames, DTMF frames, then close. */
-    AUDIOSOCKET(12004);
+    /** {@code AudioSocket(uuid,host:9092)}: UUID frame, 20 ms audio frames, DTMF frames, then close. */
+    AUDIOSOCKET(9092);
 
     private final int defaultPort;
 

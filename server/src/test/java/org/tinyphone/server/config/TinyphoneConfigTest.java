@@ -22,7 +22,7 @@ class TinyphoneConfigTest {
         assertThat(c.get("access.local")).isEqualTo("full");
         assertThat(c.get("access.remote")).isEqualTo("none");
         assertThat(c.fastagi()).isEqualTo(new ListenerConfig("fastagi", true, "127.0.0.1", 4573));
-        assertThat(c.audiosocket()).isEqualTo(new ListenerConfig("audiosocket", true, "127.0.0.1", 12004));
+        assertThat(c.audiosocket()).isEqualTo(new ListenerConfig("audiosocket", true, "127.0.0.1", 9092));
         assertThat(c.amiEnabled()).isFalse();
         assertThat(c.tokens()).isEmpty();
         assertThat(c.clientOverloadTimeout()).isEqualTo(Duration.ofSeconds(10));
