@@ -11,11 +11,16 @@ import org.tinyphone.server.clients.TcpClientServer;
 import org.tinyphone.server.clients.WebSocketClients;
 import org.tinyphone.server.config.TinyphoneConfig;
 import org.tinyphone.server.http.BrowserOrigins;
+import org.tinyphone.server.http.SmsServer;
 import org.tinyphone.server.http.WebServer;
+import org.tinyphone.server.sms.SmsWebhook;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The parts every server has: the client listeners (TCP 12002 and HTTP + WebSocket 12003). */
 final class BuiltIn {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger log = LoggerFactory.getLogger(BuiltIn.class);
 
     private BuiltIn() {}
 
@@ -32,14 +37,21 @@ final class BuiltIn {
         ClientHub hub = new ClientHub(server.bridge(), server.access(), ClientHub.Limits.of(config),
                 "tinyphone " + Version.get());
         server.setClients(hub);
+        SmsWebhook sms = smsWebhook(server);
         if (config.http().enabled()) {
             String dir = config.get("http.static-dir");
             WebServer web = WebServer.start(config.http(), new WebSocketClients(hub), config.clientMaxLine(),
                     server.metrics()::scrape, () -> health(server), dir.isEmpty() ? null : Path.of(dir),
                     new BrowserOrigins(config.list("http.allowed-origins")), config.maxConnections("http"),
-                    config.maxPerAddress(), config.handshakeTimeout());
+                    config.maxPerAddress(), config.handshakeTimeout(), sms);
             ListenerMeters.register(server.metrics(), "http", web.stats());
             server.register("http", web.port(), web);
+        }
+        if (sms != null) {
+            SmsServer smsPort = SmsServer.start(config.sms(), sms, config.maxConnections("sms"), config.maxPerAddress(),
+                    config.handshakeTimeout());
+            ListenerMeters.register(server.metrics(), "sms", smsPort.stats());
+            server.register("sms", smsPort.port(), smsPort);
         }
         TcpClientServer tcp = config.clients().enabled() ? TcpClientServer.start(hub, config.clients(),
                 config.maxConnections("clients"), config.maxPerAddress(), config.handshakeTimeout()) : null;
@@ -51,6 +63,28 @@ final class BuiltIn {
             hub.awaitNone(Duration.ofSeconds(3));
             if (tcp != null) tcp.close();
         });
+    }
+
+    /** The SMS webhook (12004 and /incoming on 12003), or null when sms.enabled is false. */
+    private static SmsWebhook smsWebhook(TinyphoneServer server) {
+        TinyphoneConfig config = server.config();
+        if (!config.bool("sms.enabled")) return null;
+        SmsWebhook.Settings settings = new SmsWebhook.Settings(config.get("sms.response"), config.get("sms.auth-token"),
+                config.get("sms.url"), config.smsAllow(), config.integer("sms.max-per-minute"));
+        if (settings.authToken().isEmpty() && !onlyThisMachine(config.get("sms.allow"))) {
+            log.warn("sms.allow ({}) lets other hosts post text messages and sms.auth-token is not set: anyone who can "
+                    + "reach the SMS webhook can show messages on every screen. Set sms.auth-token to Twilio's auth token "
+                    + "(docs/security.md)", config.get("sms.allow"));
+        }
+        return new SmsWebhook(server.bridge(), settings);
+    }
+
+    private static boolean onlyThisMachine(String allow) {
+        for (String a : allow.split(",")) {
+            String t = a.trim();
+            if (!t.isEmpty() && !t.equals("127.0.0.1") && !t.equals("::1") && !t.startsWith("127.")) return false;
+        }
+        return true;
     }
 
     static String health(TinyphoneServer server) {

@@ -28,6 +28,7 @@ public final class ServerFixture implements AutoCloseable {
             o.put(l + ".enabled", "false");
             o.put(l + ".port", "0");
         }
+        o.put("sms.port", "0");
         o.putAll(overrides);
         TinyphoneConfig config = TinyphoneConfig.load(null, Map.of(), o);
         return new ServerFixture(TinyphoneServer.start(config, List.of()));

@@ -44,7 +44,7 @@ public final class BridgeCase {
         List<String> cmd = new ArrayList<>(List.of("taskset", "-c", "1", Sys.javaBin(), "-XX:+UseSerialGC", "-cp",
                 snap.resolve("tinyphone-server.jar") + ":" + snap.resolve("lib") + "/*", "org.tinyphone.server.cli.Main",
                 "server", "--set", "http.bind=127.0.0.1", "--set", "http.port=" + httpPort, "--set", "fastagi.port=" + agiPort,
-                "--set", "relay.enabled=false", "--set", "clients.enabled=false", "--set", "audiosocket.port=" + audioPort,
+                "--set", "relay.enabled=false", "--set", "clients.enabled=false", "--set", "sms.enabled=false", "--set", "audiosocket.port=" + audioPort,
                 "--set", "log.level=WARN"));
         if (!Sys.hasTaskset()) cmd.subList(0, 3).clear();
         String only = System.getProperty("bench.bridge", "all"); // keypress | levels | all: one half, when working on it

@@ -66,6 +66,7 @@ public final class Bridge implements AutoCloseable {
     /** Read: one number's traffic (with its room lock). Write: subscribing to all numbers at once. */
     private final ReentrantReadWriteLock roomsLock = new ReentrantReadWriteLock();
     private final AtomicInteger active = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong smsIds = new java.util.concurrent.atomic.AtomicLong();
     private final Counter callsTotal;
     private final Map<String, Counter> eventCounters = new ConcurrentHashMap<>();
 
@@ -83,7 +84,7 @@ public final class Bridge implements AutoCloseable {
         this.talkback = Objects.requireNonNull(talkback, "talkback");
         this.callsTotal = Counter.builder("tinyphone.calls").description("Calls opened").register(registry);
         Gauge.builder("tinyphone.calls.active", active, AtomicInteger::get).description("Calls in progress").register(registry);
-        for (String type : List.of("new_caller", "keypress", "audio_level", "hangup")) eventCounter(type);
+        for (String type : List.of("new_caller", "keypress", "audio_level", "hangup", "sms")) eventCounter(type);
     }
 
     public MeterRegistry registry() { return registry; }
@@ -266,25 +267,62 @@ public final class Bridge implements AutoCloseable {
                 }
                 default -> { }
             }
-            eventCounter(event.type()).increment();
-            if (!room.delivering && room.subscribers.size() + allNumbers.size() <= INLINE_FANOUT) {
-                for (Subscriber s : room.subscribers) deliver(s, event);
-                // a subscriber of both this number and all numbers gets each event once
-                for (Subscriber s : allNumbers) if (!room.subscriberSet.contains(s)) deliver(s, event);
-            } else {
-                List<Subscriber> to = new ArrayList<>(room.subscribers);
-                for (Subscriber s : allNumbers) if (!room.subscriberSet.contains(s)) to.add(s);
-                room.pending.add(new Delivery(event, to.toArray(Subscriber[]::new)));
-                if (!room.delivering) {
-                    room.delivering = true;
-                    Thread.ofVirtual().name("tinyphone-deliver-" + room.number).start(() -> deliverPending(room));
-                }
-            }
+            deliverLocked(room, event);
             if (event instanceof CallEvent.Hangup) removeIfEmptyLocked(room);
             return true;
         } finally {
             room.lock.unlock();
             roomsLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * A text message to {@code number} arrived (an SMS): delivers an {@link CallEvent.Sms} with a fresh id
+     * ({@code <unix seconds>.<n>}, as the original hub made them) to the number's subscribers and those of every
+     * number, in order with the number's call events, and returns it.
+     *
+     * @param from the sender's number (a leading '+' is removed, as the original hub did)
+     * @param body the text as sent
+     */
+    public CallEvent.Sms sms(String number, String from, String body) {
+        String n = Numbers.normalize(Objects.requireNonNull(number, "number"));
+        if (n.isEmpty() || ALL_NUMBERS.equals(n)) throw new IllegalArgumentException("a text message needs the number it was sent to");
+        String sender = Objects.requireNonNullElse(from, "");
+        if (sender.startsWith("+")) sender = sender.substring(1);
+        Instant now = Instant.now();
+        CallEvent.Sms sms = new CallEvent.Sms(now.getEpochSecond() + "." + smsIds.incrementAndGet(), n, sender,
+                Objects.requireNonNullElse(body, ""), now);
+        roomsLock.readLock().lock();
+        Room room = lockedRoom(n);
+        try {
+            deliverLocked(room, sms);
+            removeIfEmptyLocked(room);
+        } finally {
+            room.lock.unlock();
+            roomsLock.readLock().unlock();
+        }
+        if (log.isInfoEnabled()) { // the sender's number and the text came from outside; the text itself is not logged
+            log.info("sms {} from {} to {} ({} characters)", sms.callId(), LogText.escape(sender), LogText.escape(n),
+                    sms.body().length());
+        }
+        return sms;
+    }
+
+    /** Hands an event to the room's subscribers and those of every number (the caller holds the room's lock). */
+    private void deliverLocked(Room room, CallEvent event) {
+        eventCounter(event.type()).increment();
+        if (!room.delivering && room.subscribers.size() + allNumbers.size() <= INLINE_FANOUT) {
+            for (Subscriber s : room.subscribers) deliver(s, event);
+            // a subscriber of both this number and all numbers gets each event once
+            for (Subscriber s : allNumbers) if (!room.subscriberSet.contains(s)) deliver(s, event);
+        } else {
+            List<Subscriber> to = new ArrayList<>(room.subscribers);
+            for (Subscriber s : allNumbers) if (!room.subscriberSet.contains(s)) to.add(s);
+            room.pending.add(new Delivery(event, to.toArray(Subscriber[]::new)));
+            if (!room.delivering) {
+                room.delivering = true;
+                Thread.ofVirtual().name("tinyphone-deliver-" + room.number).start(() -> deliverPending(room));
+            }
         }
     }
 

@@ -195,6 +195,7 @@ public final class Call {
             case CallEvent.AudioLevel a -> audioLevel = a.level();
             case CallEvent.Hangup h -> ended = true;
             case CallEvent.NewCaller n -> { }
+            case CallEvent.Sms m -> throw new IllegalArgumentException("a text message is not a call's event");
         }
         return true;
     }

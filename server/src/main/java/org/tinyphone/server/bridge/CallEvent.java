@@ -2,8 +2,12 @@ package org.tinyphone.server.bridge;
 
 import java.time.Instant;
 
-/** What the bridge tells subscribers about a call, in order per call; {@link Hangup} is always the last. */
+/**
+ * What the bridge tells subscribers about a number: a call's events, in order per call ({@link Hangup} is always a
+ * call's last), and text messages to the number ({@link Sms}, which belong to no call).
+ */
 public sealed interface CallEvent {
+    /** The call's id; for an {@link Sms}, the message's own id. */
     String callId();
 
     /** The dialed number the call is routed by. */
@@ -34,5 +38,13 @@ public sealed interface CallEvent {
     /** The call ended; {@code cause} says how (e.g. "caller", "app", "relay closed", "server stopping"). */
     record Hangup(String callId, String number, String cause, Instant time) implements CallEvent {
         @Override public String type() { return "hangup"; }
+    }
+
+    /**
+     * A text message to the number (no call: {@code callId} is the message's own id, {@code <unix seconds>.<n>} as the
+     * original hub made it). {@code from} is the sender's number without a leading '+'; {@code body} the text as sent.
+     */
+    record Sms(String callId, String number, String from, String body, Instant time) implements CallEvent {
+        @Override public String type() { return "sms"; }
     }
 }

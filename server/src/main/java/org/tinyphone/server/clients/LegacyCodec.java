@@ -32,8 +32,38 @@ public final class LegacyCodec {
             case CallEvent.Keypress k -> message(k.callId(), "keypress", String.valueOf(k.digit()));
             case CallEvent.AudioLevel a -> message(a.callId(), "audio_level", Integer.toString(a.level()));
             case CallEvent.Hangup h -> message(h.callId(), "hangup", "1".equals(h.cause()) ? "1" : "0");
+            case CallEvent.Sms m -> message(m.callId(), "sms", smsValue(m));
         };
     }
+
+    /**
+     * {@code <from>|<body URI-encoded>}, as the hub's SMS connector made it: the sender without a leading '+', the
+     * text as JavaScript's {@code encodeURIComponent} writes it (so {@code | , : " { }} never appear in it and the
+     * original Java client's split on {@code , :} survives any text). The sender is cleaned like a caller id.
+     */
+    static String smsValue(CallEvent.Sms sms) {
+        String from = sms.from();
+        while (from.startsWith("+")) from = from.substring(1);
+        return clean(from) + "|" + encodeUriComponent(sms.body());
+    }
+
+    /**
+     * JavaScript's {@code encodeURIComponent}: every byte of the UTF-8 form outside {@code A-Za-z0-9 - _ . ! ~ * ' ( )}
+     * becomes {@code %XX} (upper case). A lone surrogate (which JavaScript refuses) is encoded as U+FFFD.
+     */
+    public static String encodeUriComponent(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 16);
+        for (byte b : s.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            boolean safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "-_.!~*'()".indexOf(c) >= 0;
+            if (safe) sb.append((char) c);
+            else sb.append('%').append(HEX[c >> 4]).append(HEX[c & 0xf]);
+        }
+        return sb.toString();
+    }
+
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     /**
      * {@code <callerid>|<arg1>|…} without the dialed number, as the hub rewrote it. Values look as the original
@@ -74,8 +104,7 @@ public final class LegacyCodec {
             boolean safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
                     || "-_.!~*'();/?:@&=+$,[]".indexOf(c) >= 0;
             if (safe) sb.append((char) c);
-            else sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-                    .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+            else sb.append('%').append(HEX[c >> 4]).append(HEX[c & 0xf]);
         }
         return sb.toString();
     }

@@ -34,13 +34,17 @@ public final class NativeCodec {
     public static String event(CallEvent event) {
         return write(g -> {
             head(g, event.type());
-            g.writeStringField("call", event.callId());
+            g.writeStringField(event instanceof CallEvent.Sms ? "message_id" : "call", event.callId());
             g.writeStringField("number", event.number());
             switch (event) {
                 case CallEvent.NewCaller n -> callFields(g, n.info());
                 case CallEvent.Keypress k -> g.writeStringField("value", String.valueOf(k.digit()));
                 case CallEvent.AudioLevel a -> g.writeNumberField("value", a.level());
                 case CallEvent.Hangup h -> g.writeStringField("cause", h.cause());
+                case CallEvent.Sms m -> {
+                    g.writeStringField("from", m.from());
+                    g.writeStringField("body", m.body());
+                }
             }
             g.writeNumberField("ts", event.time().toEpochMilli());
         });

@@ -58,6 +58,9 @@ public final class AddressAllowList {
         return new AddressAllowList(List.copyOf(blocks), any, list.trim());
     }
 
+    /** Whether the list is {@code *} (anyone, also a peer whose address is unknown). */
+    public boolean allowsAnyone() { return any; }
+
     public boolean allows(InetAddress address) {
         if (any) return true;
         byte[] a = address.getAddress();

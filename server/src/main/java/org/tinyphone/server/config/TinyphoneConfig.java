@@ -35,7 +35,7 @@ public final class TinyphoneConfig {
 
     private static final String TOKEN_PREFIX = "token.";
     /** The key prefixes of the listeners. */
-    public static final List<String> LISTENERS = List.of("relay", "clients", "http", "fastagi", "audiosocket");
+    public static final List<String> LISTENERS = List.of("relay", "clients", "http", "fastagi", "audiosocket", "sms");
 
     /** Every key, in the order of docs/config.md. */
     public static final List<Key> KEYS = List.of(
@@ -57,12 +57,21 @@ public final class TinyphoneConfig {
             new Key("audiosocket.enabled", "true", "Listen for AudioSocket: AudioSocket(<uuid>,127.0.0.1:9092)"),
             new Key("audiosocket.bind", "127.0.0.1", "Address the AudioSocket listener binds to"),
             new Key("audiosocket.port", "9092", "AudioSocket port (Asterisk's own AudioSocket examples use 9092; 12004 is the SMS webhook, as in the original hub)"),
+            new Key("sms.enabled", "true", "Take Twilio's incoming-message webhook (POST /incoming) on the SMS port and on the HTTP port; each message becomes an sms event to the clients of its To number"),
+            new Key("sms.bind", "127.0.0.1", "Address the SMS webhook listener binds to"),
+            new Key("sms.port", "12004", "SMS webhook port (the original hub's sms_port)"),
+            new Key("sms.allow", "127.0.0.1,::1", "Hosts that may post to the SMS webhook: addresses or CIDR blocks, comma-separated, * = anyone (a request through a proxy counts only with *)"),
+            new Key("sms.auth-token", "", "Twilio's auth token: when set, a webhook request needs Twilio's valid X-Twilio-Signature"),
+            new Key("sms.url", "", "The webhook's URL as configured at Twilio, for checking signatures behind a proxy (empty = the URL the request came to)"),
+            new Key("sms.response", "", "Text Twilio sends back to each sender (the original hub's sms_response; empty = no reply)"),
+            new Key("sms.max-per-minute", "600", "Messages the webhook takes per minute; more are refused with 429 (Twilio retries)"),
             new Key("asterisk.allow", "127.0.0.1,::1", "Hosts allowed to connect to the relay, FastAGI and AudioSocket listeners: addresses or CIDR blocks, comma-separated, * = anyone"),
             new Key("relay.max-connections", "1000", "Relay connections open at once (one per call of bin/tinyphone-agi); one more is closed at once"),
             new Key("clients.max-connections", "1000", "TCP client connections open at once; one more is closed at once"),
             new Key("http.max-connections", "2000", "HTTP and WebSocket connections open at once; at the limit the server stops accepting until one closes"),
             new Key("fastagi.max-connections", "5000", "FastAGI calls open at once; one more is closed at once (the dialplan goes on)"),
             new Key("audiosocket.max-connections", "5000", "AudioSocket connections open at once; one more is closed at once"),
+            new Key("sms.max-connections", "100", "Connections to the SMS webhook port open at once; at the limit the server stops accepting until one closes"),
             new Key("listeners.max-per-address", "100", "Connections one other host may have open at once on each client listener (12002, 12003); this machine is limited by the caps alone"),
             new Key("listeners.handshake-timeout", "10s", "How long a new connection may take to say who it is: its first line (relay, clients), a request's headers (HTTP), the AGI environment (FastAGI, relay tunnel), the UUID frame (AudioSocket); then it is closed"),
             new Key("ami.enabled", "false", "Connect to Asterisk's manager interface (AMI) for AsyncAGI"),
@@ -227,6 +236,12 @@ public final class TinyphoneConfig {
         if (handshakeTimeout().toMillis() < 100) throw invalid("listeners.handshake-timeout", "at least 100ms");
         maxPerAddress();
         asteriskAllow();
+        smsAllow();
+        positive("sms.max-per-minute", 1, 1_000_000);
+        String smsUrl = get("sms.url");
+        if (!smsUrl.isEmpty() && !smsUrl.matches("https?://[^\\s]+")) {
+            throw invalid("sms.url", "the webhook's full URL as configured at Twilio, e.g. https://phone.example.org/incoming");
+        }
         port("ami.port");
         bool("ami.enabled");
         bool("ami.asyncagi");
@@ -374,6 +389,17 @@ public final class TinyphoneConfig {
         }
     }
 
+    /** Hosts that may post to the SMS webhook. */
+    public AddressAllowList smsAllow() {
+        try {
+            return AddressAllowList.parse(get("sms.allow"));
+        } catch (ConfigException e) {
+            throw new ConfigException("config key sms.allow (" + source("sms.allow") + "): " + e.getMessage());
+        }
+    }
+
+    public ListenerConfig sms() { return listener("sms"); }
+
     public boolean amiEnabled() { return bool("ami.enabled"); }
 
     /** Dialed number → token, from token.NUMBER keys (token.* gates every number without its own). */
@@ -417,7 +443,7 @@ public final class TinyphoneConfig {
         for (Map.Entry<String, Value> e : values.entrySet()) {
             String k = e.getKey();
             String v = e.getValue().value();
-            if ((k.equals("ami.secret") || k.startsWith(TOKEN_PREFIX)) && !v.isEmpty()) v = "(set)";
+            if ((k.equals("ami.secret") || k.equals("sms.auth-token") || k.startsWith(TOKEN_PREFIX)) && !v.isEmpty()) v = "(set)";
             String kv = k + "=" + v;
             lines.add(String.format("%-" + (width + 24) + "s # %s", kv, e.getValue().source()));
         }

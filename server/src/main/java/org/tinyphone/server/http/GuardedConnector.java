@@ -33,16 +33,19 @@ final class GuardedConnector extends ServerConnector {
     private final LogLimiter limiter;
     private final AcceptRetry retry;
     private final AddressLimit perAddress;
+    private final String name;
     /** Open endpoints and the address they count for (a closed endpoint no longer knows its peer). */
     private final Map<EndPoint, Optional<InetAddress>> counted = new ConcurrentHashMap<>();
 
-    GuardedConnector(Server server, ListenerStats stats, LogLimiter limiter, AddressLimit perAddress,
+    /** @param name the listener's name in log lines and config keys ("http", "sms") */
+    GuardedConnector(String name, Server server, ListenerStats stats, LogLimiter limiter, AddressLimit perAddress,
                      ConnectionFactory... factories) {
         super(server, 1, -1, factories);
+        this.name = name;
         this.stats = stats;
         this.limiter = limiter;
         this.perAddress = perAddress;
-        this.retry = new AcceptRetry("http", stats, log, limiter);
+        this.retry = new AcceptRetry(name, stats, log, limiter);
     }
 
     @Override
@@ -70,9 +73,9 @@ final class GuardedConnector extends ServerConnector {
         InetAddress peer = endPoint.getRemoteSocketAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
         if (!perAddress.tryTake(peer)) {
             stats.countRefusedByAddressLimit();
-            limiter.warn(log, "http refused (per address)", "http: connection from {} refused: {} connections open from "
-                    + "that address (listeners.max-per-address)", LogText.escape(peer == null ? null : peer.getHostAddress()),
-                    perAddress.max());
+            limiter.warn(log, name + " refused (per address)", "{}: connection from {} refused: {} connections open from "
+                    + "that address (listeners.max-per-address)", name,
+                    LogText.escape(peer == null ? null : peer.getHostAddress()), perAddress.max());
             endPoint.close();
             return;
         }
@@ -98,19 +101,21 @@ final class GuardedConnector extends ServerConnector {
     static final class Cap extends NetworkConnectionLimit {
         private final ListenerStats stats;
         private final LogLimiter limiter;
+        private final String name;
 
         Cap(int max, GuardedConnector connector) {
             super(max, connector);
             this.stats = connector.stats;
             this.limiter = connector.limiter;
+            this.name = connector.name;
         }
 
         @Override
         protected void limit() {
             super.limit();
             stats.countRefusedByCap();
-            limiter.warn(log, "http cap", "http: {} connections open (http.max-connections); not accepting until one closes",
-                    getMaxNetworkConnectionCount());
+            limiter.warn(log, name + " cap", "{}: {} connections open ({}.max-connections); not accepting until one closes",
+                    name, getMaxNetworkConnectionCount(), name);
         }
     }
 }

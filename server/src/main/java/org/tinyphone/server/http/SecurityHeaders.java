@@ -46,6 +46,11 @@ final class SecurityHeaders implements HttpConfiguration.Customizer {
                 + "img-src 'self' data:; connect-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'");
     }
 
+    /** For a listener that serves no pages (the SMS webhook): nothing may load, nothing may frame it. */
+    static SecurityHeaders forNoPages() {
+        return new SecurityHeaders("default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    }
+
     String contentSecurityPolicy() { return contentSecurityPolicy; }
 
     /** The CSP source of each inline script ({@code sha256-<base64>}), as the browser hashes its text. */

@@ -36,6 +36,7 @@ import org.tinyphone.server.ServerStartException;
 import org.tinyphone.server.access.Peer;
 import org.tinyphone.server.clients.WebSocketClients;
 import org.tinyphone.server.config.ListenerConfig;
+import org.tinyphone.server.sms.SmsWebhook;
 
 /**
  * The HTTP side (12003), on Jetty 12 with virtual threads: the WebSocket at {@code /ws}, {@code /metrics}
@@ -74,31 +75,17 @@ public final class WebServer implements AutoCloseable {
      * @param origins   which pages may open the WebSocket (their Origin header)
      * @param maxConnections connections open at once (http.max-connections)
      * @param requestTimeout how long a connection may take to send a request's headers (listeners.handshake-timeout)
+     * @param sms       the SMS webhook served at /incoming too, or null
      */
     public static WebServer start(ListenerConfig listener, WebSocketClients clients, int maxLine,
                                   Supplier<String> metrics, Supplier<String> health, Path staticDir,
                                   BrowserOrigins origins, int maxConnections, int maxPerAddress,
-                                  Duration requestTimeout) {
-        QueuedThreadPool pool = new QueuedThreadPool(32, 4);
-        pool.setName("tinyphone-http");
-        pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        Server server = new Server(pool);
-        server.setStopTimeout(2000);
-        ListenerStats stats = new ListenerStats();
-        LogLimiter limiter = new LogLimiter(5, Duration.ofSeconds(10));
-        HttpConfiguration http = new HttpConfiguration();
-        http.setSendServerVersion(false);
-        http.addCustomizer(staticDir == null ? SecurityHeaders.forBuiltInPage(builtInPage()) : SecurityHeaders.forStaticDir());
-        HttpConnectionFactory http1 = new HttpConnectionFactory(http);
-        RequestDeadline deadline = new RequestDeadline(requestTimeout, stats, limiter);
-        http1.addEventListener(deadline); // HTTP/1 connections only: an upgraded WebSocket is not watched
-        GuardedConnector connector = new GuardedConnector(server, stats, limiter, new AddressLimit(maxPerAddress), http1);
-        connector.setHost(listener.bind());
-        connector.setPort(listener.port());
-        connector.setIdleTimeout(IDLE_TIMEOUT_MS);
-        server.addConnector(connector);
-        server.addBean(new GuardedConnector.Cap(maxConnections, connector));
-        server.addBean(deadline);
+                                  Duration requestTimeout, SmsWebhook sms) {
+        Guarded g = guarded("http", listener, staticDir == null ? SecurityHeaders.forBuiltInPage(builtInPage())
+                : SecurityHeaders.forStaticDir(), maxConnections, maxPerAddress, requestTimeout);
+        Server server = g.server();
+        GuardedConnector connector = g.connector();
+        ListenerStats stats = g.stats();
 
         ContextHandler context = new ContextHandler("/");
         WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, context, container -> {
@@ -121,6 +108,7 @@ public final class WebServer implements AutoCloseable {
         });
         Handler.Sequence routes = new Handler.Sequence();
         routes.addHandler(new Api(metrics, health));
+        if (sms != null) routes.addHandler(new SmsHandler(sms));
         Resource base = staticBase(server, staticDir);
         if (base != null) {
             ResourceHandler files = new ResourceHandler();
@@ -135,6 +123,48 @@ public final class WebServer implements AutoCloseable {
         ws.setHandler(routes);
         context.setHandler(ws);
         server.setHandler(context);
+        startOrExplain(server, listener);
+        log.info("HTTP + WebSocket on {}:{}", listener.bind(), connector.getLocalPort());
+        return new WebServer(server, connector, stats);
+    }
+
+    /** A Jetty server with one guarded connector, not started yet. */
+    record Guarded(Server server, GuardedConnector connector, ListenerStats stats) {}
+
+    /**
+     * A Jetty server on virtual threads whose one connector has the guards of every listener: the connection cap,
+     * one other host's share of it, the request-header deadline, accept errors retried; every response carries the
+     * security headers; the Server header names no version.
+     *
+     * @param name the listener's name in log lines and config keys ("http", "sms")
+     */
+    static Guarded guarded(String name, ListenerConfig listener, SecurityHeaders headers, int maxConnections,
+                           int maxPerAddress, Duration requestTimeout) {
+        QueuedThreadPool pool = new QueuedThreadPool(32, 4);
+        pool.setName("tinyphone-" + name);
+        pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        Server server = new Server(pool);
+        server.setStopTimeout(2000);
+        ListenerStats stats = new ListenerStats();
+        LogLimiter limiter = new LogLimiter(5, Duration.ofSeconds(10));
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.addCustomizer(headers);
+        HttpConnectionFactory http1 = new HttpConnectionFactory(http);
+        RequestDeadline deadline = new RequestDeadline(requestTimeout, stats, limiter);
+        http1.addEventListener(deadline); // HTTP/1 connections only: an upgraded WebSocket is not watched
+        GuardedConnector connector = new GuardedConnector(name, server, stats, limiter, new AddressLimit(maxPerAddress), http1);
+        connector.setHost(listener.bind());
+        connector.setPort(listener.port());
+        connector.setIdleTimeout(IDLE_TIMEOUT_MS);
+        server.addConnector(connector);
+        server.addBean(new GuardedConnector.Cap(maxConnections, connector));
+        server.addBean(deadline);
+        return new Guarded(server, connector, stats);
+    }
+
+    /** Starts a server built by {@link #guarded}; a port that cannot be bound is a {@link ServerStartException}. */
+    static void startOrExplain(Server server, ListenerConfig listener) {
         try {
             server.start();
         } catch (Exception e) {
@@ -146,8 +176,6 @@ public final class WebServer implements AutoCloseable {
             IOException io = e instanceof IOException i ? i : new IOException(e.getMessage(), e);
             throw ServerStartException.cannotListen(listener, io);
         }
-        log.info("HTTP + WebSocket on {}:{}", listener.bind(), connector.getLocalPort());
-        return new WebServer(server, connector, stats);
     }
 
     /** The built-in page's HTML (for the hash of its inline script), or null when it is missing. */

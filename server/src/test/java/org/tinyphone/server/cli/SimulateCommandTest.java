@@ -33,7 +33,7 @@ class SimulateCommandTest {
     @Test
     void simulateSaysWhatHappenedOnTheCall() {
         TinyphoneConfig config = TinyphoneConfig.defaults().with(Map.of("relay.port", "0", "clients.port", "0",
-                "clients.bind", "127.0.0.1", "http.enabled", "false", "fastagi.port", "0", "audiosocket.port", "0"));
+                "clients.bind", "127.0.0.1", "http.enabled", "false", "fastagi.port", "0", "audiosocket.port", "0", "sms.port", "0"));
         try (TinyphoneServer server = TinyphoneServer.start(config)) {
             String[] r = run("simulate", "--to", "13605162099", "--name", "Carol", "--keys", "12#", "--via", "relay",
                     "--port", String.valueOf(server.port("relay")), "--first-key", "100", "--key-gap", "50",

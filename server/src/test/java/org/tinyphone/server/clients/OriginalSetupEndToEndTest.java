@@ -29,7 +29,7 @@ class OriginalSetupEndToEndTest {
     void original_client_gets_the_hubs_bytes_for_the_original_script_and_for_fastagi_alike() throws Exception {
         TinyphoneConfig config = TinyphoneConfig.load(null, Map.of(), Map.of(
                 "relay.port", "0", "fastagi.port", "0", "clients.bind", "127.0.0.1", "clients.port", "0",
-                "http.enabled", "false", "audiosocket.enabled", "false"));
+                "http.enabled", "false", "audiosocket.enabled", "false", "sms.enabled", "false"));
         try (TinyphoneServer server = TinyphoneServer.start(config);
              TcpTestClient client = TcpTestClient.connect(server.port("clients"))) {
             client.send("CONNECT,1331862623194," + NUMBER + ",CR\n");

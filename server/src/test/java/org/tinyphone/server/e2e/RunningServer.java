@@ -25,7 +25,7 @@ final class RunningServer implements AutoCloseable {
     static RunningServer start(Map<String, String> extra) {
         Map<String, String> overrides = new java.util.HashMap<>(Map.of(
                 "relay.port", "0", "clients.port", "0", "clients.bind", "127.0.0.1",
-                "http.port", "0", "http.bind", "127.0.0.1", "fastagi.port", "0", "audiosocket.port", "0"));
+                "http.port", "0", "http.bind", "127.0.0.1", "fastagi.port", "0", "audiosocket.port", "0", "sms.port", "0"));
         overrides.putAll(extra);
         return new RunningServer(TinyphoneServer.start(TinyphoneConfig.defaults().with(overrides)));
     }

@@ -18,7 +18,7 @@ class DemoAndSimulateTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         TinyphoneConfig config = TinyphoneConfig.defaults().with(Map.of("relay.port", "0", "clients.port", "0",
                 "clients.bind", "127.0.0.1", "http.port", "0", "http.bind", "127.0.0.1", "fastagi.port", "0",
-                "audiosocket.port", "0"));
+                "audiosocket.port", "0", "sms.port", "0"));
         int code = DemoRunner.run(config, Duration.ofMillis(300), 4, new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String out = bytes.toString(StandardCharsets.UTF_8);
 
