@@ -11,6 +11,8 @@ import java.util.concurrent.Executors;
 import org.tinyphone.server.sim.AudioSource;
 import org.tinyphone.server.sim.CallResult;
 import org.tinyphone.server.sim.SimulatedCall;
+import org.tinyphone.server.sim.SimulatedSms;
+import org.tinyphone.server.sms.SmsWebhook;
 import org.tinyphone.server.sim.Simulator;
 import org.tinyphone.server.sim.Via;
 import picocli.CommandLine.Command;
@@ -22,7 +24,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = {"Place a simulated call into a running server, exactly as Asterisk would.",
-                "Example: ./tinyphone simulate --to 13605162099 --from 15550001111 --name Carol --keys \"12#\" --audio tone"})
+                "Example: ./tinyphone simulate --to 13605162099 --from 15550001111 --name Carol --keys \"12#\" --audio tone",
+                "A text message instead: ./tinyphone simulate --to 13605162099 --sms \"hello\""})
 public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--to", required = true, description = "The dialed number") String to;
     @Option(names = "--from", defaultValue = "15550001111", description = "Caller id number (default ${DEFAULT-VALUE})") String from;
@@ -44,9 +47,16 @@ public final class SimulateCommand implements Callable<Integer> {
             description = "With --via audiosocket: the FastAGI port for the hand-off that gives the call its number (default ${DEFAULT-VALUE}; 0 = plain AudioSocket, number 'unknown')")
     int fastagiPort;
     @Option(names = "--calls", defaultValue = "1", description = "Place this many such calls at once (default ${DEFAULT-VALUE})") int calls;
+    @Option(names = "--sms", paramLabel = "TEXT",
+            description = "Send a text message instead of placing a call: POST /incoming as Twilio would (default port 12004)")
+    String sms;
+    @Option(names = "--auth-token", defaultValue = "${env:TINYPHONE_SMS_AUTH_TOKEN}",
+            description = "With --sms: sign the request with this Twilio auth token, as the server's sms.auth-token wants (default: $TINYPHONE_SMS_AUTH_TOKEN)")
+    String authToken;
 
     @Override
     public Integer call() throws Exception {
+        if (sms != null) return sendSms();
         Via v = Via.parse(via);
         int p = port == null ? v.defaultPort() : port;
         AudioSource source = audio != null ? AudioSource.parse(audio) : v == Via.FASTAGI ? null : AudioSource.tone();
@@ -85,6 +95,30 @@ public final class SimulateCommand implements Callable<Integer> {
             }
         }
         return failed == 0 ? 0 : 1;
+    }
+
+    /** {@code --sms}: one text message to the webhook, as Twilio posts it; prints Twilio's view of the answer. */
+    private int sendSms() throws Exception {
+        int p = port == null ? 12004 : port;
+        String url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + p + SmsWebhook.PATH;
+        SimulatedSms message = new SimulatedSms(e164(to), e164(from), sms);
+        System.out.printf("texting %s from %s to %s: %s%n", message.to(), message.from(), url, sms);
+        SimulatedSms.Reply reply;
+        try {
+            reply = message.post(url, authToken);
+        } catch (ConnectException e) {
+            System.err.printf("tinyphone simulate: nothing is listening on %s:%d (sms). Start the server first: "
+                    + "./tinyphone server%n", host, p);
+            return 1;
+        }
+        System.out.printf("webhook answered %d: %s%n", reply.status(), reply.body().strip());
+        return reply.status() == 200 ? 0 : 1;
+    }
+
+    /** Twilio sends numbers in E.164: a leading '+'. */
+    private static String e164(String number) {
+        String n = number.trim();
+        return n.startsWith("+") ? n : "+" + n;
     }
 
     private static void print(CallResult r) {

@@ -55,4 +55,26 @@ class SimulateCommandTest {
         assertThat(r[0]).isEqualTo("1");
         assertThat(r[2]).contains("nothing is listening on 127.0.0.1:" + port).contains("./tinyphone server");
     }
+
+    @Test
+    void simulateSmsPostsATextAsTwilioWouldSignedWhenTheServerWantsASignature() throws Exception {
+        TinyphoneConfig config = TinyphoneConfig.defaults().with(Map.of("relay.enabled", "false", "clients.port", "0",
+                "clients.bind", "127.0.0.1", "http.enabled", "false", "fastagi.enabled", "false",
+                "audiosocket.enabled", "false", "sms.port", "0", "sms.auth-token", "tw1lio", "sms.response", "got it"));
+        try (TinyphoneServer server = TinyphoneServer.start(config);
+             org.tinyphone.server.TcpTestClient legacy = org.tinyphone.server.TcpTestClient.connect(server.port("clients"))) {
+            legacy.send("CONNECT,a,13605162099,CR\n");
+            org.awaitility.Awaitility.await().until(() -> server.bridge().subscriberCount("13605162099") == 1);
+            String port = String.valueOf(server.port("sms"));
+            String[] unsigned = run("simulate", "--to", "13605162099", "--sms", "hello there", "--port", port);
+            assertThat(unsigned[0]).isEqualTo("1");
+            assertThat(unsigned[1]).contains("webhook answered 403").contains("X-Twilio-Signature");
+            String[] r = run("simulate", "--to", "13605162099", "--from", "15550002222", "--sms", "hello there",
+                    "--port", port, "--auth-token", "tw1lio");
+            assertThat(r[0]).as(r[2]).isEqualTo("0");
+            assertThat(r[1]).contains("texting +13605162099 from +15550002222")
+                    .contains("webhook answered 200: <?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>got it</Message></Response>");
+            assertThat(legacy.read('\n')).endsWith("\"event\":\"sms\",\"value\":\"15550002222|hello%20there\"}");
+        }
+    }
 }

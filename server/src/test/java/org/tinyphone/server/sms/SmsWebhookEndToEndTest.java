@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.tinyphone.server.ServerFixture;
 import org.tinyphone.server.TcpTestClient;
 import org.tinyphone.server.WsTestClient;
+import org.tinyphone.server.sim.SimulatedSms;
 
 /**
  * Twilio's incoming-message webhook over real sockets, on the SMS port (12004) and on the HTTP port: the form as
@@ -36,40 +36,13 @@ class SmsWebhookEndToEndTest {
         if (fx != null) fx.close();
     }
 
-    /** The fields Twilio posts for an incoming SMS, in the order it sends them. */
+    /** The fields Twilio posts for an incoming SMS (the simulator's, which `./tinyphone simulate --sms` posts). */
     static Map<String, String> twilioForm(String from, String to, String body) {
-        Map<String, String> f = new LinkedHashMap<>();
-        f.put("ToCountry", "US");
-        f.put("ToState", "WA");
-        f.put("SmsMessageSid", "SM0123456789abcdef0123456789abcdef");
-        f.put("NumMedia", "0");
-        f.put("ToCity", "SEATTLE");
-        f.put("FromZip", "10001");
-        f.put("SmsSid", "SM0123456789abcdef0123456789abcdef");
-        f.put("FromState", "NY");
-        f.put("SmsStatus", "received");
-        f.put("FromCity", "NEW YORK");
-        f.put("Body", body);
-        f.put("FromCountry", "US");
-        f.put("To", to);
-        f.put("MessagingServiceSid", "MG0123456789abcdef0123456789abcdef");
-        f.put("ToZip", "98101");
-        f.put("NumSegments", "1");
-        f.put("MessageSid", "SM0123456789abcdef0123456789abcdef");
-        f.put("AccountSid", "AC0123456789abcdef0123456789abcdef");
-        f.put("From", from);
-        f.put("ApiVersion", "2010-04-01");
-        return f;
+        return new SimulatedSms(to, from, body).form();
     }
 
     static String encode(Map<String, String> form) {
-        StringBuilder sb = new StringBuilder();
-        for (Map.Entry<String, String> e : form.entrySet()) {
-            if (!sb.isEmpty()) sb.append('&');
-            sb.append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)).append('=')
-                    .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
-        }
-        return sb.toString();
+        return SimulatedSms.encode(form);
     }
 
     /** An HTTP/1.1 exchange on a fresh socket: the raw response (status line, headers, body). */
