@@ -2,7 +2,7 @@
 """Tinyphone client in Python, standard library only.
 
 Watches dialed numbers on a Tinyphone server (native JSON-lines dialect, TCP port 12002; docs/protocol.md) and
-prints every call event. With --talk-back it also answers callers: it says each key back to the caller.
+prints every call event and text message. With --talk-back it also answers callers: it says each key back to the caller.
 
     ./tinyphone demo                                            # a server with simulated calls (other terminal)
     python3 examples/python/tinyphone_client.py 13605162099    # watch that number
@@ -33,7 +33,7 @@ class TinyphoneError(Exception):
 class TinyphoneClient:
     """One connection to a Tinyphone server. Event handlers run on the reader thread, one event at a time."""
 
-    EVENTS = ("new_caller", "keypress", "audio_level", "hangup", "snapshot", "connected", "disconnected")
+    EVENTS = ("new_caller", "keypress", "audio_level", "hangup", "sms", "snapshot", "connected", "disconnected")
 
     def __init__(self, host="127.0.0.1", port=12002, tokens=None, reconnect=True):
         self.host, self.port, self.reconnect = host, port, reconnect
@@ -49,8 +49,8 @@ class TinyphoneClient:
     # ---- events
 
     def on(self, event, handler):
-        """Calls handler(event_dict) for 'new_caller', 'keypress', 'audio_level', 'hangup', 'snapshot',
-        'connected' or 'disconnected'."""
+        """Calls handler(event_dict) for 'new_caller', 'keypress', 'audio_level', 'hangup', 'sms' (a text message
+        to a watched number: message_id, number, from, body), 'snapshot', 'connected' or 'disconnected'."""
         if event not in self.handlers:
             raise ValueError("unknown event %r (one of %s)" % (event, ", ".join(self.EVENTS)))
         self.handlers[event].append(handler)
@@ -194,7 +194,7 @@ class TinyphoneClient:
             print("tinyphone: ignoring a line that is not JSON: %r" % line[:200], file=sys.stderr)
             return
         kind = message.get("type")
-        if kind in ("new_caller", "keypress", "audio_level", "hangup"):
+        if kind in ("new_caller", "keypress", "audio_level", "hangup", "sms"):
             self._emit(kind, message)
         elif kind == "subscribed":
             self._emit("snapshot", message)
@@ -263,7 +263,11 @@ def main(argv=None):
         if args.calls and len(ended) >= args.calls:
             client.close()
 
-    client.on("new_caller", new_caller).on("keypress", keypress).on("hangup", hangup)
+    def sms(e):
+        print("%s %s text from %s -> %s: %s" % (stamp(), e["message_id"], e.get("from") or "unknown", e["number"],
+                                                e.get("body", "")), flush=True)
+
+    client.on("new_caller", new_caller).on("keypress", keypress).on("hangup", hangup).on("sms", sms)
     client.on("snapshot", lambda s: print("%s watching %s: %d call(s) in progress" % (
         stamp(), s.get("number"), len(s.get("calls", []))), flush=True))
     last_failure = {"reason": None, "at": 0.0}

@@ -13,6 +13,8 @@
  *
  * Every event object has the original fields {id, event, value} (id = call id; new_call value = "callerid|arg1|…")
  * and the native ones (call, number, caller_id, caller_name, args, via, cause, ts).
+ * 'sms': a text message to a watched number, with the original client's fields (id, event 'sms', value
+ * "from|text URI-encoded", callerNumber, message) and the native ones (message_id, number, from, body, ts).
  * Other events: 'snapshot' (calls already in progress, after each (re)subscribe), 'connect', 'disconnect', 'error'.
  * The connection comes back by itself after a drop (backoff up to 10 s) and subscribes again.
  */
@@ -101,6 +103,16 @@
       case 'audio_level':
       case 'hangup':
         emit(msg.type, shape(msg));
+        break;
+      case 'sms':
+        var sms = {};
+        for (var f in msg) if (Object.prototype.hasOwnProperty.call(msg, f)) sms[f] = msg[f];
+        sms.id = msg.message_id;
+        sms.event = 'sms';
+        sms.value = (msg.from || '') + '|' + encodeURIComponent(msg.body || '');
+        sms.callerNumber = msg.from || '';
+        sms.message = msg.body || '';
+        emit('sms', sms);
         break;
       case 'subscribed':
         var calls = [];
@@ -223,7 +235,7 @@
       return this;
     },
 
-    /** Listens: 'new_call' (alias 'new_caller'), 'keypress', 'audio_level', 'hangup', 'snapshot', 'connect', 'disconnect', 'error'. */
+    /** Listens: 'new_call' (alias 'new_caller'), 'keypress', 'audio_level', 'hangup', 'sms', 'snapshot', 'connect', 'disconnect', 'error'. */
     on: function (event, fn) {
       (handlers[event] = handlers[event] || []).push(fn);
       return this;

@@ -3,7 +3,10 @@ package org.tinyphone.client;
 import java.time.Instant;
 import java.util.List;
 
-/** What the server tells a subscribed client, in order per call; {@link Hangup} is a call's last event. */
+/**
+ * What the server tells a subscribed client, in order per call ({@link Hangup} is a call's last event), and the text
+ * messages sent to a watched number ({@link Sms}).
+ */
 public sealed interface TinyphoneEvent {
 
     /** The dialed number the event belongs to. */
@@ -25,6 +28,15 @@ public sealed interface TinyphoneEvent {
 
     /** The call ended; nothing more comes for it. */
     record Hangup(String callId, String number, String cause, Instant time) implements TinyphoneEvent {}
+
+    /**
+     * A text message (SMS) to a watched number; it belongs to no call.
+     *
+     * @param messageId the server's id of the message
+     * @param from      the sender's number, without a leading '+'
+     * @param body      the text as sent
+     */
+    record Sms(String messageId, String number, String from, String body, Instant time) implements TinyphoneEvent {}
 
     /** The calls already in progress on a number, sent once right after subscribing (and after each reconnect). */
     record Snapshot(String number, List<CallInProgress> calls) implements TinyphoneEvent {

@@ -88,6 +88,8 @@ final class Wire {
                     root.path("value").asInt(0), ts));
             case "hangup" -> new Message.Event(new TinyphoneEvent.Hangup(call, number, root.path("cause").asText(""),
                     ts));
+            case "sms" -> new Message.Event(new TinyphoneEvent.Sms(root.path("message_id").asText(""), number,
+                    root.path("from").asText(""), root.path("body").asText(""), ts));
             case "subscribed" -> new Message.Answer(requestId, snapshot(number, root.path("calls")));
             case "unsubscribed" -> new Message.Answer(requestId, number);
             case "result" -> new Message.Answer(requestId, root.path("ok").asBoolean(false)

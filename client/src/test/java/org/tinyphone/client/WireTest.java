@@ -32,6 +32,14 @@ class WireTest {
     }
 
     @Test
+    void aTextMessageBecomesAnSmsEvent() {
+        var sms = (Wire.Message.Event) Wire.decode("{\"v\":1,\"type\":\"sms\",\"message_id\":\"1795446921.3\","
+                + "\"number\":\"13605162099\",\"from\":\"15550001111\",\"body\":\"Hi, it's me: {\\\"x\\\"}\",\"ts\":7}");
+        assertThat(sms.event()).isEqualTo(new TinyphoneEvent.Sms("1795446921.3", "13605162099", "15550001111",
+                "Hi, it's me: {\"x\"}", Instant.ofEpochMilli(7)));
+    }
+
+    @Test
     void answersCarryTheirRequestId() {
         var subscribed = (Wire.Message.Answer) Wire.decode("{\"v\":1,\"type\":\"subscribed\",\"id\":\"r1\","
                 + "\"number\":\"13605162099\",\"calls\":[{\"call\":\"c1\",\"number\":\"13605162099\",\"caller_id\":\"1555\","

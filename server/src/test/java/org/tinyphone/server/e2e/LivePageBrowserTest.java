@@ -77,6 +77,15 @@ class LivePageBrowserTest {
             assertThat(card.path("caller").asText()).startsWith("1555").endsWith("1111").contains("•••");
             assertThat(browser.eval("document.querySelectorAll('.card .key').length").asInt()).isEqualTo(3);
             assertThat(browser.eval("document.getElementById('empty').hidden").asBoolean()).isTrue();
+            // a text message to the number, as Twilio posts it, shows in the page's list of messages
+            browser.eval("tinyphone.on('sms', m => seen.push('sms ' + m.callerNumber + ' ' + m.message + ' ' + m.value)); true");
+            assertThat(new org.tinyphone.server.sim.SimulatedSms("+" + NUMBER, "+15550002222", "Hello <b>page</b>, 50%")
+                    .post("http://127.0.0.1:" + server.port("sms") + "/incoming", null).status()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+                    browser.eval("document.querySelectorAll('#messages li').length").asInt() == 1);
+            assertThat(browser.eval("document.querySelector('#messages li .body').textContent").asText())
+                    .isEqualTo("Hello <b>page</b>, 50%");
+            assertThat(browser.eval("document.querySelectorAll('#messages b').length").asInt()).as("text, not markup").isZero();
             browser.screenshot(java.nio.file.Path.of("target", "live-page.png")); // for a person to look at
             // talk back from the page: tinyphone.say(call, 42) runs SAY NUMBER on the call
             JsonNode said = browser.eval("tinyphone.say(document.querySelector('.card').dataset.call, 42)");
@@ -88,7 +97,8 @@ class LivePageBrowserTest {
             assertThat(browser.eval("document.querySelector('.card .cause').textContent").asText()).contains("hung up");
             assertThat(browser.eval("document.getElementById('recent').textContent").asText()).contains("12#");
             assertThat(browser.eval("JSON.stringify(seen)").asText()).isEqualTo(
-                    "[\"new_call 15550001111\",\"keypress 1\",\"keypress 2\",\"keypress #\",\"hangup\"]");
+                    "[\"new_call 15550001111\",\"keypress 1\",\"keypress 2\",\"keypress #\","
+                    + "\"sms 15550002222 Hello <b>page</b>, 50% 15550002222|Hello%20%3Cb%3Epage%3C%2Fb%3E%2C%2050%25\",\"hangup\"]");
             assertThat(placed.join().commands()).anyMatch(c -> c.startsWith("SAY NUMBER 42"));
         }
     }

@@ -34,6 +34,8 @@ class PythonExampleTest {
                 while (!Files.readString(out).contains("watching 15554000001") && System.nanoTime() < deadline) {
                     Thread.sleep(50);
                 }
+                assertThat(new org.tinyphone.server.sim.SimulatedSms("+15554000001", "+15550002222", "hi: 50% off, {ok}")
+                        .post("http://127.0.0.1:" + server.port("sms") + "/incoming", null).status()).isEqualTo(200);
                 Simulator.place(SimulatedCall.of("15554000001", "15550001111", "Carol", "5#")
                         .withTiming(Duration.ofMillis(300), Duration.ofMillis(1500), Duration.ofSeconds(2))
                         .withAudio(AudioSource.tone()), Via.RELAY, "127.0.0.1", server.port("relay"));
@@ -41,6 +43,7 @@ class PythonExampleTest {
                 String printed = Files.readString(out, StandardCharsets.UTF_8);
                 assertThat(printed).contains("watching 15554000001: 0 call(s) in progress")
                         .containsPattern("new caller 15550001111 \\(Carol\\) -> 15554000001 via relay")
+                        .containsPattern("\\d+\\.\\d+ text from 15550002222 -> 15554000001: hi: 50% off, \\{ok\\}")
                         .contains("keypress 5").contains("said 5 back: ok").contains("keypress #")
                         .contains("hangup (caller)")
                         .contains("connected to 127.0.0.1:" + server.port("clients"))

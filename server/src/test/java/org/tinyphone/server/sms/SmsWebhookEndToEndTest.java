@@ -116,6 +116,28 @@ class SmsWebhookEndToEndTest {
     }
 
     @Test
+    void the_java_client_gets_a_typed_sms_event() throws Exception {
+        fx = ServerFixture.start();
+        java.util.concurrent.BlockingQueue<org.tinyphone.client.TinyphoneEvent> events = new java.util.concurrent.LinkedBlockingQueue<>();
+        try (org.tinyphone.client.TinyphoneClient client = org.tinyphone.client.TinyphoneClient.builder().host("127.0.0.1")
+                .port(fx.tcpPort()).listener(events::add).connect()) {
+            client.subscribe(NUMBER).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(status(post(fx.server.port("sms"), "/incoming", encode(twilioForm("+15550001111", "+" + NUMBER, TEXT)),
+                    Map.of()))).isEqualTo(200);
+            org.tinyphone.client.TinyphoneEvent e;
+            do {
+                e = events.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+            } while (e instanceof org.tinyphone.client.TinyphoneEvent.Snapshot);
+            assertThat(e).isInstanceOfSatisfying(org.tinyphone.client.TinyphoneEvent.Sms.class, m -> {
+                assertThat(m.number()).isEqualTo(NUMBER);
+                assertThat(m.from()).isEqualTo("15550001111");
+                assertThat(m.body()).isEqualTo(TEXT);
+                assertThat(m.messageId()).matches("\\d+\\.\\d+");
+            });
+        }
+    }
+
+    @Test
     void the_http_port_takes_the_webhook_too_and_sms_response_becomes_the_twiml_reply() throws Exception {
         fx = ServerFixture.start(Map.of("sms.response", "Thanks <3 & see you"));
         try (TcpTestClient legacy = TcpTestClient.connect(fx.tcpPort())) {
