@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.tinyphone.server.clients.ClientHub;
+import org.tinyphone.server.clients.SocketIoClients;
 import org.tinyphone.server.clients.TcpClientServer;
 import org.tinyphone.server.clients.WebSocketClients;
 import org.tinyphone.server.config.TinyphoneConfig;
@@ -39,13 +40,18 @@ final class BuiltIn {
         server.setClients(hub);
         SmsWebhook sms = smsWebhook(server);
         if (config.http().enabled()) {
+            SocketIoClients socketIo = new SocketIoClients(hub, config.maxConnections("http"), config.maxPerAddress(),
+                    config.handshakeTimeout());
             String dir = config.get("http.static-dir");
             WebServer web = WebServer.start(config.http(), new WebSocketClients(hub), config.clientMaxLine(),
                     server.metrics()::scrape, () -> health(server), dir.isEmpty() ? null : Path.of(dir),
                     new BrowserOrigins(config.list("http.allowed-origins")), config.maxConnections("http"),
-                    config.maxPerAddress(), config.handshakeTimeout(), sms);
+                    config.maxPerAddress(), config.handshakeTimeout(), sms, socketIo);
             ListenerMeters.register(server.metrics(), "http", web.stats());
-            server.register("http", web.port(), web);
+            server.register("http", web.port(), () -> {
+                web.close();
+                socketIo.close();
+            });
         }
         if (sms != null) {
             SmsServer smsPort = SmsServer.start(config.sms(), sms, config.maxConnections("sms"), config.maxPerAddress(),
@@ -95,7 +101,7 @@ final class BuiltIn {
         root.put("calls_active", server.bridge().calls().size());
         ObjectNode clients = root.putObject("clients");
         ClientHub hub = server.clients();
-        for (String d : List.of(ClientHub.LEGACY, ClientHub.TCP, ClientHub.WEBSOCKET)) {
+        for (String d : List.of(ClientHub.LEGACY, ClientHub.TCP, ClientHub.WEBSOCKET, ClientHub.SOCKETIO)) {
             clients.put(d, hub == null ? 0 : hub.count(d));
         }
         ObjectNode listeners = root.putObject("listeners");

@@ -23,7 +23,7 @@ import org.tinyphone.server.config.TinyphoneConfig;
 public final class ClientHub {
     private static final Logger log = LoggerFactory.getLogger(ClientHub.class);
     /** Dialect names as used in metrics and logs. */
-    public static final String LEGACY = "legacy", TCP = "tcp", WEBSOCKET = "websocket";
+    public static final String LEGACY = "legacy", TCP = "tcp", WEBSOCKET = "websocket", SOCKETIO = "socketio";
 
     /** Per-client limits. */
     public record Limits(int queue, Duration overloadTimeout, int maxLine, int maxPendingCommands, Duration idlePing) {
@@ -60,7 +60,7 @@ public final class ClientHub {
         this.sweepEvery = Duration.ofMillis(Math.clamp(limits.idlePing().toMillis() / 4, 25, 5_000));
         this.serverName = serverName;
         this.registry = bridge.registry();
-        for (String d : List.of(LEGACY, TCP, WEBSOCKET)) {
+        for (String d : List.of(LEGACY, TCP, WEBSOCKET, SOCKETIO)) {
             AtomicInteger n = new AtomicInteger();
             byDialect.put(d, n);
             Gauge.builder("tinyphone.clients", n, AtomicInteger::get).description("Connected clients by dialect")

@@ -111,7 +111,9 @@ abstract class ClientSession implements Subscriber {
                 }
                 for (Object m : batch) {
                     if (m == IDLE) transport.idle();
-                    else transport.write(render(m));
+                    else if (m instanceof CallEvent.AudioLevel) {
+                        if (!transport.writeVolatile(render(m))) hub.dropped.increment();
+                    } else transport.write(render(m));
                 }
                 transport.flush(); // a WebSocket waits here only while its previous batch is still being written
 

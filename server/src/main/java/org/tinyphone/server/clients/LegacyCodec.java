@@ -25,14 +25,25 @@ public final class LegacyCodec {
         return Optional.of(new Connect(attr[1], attr[2], attr[3].equals("NULL") ? '\0' : '\n'));
     }
 
+    /** The hub's name of an event: new_call, keypress, audio_level, hangup, sms. */
+    public static String eventName(CallEvent event) {
+        return switch (event) {
+            case CallEvent.NewCaller n -> "new_call";
+            case CallEvent.Keypress k -> "keypress";
+            case CallEvent.AudioLevel a -> "audio_level";
+            case CallEvent.Hangup h -> "hangup";
+            case CallEvent.Sms m -> "sms";
+        };
+    }
+
     /** The hub's message for an event, without terminator. */
     public static String encode(CallEvent event) {
         return switch (event) {
-            case CallEvent.NewCaller n -> message(n.callId(), "new_call", newCallValue(n.info()));
-            case CallEvent.Keypress k -> message(k.callId(), "keypress", String.valueOf(k.digit()));
-            case CallEvent.AudioLevel a -> message(a.callId(), "audio_level", Integer.toString(a.level()));
-            case CallEvent.Hangup h -> message(h.callId(), "hangup", "1".equals(h.cause()) ? "1" : "0");
-            case CallEvent.Sms m -> message(m.callId(), "sms", smsValue(m));
+            case CallEvent.NewCaller n -> message(n.callId(), eventName(event), newCallValue(n.info()));
+            case CallEvent.Keypress k -> message(k.callId(), eventName(event), String.valueOf(k.digit()));
+            case CallEvent.AudioLevel a -> message(a.callId(), eventName(event), Integer.toString(a.level()));
+            case CallEvent.Hangup h -> message(h.callId(), eventName(event), "1".equals(h.cause()) ? "1" : "0");
+            case CallEvent.Sms m -> message(m.callId(), eventName(event), smsValue(m));
         };
     }
 

@@ -11,6 +11,15 @@ interface Transport {
     void write(byte[] message) throws IOException;
 
     /**
+     * Writes an audio level only if nothing written to this client is still waiting to go out (socket.io's
+     * {@code volatile}); false when it was dropped. Transports without such a rule write it as any message.
+     */
+    default boolean writeVolatile(byte[] message) throws IOException {
+        write(message);
+        return true;
+    }
+
+    /**
      * Pushes written messages out. May return while they are still being written (a WebSocket keeps one batch
      * in flight, and waits for it before the next batch goes out), so that a writer does not park per batch.
      */

@@ -37,6 +37,10 @@ import org.tinyphone.server.access.Peer;
 import org.tinyphone.server.clients.WebSocketClients;
 import org.tinyphone.server.config.ListenerConfig;
 import org.tinyphone.server.sms.SmsWebhook;
+import org.tinyphone.server.clients.SocketIoClients;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 
 /**
  * The HTTP side (12003), on Jetty 12 with virtual threads: the WebSocket at {@code /ws}, {@code /metrics}
@@ -76,11 +80,12 @@ public final class WebServer implements AutoCloseable {
      * @param maxConnections connections open at once (http.max-connections)
      * @param requestTimeout how long a connection may take to send a request's headers (listeners.handshake-timeout)
      * @param sms       the SMS webhook served at /incoming too, or null
+     * @param socketIo  the socket.io clients served at /socket.io/, or null
      */
     public static WebServer start(ListenerConfig listener, WebSocketClients clients, int maxLine,
                                   Supplier<String> metrics, Supplier<String> health, Path staticDir,
                                   BrowserOrigins origins, int maxConnections, int maxPerAddress,
-                                  Duration requestTimeout, SmsWebhook sms) {
+                                  Duration requestTimeout, SmsWebhook sms, SocketIoClients socketIo) {
         Guarded g = guarded("http", listener, staticDir == null ? SecurityHeaders.forBuiltInPage(builtInPage())
                 : SecurityHeaders.forStaticDir(), maxConnections, maxPerAddress, requestTimeout);
         Server server = g.server();
@@ -122,10 +127,61 @@ public final class WebServer implements AutoCloseable {
         }
         ws.setHandler(routes);
         context.setHandler(ws);
-        server.setHandler(context);
+        if (socketIo == null) {
+            server.setHandler(context);
+        } else {
+            server.setHandler(new ContextHandlerCollection(socketIoContext(server, socketIo, origins, maxLine), context));
+        }
         startOrExplain(server, listener);
         log.info("HTTP + WebSocket on {}:{}", listener.bind(), connector.getLocalPort());
         return new WebServer(server, connector, stats);
+    }
+
+    /**
+     * socket.io at /socket.io/ on Jetty's servlet environment (the library's integration point is a servlet request):
+     * the script and polling through {@link SocketIoServlet}, WebSocket upgrades on Jetty's WebSocket, checked like
+     * /ws (the page's Origin) and against the socket.io client caps, then handed to the library.
+     */
+    private static ServletContextHandler socketIoContext(Server server, SocketIoClients clients, BrowserOrigins origins,
+                                                         int maxLine) {
+        ServletContextHandler context = new ServletContextHandler("/socket.io");
+        ServletHolder holder = new ServletHolder("socket.io", new SocketIoServlet(clients, origins, maxLine));
+        holder.setAsyncSupported(true); // Engine.IO holds a poll open until it has something to send
+        context.addServlet(holder, "/*");
+        WebSocketUpgradeHandler upgrades = WebSocketUpgradeHandler.from(server, context, container -> {
+            container.setMaxTextMessageSize(maxLine);
+            container.setMaxBinaryMessageSize(1024);
+            container.setIdleTimeout(Duration.ofMinutes(2)); // Engine.IO pings every 25 s
+            container.addMapping("/*", (req, resp, cb) -> {
+                HttpFields headers = req.getHeaders();
+                String remote = String.valueOf(req.getConnectionMetaData().getRemoteSocketAddress());
+                String refused = origins.refusal(headers.get(HttpHeader.ORIGIN), headers.get(HttpHeader.HOST), req.isSecure());
+                InetAddress peer = req.getConnectionMetaData().getRemoteSocketAddress() instanceof InetSocketAddress a
+                        ? a.getAddress() : null;
+                boolean forwarded = headers.contains(HttpHeader.FORWARDED) || headers.contains(HttpHeader.X_FORWARDED_FOR)
+                        || headers.contains("X-Real-IP");
+                Peer who = new Peer(peer, BrowserOrigins.fromLocal(peer, headers.get(HttpHeader.HOST), forwarded));
+                java.util.Map<String, String> query = SocketIoServlet.query(req.getHttpURI().getQuery());
+                if (refused == null && (query == null || !"websocket".equals(query.get("transport")))) {
+                    refused = "not an Engine.IO WebSocket (EIO=3 or 4, transport=websocket)";
+                    Response.writeError(req, resp, cb, 400, refused);
+                    return null;
+                }
+                if (refused == null && query.get("sid") == null) refused = clients.refusal(who);
+                if (refused != null) {
+                    clients.refused(remote, refused);
+                    Response.writeError(req, resp, cb, 403, refused);
+                    return null;
+                }
+                java.util.Map<String, java.util.List<String>> copy = new java.util.HashMap<>();
+                for (org.eclipse.jetty.http.HttpField f : headers) {
+                    copy.computeIfAbsent(f.getName(), n -> new java.util.ArrayList<>()).add(f.getValue());
+                }
+                return clients.newWebSocket(query, copy, who);
+            });
+        });
+        context.insertHandler(upgrades);
+        return context;
     }
 
     /** A Jetty server with one guarded connector, not started yet. */
