@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
         description = {"Run the Tinyphone bridge server.",
                 "Settings: built-in defaults < config file < TINYPHONE_* environment variables < --set (docs/config.md)."})
 public final class ServerCommand implements Callable<Integer> {
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Config file (Java properties)")
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Config file: Java properties, or the original hub's config.json")
     Path config;
 
     @Option(names = "--print-config", description = "Print the effective settings and where each comes from, then exit")

@@ -17,7 +17,8 @@ import java.util.Properties;
 import java.util.TreeMap;
 
 /**
- * The server's settings: built-in defaults, then a Java properties file, then environment variables
+ * The server's settings: built-in defaults, then a Java properties file (or the original hub's config.json, see
+ * {@link OriginalHubConfig}), then environment variables
  * ({@code TINYPHONE_} + the key in upper case with dots and dashes as underscores, e.g.
  * {@code TINYPHONE_HTTP_PORT}), then explicit overrides (command line). Every key is listed in {@link #KEYS}
  * and in docs/config.md; an unknown key is an error, so a typo never goes unnoticed.
@@ -122,7 +123,11 @@ public final class TinyphoneConfig {
         Map<String, Value> values = new LinkedHashMap<>();
         for (Key k : KEYS) values.put(k.name(), new Value(k.defaultValue(), "default"));
         Map<String, Value> tokens = new TreeMap<>();
-        if (file != null) {
+        if (file != null && OriginalHubConfig.isJson(file)) {
+            for (Map.Entry<String, OriginalHubConfig.Setting> e : OriginalHubConfig.read(file).entrySet()) {
+                put(values, tokens, e.getKey(), e.getValue().value(), "file " + file + " (" + e.getValue().from() + ")", true);
+            }
+        } else if (file != null) {
             Properties p = new Properties();
             try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                 p.load(r);
@@ -206,7 +211,7 @@ public final class TinyphoneConfig {
         return best != null && bestDistance <= 3 ? ", did you mean '" + best + "'?" : "";
     }
 
-    private static int distance(String a, String b) {
+    static int distance(String a, String b) {
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) prev[j] = j;

@@ -135,4 +135,67 @@ class TinyphoneConfigTest {
         assertThat(AddressAllowList.parse("*").allows(InetAddress.getByName("8.8.8.8"))).isTrue();
         assertThat(AddressAllowList.parse("").allows(InetAddress.getByName("127.0.0.1"))).isFalse();
     }
+
+    /** The original hub's config.json as its repository ships it (1.0b4), every key. */
+    static final String ORIGINAL_CONFIG_JSON = """
+            {
+                "enable_agi_connections":true,
+                "agi_host":"127.0.0.1",
+                "agi_port":12001,
+                "enable_net_connections":true,
+                "net_port":12002,
+                "enable_web_connections":true,
+                "web_port":12003,
+                "enable_sms_connections":true,
+                "sms_port":12004,
+                "sms_response":"Tinyphone thanks you for your message!"
+            }
+            """;
+
+    @Test
+    void the_original_hubs_config_json_is_read_as_it_is(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("config.json");
+        Files.writeString(file, ORIGINAL_CONFIG_JSON.replace("12002", "13002").replace("12003", "13003"));
+        TinyphoneConfig c = TinyphoneConfig.load(file, Map.of("TINYPHONE_SMS_PORT", "13004"), Map.of());
+        assertThat(c.relay()).isEqualTo(new ListenerConfig("relay", true, "127.0.0.1", 12001));
+        assertThat(c.clients()).isEqualTo(new ListenerConfig("clients", true, "127.0.0.1", 13002));
+        assertThat(c.http()).isEqualTo(new ListenerConfig("http", true, "127.0.0.1", 13003));
+        assertThat(c.sms().port()).isEqualTo(13004); // the environment still wins over the file
+        assertThat(c.get("sms.response")).isEqualTo("Tinyphone thanks you for your message!");
+        assertThat(c.source("http.port")).isEqualTo("file " + file + " (web_port)");
+        assertThat(c.source("sms.port")).isEqualTo("env TINYPHONE_SMS_PORT");
+        assertThat(c.source("fastagi.port")).isEqualTo("default");
+    }
+
+    @Test
+    void config_json_flags_turn_listeners_off_and_null_means_the_default(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("hub.conf"); // any name: the content says it is JSON
+        Files.writeString(file, "  {\"enable_sms_connections\": false, \"enable_net_connections\": false, \"sms_response\": null,"
+                + " \"web_port\": \"8080\"}");
+        TinyphoneConfig c = TinyphoneConfig.load(file, Map.of(), Map.of());
+        assertThat(c.sms().enabled()).isFalse();
+        assertThat(c.clients().enabled()).isFalse();
+        assertThat(c.get("sms.response")).isEmpty();
+        assertThat(c.http().port()).isEqualTo(8080);
+    }
+
+    @Test
+    void config_json_mistakes_are_named_like_the_properties_ones(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("config.json");
+        Files.writeString(file, "{\"web_prot\": 12003}");
+        assertThatThrownBy(() -> TinyphoneConfig.load(file, Map.of(), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("unknown config key 'web_prot'")
+                .hasMessageContaining("did you mean 'web_port'?");
+        Files.writeString(file, "{\"web_port\": 70000}");
+        assertThatThrownBy(() -> TinyphoneConfig.load(file, Map.of(), Map.of()))
+                .hasMessageContaining("http.port = '70000' (file " + file + " (web_port)) must be a port");
+        Files.writeString(file, "{\"web_port\": 12003, \"web_port\": 12005}");
+        assertThatThrownBy(() -> TinyphoneConfig.load(file, Map.of(), Map.of())).hasMessageContaining("not JSON");
+        Files.writeString(file, "[1, 2]");
+        assertThatThrownBy(() -> TinyphoneConfig.load(file, Map.of(), Map.of())).hasMessageContaining("JSON object");
+        Files.writeString(file, "{\"agi_port\": {\"x\": 1}}");
+        assertThatThrownBy(() -> TinyphoneConfig.load(file, Map.of(), Map.of())).hasMessageContaining("agi_port");
+        Files.writeString(file, "{\"net_port\": 12002,");
+        assertThatThrownBy(() -> TinyphoneConfig.load(file, Map.of(), Map.of())).hasMessageContaining("not JSON");
+    }
 }
