@@ -63,15 +63,7 @@ public final class LegacyCodec {
      * becomes {@code %XX} (upper case). A lone surrogate (which JavaScript refuses) is encoded as U+FFFD.
      */
     public static String encodeUriComponent(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 16);
-        for (byte b : s.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
-            int c = b & 0xff;
-            boolean safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || "-_.!~*'()".indexOf(c) >= 0;
-            if (safe) sb.append((char) c);
-            else sb.append('%').append(HEX[c >> 4]).append(HEX[c & 0xf]);
-        }
-        return sb.toString();
+        return percentEncode(s, "-_.!~*'()");
     }
 
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
@@ -109,13 +101,19 @@ public final class LegacyCodec {
      * form outside {@code A-Za-z0-9 - _ . ! ~ * ' ( ) ; / ? : @ & = + $ , [ ]} becomes {@code %XX}.
      */
     static String rubyUriEscape(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 8);
+        return percentEncode(s, "-_.!~*'();/?:@&=+$,[]");
+    }
+
+    /** Every byte of the UTF-8 form but letters, digits and {@code safe} as {@code %XX} (upper case). */
+    private static String percentEncode(String s, String safe) {
+        StringBuilder sb = new StringBuilder(s.length() + 16);
         for (byte b : s.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
             int c = b & 0xff;
-            boolean safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || "-_.!~*'();/?:@&=+$,[]".indexOf(c) >= 0;
-            if (safe) sb.append((char) c);
-            else sb.append('%').append(HEX[c >> 4]).append(HEX[c & 0xf]);
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || safe.indexOf(c) >= 0) {
+                sb.append((char) c);
+            } else {
+                sb.append('%').append(HEX[c >> 4]).append(HEX[c & 0xf]);
+            }
         }
         return sb.toString();
     }

@@ -74,7 +74,7 @@ public final class OriginalHubConfig {
             Map.Entry<String, JsonNode> e = it.next();
             String key = KEYS.get(e.getKey());
             if (key == null) {
-                throw new ConfigException("unknown config key '" + e.getKey() + "' (file " + file + ")" + suggestion(e.getKey())
+                throw new ConfigException("unknown config key '" + e.getKey() + "' (file " + file + ")" + TinyphoneConfig.suggestion(e.getKey(), KEYS.keySet())
                         + "; the original hub's config.json has " + String.join(", ", new java.util.TreeSet<>(KEYS.keySet())));
             }
             JsonNode v = e.getValue();
@@ -86,18 +86,5 @@ public final class OriginalHubConfig {
             out.put(key, new Setting(v.asText(), e.getKey()));
         }
         return out;
-    }
-
-    private static String suggestion(String name) {
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (String k : KEYS.keySet()) {
-            int d = TinyphoneConfig.distance(name, k);
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = k;
-            }
-        }
-        return best != null && bestDistance <= 3 ? ", did you mean '" + best + "'?" : "";
     }
 }

@@ -199,9 +199,14 @@ public final class TinyphoneConfig {
     }
 
     private static String suggestion(String name) {
+        return suggestion(name, BY_NAME.keySet());
+    }
+
+    /** ", did you mean 'x'?" for the closest of {@code known}, or "" when none is close. */
+    static String suggestion(String name, java.util.Collection<String> known) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
-        for (String k : BY_NAME.keySet()) {
+        for (String k : known) {
             int d = distance(name, k);
             if (d < bestDistance) {
                 bestDistance = d;
@@ -211,7 +216,7 @@ public final class TinyphoneConfig {
         return best != null && bestDistance <= 3 ? ", did you mean '" + best + "'?" : "";
     }
 
-    static int distance(String a, String b) {
+    private static int distance(String a, String b) {
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) prev[j] = j;
