@@ -48,10 +48,7 @@ final class BuiltIn {
                     new BrowserOrigins(config.list("http.allowed-origins")), config.maxConnections("http"),
                     config.maxPerAddress(), config.handshakeTimeout(), sms, socketIo);
             ListenerMeters.register(server.metrics(), "http", web.stats());
-            server.register("http", web.port(), () -> {
-                web.close();
-                socketIo.close();
-            });
+            server.register("http", web.port(), web); // closes the socket.io clients too
         }
         if (sms != null) {
             SmsServer smsPort = SmsServer.start(config.sms(), sms, config.maxConnections("sms"), config.maxPerAddress(),

@@ -63,11 +63,13 @@ public final class WebServer implements AutoCloseable {
     private final Server server;
     private final GuardedConnector connector;
     private final ListenerStats stats;
+    private final SocketIoClients socketIo; // null: none
 
-    private WebServer(Server server, GuardedConnector connector, ListenerStats stats) {
+    private WebServer(Server server, GuardedConnector connector, ListenerStats stats, SocketIoClients socketIo) {
         this.server = server;
         this.connector = connector;
         this.stats = stats;
+        this.socketIo = socketIo;
     }
 
     /**
@@ -134,7 +136,7 @@ public final class WebServer implements AutoCloseable {
         }
         startOrExplain(server, listener);
         log.info("HTTP + WebSocket on {}:{}", listener.bind(), connector.getLocalPort());
-        return new WebServer(server, connector, stats);
+        return new WebServer(server, connector, stats, socketIo);
     }
 
     /**
@@ -264,7 +266,11 @@ public final class WebServer implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        server.stop();
+        try {
+            server.stop();
+        } finally {
+            if (socketIo != null) socketIo.close();
+        }
     }
 
     /** /metrics and /health. */
