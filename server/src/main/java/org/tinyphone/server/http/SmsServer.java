@@ -9,6 +9,7 @@ import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tinyphone.net.ListenerStats;
+import org.tinyphone.net.jetty.GuardedConnector;
 import org.tinyphone.server.config.ListenerConfig;
 import org.tinyphone.server.sms.SmsWebhook;
 

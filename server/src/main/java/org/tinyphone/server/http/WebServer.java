@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
 import org.tinyphone.net.AddressLimit;
 import org.tinyphone.net.ListenerStats;
 import org.tinyphone.net.LogLimiter;
+import org.tinyphone.net.jetty.GuardedConnector;
+import org.tinyphone.net.jetty.RequestDeadline;
 import org.tinyphone.server.ServerStartException;
 import org.tinyphone.server.access.Peer;
 import org.tinyphone.server.clients.WebSocketClients;
@@ -209,14 +211,15 @@ public final class WebServer implements AutoCloseable {
         http.setSendServerVersion(false);
         http.addCustomizer(headers);
         HttpConnectionFactory http1 = new HttpConnectionFactory(http);
-        RequestDeadline deadline = new RequestDeadline(requestTimeout, stats, limiter);
+        RequestDeadline deadline = new RequestDeadline(name, log, requestTimeout, stats, limiter);
         http1.addEventListener(deadline); // HTTP/1 connections only: an upgraded WebSocket is not watched
-        GuardedConnector connector = new GuardedConnector(name, server, stats, limiter, new AddressLimit(maxPerAddress), http1);
+        GuardedConnector connector = new GuardedConnector(server, name, log, stats, limiter, new AddressLimit(maxPerAddress),
+                null, http1);
         connector.setHost(listener.bind());
         connector.setPort(listener.port());
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
         server.addConnector(connector);
-        server.addBean(new GuardedConnector.Cap(maxConnections, connector));
+        server.addBean(new GuardedConnector.Cap(maxConnections, connector, name + ".max-connections"));
         server.addBean(deadline);
         return new Guarded(server, connector, stats);
     }

@@ -1,4 +1,4 @@
-package org.tinyphone.server.http;
+package org.tinyphone.net.jetty;
 
 import java.time.Duration;
 import java.util.Map;
@@ -7,7 +7,6 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.util.component.AbstractLifeCycle;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.tinyphone.net.ListenerStats;
 import org.tinyphone.net.LogLimiter;
 import org.tinyphone.net.LogText;
@@ -23,12 +22,14 @@ import org.tinyphone.net.LogText;
  *
  * <p>Only Jetty's public connection API is used: a connection's request count grows when a request's headers are
  * complete, its response count when the response goes out, its byte count with every byte read. One virtual thread
- * looks at every HTTP/1 connection a few times per deadline.
+ * looks at every HTTP/1 connection a few times per deadline. Use: {@code http1.addEventListener(deadline)} on the
+ * connector's {@code HttpConnectionFactory} and {@code server.addBean(deadline)}.
  */
-final class RequestDeadline extends AbstractLifeCycle implements Connection.Listener {
-    private static final Logger log = LoggerFactory.getLogger(WebServer.class);
+public final class RequestDeadline extends AbstractLifeCycle implements Connection.Listener {
     private static final long NONE = Long.MIN_VALUE;
 
+    private final String name;
+    private final Logger log;
     private final Duration deadline;
     private final ListenerStats stats;
     private final LogLimiter limiter;
@@ -45,7 +46,13 @@ final class RequestDeadline extends AbstractLifeCycle implements Connection.List
         Watch(long openedAt) { this.since = openedAt; }
     }
 
-    RequestDeadline(Duration deadline, ListenerStats stats, LogLimiter limiter) {
+    /**
+     * @param name the listener's name, which starts its log lines ({@code http}, {@code ari.outbound})
+     * @param log  where its log lines go
+     */
+    public RequestDeadline(String name, Logger log, Duration deadline, ListenerStats stats, LogLimiter limiter) {
+        this.name = name;
+        this.log = log;
         this.deadline = deadline;
         this.stats = stats;
         this.limiter = limiter;
@@ -63,7 +70,7 @@ final class RequestDeadline extends AbstractLifeCycle implements Connection.List
 
     @Override
     protected void doStart() {
-        sweeper = Thread.ofVirtual().name("http-request-deadline").start(this::sweepLoop);
+        sweeper = Thread.ofVirtual().name(name + "-request-deadline").start(this::sweepLoop);
     }
 
     @Override
@@ -86,7 +93,8 @@ final class RequestDeadline extends AbstractLifeCycle implements Connection.List
             try {
                 sweep(System.nanoTime());
             } catch (RuntimeException e) {
-                limiter.warn(log, "http deadline sweep failed", "http: request deadline check failed: {}", LogText.escape(e));
+                limiter.warn(log, name + " deadline sweep failed", "{}: request deadline check failed: {}", name,
+                        LogText.escape(e));
             }
         }
     }
@@ -116,8 +124,8 @@ final class RequestDeadline extends AbstractLifeCycle implements Connection.List
             if (w.since != NONE && now - w.since >= limit) {
                 watched.remove(c);
                 stats.countDeadlineMissed();
-                limiter.warn(log, "http request deadline", "http: connection from {} sent no complete request headers "
-                        + "within {} ms; closed", LogText.escape(c.getEndPoint().getRemoteSocketAddress()),
+                limiter.warn(log, name + " request deadline", "{}: connection from {} sent no complete request headers "
+                        + "within {} ms; closed", name, LogText.escape(c.getEndPoint().getRemoteSocketAddress()),
                         TimeUnit.NANOSECONDS.toMillis(limit));
                 c.close();
             }
