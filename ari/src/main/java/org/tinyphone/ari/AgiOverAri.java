@@ -3,6 +3,7 @@ package org.tinyphone.ari;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tinyphone.agi.AgiApp;
@@ -26,19 +27,30 @@ import org.tinyphone.agi.AgiHangupException;
 public final class AgiOverAri implements StasisApp {
     private static final Logger log = LoggerFactory.getLogger(AgiOverAri.class);
 
-    private final AgiApp app;
+    private final Function<StasisCall, AgiApp> apps;
     private final AtomicReference<String> version = new AtomicReference<>();
 
-    private AgiOverAri(AgiApp app) { this.app = app; }
+    private AgiOverAri(Function<StasisCall, AgiApp> apps) { this.apps = apps; }
 
     /** The AGI app as a Stasis app. */
-    public static StasisApp app(AgiApp app) { return new AgiOverAri(app); }
+    public static StasisApp app(AgiApp app) {
+        java.util.Objects.requireNonNull(app, "app");
+        return new AgiOverAri(call -> app);
+    }
+
+    /**
+     * An AGI app made for each call, for code that also needs the Stasis side of the call (its id, its REST, its
+     * connection) besides the {@code AgiChannel}: {@code perCall(call -> channel -> ...)}.
+     */
+    public static StasisApp perCall(Function<StasisCall, AgiApp> apps) {
+        return new AgiOverAri(java.util.Objects.requireNonNull(apps, "apps"));
+    }
 
     @Override
     public void run(StasisCall call) throws Exception {
         AriAgiChannel ch = new AriAgiChannel(call, environment(call));
         try {
-            app.run(ch);
+            apps.apply(call).run(ch);
         } catch (AgiHangupException e) {
             log.debug("AGI app over ARI on {} ended by the hangup: {}", call, e.getMessage());
         } catch (Exception e) {

@@ -16,10 +16,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.websocket.api.Callback;
@@ -28,7 +29,12 @@ import org.eclipse.jetty.websocket.api.StatusCode;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.net.AddressLimit;
+import org.tinyphone.net.ListenerStats;
+import org.tinyphone.net.LogLimiter;
 import org.tinyphone.net.LogText;
+import org.tinyphone.net.jetty.GuardedConnector;
+import org.tinyphone.net.jetty.RequestDeadline;
 
 /**
  * The listener for Asterisk's outbound ARI WebSocket ({@code ari.conf type=outbound_websocket}, Asterisk 22.5+):
@@ -42,15 +48,20 @@ import org.tinyphone.net.LogText;
  * <p>The JDK has a WebSocket client but no server; this class uses Jetty 12's WebSocket server (optional
  * dependencies of this module: add {@code org.eclipse.jetty:jetty-server} and
  * {@code org.eclipse.jetty.websocket:jetty-websocket-jetty-server}). Binds to 127.0.0.1 unless told otherwise,
- * like every Asterisk-facing port.
+ * like every Asterisk-facing port, and has the guards of every Tinyphone listener ({@code tinyphone-net}): an
+ * allow-list of the hosts that may connect (checked at accept, before a byte is read), a connection cap (at the cap
+ * it stops accepting until one closes), a deadline for the upgrade request's headers, and failed accepts retried
+ * with a backoff; {@link #listenerStats()} counts them.
  */
 public final class OutboundAriServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OutboundAriServer.class);
+    /** The listener's name in log lines. */
+    private static final String NAME = "ari outbound";
 
     private final Builder cfg;
     private final StasisRuntime runtime;
     private final Server server;
-    private final ServerConnector connector;
+    private final GuardedConnector connector;
     private final String expectedAuthorization;
     private final Map<String, Set<OutboundSession>> live = new ConcurrentHashMap<>();
     private final Map<String, Instant> lostAt = new ConcurrentHashMap<>();
@@ -66,10 +77,19 @@ public final class OutboundAriServer implements AutoCloseable {
         pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
         this.server = new Server(pool);
         server.setStopTimeout(1000);
-        this.connector = new ServerConnector(server);
+        LogLimiter limiter = new LogLimiter(5, Duration.ofSeconds(10));
+        ListenerStats stats = new ListenerStats();
+        HttpConnectionFactory http1 = new HttpConnectionFactory();
+        http1.getHttpConfiguration().setSendServerVersion(false);
+        RequestDeadline deadline = new RequestDeadline(NAME, log, b.handshakeTimeout, stats, limiter);
+        http1.addEventListener(deadline);   // the upgrade request's headers; the WebSocket then has its idle timeout
+        this.connector = new GuardedConnector(server, NAME, log, stats, limiter, AddressLimit.none(), b.allow, http1);
         connector.setHost(b.bind);
         connector.setPort(b.port);
+        connector.setIdleTimeout(Math.max(1000, b.handshakeTimeout.toMillis()));
         server.addConnector(connector);
+        server.addBean(new GuardedConnector.Cap(b.maxConnections, connector, "maxConnections"));
+        server.addBean(deadline);
         ContextHandler context = new ContextHandler("/");
         WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, context, container -> {
             // Asterisk sends each message as one frame; our own limit (maxMessageChars) applies per message
@@ -127,6 +147,9 @@ public final class OutboundAriServer implements AutoCloseable {
     public AriSubscription onState(Consumer<AriConnectionState> listener) { return runtime.onState(listener); }
 
     public AriStats stats() { return runtime.stats(); }
+
+    /** The listener's counters: connections accepted, open, refused (allow-list, cap, deadline), accept errors. */
+    public ListenerStats listenerStats() { return connector.stats(); }
 
     public List<StasisCall> calls() { return runtime.calls(); }
 
@@ -261,8 +284,20 @@ public final class OutboundAriServer implements AutoCloseable {
         private String user;
         private String password;
         private Duration idleTimeout = Duration.ofMinutes(10);
+        private Predicate<java.net.InetAddress> allow;
+        private int maxConnections = 1000;
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
 
         private Builder() {}
+
+        /** Only these peers may connect; others are closed at accept, unheard, with a log line. Default: anyone. */
+        public Builder allowFrom(Predicate<java.net.InetAddress> v) { allow = v; return this; }
+
+        /** Connections open at once (a persistent one, or one per call in Stasis); at the cap it stops accepting until one closes. Default 1000. */
+        public Builder maxConnections(int n) { maxConnections = positive(n); return this; }
+
+        /** How long a new connection may take to send its upgrade request's headers; then it is closed. Default 10 s. */
+        public Builder handshakeTimeout(Duration d) { handshakeTimeout = d; return this; }
 
         /** Address to listen on; default 127.0.0.1. */
         public Builder bind(String v) { bind = v; return this; }

@@ -1,0 +1,102 @@
+package org.tinyphone.ari;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
+
+/**
+ * The listener for Asterisk's outbound WebSocket has the guards of every Asterisk-facing port: a host not on the
+ * allow-list is closed at accept without a byte read or written, a connection that drips its upgrade request is
+ * closed at the deadline, and at the connection cap the listener stops accepting until one closes.
+ */
+@Timeout(60)
+class OutboundGuardsTest {
+    private static final String UPGRADE = "GET /ari-out HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+            + "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ari\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+
+    @Test
+    void aHostNotOnTheAllowListIsClosedUnheard() throws Exception {
+        try (OutboundAriServer server = OutboundAriServer.builder().port(0).allowFrom(a -> !a.isLoopbackAddress())
+                .app("tinyphone-out", c -> { }).build().start();
+             Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(UPGRADE.getBytes(StandardCharsets.US_ASCII));
+            assertThat(readAll(s.getInputStream())).as("no HTTP answer, just the close").isEmpty();
+            assertThat(server.listenerStats().refusedByAllowList()).isEqualTo(1);
+            assertThat(server.listenerStats().accepted()).isZero();
+        }
+    }
+
+    @Test
+    void anUpgradeRequestThatDripsIsClosedAtTheDeadline() throws Exception {
+        try (OutboundAriServer server = OutboundAriServer.builder().port(0).handshakeTimeout(Duration.ofMillis(400))
+                .app("tinyphone-out", c -> { }).build().start();
+             Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(20_000);
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            out.write("GET /ari-out HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
+            java.util.concurrent.CompletableFuture<byte[]> answer = new java.util.concurrent.CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    answer.complete(readAll(in));
+                } catch (java.io.IOException e) {
+                    answer.complete(new byte[0]);
+                }
+            });
+            for (int i = 0; i < 200 && !answer.isDone(); i++) {   // a header byte every 100 ms keeps Jetty's idle timeout away
+                Thread.sleep(100);
+                try {
+                    out.write('X');
+                    out.flush();
+                } catch (java.io.IOException e) {
+                    break;
+                }
+            }
+            String got = new String(answer.get(10, java.util.concurrent.TimeUnit.SECONDS), StandardCharsets.US_ASCII);
+            assertThat(got).as("closed while still dripping, never upgraded").doesNotContain(" 101 ");
+            assertThat(server.listenerStats().closedByDeadline()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void atTheCapItStopsAcceptingUntilAConnectionCloses() throws Exception {
+        CopyOnWriteArrayList<AriConnectionState> states = new CopyOnWriteArrayList<>();
+        try (SimulatedAriAsterisk sim = SimulatedAriAsterisk.builder().user("lab", "labsecret").start();
+             OutboundAriServer server = OutboundAriServer.builder().port(0).maxConnections(1).onState(states::add)
+                     .app("tinyphone-out", c -> { }).build().start()) {
+            SimulatedAriAsterisk.OutboundLink link = sim.outbound("tinyphone-out", URI.create("ws://127.0.0.1:" + server.port()
+                    + "/ari-out"), null, null, Duration.ofMillis(100));
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> states.contains(AriConnectionState.CONNECTED));
+            assertThat(server.listenerStats().refusedByCap()).as("the cap was reached once").isEqualTo(1);
+            assertThat(server.listenerStats().open()).isEqualTo(1);
+            link.stop();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> server.listenerStats().open() == 0);
+            try (Socket s = new Socket("127.0.0.1", server.port())) {   // accepting again
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(UPGRADE.getBytes(StandardCharsets.US_ASCII));
+                String answer = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+                assertThat(answer).isEqualTo("HTTP/1.1 101");
+            }
+        }
+    }
+
+    private static byte[] readAll(InputStream in) throws java.io.IOException {
+        try {
+            return in.readAllBytes();
+        } catch (java.net.SocketException reset) {
+            return new byte[0];
+        }
+    }
+}
