@@ -3,7 +3,12 @@ package org.tinyphone.ari;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.tinyphone.ari.AriConformance09aTest.until;
 
+import java.io.DataInputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -11,17 +16,21 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.tinyphone.testkit.ari.AriCapture;
 import org.tinyphone.testkit.ari.AriTranscriptReplay;
+import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
+import org.tinyphone.testkit.ari.SimulatedAriCall;
+import org.tinyphone.testkit.audio.Pcm;
 
 /**
  * The ARI side of captures 10a (externalMedia over chan_websocket, both connection directions) and 10c
  * (externalMedia to an AudioSocket server): the client's bridge and externalMedia requests are checked against the
  * capture, the channel it gets back carries {@code channelvars}, and the externalMedia channel's own StasisStart
  * starts no app (the client made that channel). The media connections themselves ([media*], [as]) are the server's
- * business, not the ARI client's.
+ * business, not the ARI client's (server: {@code AriAudioConformanceTest}); here the simulated Asterisk's [as] side.
  */
 @Timeout(60)
 class AriConformanceMediaTest {
@@ -90,6 +99,77 @@ class AriConformanceMediaTest {
                 .isNotEmpty();
         assertThat(mine).extracting(AriEvent::type).containsSubsequence("ChannelStateChange", "ChannelEnteredBridge",
                 "ChannelDtmfReceived", "ChannelHangupRequest", "ChannelLeftBridge", "StasisEnd");
+    }
+
+    /**
+     * testkit's simulated Asterisk, which the server's end-to-end tests and {@code ./tinyphone simulate --via ari} use,
+     * against the [as] side of 10c: it connects to {@code external_host}, sends the UUID frame first, then one frame
+     * of the format's type per 20 ms of the bridged caller's audio, a 0x03 frame per key, and at our 0x00 frame closes
+     * the connection and sends ChannelLeftBridge, StasisEnd, ChannelDestroyed (cause 16) and no ChannelHangupRequest.
+     */
+    @Test
+    void capture10c_theSimulatedAsterisksAudioSocketMediaIsShapedLikeTheCapture() throws Exception {
+        String uuid = "40325ec2-5efd-4bd3-805f-53576e581d13";
+        List<AriEvent> media = new CopyOnWriteArrayList<>();
+        CountDownLatch bridged = new CountDownLatch(1);
+        try (ServerSocket audioSocketServer = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+             SimulatedAriAsterisk sim = SimulatedAriAsterisk.builder()
+                     .user("lab", "labsecret").start();
+             AriClient c = AriClient.builder().url(sim.url()).credentials("lab", "labsecret")
+                     .onEvent(e -> { if ("as-1".equals(e.channelId())) media.add(e); })
+                     .app("tinyphone", call -> {
+                         Ari ari = call.ari();
+                         call.answer();
+                         ari.bridges().create("mixing", "br-as", "audiosocket");
+                         ari.channels().externalMedia(ExternalMedia.audiosocket("tinyphone", "127.0.0.1:" + audioSocketServer.getLocalPort(),
+                                 "slin16", uuid).channelId("as-1"));
+                         Awaitility.await().atMost(Duration.ofSeconds(10))
+                                 .until(() -> media.stream().anyMatch(e -> e instanceof AriEvent.StasisStart));
+                         ari.bridges().addChannel("br-as", call.id(), "as-1");
+                         bridged.countDown();
+                         until(call, new CopyOnWriteArrayList<>(), e -> e instanceof AriEvent.StasisEnd);
+                     }).build()) {
+            c.connect(Duration.ofSeconds(5));
+            byte[] tone = Pcm.tone(440, Duration.ofMillis(500), 8000);
+            SimulatedAriCall caller = sim.call("tinyphone").audio(tone).giveUpAfter(Duration.ofMinutes(1)).place();
+            audioSocketServer.setSoTimeout(10_000);
+            try (Socket as = audioSocketServer.accept()) {
+                as.setSoTimeout(10_000);
+                DataInputStream in = new java.io.DataInputStream(as.getInputStream());
+                byte[] head = in.readNBytes(19);
+                assertThat(HexFormat.of().formatHex(head)).isEqualTo("010010" + uuid.replace("-", ""));   // 10c: raw_header=010010
+                assertThat(bridged.await(10, TimeUnit.SECONDS)).isTrue();
+                int type = in.readUnsignedByte();
+                int length = in.readUnsignedShort();
+                assertThat(type).as("slin16 audio").isEqualTo(0x12);
+                assertThat(length).isEqualTo(640);
+                in.skipNBytes(length);
+                caller.press('1');
+                while (true) {   // audio frames, then the key's 03 0001 '1'
+                    type = in.readUnsignedByte();
+                    length = in.readUnsignedShort();
+                    byte[] payload = in.readNBytes(length);
+                    if (type == 0x03) {
+                        assertThat(length).isEqualTo(1);
+                        assertThat((char) payload[0]).isEqualTo('1');
+                        break;
+                    }
+                    assertThat(type).isEqualTo(0x12);
+                    assertThat(length).isEqualTo(640);
+                }
+                as.getOutputStream().write(new byte[] {0, 0, 0});   // our HANGUP frame
+                while (in.read() >= 0) { }   // the simulator closes the connection
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> media.stream().anyMatch(e -> e instanceof AriEvent.ChannelDestroyed));
+            assertThat(media).extracting(AriEvent::type).containsSubsequence("StasisStart", "ChannelEnteredBridge", "ChannelLeftBridge",
+                    "StasisEnd", "ChannelDestroyed").doesNotContain("ChannelHangupRequest");
+            AriEvent.ChannelDestroyed d = (AriEvent.ChannelDestroyed) media.getLast();
+            assertThat(d.cause()).isEqualTo(16);
+            assertThat(((AriEvent.StasisStart) media.stream().filter(e -> e instanceof AriEvent.StasisStart).findFirst().orElseThrow()).args())
+                    .containsExactly(uuid);
+            caller.hangup();
+            assertThat(caller.await(Duration.ofSeconds(10)).audioFrames()).isPositive();
+        }
     }
 
     @Test

@@ -175,6 +175,11 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
             ls = List.copyOf(links);
         }
         for (OutboundLink l : ls) l.stop();
+        List<AudioSocketMedia> media = new ArrayList<>();
+        synchronized (this) {
+            for (Chan c : channels.values()) if (c.media != null) media.add(c.media);
+        }
+        for (AudioSocketMedia m : media) m.close();
         dropEventConnections();
         wire.close();
         timer.shutdownNow();
@@ -206,6 +211,7 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
         SimulatedAriCall call;
         ScheduledFuture<?> check;
         Sink perCallSink;
+        AudioSocketMedia media;   // an externalMedia AudioSocket channel's connection to the app's server
         final Set<String> playing = new LinkedHashSet<>();
         boolean prompted;    // a playback has ended: the caller has heard a prompt
 
@@ -451,6 +457,13 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
         ObjectNode x = JSON.createObjectNode();
         x.put("digit", String.valueOf(k)).put("duration_ms", 100);
         emitChan(c, "ChannelDtmfReceived", x);
+        Br bridged = c.bridge == null ? null : bridges.get(c.bridge);
+        if (bridged != null) {   // 10c: the key also reaches an AudioSocket channel in the bridge as a 0x03 frame
+            for (String id : bridged.channels) {
+                Chan other = channels.get(id);
+                if (other != null && other.media != null) other.media.dtmf(k);
+            }
+        }
         for (Rec r : List.copyOf(recordings.values())) {
             if (r.target.equals("channel:" + c.id) && r.state.equals("recording") && r.terminateOn != null
                     && (r.terminateOn.equals("any") || r.terminateOn.indexOf(k) >= 0) && !r.terminateOn.equals("none")) {
@@ -470,6 +483,7 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
 
     /** Playbacks and recordings of a channel that hangs up fail; it leaves its bridge. */
     private void hangupCleanup(Chan c) {
+        if (c.media != null) c.media.close();   // the channel hangs up: chan_audiosocket closes its connection
         for (String id : List.copyOf(c.playing)) {
             Pb p = playbacks.remove(id);
             if (p == null) continue;
@@ -514,7 +528,7 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
         SimulatedAriCall call = c.call;
         if (call == null) return;
         call.done.complete(new SimulatedAriCall.Result(c.id, outcome, continuedAt, List.copyOf(call.played),
-                List.copyOf(call.requests), List.copyOf(call.pressed), List.copyOf(call.dtmfSent), Map.copyOf(c.vars)));
+                List.copyOf(call.requests), List.copyOf(call.pressed), List.copyOf(call.dtmfSent), Map.copyOf(c.vars), call.audioFrames));
     }
 
     // ------------------------------------------------------------------------------------------ playbacks
@@ -1026,6 +1040,17 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
         if (transport.equals("websocket") && !server && (host == null || host.startsWith("nosuch"))) {
             return AriResponse.error(400, "Bad Request", "external_host must be a valid websocket_client connection id.");
         }
+        UUID mediaUuid = null;
+        if (encapsulation.equals("audiosocket")) {   // (the simulator's words: these refusals were not captured)
+            try {
+                mediaUuid = UUID.fromString(r.param("data") == null ? "" : r.param("data"));
+            } catch (IllegalArgumentException e) {
+                return AriResponse.error(400, "Bad Request", "data must be a UUID for audiosocket encapsulation");
+            }
+            String refused = AudioSocketMedia.refusal(format);
+            if (refused != null) return AriResponse.error(400, "Bad Request", refused);
+            if (host == null || host.lastIndexOf(':') <= 0) return AriResponse.error(400, "Bad Request", "external_host must be host:port");
+        }
         String name = switch (encapsulation) {
             case "audiosocket" -> "AudioSocket/" + host + "-" + r.param("data");
             case "none" -> "WebSocket/" + (server ? "INCOMING" : host) + "/0x" + Long.toHexString(0x7f64c4000000L + nextLocal++);
@@ -1050,9 +1075,76 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
         ObjectNode e = event("Dial");
         e.setAll(dial);
         emit(app, e);
-        enterStasisLater(c, r.param("data"));
+        if (mediaUuid != null) connectMedia(c, host, mediaUuid, format, r.param("data"));
+        else enterStasisLater(c, r.param("data"));
         return AriResponse.ok(json.toString());
     }
+
+    /**
+     * chan_audiosocket dials the app's AudioSocket server (10c: connected in the same millisecond as the 200, UUID frame
+     * first, then the channel is Up and enters Stasis). A server that cannot be reached: the dial fails and the channel
+     * is destroyed (not captured; the simulator's guess).
+     */
+    private void connectMedia(Chan c, String host, UUID uuid, String format, String data) {
+        Thread.ofVirtual().name("sim-ari-media-dial-" + c.id).start(() -> {
+            AudioSocketMedia m;
+            try {
+                m = AudioSocketMedia.connect(host, uuid, format, c.id, mediaBridge);
+            } catch (java.io.IOException unreachable) {
+                synchronized (this) {
+                    if (channels.remove(c.id) == null) return;
+                    ObjectNode d = JSON.createObjectNode();
+                    d.put("dialstatus", "CHANUNAVAIL").put("forward", "").put("dialstring", host + "/" + data);
+                    d.set("peer", chanJson(c));
+                    ObjectNode e = event("Dial");
+                    e.setAll(d);
+                    emit(c.application, e);
+                    ObjectNode x = JSON.createObjectNode();
+                    x.put("cause", 0).put("cause_txt", "Unknown");
+                    emitChan(c, "ChannelDestroyed", x);
+                }
+                return;
+            }
+            synchronized (this) {
+                if (!channels.containsKey(c.id) || closed) {
+                    m.close();
+                    return;
+                }
+                c.media = m;
+            }
+            enterStasisLater(c, data);
+        });
+    }
+
+    /** What the media connections ask of the simulator. */
+    private final AudioSocketMedia.Bridge mediaBridge = new AudioSocketMedia.Bridge() {
+        @Override
+        public byte[] callerAudio(AudioSocketMedia media) {
+            synchronized (SimulatedAriAsterisk.this) {
+                Chan c = channels.get(media.channelId());
+                Br b = c == null || c.bridge == null ? null : bridges.get(c.bridge);
+                if (b == null) return null;
+                for (String id : b.channels) {
+                    Chan other = channels.get(id);
+                    if (other != null && other != c && other.call != null && other.call.audio != null) {
+                        return other.call.nextAudio(AudioSocketMedia.CALLER_FRAME);
+                    }
+                }
+                return null;
+            }
+        }
+
+        @Override
+        public void hungUpByApp(AudioSocketMedia media) {
+            synchronized (SimulatedAriAsterisk.this) {
+                Chan c = channels.get(media.channelId());
+                if (c == null || c.media != media) return;
+                hangupCleanup(c);   // 10c: ChannelLeftBridge, StasisEnd, ChannelDestroyed cause 16, no ChannelHangupRequest
+                if (c.app != null) gone(c, "hungup", null);
+                else channels.remove(c.id);
+            }
+        }
+    };
 
     private AriResponse record(Chan c, AriRequest r) {
         String name = r.param("name");

@@ -42,6 +42,9 @@ public final class SimulatedAriCall {
     Duration giveUpAfter = Duration.ofSeconds(10);
     boolean waitForPrompt = true;
     String channelId;
+    byte[] audio;        // the caller's voice, 8 kHz slin, looped
+    int audioAt;         // guarded by the simulator
+    long audioFrames;    // guarded by the simulator: 20 ms frames of it sent to externalMedia channels
     final CompletableFuture<Result> done = new CompletableFuture<>();
     final List<String> played = new ArrayList<>();
     final List<String> requests = new ArrayList<>();
@@ -88,6 +91,16 @@ public final class SimulatedAriCall {
     /** A channel variable the app can read. */
     public SimulatedAriCall variable(String name, String value) { variables.put(name, value); return this; }
 
+    /**
+     * The caller's voice: signed 16-bit little-endian mono 8 kHz samples, played in a loop while the call lasts. An
+     * externalMedia AudioSocket channel bridged with the call gets it as audio frames (in the channel's format).
+     */
+    public SimulatedAriCall audio(byte[] slin8k) {
+        if (slin8k == null || slin8k.length < 2) throw new IllegalArgumentException("audio needs at least one sample");
+        audio = slin8k.clone();
+        return this;
+    }
+
     /** The channel id to use (default: an Asterisk-like uniqueid). */
     public SimulatedAriCall channelId(String id) { channelId = id; return this; }
 
@@ -133,6 +146,18 @@ public final class SimulatedAriCall {
     /** True once the call left Stasis. */
     public boolean isDone() { return done.isDone(); }
 
+    /** The next {@code bytes} of the looped audio (caller holds the simulator's lock). */
+    byte[] nextAudio(int bytes) {
+        audioFrames++;
+        byte[] out = new byte[bytes];
+        int even = audio.length & ~1;
+        for (int i = 0; i < bytes; i++) {
+            out[i] = audio[audioAt];
+            audioAt = (audioAt + 1) % even;
+        }
+        return out;
+    }
+
     List<String> requestsNow() {
         synchronized (sim) {
             return List.copyOf(requests);
@@ -150,7 +175,8 @@ public final class SimulatedAriCall {
      * @param pressed     keys the caller pressed
      * @param dtmfSent    DTMF the app sent to the caller
      * @param variables   channel variables at the end
+     * @param audioFrames 20 ms frames of the caller's {@link #audio} sent to externalMedia channels bridged with the call
      */
     public record Result(String channelId, String outcome, String continuedAt, List<String> played, List<String> requests,
-                         List<Character> pressed, List<String> dtmfSent, Map<String, String> variables) {}
+                         List<Character> pressed, List<String> dtmfSent, Map<String, String> variables, long audioFrames) {}
 }
