@@ -36,7 +36,7 @@ public final class TinyphoneConfig {
 
     private static final String TOKEN_PREFIX = "token.";
     /** The key prefixes of the listeners. */
-    public static final List<String> LISTENERS = List.of("relay", "clients", "http", "fastagi", "audiosocket", "sms");
+    public static final List<String> LISTENERS = List.of("relay", "clients", "http", "fastagi", "audiosocket", "sms", "ari.outbound");
 
     /** Every key, in the order of docs/config.md. */
     public static final List<Key> KEYS = List.of(
@@ -66,13 +66,14 @@ public final class TinyphoneConfig {
             new Key("sms.url", "", "The webhook's URL as configured at Twilio, for checking signatures behind a proxy (empty = the URL the request came to)"),
             new Key("sms.response", "", "Text Twilio sends back to each sender (the original hub's sms_response; empty = no reply)"),
             new Key("sms.max-per-minute", "600", "Messages the webhook takes per minute; more are refused with 429 (Twilio retries)"),
-            new Key("asterisk.allow", "127.0.0.1,::1", "Hosts allowed to connect to the relay, FastAGI and AudioSocket listeners: addresses or CIDR blocks, comma-separated, * = anyone"),
+            new Key("asterisk.allow", "127.0.0.1,::1", "Hosts allowed to connect to the relay, FastAGI, AudioSocket and outbound ARI listeners: addresses or CIDR blocks, comma-separated, * = anyone"),
             new Key("relay.max-connections", "1000", "Relay connections open at once (one per call of bin/tinyphone-agi); one more is closed at once"),
             new Key("clients.max-connections", "1000", "TCP client connections open at once; one more is closed at once"),
             new Key("http.max-connections", "2000", "HTTP and WebSocket connections open at once; at the limit the server stops accepting until one closes"),
             new Key("fastagi.max-connections", "5000", "FastAGI calls open at once; one more is closed at once (the dialplan goes on)"),
             new Key("audiosocket.max-connections", "5000", "AudioSocket connections open at once; one more is closed at once"),
             new Key("sms.max-connections", "100", "Connections to the SMS webhook port open at once; at the limit the server stops accepting until one closes"),
+            new Key("ari.outbound.max-connections", "5000", "Outbound ARI WebSockets open at once (one, or one per call with per_call_config); at the limit the server stops accepting until one closes"),
             new Key("listeners.max-per-address", "100", "Connections one other host may have open at once on each client listener (12002, 12003); this machine is limited by the caps alone"),
             new Key("listeners.handshake-timeout", "10s", "How long a new connection may take to say who it is: its first line (relay, clients), a request's headers (HTTP), the AGI environment (FastAGI, relay tunnel), the UUID frame (AudioSocket); then it is closed"),
             new Key("ami.enabled", "false", "Connect to Asterisk's manager interface (AMI) for AsyncAGI"),
@@ -81,6 +82,19 @@ public final class TinyphoneConfig {
             new Key("ami.user", "", "AMI user (manager.conf); the same TINYPHONE_AMI_* variables as ./tinyphone ami"),
             new Key("ami.secret", "", "AMI secret"),
             new Key("ami.asyncagi", "true", "Bridge calls that enter AGI(agi:async) to subscribers, when AMI is enabled"),
+            new Key("ari.enabled", "false", "Connect to Asterisk's REST Interface (ARI) and bridge the calls that enter Stasis(<ari.app>,args)"),
+            new Key("ari.url", "http://127.0.0.1:8088", "Asterisk's HTTP server (http.conf); ARI is under /ari"),
+            new Key("ari.user", "", "ARI user (ari.conf, type=user)"),
+            new Key("ari.password", "", "That ARI user's password"),
+            new Key("ari.app", "tinyphone", "The Stasis application the server serves: Stasis(tinyphone,arg1,arg2) in the dialplan"),
+            new Key("ari.audio", "true", "Ask Asterisk for the caller's audio of each ARI call (externalMedia to the AudioSocket listener) so apps get audio_level; needs audiosocket.enabled"),
+            new Key("ari.audio-host", "", "Where Asterisk connects for that audio: host or host:port of the AudioSocket listener as Asterisk reaches it (empty = audiosocket.bind and the listener's port; 127.0.0.1 when it binds to every address)"),
+            new Key("ari.outbound.enabled", "false", "Listen for Asterisk's outbound ARI WebSocket (ari.conf type=outbound_websocket, Asterisk 22.5+) and bridge the calls of every application it brings"),
+            new Key("ari.outbound.bind", "127.0.0.1", "Address the outbound ARI listener binds to"),
+            new Key("ari.outbound.port", "8090", "Outbound ARI port (websocket_client.conf uri = ws://127.0.0.1:8090/ari-out)"),
+            new Key("ari.outbound.path", "/ari-out", "The path of websocket_client.conf's uri"),
+            new Key("ari.outbound.user", "", "The username Asterisk must send (websocket_client.conf username, Basic auth); empty = not checked (asterisk.allow still is)"),
+            new Key("ari.outbound.password", "", "The password Asterisk must send (websocket_client.conf password)"),
             new Key("access.local", "full", "What a client on this machine may do without a token: none, watch (subscribe) or full (subscribe and command)"),
             new Key("access.remote", "none", "What a client on another host may do without a token: none, watch or full (watch when public=true)"),
             new Key("access.token-file", "", "Where the server keeps the admin token it makes when other hosts can connect and token.* is not set (empty = ~/.config/tinyphone/admin-token)"),
@@ -255,6 +269,15 @@ public final class TinyphoneConfig {
         port("ami.port");
         bool("ami.enabled");
         bool("ami.asyncagi");
+        bool("ari.audio");
+        if (!get("ari.url").matches("https?://[^/\\s]+/?(ari/?)?")) {
+            throw invalid("ari.url", "Asterisk's HTTP address such as http://127.0.0.1:8088");
+        }
+        if (!get("ari.app").matches("[A-Za-z0-9_.:-]{1,64}")) throw invalid("ari.app", "a Stasis application name (letters, digits, _ . : -)");
+        if (!get("ari.outbound.path").matches("/[A-Za-z0-9_./-]{0,200}")) throw invalid("ari.outbound.path", "a path such as /ari-out");
+        if (bool("ari.enabled") && get("ari.user").isEmpty()) {
+            throw new ConfigException("ari.enabled is true but ari.user is empty (" + source("ari.user") + ")");
+        }
         positive("clients.queue", 10, 1_000_000);
         positive("clients.max-line", 256, 16 * 1024 * 1024);
         positive("clients.max-pending-commands", 1, 10_000);
@@ -362,7 +385,7 @@ public final class TinyphoneConfig {
         return new ConfigException("config key " + key + " = '" + get(key) + "' (" + source(key) + ") must be " + expected);
     }
 
-    /** A listener by its key prefix: relay, clients, http, fastagi, audiosocket. */
+    /** A listener by its key prefix: relay, clients, http, fastagi, audiosocket, ari.outbound. */
     public ListenerConfig listener(String prefix) {
         String bind = get(prefix + ".bind");
         if (bind.isEmpty()) throw invalid(prefix + ".bind", "an address such as 127.0.0.1 or 0.0.0.0");
@@ -453,7 +476,7 @@ public final class TinyphoneConfig {
         for (Map.Entry<String, Value> e : values.entrySet()) {
             String k = e.getKey();
             String v = e.getValue().value();
-            if ((k.equals("ami.secret") || k.equals("sms.auth-token") || k.startsWith(TOKEN_PREFIX)) && !v.isEmpty()) v = "(set)";
+            if ((k.equals("ami.secret") || k.equals("sms.auth-token") || k.endsWith(".password") || k.startsWith(TOKEN_PREFIX)) && !v.isEmpty()) v = "(set)";
             String kv = k + "=" + v;
             lines.add(String.format("%-" + (width + 24) + "s # %s", kv, e.getValue().source()));
         }

@@ -3,6 +3,7 @@ package org.tinyphone.server.ingress;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -12,6 +13,7 @@ import org.tinyphone.audio.audiosocket.AudioSocketEvent;
 import org.tinyphone.audio.audiosocket.AudioSocketServer;
 import org.tinyphone.audio.audiosocket.AudioSocketSession;
 import org.tinyphone.net.ListenerStats;
+import org.tinyphone.net.LogText;
 import org.tinyphone.server.bridge.Bridge;
 import org.tinyphone.server.bridge.Call;
 import org.tinyphone.server.bridge.CallCommand;
@@ -28,6 +30,9 @@ import org.tinyphone.server.config.AddressAllowList;
  * {@value #UNKNOWN_NUMBER} (watch "*" to see it). DTMF frames become keypresses, audio becomes {@code audio_level}
  * (about 15 a second, only while audio flows); the close is the call's hangup. A call hung up from our side (an
  * app's hangup command) gets the hangup frame, which ends Asterisk's AudioSocket().
+ *
+ * <p>An ARI call's externalMedia channel ({@link AudioSocketJoins#registerAudio}) connects here too, and adds only the
+ * caller's audio to its call (see {@link #serveAudio}).
  */
 public final class AudioSocketIngress implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AudioSocketIngress.class);
@@ -94,7 +99,12 @@ public final class AudioSocketIngress implements AutoCloseable {
     }
 
     private void serve(AudioSocketSession session) {
-        Call call = joins.claim(session.uuid()).orElseGet(() -> bridge.open(new CallInfo(session.uuid().toString(),
+        Optional<AudioSocketJoins.Join> join = joins.claim(session.uuid());
+        if (join.isPresent() && join.get().audioOnly()) {
+            serveAudio(session, join.get().call());
+            return;
+        }
+        Call call = join.map(AudioSocketJoins.Join::call).orElseGet(() -> bridge.open(new CallInfo(session.uuid().toString(),
                 "", "", UNKNOWN_NUMBER, null, "", "audiosocket", null), null));
         AtomicBoolean appHangup = new AtomicBoolean();
         // an app's hangup asks Asterisk to end AudioSocket(); the call ends when it closes the connection
@@ -119,6 +129,27 @@ public final class AudioSocketIngress implements AutoCloseable {
             case IO_ERROR -> "audiosocket connection failed";
         };
         call.hangup(cause);
+    }
+
+    /**
+     * An ARI call's externalMedia channel (capture 10c): only the caller's audio joins the call. Its keys are the ARI
+     * DTMF events (the DTMF frames here are the same keys again, so they are dropped), and its end is the ARI call's:
+     * this connection closing ends nothing, and when the call ends the hangup frame ends the channel.
+     */
+    private void serveAudio(AudioSocketSession session, Call call) {
+        call.whenHungUp().whenComplete((cause, error) -> sendHangup(session));
+        AudioSocketEvent.Closed end = session.forEach(event -> {
+            switch (event) {
+                case AudioSocketEvent.Level l -> call.audioLevel(l.peak());
+                case AudioSocketEvent.Error e -> log.info("audiosocket {} (audio of call {}): Asterisk reported error {}",
+                        session.uuid(), LogText.escape(call.id()), e.code());
+                default -> { }
+            }
+        });
+        if (!call.ended()) {
+            log.info("audiosocket {}: the audio of call {} ended ({}{}); the call goes on without audio levels", session.uuid(),
+                    LogText.escape(call.id()), end.reason(), end.detail().isEmpty() ? "" : ": " + LogText.escape(end.detail()));
+        }
     }
 
     private static void sendHangup(AudioSocketSession session) {

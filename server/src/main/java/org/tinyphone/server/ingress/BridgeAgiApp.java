@@ -24,7 +24,8 @@ import org.tinyphone.server.bridge.CallInfo;
 import org.tinyphone.server.bridge.CommandResult;
 
 /**
- * The bridge app: turns one AGI session (FastAGI, the relay tunnel, AsyncAGI) into a bridge {@link Call}.
+ * The bridge app: turns one AGI session (FastAGI, the relay tunnel, AsyncAGI, a Stasis call over ARI) into a bridge
+ * {@link Call}.
  *
  * <p>It opens the call from the environment (dialed number: the script's {@code ?number=} parameter, else
  * {@code agi_dnid}, else {@code agi_extension}), answers, then loops: WAIT FOR DIGIT with a short timeout (each key
@@ -67,13 +68,21 @@ public final class BridgeAgiApp implements AgiApp {
 
     /** Runs the call; {@code onOpen} gets the call as soon as it is open (the relay feeds it audio levels). */
     public void run(AgiChannel channel, Consumer<Call> onOpen) {
+        run(channel, onOpen, call -> { });
+    }
+
+    /**
+     * Runs the call; {@code onOpen} gets it as soon as it is open, {@code onAnswered} once Asterisk answered it (ARI
+     * then asks for the caller's audio). Neither may block for long: keys are read only after them.
+     */
+    public void run(AgiChannel channel, Consumer<Call> onOpen, Consumer<Call> onAnswered) {
         CallInfo info = callInfo(channel.environment(), via);
         Commands commands = new Commands();
         Call call = bridge.open(info, commands::submit);
         String cause = "caller";
         try {
             onOpen.accept(call);
-            cause = serve(channel, call, commands);
+            cause = serve(channel, call, commands, onAnswered);
         } catch (RuntimeException e) {
             log.warn("call {}: bridge app failed: {}", LogText.escape(call.id()), LogText.escape(e), e);
             cause = "error: " + e.getMessage();
@@ -100,9 +109,10 @@ public final class BridgeAgiApp implements AgiApp {
     }
 
     /** The loop; returns the hangup cause, or null if the call lives on without this session. */
-    private String serve(AgiChannel channel, Call call, Commands commands) {
+    private String serve(AgiChannel channel, Call call, Commands commands, Consumer<Call> onAnswered) {
         try {
             channel.answer();
+            onAnswered.accept(call);
             if (channel.environment().query().containsKey("audiosocket")) {
                 return handOff(channel, call, commands);
             }
@@ -185,8 +195,8 @@ public final class BridgeAgiApp implements AgiApp {
             if (play.escapeDigits().indexOf(key) >= 0) {
                 return CommandResult.ok(String.valueOf(key));
             }
-            if (r.endpos() <= offset) {
-                return CommandResult.ok("");
+            if (r.endpos() < offset) {
+                return CommandResult.ok("");   // it went backwards: do not loop
             }
             offset = r.endpos();
         }

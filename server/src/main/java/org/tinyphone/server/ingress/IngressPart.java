@@ -19,7 +19,10 @@ import org.tinyphone.server.config.TinyphoneConfig;
  *   <li>"relay" (12001): the {@code bin/tinyphone-agi} tunnel and the original hub's relay lines;</li>
  *   <li>"audiosocket" (9092): caller audio and DTMF joined to their call by UUID;</li>
  *   <li>"ami" (when {@code ami.enabled}): calls in {@code AGI(agi:async)} run the {@link BridgeAgiApp} over AMI
- *       ({@code ami.asyncagi}).</li>
+ *       ({@code ami.asyncagi});</li>
+ *   <li>"ari" (when {@code ari.enabled}) and "ari.outbound" (when {@code ari.outbound.enabled}): calls in
+ *       {@code Stasis(tinyphone,args)} run the {@link BridgeAgiApp} over ARI ({@link AriIngress}), with the caller's
+ *       audio through the AudioSocket listener (so that one starts first).</li>
  * </ul>
  * Found by {@link java.util.ServiceLoader} through META-INF/services/org.tinyphone.server.ServerPart.
  */
@@ -90,6 +93,14 @@ public final class IngressPart implements ServerPart {
             }
             ListenerMeters.register(server.metrics(), "audiosocket", a.stats());
             server.register("audiosocket", a.port(), a);
+        }
+
+        boolean ariOut = config.listener("ari.outbound").enabled();
+        if (config.bool("ari.enabled") || ariOut) {
+            AriCallerAudio audio = AriIngress.audio(server, joins);
+            org.tinyphone.ari.StasisApp app = AriIngress.bridgeApp(server.bridge(), audio);
+            if (config.bool("ari.enabled")) AriIngress.startClient(server, app, audio);
+            if (ariOut) AriIngress.startOutbound(server, app, audio);
         }
     }
 }

@@ -2,11 +2,14 @@ package org.tinyphone.server.sim;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.UUID;
+import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
 
 /**
  * Places simulated calls into a running Tinyphone server over the real protocols and ports, exactly as Asterisk
- * (and {@code bin/tinyphone-agi}) would: {@code ./tinyphone simulate}, {@code ./tinyphone demo} and the end-to-end
+ * (and {@code bin/tinyphone-agi}) would (over ARI the server is the one that connects, to a simulated Asterisk):
+ * {@code ./tinyphone simulate}, {@code ./tinyphone demo} and the end-to-end
  * tests use it. Each call blocks its thread until the call is over; run many at once on virtual threads.
  */
 public final class Simulator {
@@ -24,7 +27,30 @@ public final class Simulator {
             case RELAY -> RelayTunnelCaller.place(call, server);
             case LEGACY -> LegacyRelayCaller.place(call, server);
             case AUDIOSOCKET -> AudioSocketCaller.place(call, server, UUID.randomUUID());
+            case ARI -> throw new IllegalArgumentException("over ARI the server connects to Asterisk: place the call with "
+                    + "placeAri on a simulated ARI Asterisk the server's ari.url points at");
         };
+    }
+
+    /** The Stasis application of the bridge ({@code ari.app}'s default). */
+    public static final String BRIDGE_APP = "tinyphone";
+
+    /**
+     * An ARI call: {@code asterisk}, which the server's ARI client is connected to ({@link #awaitAriServer}), puts a
+     * caller into {@code Stasis(app,args)}; returns once the call has left Stasis.
+     */
+    public static CallResult placeAri(SimulatedCall call, SimulatedAriAsterisk asterisk, String app) throws InterruptedException {
+        return AriCaller.place(call, asterisk, app);
+    }
+
+    /** Waits until a server serves {@code app} on {@code asterisk} (its events WebSocket is open); false on timeout. */
+    public static boolean awaitAriServer(SimulatedAriAsterisk asterisk, String app, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!asterisk.connectedApps().contains(app)) {
+            if (System.nanoTime() - deadline >= 0) return false;
+            Thread.sleep(50);
+        }
+        return true;
     }
 
     /** An AudioSocket call with a given UUID (for example one the bridge app set as {@code TINYPHONE_UUID}). */

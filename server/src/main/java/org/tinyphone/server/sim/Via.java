@@ -11,7 +11,12 @@ public enum Via {
     /** The original hub's relay lines ({@code id:..,event:..,value:..}) on 12001, as the Ruby per-call script sends them. */
     LEGACY(12001),
     /** {@code AudioSocket(uuid,host:9092)}: UUID frame, 20 ms audio frames, DTMF frames, then close. */
-    AUDIOSOCKET(9092);
+    AUDIOSOCKET(9092),
+    /**
+     * {@code Stasis(tinyphone,args)} on a simulated ARI Asterisk listening on 8088, which the server's ARI client
+     * ({@code ari.url}) is connected to: StasisStart, DTMF events, REST, and the caller's audio over externalMedia.
+     */
+    ARI(8088);
 
     private final int defaultPort;
 
@@ -19,17 +24,17 @@ public enum Via {
         this.defaultPort = defaultPort;
     }
 
-    /** The server port this way in uses unless told otherwise. */
+    /** The port this way in uses unless told otherwise (for ARI: the simulated Asterisk's HTTP port, not the server's). */
     public int defaultPort() {
         return defaultPort;
     }
 
-    /** Parses {@code fastagi|relay|legacy|audiosocket} (case-insensitive). */
+    /** Parses {@code fastagi|relay|legacy|audiosocket|ari} (case-insensitive). */
     public static Via parse(String text) {
         try {
             return valueOf(text.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown --via '" + text + "': use fastagi, relay, legacy or audiosocket");
+            throw new IllegalArgumentException("unknown --via '" + text + "': use fastagi, relay, legacy, audiosocket or ari");
         }
     }
 }

@@ -24,6 +24,8 @@ class TinyphoneConfigTest {
         assertThat(c.fastagi()).isEqualTo(new ListenerConfig("fastagi", true, "127.0.0.1", 4573));
         assertThat(c.audiosocket()).isEqualTo(new ListenerConfig("audiosocket", true, "127.0.0.1", 9092));
         assertThat(c.amiEnabled()).isFalse();
+        assertThat(c.bool("ari.enabled")).isFalse();
+        assertThat(c.listener("ari.outbound")).isEqualTo(new ListenerConfig("ari.outbound", false, "127.0.0.1", 8090));
         assertThat(c.tokens()).isEmpty();
         assertThat(c.clientOverloadTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.source("http.port")).isEqualTo("default");
@@ -53,6 +55,9 @@ class TinyphoneConfigTest {
         assertThat(c.clientOverloadTimeout()).isEqualTo(Duration.ofMillis(500));
         assertThat(c.describe()).anySatisfy(l -> assertThat(l).startsWith("token.13605162099=(set)"))
                 .noneSatisfy(l -> assertThat(l).contains("s3cret"));
+        assertThat(c.with(Map.of("ari.password", "hunter2", "ari.outbound.password", "hunter3")).describe())
+                .anySatisfy(l -> assertThat(l).startsWith("ari.password=(set)"))
+                .noneSatisfy(l -> assertThat(l).contains("hunter"));
     }
 
     @Test
@@ -119,6 +124,12 @@ class TinyphoneConfigTest {
                 .hasMessageContaining("config file not found");
         assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("ami.enabled", "true")))
                 .hasMessageContaining("ami.user is empty");
+        assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("ari.enabled", "true")))
+                .hasMessageContaining("ari.user is empty");
+        assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("ari.url", "ws://asterisk:8088/ari/events")))
+                .hasMessageContaining("ari.url").hasMessageContaining("http://127.0.0.1:8088");
+        assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("ari.app", "tiny,phone")))
+                .hasMessageContaining("ari.app");
         assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("asterisk.allow", "10.0.0.0/40")))
                 .hasMessageContaining("asterisk.allow");
     }

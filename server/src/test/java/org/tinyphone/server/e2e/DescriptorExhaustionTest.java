@@ -100,6 +100,7 @@ class DescriptorExhaustionTest {
                 case FASTAGI -> "fastagi";
                 case RELAY, LEGACY -> "relay";
                 case AUDIOSOCKET -> "audiosocket";
+                case ARI -> throw new IllegalStateException("the server connects to Asterisk over ARI: no listener here");
             });
             calls.add(CompletableFuture.supplyAsync(() -> place(SimulatedCall.of(number, "1555000" + number, null, "7")
                     .withTiming(Duration.ZERO, Duration.ofMillis(50), Duration.ofMillis(100)), via, port)));

@@ -53,7 +53,7 @@ class TalkBackLimitsEndToEndTest {
         server.close();
     }
 
-    private static void attacksAreRefused(TinyphoneClient client, String call) throws Exception {
+    static void attacksAreRefused(TinyphoneClient client, String call) throws Exception {
         for (var attack : ATTACKS) {
             CompletableFuture<CommandResult> f = attack.apply(client).apply(call);
             assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
