@@ -15,12 +15,16 @@ import org.tinyphone.server.sim.SimulatedSms;
 import org.tinyphone.server.sms.SmsWebhook;
 import org.tinyphone.server.sim.Simulator;
 import org.tinyphone.server.sim.Via;
+import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code tinyphone simulate}: places a call into a running server over the real protocol and port, exactly as
- * Asterisk (or {@code bin/tinyphone-agi}) would, and says what happened.
+ * Asterisk (or {@code bin/tinyphone-agi}) would, and says what happened. With {@code --via ari} it is the other way
+ * round, as with a real Asterisk: it plays Asterisk's HTTP server (ARI) on {@code --port} (8088), waits for the server
+ * ({@code ari.enabled=true}, {@code ari.url} pointing here) to connect, and puts the calls into
+ * {@code Stasis(tinyphone,args)}.
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = {"Place a simulated call into a running server, exactly as Asterisk would.",
@@ -36,10 +40,11 @@ public final class SimulateCommand implements Callable<Integer> {
             description = "The caller's audio: a 16-bit PCM WAV file, 'tone' or 'silence' (relay, legacy and audiosocket; default: tone for those)")
     String audio;
     @Option(names = "--via", defaultValue = "fastagi",
-            description = "fastagi, relay (the bin/tinyphone-agi tunnel), legacy (the original relay lines) or audiosocket (default ${DEFAULT-VALUE})")
+            description = "fastagi, relay (the bin/tinyphone-agi tunnel), legacy (the original relay lines), audiosocket or ari (default ${DEFAULT-VALUE})")
     String via;
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Server host (default ${DEFAULT-VALUE})") String host;
-    @Option(names = "--port", description = "Server port (default: the usual port of --via: 4573, 12001 or 9092)") Integer port;
+    @Option(names = "--port", description = "Server port (default: the usual port of --via: 4573, 12001 or 9092); with --via ari the port "
+            + "the simulated Asterisk listens on, the server's ari.url (default 8088)") Integer port;
     @Option(names = "--first-key", defaultValue = "600", description = "Milliseconds before the first key (default ${DEFAULT-VALUE})") long firstKey;
     @Option(names = "--key-gap", defaultValue = "400", description = "Milliseconds between keys (default ${DEFAULT-VALUE})") long keyGap;
     @Option(names = "--hold", defaultValue = "1500", description = "Milliseconds on the line after the last key (default ${DEFAULT-VALUE})") long hold;
@@ -53,6 +58,13 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--auth-token", defaultValue = "${env:TINYPHONE_SMS_AUTH_TOKEN}",
             description = "With --sms: sign the request with this Twilio auth token, as the server's sms.auth-token wants (default: $TINYPHONE_SMS_AUTH_TOKEN)")
     String authToken;
+    @Option(names = "--ari-user", description = "With --via ari: the ARI user the simulated Asterisk knows (default: $TINYPHONE_ARI_USER, "
+            + "the server's ari.user, else tinyphone)") String ariUser;
+    @Option(names = "--ari-password", description = "With --via ari: that user's password (default: $TINYPHONE_ARI_PASSWORD)") String ariPassword;
+    @Option(names = "--ari-app", defaultValue = "tinyphone", description = "With --via ari: the Stasis application (the server's ari.app; "
+            + "default ${DEFAULT-VALUE})") String ariApp;
+    @Option(names = "--wait", defaultValue = "20", description = "With --via ari: seconds to wait for the server to connect (default ${DEFAULT-VALUE})")
+    int waitSeconds;
 
     @Override
     public Integer call() throws Exception {
@@ -60,6 +72,8 @@ public final class SimulateCommand implements Callable<Integer> {
         Via v = Via.parse(via);
         int p = port == null ? v.defaultPort() : port;
         AudioSource source = audio != null ? AudioSource.parse(audio) : v == Via.FASTAGI ? null : AudioSource.tone();
+        SimulatedAriAsterisk asterisk = v == Via.ARI ? ariAsterisk(p) : null;
+        if (v == Via.ARI && asterisk == null) return 1;
         if (source != null && v == Via.FASTAGI) {
             System.err.println("tinyphone simulate: FastAGI carries no audio; --audio is ignored (use --via relay or audiosocket)");
             source = null;
@@ -72,10 +86,10 @@ public final class SimulateCommand implements Callable<Integer> {
                 v == Via.AUDIOSOCKET ? fastagiPort > 0 ? " (after the FastAGI hand-off on port " + fastagiPort + ")"
                         : " (no hand-off: the call is on number 'unknown')" : "");
         List<Future<CallResult>> placed = new ArrayList<>();
-        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (asterisk; ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < Math.max(1, calls); i++) {
-                placed.add(threads.submit(() -> v == Via.AUDIOSOCKET && fastagiPort > 0
-                        ? Simulator.placeAudioSocketHandOff(call, host, fastagiPort, p)
+                placed.add(threads.submit(() -> v == Via.ARI ? Simulator.placeAri(call, asterisk, ariApp)
+                        : v == Via.AUDIOSOCKET && fastagiPort > 0 ? Simulator.placeAudioSocketHandOff(call, host, fastagiPort, p)
                         : Simulator.place(call, v, host, p)));
             }
         }
@@ -128,8 +142,34 @@ public final class SimulateCommand implements Callable<Integer> {
                 r.duration().toMillis() / 1000.0,
                 r.audioFrames() > 0 ? ", " + r.audioFrames() * 20 / 1000.0 + " s of audio sent" : "");
         if (!r.commands().isEmpty()) {
-            System.out.println("  AGI commands from the server: " + summarize(r.commands()));
+            System.out.println((r.via() == Via.ARI ? "  ARI requests from the server about the call: " : "  AGI commands from the server: ")
+                    + summarize(r.commands()));
         }
+    }
+
+    /** The simulated ARI Asterisk on 127.0.0.1:{@code port}, once the server has connected to it; null (and said why) if not. */
+    private SimulatedAriAsterisk ariAsterisk(int port) throws InterruptedException {
+        String user = ariUser != null ? ariUser : System.getenv().getOrDefault("TINYPHONE_ARI_USER", "tinyphone");
+        String password = ariPassword != null ? ariPassword : System.getenv().getOrDefault("TINYPHONE_ARI_PASSWORD", "");
+        SimulatedAriAsterisk asterisk;
+        try {
+            asterisk = SimulatedAriAsterisk.builder().port(port).user(user, password).playbackMillis(m -> 600).start();
+        } catch (IllegalStateException e) {
+            System.err.printf("tinyphone simulate: cannot listen on 127.0.0.1:%d for the simulated Asterisk (is a real Asterisk "
+                    + "running there? choose another --port and point the server's ari.url at it): %s%n", port, e.getMessage());
+            return null;
+        }
+        System.out.printf("simulated Asterisk (ARI) on %s, user %s: waiting for the server to connect (./tinyphone server "
+                + "--set ari.enabled=true --set ari.url=%s --set ari.user=%s --set ari.password=...)%n", asterisk.url(), user,
+                asterisk.url(), user);
+        if (!Simulator.awaitAriServer(asterisk, ariApp, Duration.ofSeconds(Math.max(1, waitSeconds)))) {
+            System.err.printf("tinyphone simulate: no server connected to %s for Stasis app '%s' within %d s. Start one with "
+                    + "ari.enabled=true, ari.url=%s, ari.user=%s and the same password (--ari-password or $TINYPHONE_ARI_PASSWORD), "
+                    + "ari.app=%s; it retries every few seconds%n", asterisk.url(), ariApp, waitSeconds, asterisk.url(), user, ariApp);
+            asterisk.close();
+            return null;
+        }
+        return asterisk;
     }
 
     /** "ANSWER, WAIT FOR DIGIT 250 ×12, STREAM FILE hello-world ..." */

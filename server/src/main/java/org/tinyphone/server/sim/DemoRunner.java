@@ -7,12 +7,14 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.tinyphone.server.TinyphoneServer;
 import org.tinyphone.server.config.TinyphoneConfig;
+import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
 
 /**
  * {@code ./tinyphone demo}: the server plus a stream of simulated calls, so the live page shows something without
  * Asterisk. Every few seconds a caller dials the demo number over one of the real ways in (the relay tunnel with
- * audio, FastAGI, AudioSocket joined by its FastAGI hand-off, the original relay lines), presses a few keys and
- * hangs up. Prints the page's URL and one line per call.
+ * audio, FastAGI, AudioSocket joined by its FastAGI hand-off, the original relay lines, and ARI: a simulated ARI
+ * Asterisk the server connects to puts the caller into {@code Stasis(tinyphone)}, with its audio over externalMedia),
+ * presses a few keys and hangs up. Prints the page's URL and one line per call.
  */
 public final class DemoRunner {
     /** The number the demo calls dial. */
@@ -20,7 +22,9 @@ public final class DemoRunner {
 
     private static final List<String> NAMES = List.of("Carol", "Dave", "Erin", "Frank", "Grace", "Heidi", "Ivan",
             "Judy", "Mallory", "Niaj", "Olivia", "Peggy");
-    private static final List<Via> ROTATION = List.of(Via.RELAY, Via.FASTAGI, Via.AUDIOSOCKET, Via.LEGACY);
+    private static final List<Via> ROTATION = List.of(Via.RELAY, Via.FASTAGI, Via.ARI, Via.AUDIOSOCKET, Via.LEGACY);
+    /** The ARI user the demo's simulated Asterisk knows. */
+    private static final String ARI_USER = "demo";
 
     private DemoRunner() {}
 
@@ -29,7 +33,19 @@ public final class DemoRunner {
      * {@code calls > 0}; returns the exit code.
      */
     public static int run(TinyphoneConfig config, Duration every, int calls, PrintStream out) throws InterruptedException {
-        try (TinyphoneServer server = TinyphoneServer.start(config)) {
+        // ARI: unless the config connects to a real Asterisk, the server connects to a simulated one made here
+        SimulatedAriAsterisk asterisk = null;
+        if (!config.bool("ari.enabled")) {
+            String password = java.util.UUID.randomUUID().toString();
+            asterisk = SimulatedAriAsterisk.builder().user(ARI_USER, password).playbackMillis(m -> 600).start();
+            config = config.with(Map.of("ari.enabled", "true", "ari.url", asterisk.url(), "ari.user", ARI_USER,
+                    "ari.password", password));
+        }
+        try (SimulatedAriAsterisk ari = asterisk; TinyphoneServer server = TinyphoneServer.start(config)) {
+            String app = config.get("ari.app");
+            if (ari != null && !Simulator.awaitAriServer(ari, app, Duration.ofSeconds(10))) {
+                out.println("  (the server did not connect to the demo's simulated ARI Asterisk: no ARI calls)");
+            }
             int http = server.port("http");
             out.println();
             out.println("  Tinyphone demo is running.");
@@ -46,10 +62,11 @@ public final class DemoRunner {
             List<Thread> placed = new java.util.ArrayList<>();
             for (int i = 0; calls <= 0 || i < calls; i++) {
                 Via via = ROTATION.get(i % ROTATION.size());
-                if (server.port(listenerOf(via)) <= 0 || via == Via.AUDIOSOCKET && server.port("fastagi") <= 0) {
+                if (server.port(listenerOf(via)) <= 0 || via == Via.AUDIOSOCKET && server.port("fastagi") <= 0
+                        || via == Via.ARI && (ari == null || !ari.connectedApps().contains(app))) {
                     continue;
                 }
-                placed.add(placeInBackground(server, via, i, out));
+                placed.add(placeInBackground(server, ari, app, via, i, out));
                 placed.removeIf(t -> !t.isAlive());
                 Thread.sleep(every.toMillis());
             }
@@ -72,10 +89,12 @@ public final class DemoRunner {
             case FASTAGI -> "fastagi";
             case RELAY, LEGACY -> "relay";
             case AUDIOSOCKET -> "audiosocket";
+            case ARI -> "ari";
         };
     }
 
-    private static Thread placeInBackground(TinyphoneServer server, Via via, int n, PrintStream out) {
+    private static Thread placeInBackground(TinyphoneServer server, SimulatedAriAsterisk ari, String app, Via via, int n,
+                                            PrintStream out) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         String name = NAMES.get(n % NAMES.size());
         String from = "1555" + String.format("%07d", random.nextInt(10_000_000));
@@ -91,6 +110,7 @@ public final class DemoRunner {
             try {
                 CallResult result = switch (via) {
                     case AUDIOSOCKET -> handOff(server, call);
+                    case ARI -> Simulator.placeAri(call, ari, app);
                     default -> Simulator.place(call, via, "127.0.0.1", server.port(listenerOf(via)));
                 };
                 out.printf("  call %-22s %-11s from %s (%s): keys %-8s %.1f s%n", result.callId(), via.name().toLowerCase(),

@@ -46,6 +46,27 @@ class SimulateCommandTest {
     }
 
     @Test
+    void overAriItPlaysAsteriskForTheServerToConnectToAndPlacesTheCallIntoStasis() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        TinyphoneConfig config = TinyphoneConfig.defaults().with(Map.of("relay.enabled", "false", "clients.port", "0",
+                "clients.bind", "127.0.0.1", "http.enabled", "false", "fastagi.enabled", "false", "audiosocket.port", "0",
+                "ari.enabled", "true", "ari.url", "http://127.0.0.1:" + port, "ari.user", "sim", "ari.password", "simsecret"));
+        try (TinyphoneServer server = TinyphoneServer.start(config)) {   // nothing listens on that port yet: it keeps trying
+            String[] r = run("simulate", "--to", "13605162099", "--name", "Carol", "--keys", "47", "--via", "ari",
+                    "--port", String.valueOf(port), "--ari-user", "sim", "--ari-password", "simsecret", "--arg", "lobby",
+                    "--first-key", "300", "--key-gap", "100", "--hold", "1000", "--wait", "60");
+            assertThat(r[0]).as(r[2]).isEqualTo("0");
+            assertThat(r[1]).contains("simulated Asterisk (ARI) on http://127.0.0.1:" + port)
+                    .contains("calling 13605162099 from 15550001111 (Carol) via ari")
+                    .containsPattern("call \\S+: pressed 4 7, caller hung up after [0-9.]+ s, [0-9.]+ s of audio sent")
+                    .contains("ARI requests from the server about the call: GET channels/").contains("/answer");
+        }
+    }
+
+    @Test
     void withNoServerItSaysHowToStartOne() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
