@@ -86,11 +86,18 @@ public final class SimulateCommand implements Callable<Integer> {
                 v == Via.AUDIOSOCKET ? fastagiPort > 0 ? " (after the FastAGI hand-off on port " + fastagiPort + ")"
                         : " (no hand-off: the call is on number 'unknown')" : "");
         List<Future<CallResult>> placed = new ArrayList<>();
-        try (asterisk; ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int i = 0; i < Math.max(1, calls); i++) {
-                placed.add(threads.submit(() -> v == Via.ARI ? Simulator.placeAri(call, asterisk, ariApp)
-                        : v == Via.AUDIOSOCKET && fastagiPort > 0 ? Simulator.placeAudioSocketHandOff(call, host, fastagiPort, p)
-                        : Simulator.place(call, v, host, p)));
+        try (asterisk) {
+            try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < Math.max(1, calls); i++) {
+                    placed.add(threads.submit(() -> v == Via.ARI ? Simulator.placeAri(call, asterisk, ariApp)
+                            : v == Via.AUDIOSOCKET && fastagiPort > 0 ? Simulator.placeAudioSocketHandOff(call, host, fastagiPort, p)
+                            : Simulator.place(call, v, host, p)));
+                }
+            }
+            // the server hangs up the calls' externalMedia channels when they end: a moment for that before Asterisk goes
+            for (long end = System.nanoTime() + 2_000_000_000L; asterisk != null && asterisk.channelsInStasis() > 0
+                    && System.nanoTime() < end; ) {
+                Thread.sleep(20);
             }
         }
         int failed = 0;

@@ -170,6 +170,21 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        // what Asterisk already said goes out before the connections drop (a call's last events, say)
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (System.nanoTime() < deadline) {
+            boolean drained;
+            synchronized (this) {
+                drained = sinks.stream().allMatch(Sink::drained);
+            }
+            if (drained) break;
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         List<OutboundLink> ls;
         synchronized (this) {
             ls = List.copyOf(links);
@@ -1376,6 +1391,7 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
         final String user;
         final boolean perCall;
         volatile boolean open = true;
+        private volatile boolean writing;
 
         Sink(String user, boolean perCall) {
             this.user = user;
@@ -1392,11 +1408,14 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
                 while (true) {
                     String t = out.take();
                     if (!open) return;
+                    writing = true;
                     try {
                         write(t);
                     } catch (Exception e) {
                         abort();
                         return;
+                    } finally {
+                        writing = false;
                     }
                 }
             } catch (InterruptedException e) {
@@ -1405,6 +1424,9 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
         }
 
         abstract void write(String text) throws Exception;
+
+        /** Everything queued has been written (or the connection is gone). */
+        boolean drained() { return !open || out.isEmpty() && !writing; }
 
         /** Drops the connection without a close frame. */
         abstract void abort();
