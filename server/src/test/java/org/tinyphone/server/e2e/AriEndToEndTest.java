@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -169,6 +170,55 @@ class AriEndToEndTest {
             assertThat(w.of(TinyphoneEvent.Hangup.class).get(0).cause()).isEqualTo("caller");
             assertThat(r.requests().getLast()).as("nothing sent to the channel after it went")
                     .startsWith("POST channels/" + r.channelId() + "/play");
+        }
+    }
+
+    @Test
+    void keysPressedDuringAPromptAreAllReportedAndThePromptGoesOnWhereItStopped() throws Exception {
+        String number = "15552000007";
+        try (RunningServer.Watcher w = server.watch(number)) {
+            SimulatedAriCall caller = asterisk.call(Simulator.BRIDGE_APP).dnid(number).giveUpAfter(Duration.ofMinutes(1)).place();
+            await().atMost(RunningServer.Watcher.WAIT).until(() -> !w.of(TinyphoneEvent.NewCaller.class).isEmpty());
+            String id = w.of(TinyphoneEvent.NewCaller.class).get(0).callId();
+            CompletableFuture<CommandResult> play = w.client.play(id, "tt-monkeys", "#");
+            for (char key : "12#".toCharArray()) {
+                int plays = plays(caller);
+                await().atMost(RunningServer.Watcher.WAIT).until(() -> plays(caller) == plays + 1);   // playing now
+                caller.press(key);
+            }
+            CommandResult r = play.get(30, TimeUnit.SECONDS);
+            assertThat(r.ok()).isTrue();
+            assertThat(r.value()).as("the escape key").isEqualTo("#");
+            assertThat(w.keys()).as("every key, also those the prompt did not stop on").isEqualTo("12#");
+            List<String> plays = caller.requestsSoFar().stream().filter(q -> q.contains("/play")).toList();
+            assertThat(plays).hasSize(3);
+            assertThat(plays.get(0)).doesNotContain("offsetms");
+            assertThat(plays.subList(1, 3)).allMatch(q -> q.contains("media=sound:tt-monkeys") && q.matches(".*offsetms=\\d+.*"));
+            caller.hangup();
+            await().atMost(RunningServer.Watcher.WAIT).until(w::hungUp);
+        }
+    }
+
+    private static int plays(SimulatedAriCall caller) {
+        return (int) caller.requestsSoFar().stream().filter(q -> q.contains("/play")).count();
+    }
+
+    @Test
+    void whenTheServerStopsItsCallsInStasisGoBackToTheDialplan() throws Exception {
+        String number = "15552000008";
+        RunningServer stopping = RunningServer.start(Map.of("ari.enabled", "true", "ari.url", asterisk.url(), "ari.user", USER,
+                "ari.password", PASSWORD, "ari.app", "tinyphone-stopping"));
+        try (RunningServer.Watcher w = stopping.watch(number)) {
+            assertThat(Simulator.awaitAriServer(asterisk, "tinyphone-stopping", Duration.ofSeconds(20))).isTrue();
+            SimulatedAriCall caller = asterisk.call("tinyphone-stopping").dnid(number).giveUpAfter(Duration.ofMinutes(1)).place();
+            await().atMost(RunningServer.Watcher.WAIT).until(() -> !w.of(TinyphoneEvent.NewCaller.class).isEmpty());
+            stopping.close();
+            SimulatedAriCall.Result r = caller.await(Duration.ofSeconds(30));
+            assertThat(r.outcome()).as("as when an AGI ends: the dialplan goes on").isEqualTo("continued");
+            await().atMost(RunningServer.Watcher.WAIT).until(w::hungUp);
+            assertThat(w.of(TinyphoneEvent.Hangup.class)).hasSize(1);
+        } finally {
+            stopping.close();
         }
     }
 
