@@ -51,7 +51,8 @@ import org.tinyphone.net.jetty.RequestDeadline;
  * like every Asterisk-facing port, and has the guards of every Tinyphone listener ({@code tinyphone-net}): an
  * allow-list of the hosts that may connect (checked at accept, before a byte is read), a connection cap (at the cap
  * it stops accepting until one closes), a deadline for the upgrade request's headers, and failed accepts retried
- * with a backoff; {@link #listenerStats()} counts them.
+ * with a backoff; {@link #listenerStats()} counts them. An upgrade with an {@code Origin} header comes from a web page
+ * in a browser (Asterisk sends none), and is refused with 403.
  */
 public final class OutboundAriServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OutboundAriServer.class);
@@ -97,6 +98,13 @@ public final class OutboundAriServer implements AutoCloseable {
             container.setMaxTextMessageSize(Math.max(64 * 1024, 4L * b.runtime.maxMessageChars));
             container.setIdleTimeout(b.idleTimeout);
             for (String path : b.paths) container.addMapping(path, (req, resp, callback) -> {
+                if (req.getHeaders().get(HttpHeader.ORIGIN) != null) {
+                    // Asterisk sends no Origin (09d); a browser always does: a web page must not play Asterisk here
+                    log.warn("ARI outbound: refused a WebSocket from {} sent by a web page (Origin {}): only Asterisk may connect",
+                            org.eclipse.jetty.server.Request.getRemoteAddr(req), LogText.escape(req.getHeaders().get(HttpHeader.ORIGIN)));
+                    Response.writeError(req, resp, callback, 403, "Forbidden");
+                    return null;
+                }
                 if (expectedAuthorization != null && !authorized(req.getHeaders().get(HttpHeader.AUTHORIZATION))) {
                     log.warn("ARI outbound: refused a WebSocket from {}: wrong or no credentials (websocket_client.conf "
                             + "username/password must match)", org.eclipse.jetty.server.Request.getRemoteAddr(req));

@@ -16,8 +16,9 @@ import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
 
 /**
  * The listener for Asterisk's outbound WebSocket has the guards of every Asterisk-facing port: a host not on the
- * allow-list is closed at accept without a byte read or written, a connection that drips its upgrade request is
- * closed at the deadline, and at the connection cap the listener stops accepting until one closes.
+ * allow-list is closed at accept without a byte read or written, a browser's upgrade (it carries an Origin) is
+ * refused, a connection that drips its upgrade request is closed at the deadline, and at the connection cap the
+ * listener stops accepting until one closes.
  */
 @Timeout(60)
 class OutboundGuardsTest {
@@ -35,6 +36,19 @@ class OutboundGuardsTest {
             assertThat(readAll(s.getInputStream())).as("no HTTP answer, just the close").isEmpty();
             assertThat(server.listenerStats().refusedByAllowList()).isEqualTo(1);
             assertThat(server.listenerStats().accepted()).isZero();
+        }
+    }
+
+    @Test
+    void aWebPageCannotPlayAsteriskAnUpgradeWithAnOriginIsRefused() throws Exception {
+        try (OutboundAriServer server = OutboundAriServer.builder().port(0).app("tinyphone-out", c -> { }).build().start();
+             Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(UPGRADE.replace("Host: 127.0.0.1\r\n", "Host: 127.0.0.1\r\nOrigin: https://evil.example\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            assertThat(answer).isEqualTo("HTTP/1.1 403");
+            assertThat(server.connectedApps()).isEmpty();
         }
     }
 
