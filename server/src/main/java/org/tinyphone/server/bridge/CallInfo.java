@@ -13,7 +13,7 @@ import java.util.Objects;
  * @param dnid       the dialed number the call is routed by, in its {@link Numbers#normalize normal form}
  * @param args       the AGI arguments given in the dialplan
  * @param channel    Asterisk channel name ("" when unknown)
- * @param via        which ingress brought the call: fastagi, relay, legacy, audiosocket, asyncagi
+ * @param via        which ingress brought the call: fastagi, relay, legacy, audiosocket, asyncagi, ari
  * @param started    when the call arrived
  */
 public record CallInfo(String callId, String callerId, String callerName, String dnid, List<String> args,
