@@ -52,7 +52,7 @@ class SimulateCommandTest {
             port = s.getLocalPort();
         }
         TinyphoneConfig config = TinyphoneConfig.defaults().with(Map.of("relay.enabled", "false", "clients.port", "0",
-                "clients.bind", "127.0.0.1", "http.enabled", "false", "fastagi.enabled", "false", "audiosocket.port", "0",
+                "http.enabled", "false", "fastagi.enabled", "false", "audiosocket.port", "0", "sms.port", "0",
                 "ari.enabled", "true", "ari.url", "http://127.0.0.1:" + port, "ari.user", "sim", "ari.password", "simsecret"));
         try (TinyphoneServer server = TinyphoneServer.start(config)) {   // nothing listens on that port yet: it keeps trying
             String[] r = run("simulate", "--to", "13605162099", "--name", "Carol", "--keys", "47", "--via", "ari",
