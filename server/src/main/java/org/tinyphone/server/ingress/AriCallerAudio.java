@@ -51,6 +51,8 @@ final class AriCallerAudio {
     private final String hostPort;
     /** externalMedia channels waiting for their StasisStart, by channel id. */
     private final Map<String, CompletableFuture<Void>> entering = new ConcurrentHashMap<>();
+    /** Calls whose audio is set up or being set up, and not cleaned up yet. */
+    private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
 
     /** @param hostPort where Asterisk connects for the audio: the AudioSocket listener, as Asterisk reaches it */
     AriCallerAudio(AudioSocketJoins joins, String hostPort) {
@@ -83,7 +85,23 @@ final class AriCallerAudio {
      * what it made is cleaned up even when the call ends while it is being made).
      */
     void start(StasisCall stasis, Call call) {
-        Thread.ofVirtual().name("ari-audio-" + stasis.id()).start(() -> run(stasis, call));
+        active.incrementAndGet();
+        Thread.ofVirtual().name("ari-audio-" + stasis.id()).start(() -> {
+            try {
+                run(stasis, call);
+            } finally {
+                active.decrementAndGet();
+            }
+        });
+    }
+
+    /** Waits (up to {@code deadline}, System.nanoTime) until the audio of every ended call is cleaned up; true if so. */
+    boolean awaitCleanedUp(long deadline) throws InterruptedException {
+        while (active.get() > 0) {
+            if (System.nanoTime() - deadline >= 0) return false;
+            Thread.sleep(10);
+        }
+        return true;
     }
 
     private void run(StasisCall stasis, Call call) {

@@ -114,7 +114,7 @@ final class AriIngress {
         });
         URI u = URI.create(url);
         int port = u.getPort() > 0 ? u.getPort() : "https".equals(u.getScheme()) ? 443 : 80;
-        server.register("ari", port, () -> leaveThenClose(client::calls, client));
+        server.register("ari", port, () -> leaveThenClose(client::calls, audio, client));
     }
 
     /** {@code ari.outbound.enabled}: the listener for Asterisk's outbound WebSocket. */
@@ -137,11 +137,15 @@ final class AriIngress {
         }
         ListenerMeters.register(server.metrics(), "ari.outbound", out.listenerStats());
         meters(server.metrics(), "outbound", out::stats, () -> out.connectedApps().isEmpty() ? 0 : 1);
-        server.register("ari.outbound", out.port(), () -> leaveThenClose(out::calls, out));
+        server.register("ari.outbound", out.port(), () -> leaveThenClose(out::calls, audio, out));
     }
 
-    /** Calls still in Stasis go back to the dialplan (as when an AGI ends), then the connection closes. */
-    private static void leaveThenClose(Supplier<List<StasisCall>> calls, AutoCloseable connection) throws Exception {
+    /**
+     * Calls still in Stasis go back to the dialplan (as when an AGI ends), their audio channels and bridges are cleaned
+     * up, then the connection closes.
+     */
+    private static void leaveThenClose(Supplier<List<StasisCall>> calls, AriCallerAudio audio, AutoCloseable connection)
+            throws Exception {
         List<Thread> leaving = calls.get().stream().map(c -> Thread.ofVirtual().start(() -> {
             try {
                 c.continueInDialplan();
@@ -151,7 +155,8 @@ final class AriIngress {
         })).toList();
         long deadline = System.nanoTime() + LEAVE_GRACE.toNanos();
         for (Thread t : leaving) t.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-        while (!calls.get().isEmpty() && System.nanoTime() < deadline) Thread.sleep(20);   // their StasisEnd, their cleanup
+        while (!calls.get().isEmpty() && System.nanoTime() < deadline) Thread.sleep(20);   // their StasisEnd
+        if (audio != null) audio.awaitCleanedUp(deadline);
         connection.close();
     }
 

@@ -59,6 +59,7 @@ class SimulateCommandTest {
                     "--port", String.valueOf(port), "--ari-user", "sim", "--ari-password", "simsecret", "--arg", "lobby",
                     "--first-key", "300", "--key-gap", "100", "--hold", "1000", "--wait", "60");
             assertThat(r[0]).as(r[2]).isEqualTo("0");
+            assertThat(server.port("ari")).as("registered with Asterisk's port").isEqualTo(port);
             assertThat(r[1]).contains("simulated Asterisk (ARI) on http://127.0.0.1:" + port)
                     .contains("calling 13605162099 from 15550001111 (Carol) via ari")
                     .containsPattern("call \\S+: pressed 4 7, caller hung up after [0-9.]+ s, [0-9.]+ s of audio sent")

@@ -212,9 +212,14 @@ class AriEndToEndTest {
             assertThat(Simulator.awaitAriServer(asterisk, "tinyphone-stopping", Duration.ofSeconds(20))).isTrue();
             SimulatedAriCall caller = asterisk.call("tinyphone-stopping").dnid(number).giveUpAfter(Duration.ofMinutes(1)).place();
             await().atMost(RunningServer.Watcher.WAIT).until(() -> !w.of(TinyphoneEvent.NewCaller.class).isEmpty());
+            await().atMost(RunningServer.Watcher.WAIT).until(() -> caller.requestsSoFar().stream().anyMatch(q -> q.contains("/addChannel")));
+            String uuid = caller.requestsSoFar().stream().filter(q -> q.contains("/addChannel")).findFirst().orElseThrow()
+                    .replaceAll(".*tinyphone-audio-([0-9a-f-]{36}).*", "$1");
             stopping.close();
             SimulatedAriCall.Result r = caller.await(Duration.ofSeconds(30));
             assertThat(r.outcome()).as("as when an AGI ends: the dialplan goes on").isEqualTo("continued");
+            assertThat(requested("DELETE", "channels/tinyphone-audio-" + uuid) && requested("DELETE", "bridges/tinyphone-audio-" + uuid))
+                    .as("its audio channel and bridge are gone before the server has stopped").isTrue();
             await().atMost(RunningServer.Watcher.WAIT).until(w::hungUp);
             assertThat(w.of(TinyphoneEvent.Hangup.class)).hasSize(1);
         } finally {
