@@ -123,8 +123,7 @@ class AriEndToEndTest {
     void anIdleCallCostsNoRequestsAndItsAudioChannelAndBridgeGoWithIt() throws Exception {
         String number = "15552000002";
         try (RunningServer.Watcher w = server.watch(number)) {
-            SimulatedAriCall caller = asterisk.call(Simulator.BRIDGE_APP).dnid(number).audio(Pcm.tone(440, Duration.ofSeconds(1), 8000))
-                    .giveUpAfter(Duration.ofMinutes(1)).place();
+            SimulatedAriCall caller = waitingCaller(number).audio(Pcm.tone(440, Duration.ofSeconds(1), 8000)).place();
             // set up: the dialed number read, the call answered, the caller's audio bridged (levels arrive)
             await().atMost(RunningServer.Watcher.WAIT).until(() -> w.of(TinyphoneEvent.AudioLevel.class).size() > 3);
             List<String> before = List.copyOf(caller.requestsSoFar());
@@ -154,10 +153,8 @@ class AriEndToEndTest {
     void theCallerHangsUpDuringAPlaybackAnAppAskedFor() throws Exception {
         String number = "15552000003";
         try (RunningServer.Watcher w = server.watch(number)) {
-            SimulatedAriCall caller = asterisk.call(Simulator.BRIDGE_APP).dnid(number).hangupDuring("tt-monkeys")
-                    .giveUpAfter(Duration.ofMinutes(1)).place();
-            await().atMost(RunningServer.Watcher.WAIT).until(() -> !w.of(TinyphoneEvent.NewCaller.class).isEmpty());
-            String id = w.of(TinyphoneEvent.NewCaller.class).get(0).callId();
+            SimulatedAriCall caller = waitingCaller(number).hangupDuring("tt-monkeys").place();
+            String id = newCaller(w);
             CommandResult play = w.client.play(id, "tt-monkeys").get(30, TimeUnit.SECONDS);
             assertThat(play.ok()).isFalse();
             assertThat(play.error()).contains("hung up during play");
@@ -177,9 +174,8 @@ class AriEndToEndTest {
     void keysPressedDuringAPromptAreAllReportedAndThePromptGoesOnWhereItStopped() throws Exception {
         String number = "15552000007";
         try (RunningServer.Watcher w = server.watch(number)) {
-            SimulatedAriCall caller = asterisk.call(Simulator.BRIDGE_APP).dnid(number).giveUpAfter(Duration.ofMinutes(1)).place();
-            await().atMost(RunningServer.Watcher.WAIT).until(() -> !w.of(TinyphoneEvent.NewCaller.class).isEmpty());
-            String id = w.of(TinyphoneEvent.NewCaller.class).get(0).callId();
+            SimulatedAriCall caller = waitingCaller(number).place();
+            String id = newCaller(w);
             CompletableFuture<CommandResult> play = w.client.play(id, "tt-monkeys", "#");
             for (char key : "12#".toCharArray()) {
                 int plays = plays(caller);
@@ -199,6 +195,17 @@ class AriEndToEndTest {
         }
     }
 
+    /** A caller to {@code number} who presses nothing and hangs up only when the test says so. */
+    private static SimulatedAriCall waitingCaller(String number) {
+        return asterisk.call(Simulator.BRIDGE_APP).dnid(number).giveUpAfter(Duration.ofMinutes(1));
+    }
+
+    /** The id of the (first) call the watcher was told about, once it was. */
+    private static String newCaller(RunningServer.Watcher w) {
+        await().atMost(RunningServer.Watcher.WAIT).until(() -> !w.of(TinyphoneEvent.NewCaller.class).isEmpty());
+        return w.of(TinyphoneEvent.NewCaller.class).get(0).callId();
+    }
+
     private static int plays(SimulatedAriCall caller) {
         return (int) caller.requestsSoFar().stream().filter(q -> q.contains("/play")).count();
     }
@@ -211,7 +218,7 @@ class AriEndToEndTest {
         try (RunningServer.Watcher w = stopping.watch(number)) {
             assertThat(Simulator.awaitAriServer(asterisk, "tinyphone-stopping", Duration.ofSeconds(20))).isTrue();
             SimulatedAriCall caller = asterisk.call("tinyphone-stopping").dnid(number).giveUpAfter(Duration.ofMinutes(1)).place();
-            await().atMost(RunningServer.Watcher.WAIT).until(() -> !w.of(TinyphoneEvent.NewCaller.class).isEmpty());
+            newCaller(w);
             await().atMost(RunningServer.Watcher.WAIT).until(() -> caller.requestsSoFar().stream().anyMatch(q -> q.contains("/addChannel")));
             String uuid = caller.requestsSoFar().stream().filter(q -> q.contains("/addChannel")).findFirst().orElseThrow()
                     .replaceAll(".*tinyphone-audio-([0-9a-f-]{36}).*", "$1");
@@ -231,9 +238,8 @@ class AriEndToEndTest {
     void talkBackAttacksOverAriAreRefusedAndNeverReachAsterisk() throws Exception {
         String number = "15552000004";
         try (RunningServer.Watcher w = server.watch(number)) {
-            SimulatedAriCall caller = asterisk.call(Simulator.BRIDGE_APP).dnid(number).giveUpAfter(Duration.ofMinutes(1)).place();
-            await().atMost(RunningServer.Watcher.WAIT).until(() -> !w.of(TinyphoneEvent.NewCaller.class).isEmpty());
-            String id = w.of(TinyphoneEvent.NewCaller.class).get(0).callId();
+            SimulatedAriCall caller = waitingCaller(number).place();
+            String id = newCaller(w);
             TalkBackLimitsEndToEndTest.attacksAreRefused(w.client, id);
             assertThat(w.client.play(id, "hello-world").get(30, TimeUnit.SECONDS).ok()).isTrue();
             assertThat(w.client.hangup(id).get(30, TimeUnit.SECONDS).ok()).isTrue();
@@ -255,8 +261,8 @@ class AriEndToEndTest {
     void asteriskGoesAwayAndComesBackCallsStillThereGoOnAndEndedOnesGetOneHangup() throws Exception {
         String number = "15552000005";
         try (RunningServer.Watcher w = server.watch(number)) {
-            SimulatedAriCall stays = asterisk.call(Simulator.BRIDGE_APP).dnid(number).args("stays").giveUpAfter(Duration.ofMinutes(1)).place();
-            SimulatedAriCall ends = asterisk.call(Simulator.BRIDGE_APP).dnid(number).args("ends").giveUpAfter(Duration.ofMinutes(1)).place();
+            SimulatedAriCall stays = waitingCaller(number).args("stays").place();
+            SimulatedAriCall ends = waitingCaller(number).args("ends").place();
             await().atMost(RunningServer.Watcher.WAIT).until(() -> w.of(TinyphoneEvent.NewCaller.class).size() == 2);
             asterisk.goAway();
             ends.hangup();   // while the server cannot hear it
