@@ -71,9 +71,16 @@ final class AriIngress {
             log.warn("ari.audio is on but the AudioSocket listener is off (audiosocket.enabled=false): ARI calls get no audio levels");
             return null;
         }
-        String host = config.get("ari.audio-host");
-        if (host.isEmpty()) host = reachable(config.audiosocket().bind());
-        return new AriCallerAudio(joins, hasPort(host) ? host : (host.contains(":") ? "[" + host + "]" : host) + ":" + port);
+        return new AriCallerAudio(joins, audioAddress(config.get("ari.audio-host"), config.audiosocket().bind(), port));
+    }
+
+    /**
+     * The {@code host:port} Asterisk connects to for the audio: {@code ari.audio-host} as given (its port, or the
+     * listener's), else the listener's bind address (loopback for a wildcard bind) and port.
+     */
+    static String audioAddress(String configured, String bind, int port) {
+        String host = configured.isEmpty() ? reachable(bind) : configured;
+        return hasPort(host) ? host : (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
 
     private static boolean hasPort(String host) {
