@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import org.slf4j.Logger;
@@ -115,8 +116,8 @@ final class AriIngress {
         } catch (AriConnectionException e) {
             log.warn("ARI: Asterisk is not reachable at {} yet ({}); the server keeps trying in the background", url, e.getMessage());
         }
-        meters(server.metrics(), "inbound", client::stats, () -> {
-            AriConnectionState s = client.state();
+        meters(server.metrics(), "inbound", client, AriClient::stats, c -> {
+            AriConnectionState s = c.state();
             return s == AriConnectionState.CONNECTED || s == AriConnectionState.RECONNECTED ? 1 : 0;
         });
         URI u = URI.create(url);
@@ -143,7 +144,7 @@ final class AriIngress {
             throw ServerStartException.cannotListen(l, e);
         }
         ListenerMeters.register(server.metrics(), "ari.outbound", out.listenerStats());
-        meters(server.metrics(), "outbound", out::stats, () -> out.connectedApps().isEmpty() ? 0 : 1);
+        meters(server.metrics(), "outbound", out, OutboundAriServer::stats, o -> o.connectedApps().isEmpty() ? 0 : 1);
         server.register("ari.outbound", out.port(), () -> leaveThenClose(out::calls, audio, out));
     }
 
@@ -167,24 +168,27 @@ final class AriIngress {
         connection.close();
     }
 
-    /** {@code tinyphone_ari_*{connection="inbound"|"outbound"}}: see docs/config.md. */
-    private static void meters(MeterRegistry registry, String connection, Supplier<AriStats> stats, Supplier<Integer> connected) {
-        counter(registry, "tinyphone.ari.events", connection, stats, AriStats::events, "Events received from Asterisk");
-        counter(registry, "tinyphone.ari.bad.messages", connection, stats, s -> s.malformed() + s.oversized(),
+    /**
+     * {@code tinyphone_ari_*{connection="inbound"|"outbound"}}: see docs/config.md. The meters read {@code source},
+     * which the server holds until it stops (Micrometer holds it weakly).
+     */
+    private static <T> void meters(MeterRegistry registry, String connection, T source, Function<T, AriStats> stats,
+                                   ToDoubleFunction<T> connected) {
+        counter(registry, "tinyphone.ari.events", connection, source, s -> stats.apply(s).events(), "Events received from Asterisk");
+        counter(registry, "tinyphone.ari.bad.messages", connection, source, s -> stats.apply(s).malformed() + stats.apply(s).oversized(),
                 "Messages from Asterisk that were not events (not JSON, no type, impossible shape, over the size limit)");
-        counter(registry, "tinyphone.ari.events.dropped", connection, stats, AriStats::dropped,
+        counter(registry, "tinyphone.ari.events.dropped", connection, source, s -> stats.apply(s).dropped(),
                 "Events dropped because a call fell a whole queue behind");
-        counter(registry, "tinyphone.ari.reconnects", connection, stats, AriStats::reconnects,
+        counter(registry, "tinyphone.ari.reconnects", connection, source, s -> stats.apply(s).reconnects(),
                 "Times the ARI connection came back after it was lost");
-        Gauge.builder("tinyphone.ari.calls.in.stasis", stats, s -> s.get().callsInStasis()).tag("connection", connection)
+        Gauge.builder("tinyphone.ari.calls.in.stasis", source, s -> stats.apply(s).callsInStasis()).tag("connection", connection)
                 .description("Calls in Stasis served now").register(registry);
-        Gauge.builder("tinyphone.ari.connected", connected, c -> c.get()).tag("connection", connection)
+        Gauge.builder("tinyphone.ari.connected", source, connected).tag("connection", connection)
                 .description("1 while Asterisk's ARI is connected").register(registry);
     }
 
-    private static void counter(MeterRegistry registry, String name, String connection, Supplier<AriStats> stats,
-                                ToDoubleFunction<AriStats> value, String description) {
-        FunctionCounter.builder(name, stats, s -> value.applyAsDouble(s.get())).tag("connection", connection)
-                .description(description).register(registry);
+    private static <T> void counter(MeterRegistry registry, String name, String connection, T source, ToDoubleFunction<T> value,
+                                    String description) {
+        FunctionCounter.builder(name, source, value).tag("connection", connection).description(description).register(registry);
     }
 }
