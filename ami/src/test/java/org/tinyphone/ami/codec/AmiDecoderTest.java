@@ -235,6 +235,16 @@ class AmiDecoderTest {
     }
 
     @Test
+    void aKeyThatIsNotAsciiReadsBackAsSentLikeItsValue() {
+        // found by AmiRoundTripFuzzTest: keys were read as ISO-8859-1, values and the encoder use UTF-8
+        byte[] b = AmiEncoder.encode(List.of(Map.entry("Action", "UserEvent"), Map.entry("Prénom", "Zoë")));
+        AmiMessage m = decode(b).messages.get(0);
+        assertThat(m.key(1)).isEqualTo("Prénom");
+        assertThat(m.value(1)).isEqualTo("Zoë");
+        assertThat(m.toMap()).containsEntry("Prénom", "Zoë");
+    }
+
+    @Test
     void aLineAsteriskWouldDropIsRefusedBeforeSending() {
         String big = "x".repeat(1020);
         assertThatThrownBy(() -> AmiEncoder.encode(List.of(Map.entry("Action", "Setvar"), Map.entry("Value", big))))
