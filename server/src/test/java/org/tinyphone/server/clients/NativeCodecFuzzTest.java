@@ -11,23 +11,33 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.time.Instant;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import org.tinyphone.server.bridge.CallCommand;
 import org.tinyphone.server.bridge.CallEvent;
 import org.tinyphone.server.bridge.CallInfo;
 import org.tinyphone.server.bridge.CallState;
 import org.tinyphone.server.bridge.CommandResult;
+import org.tinyphone.server.bridge.Numbers;
+import org.tinyphone.server.bridge.TalkbackPolicy;
 
 /**
  * The native dialect, as it arrives over TCP lines and over WebSocket: {@link NativeCodec#decode} either gives a
- * well-formed message (a command that passed its own checks) or a {@link ProtocolException} with one of the
- * documented codes and a message. And what we send (events, replies echoing the client's id) is one line of JSON
- * that reads back to the very values.
+ * well-formed message (a number in its normal form, a command that passed its own checks) or a
+ * {@link ProtocolException} with one of the documented codes and a message; a command the bridge's
+ * {@link TalkbackPolicy} lets through stays within the caller's own call. And what we send (events, replies echoing
+ * the client's id) is one line of JSON that reads back to the very values.
  */
 class NativeCodecFuzzTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> CODES = Set.of("bad_json", "bad_message", "unsupported_version", "unknown_type", "bad_command");
+    private static final Path SOUNDS = Path.of("/var/lib/asterisk/sounds");
+    private static final Path OPERATOR_SOUNDS = Path.of("/srv/tinyphone/sounds");
+    /** The default policy, and one of an operator who allows CALLERID() and absolute sounds in one directory. */
+    private static final List<TalkbackPolicy> POLICIES = List.of(TalkbackPolicy.DEFAULT,
+            new TalkbackPolicy(Set.of("CALLERID"), List.of(OPERATOR_SOUNDS)));
 
     @FuzzTest
     @DictionaryFile(resourcePath = "native.dict")
@@ -48,9 +58,12 @@ class NativeCodecFuzzTest {
         if (m != null) {
             require(id == null || id.isTextual() || id.isNumber(), "an id is a string or a number");
             switch (m) {
-                case ClientMessage.Subscribe s -> require(!s.number().isBlank() && s.number().length() <= 64, "a number of 1..64 characters");
-                case ClientMessage.Unsubscribe u -> require(!u.number().isBlank(), "a number");
-                case ClientMessage.Command c -> require(c.call() != null && c.command() instanceof CallCommand, "a command on a call");
+                case ClientMessage.Subscribe s -> number(s.number());
+                case ClientMessage.Unsubscribe u -> number(u.number());
+                case ClientMessage.Command c -> {
+                    require(c.call() != null && c.command() != null, "a command on a call");
+                    talkBack(c.command());
+                }
                 case ClientMessage.Ping p -> { }
             }
         }
@@ -74,6 +87,58 @@ class NativeCodecFuzzTest {
                 && ev.get("args").get(1).textValue().equals(reason), "event values read back as they are");
         JsonNode bye = JSON.readTree(sent.get(5));
         require(bye.get("reason").textValue().equals(reason), "the reason reads back as it is");
+    }
+
+    /** Numbers arrive in the one form the bridge compares them in. */
+    private static void number(String n) {
+        require(!n.isBlank() && n.length() <= 64, () -> "a number of 1..64 characters: " + n);
+        require(Numbers.normalize(n).equals(n), () -> "a number in its normal form: " + n);
+    }
+
+    /**
+     * What the bridge's talk-back policy lets through can only touch the caller's own call: a sound inside
+     * Asterisk's sounds (or inside a directory the operator listed), a plain channel variable that steers nothing
+     * (or a function the operator allowed by name). What it refuses, it says why in printable words.
+     */
+    private static void talkBack(CallCommand command) {
+        for (TalkbackPolicy policy : POLICIES) {
+            String refused = policy.refusal(command);
+            if (refused != null) {
+                require(!refused.isBlank() && refused.chars().noneMatch(c -> c < 0x20 || c == 0x7f),
+                        () -> "a refusal says why, printably: " + refused);
+                continue;
+            }
+            switch (command) {
+                case CallCommand.Play p -> sound(p.file(), policy);
+                case CallCommand.CollectDigits c -> { if (!c.prompt().isEmpty()) sound(c.prompt(), policy); }
+                case CallCommand.SetVariable v -> variable(v.name(), policy);
+                default -> { }
+            }
+        }
+    }
+
+    private static void sound(String name, TalkbackPolicy policy) {
+        require(name.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != '\\' && c != ':' && c != '.'),
+                () -> "an allowed sound has no space, dot, colon, backslash or control character: " + name);
+        Path resolved = SOUNDS.resolve(name).normalize();
+        boolean inSounds = !name.startsWith("/") && resolved.startsWith(SOUNDS) && !resolved.equals(SOUNDS);
+        boolean inOperatorDir = policy != TalkbackPolicy.DEFAULT && name.startsWith("/")
+                && Path.of(name).normalize().startsWith(OPERATOR_SOUNDS) && !Path.of(name).normalize().equals(OPERATOR_SOUNDS);
+        require(inSounds || inOperatorDir, () -> "an allowed sound stays inside the sounds: " + name);
+    }
+
+    private static void variable(String name, TalkbackPolicy policy) {
+        int paren = name.indexOf('(');
+        if (paren >= 0) {
+            require(policy != TalkbackPolicy.DEFAULT && name.substring(0, paren).equalsIgnoreCase("CALLERID")
+                    && name.endsWith(")"), () -> "only a function the operator allowed may be written: " + name);
+            return;
+        }
+        String bare = name.replaceFirst("^_{1,2}", "").toUpperCase(Locale.ROOT);
+        require(bare.matches("[A-Z][A-Z0-9_]*"), () -> "an allowed variable is a plain name: " + name);
+        for (String reserved : TalkbackPolicy.RESERVED_PREFIXES) {
+            require(!bare.startsWith(reserved), () -> "a variable that steers Asterisk or Tinyphone is refused: " + name);
+        }
     }
 
     private static String text(FuzzedDataProvider data, int maxBytes) {
