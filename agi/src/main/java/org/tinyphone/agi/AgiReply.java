@@ -1,6 +1,8 @@
 package org.tinyphone.agi;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 
 /**
@@ -22,6 +24,7 @@ public final class AgiReply {
     private final String usage;    // 520 usage body, lines joined by '\n'; "" otherwise
     private final String raw;
     private long endpos = NO_ENDPOS - 1; // lazily parsed; NO_ENDPOS - 1 = not looked up yet
+    private Map<String, String> attributes; // lazily parsed
 
     private AgiReply(int status, String result, String data, String rest, String usage, String raw) {
         this.status = status;
@@ -102,33 +105,46 @@ public final class AgiReply {
 
     /** The rightmost ')' after which only {@code key=value} attributes follow (data may itself contain parentheses). */
     private static int dataEnd(String s, int open) {
+        boolean[] attributes = attributeSuffixes(s);
         for (int j = s.length() - 1; j > open; j--) {
-            if (s.charAt(j) == ')' && isAttributes(s, j + 1)) return j;
+            if (s.charAt(j) == ')' && attributes[j + 1]) return j;
         }
         return -1;
     }
 
-    /** True if s[from..] is empty or a sequence of " key=value" pairs (value bare or "quoted"). */
-    private static boolean isAttributes(String s, int from) {
-        int i = from;
+    /**
+     * For every position i of s, whether s[i..] is empty or a sequence of " key=value" pairs (value bare or
+     * "quoted"), in one pass from the right: a line full of parentheses costs linear time, not quadratic (checking
+     * the suffix after each ')' anew made a 64 KiB line from the peer cost seconds).
+     */
+    private static boolean[] attributeSuffixes(String s) {
         int n = s.length();
-        while (i < n) {
-            if (s.charAt(i) != ' ') return false;
-            i++;
-            int k = i;
-            while (i < n && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '_')) i++;
-            if (i == k || i >= n || s.charAt(i) != '=') return false;
-            i++;
-            if (i < n && s.charAt(i) == '"') {
-                int q = s.indexOf('"', i + 1);
-                if (q < 0) return false;
-                i = q + 1;
-            } else {
-                while (i < n && s.charAt(i) != ' ') i++;
+        boolean[] ok = new boolean[n + 1];
+        int[] nextSpace = new int[n + 1]; // first ' ' at or after i, n if none
+        int[] nextQuote = new int[n + 1]; // first '"' at or after i, -1 if none
+        ok[n] = true;
+        nextSpace[n] = n;
+        nextQuote[n] = -1;
+        int keyEnd = n;                   // end of the run of key characters starting at i + 1
+        for (int i = n - 1; i >= 0; i--) {
+            char c = s.charAt(i);
+            nextSpace[i] = c == ' ' ? i : nextSpace[i + 1];
+            nextQuote[i] = c == '"' ? i : nextQuote[i + 1];
+            if (c == ' ' && keyEnd > i + 1 && keyEnd < n && s.charAt(keyEnd) == '=') {
+                int v = keyEnd + 1;
+                if (v < n && s.charAt(v) == '"') {
+                    int q = nextQuote[v + 1];
+                    ok[i] = q >= 0 && ok[q + 1];
+                } else {
+                    ok[i] = ok[nextSpace[v]];
+                }
             }
+            keyEnd = isKeyChar(c) ? keyEnd : i;
         }
-        return true;
+        return ok;
     }
+
+    private static boolean isKeyChar(char c) { return Character.isLetterOrDigit(c) || c == '_'; }
 
     private static int statusOf(String line) {
         if (line.length() < 3 || !isDigit(line.charAt(0)) || !isDigit(line.charAt(1)) || !isDigit(line.charAt(2))) {
@@ -198,29 +214,40 @@ public final class AgiReply {
 
     /** A {@code key=value} attribute after the result ({@code endpos}, {@code digit}, {@code score0}, ...), unquoted; null if absent. */
     public String attribute(String key) {
-        if (rest.isEmpty() || !isAttributes(" " + rest, 0)) return null;
-        int n = rest.length();
-        int i = 0;
-        while (i < n) {
-            int eq = rest.indexOf('=', i);
-            if (eq < 0) return null;
-            String k = rest.substring(i, eq);
-            int v = eq + 1;
-            int end;
-            String value;
-            if (v < n && rest.charAt(v) == '"') {
-                end = rest.indexOf('"', v + 1);
-                value = rest.substring(v + 1, end);
-                end++;
-            } else {
-                end = rest.indexOf(' ', v);
-                if (end < 0) end = n;
-                value = rest.substring(v, end);
+        return attributes().get(key);
+    }
+
+    /** The attributes, read once (SPEECH RECOGNIZE asks for text0, text1, ... in turn); empty if rest is not attributes. */
+    private Map<String, String> attributes() {
+        Map<String, String> a = attributes;
+        if (a != null) return a;
+        a = new HashMap<>();
+        String s = " " + rest;
+        if (!rest.isEmpty() && attributeSuffixes(s)[0]) {
+            int n = s.length();
+            int i = 0;
+            while (i < n) {              // s[i] is the space before a key: the grammar was checked above
+                int eq = s.indexOf('=', i);
+                String k = s.substring(i + 1, eq);
+                int v = eq + 1;
+                int end;
+                String value;
+                if (v < n && s.charAt(v) == '"') {
+                    end = s.indexOf('"', v + 1);
+                    value = s.substring(v + 1, end);
+                    end++;
+                } else {
+                    end = s.indexOf(' ', v);
+                    if (end < 0) end = n;
+                    value = s.substring(v, end);
+                }
+                a.putIfAbsent(k, value);
+                i = end;
             }
-            if (k.equals(key)) return value;
-            i = end + 1;
         }
-        return null;
+        a = Map.copyOf(a);
+        attributes = a;
+        return a;
     }
 
     /**

@@ -115,6 +115,27 @@ class AgiReplyTest {
     }
 
     @Test
+    void dataWithParenthesesEndsAtTheLastOneThatOnlyAttributesFollow() {
+        // found by AgiReplyFuzzTest slowing down: each ')' had its suffix checked anew, quadratic in the line's length;
+        // now one pass reads every suffix, and these must read as before
+        AgiReply r = AgiReply.parse("200 result=1 (x) y=1 z) endpos=7");
+        assertThat(r.data()).isEqualTo("x) y=1 z");
+        assertThat(r.endpos()).hasValue(7);
+        AgiReply speech = AgiReply.parse("200 result=1 (speech) endpos=0 results=1 score0=900 text0=\"yes (really) ok\" grammar0=g");
+        assertThat(speech.data()).isEqualTo("speech");
+        assertThat(speech.attribute("text0")).isEqualTo("yes (really) ok");
+        assertThat(speech.attribute("grammar0")).isEqualTo("g");
+        String many = ") a=b".repeat(20_000);
+        AgiReply all = AgiReply.parse("200 result=1 (" + many);
+        assertThat(all.data()).isEqualTo(many.substring(0, many.length() - 5));
+        assertThat(all.attribute("a")).isEqualTo("b");
+        AgiReply none = AgiReply.parse("200 result=1 (" + many + " x");
+        assertThat(none.data()).isNull();
+        assertThat(none.text()).startsWith("() a=b");
+        assertThat(none.attribute("a")).isNull();
+    }
+
+    @Test
     void garbageIsAProtocolError() {
         assertThatThrownBy(() -> AgiReply.parse("HTTP/1.1 200 OK")).isInstanceOf(AgiProtocolException.class);
         assertThatThrownBy(() -> AgiReply.parse("")).isInstanceOf(AgiProtocolException.class);

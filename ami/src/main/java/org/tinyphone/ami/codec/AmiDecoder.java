@@ -121,12 +121,20 @@ public final class AmiDecoder {
             int lf = indexOfLf(buf, scan, len);
             if (lf < 0) {
                 scan = len;
-                if (len - lineStart > maxLine) {
+                // the unfinished line counted as it will count once its LF comes, so that where a read ends never
+                // changes the outcome: a CR before the LF is not part of the line, and a lone CR may still be the
+                // blank line that ends the message (which counts for nothing)
+                int partial = len - lineStart;
+                int content = partial > 0 && buf[len - 1] == '\r' ? partial - 1 : partial;
+                if (content > maxLine) {
                     lineTooLong(l);
                     return;
                 }
-                if (len - msgStart > maxMessage || (len == buf.length && buf.length >= maxMessage + 2)) {
-                    messageTooLong(l);
+                int atLeast = lineStart - msgStart + (content == 0 ? 0 : partial + 1);
+                if (!expectBanner && (atLeast > maxMessage || (len == buf.length && buf.length >= maxMessage + 2))) {
+                    // drop the message's lines but keep the unfinished one: it may be the blank line that ends it
+                    markBroken("message longer than " + maxMessage + " bytes");
+                    msgStart = lineStart;
                 }
                 return;
             }
@@ -135,6 +143,7 @@ public final class AmiDecoder {
             if (end > lineStart && buf[end - 1] == '\r') end--;
             if (end - lineStart > maxLine) {
                 markBroken("line longer than " + maxLine + " bytes");
+                expectBanner = false;  // it was the first line, and too long for a banner
                 lineStart = scan;
                 continue;
             }
@@ -185,6 +194,7 @@ public final class AmiDecoder {
 
     private void lineTooLong(Listener l) {
         markBroken("line longer than " + maxLine + " bytes");
+        expectBanner = false;
         discardBuffered();
         discarding = true;
     }

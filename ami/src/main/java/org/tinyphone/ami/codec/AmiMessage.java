@@ -52,7 +52,7 @@ public final class AmiMessage {
     public String key(int i) {
         int s = index[i * 3], c = index[i * 3 + 1];
         if (c < 0) return "";
-        return new String(bytes, s, c - s, StandardCharsets.ISO_8859_1);
+        return new String(bytes, s, c - s, StandardCharsets.UTF_8);
     }
 
     /** The value of line {@code i} (one space after the colon skipped); a bare line's whole text. */

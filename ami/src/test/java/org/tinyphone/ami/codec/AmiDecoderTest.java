@@ -210,6 +210,35 @@ class AmiDecoderTest {
         assertThat(s.messages).singleElement().extracting(AmiMessage::eventName).isEqualTo("Small");
     }
 
+    /**
+     * Found by AmiDecoderFuzzTest: where a read ends must not change what is decoded, also at the limits. A read
+     * ending in the CR of a line's CRLF made a line of exactly the limit too long; a read ending in the CR of the
+     * blank line made a message of exactly the limit too long; a read ending right after the line that made a
+     * message too long sent the decoder skipping to the next LF, the blank line that ended it, so the next message
+     * was lost too. Limits 16 (line) and 20 (message); every stream is split at every byte.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "Key: 0123456789a\r\n\r\nEvent: Next\r\n\r\n",           // a 16-byte line
+            "Key: 01234567\r\nA: b\r\n\r\nEvent: Next\r\n\r\n",      // a 20-byte message
+            "Key: 0123456789\r\nKey: 0123456789\r\n\r\nEvent: Next\r\n\r\n", // a 32-byte message
+            "Key: 0123456789abc\r\n\r\nEvent: Next\r\n\r\n"})        // an 18-byte line
+    void whereAReadEndsNeverChangesWhatIsDecodedEvenAtTheLimits(String stream) {
+        byte[] b = stream.getBytes(StandardCharsets.US_ASCII);
+        Sink whole = new Sink();
+        new AmiDecoder(false, 16, 20).feed(b, 0, b.length, whole);
+        assertThat(whole.messages).last().extracting(AmiMessage::eventName).isEqualTo("Next");
+        for (int cut = 1; cut < b.length; cut++) {
+            Sink split = new Sink();
+            AmiDecoder d = new AmiDecoder(false, 16, 20);
+            d.feed(b, 0, cut, split);
+            d.feed(b, cut, b.length - cut, split);
+            assertThat(split.messages).as("split at %d", cut).extracting(AmiMessage::toString)
+                    .containsExactlyElementsOf(whole.messages.stream().map(AmiMessage::toString).toList());
+            assertThat(split.errors).as("split at %d", cut).hasSameSizeAs(whole.errors);
+        }
+    }
+
     @Test
     void garbageBytesNeverBreakTheNextMessage() {
         byte[] junk = new byte[5000];
@@ -232,6 +261,16 @@ class AmiDecoderTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("CR or LF");
         assertThatThrownBy(() -> AmiEncoder.encode(List.of(Map.entry("Bad Key", "x"))))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aKeyThatIsNotAsciiReadsBackAsSentLikeItsValue() {
+        // found by AmiRoundTripFuzzTest: keys were read as ISO-8859-1, values and the encoder use UTF-8
+        byte[] b = AmiEncoder.encode(List.of(Map.entry("Action", "UserEvent"), Map.entry("Prénom", "Zoë")));
+        AmiMessage m = decode(b).messages.get(0);
+        assertThat(m.key(1)).isEqualTo("Prénom");
+        assertThat(m.value(1)).isEqualTo("Zoë");
+        assertThat(m.toMap()).containsEntry("Prénom", "Zoë");
     }
 
     @Test

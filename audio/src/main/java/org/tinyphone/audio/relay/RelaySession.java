@@ -258,9 +258,7 @@ public final class RelaySession implements AutoCloseable {
             if (data.length == 0) return;
             lock.lock();
             try {
-                if (buffered + data.length > MAX_BUFFERED_AGI) {
-                    throw new IOException("more than " + MAX_BUFFERED_AGI + " bytes of unread AGI input");
-                }
+                checkRoom(data.length);
                 if (hangupPending) {
                     int nl = indexOf(data, (byte) '\n');
                     if (nl >= 0) {
@@ -281,10 +279,11 @@ public final class RelaySession implements AutoCloseable {
             }
         }
 
-        void hangupLine() {
+        void hangupLine() throws IOException {
             lock.lock();
             try {
                 if (atLineStart) {
+                    checkRoom(HANGUP_LINE.length); // a relay sending HANGUP frames without end is held to the limit too
                     add(HANGUP_LINE);
                     available.signalAll();
                 } else {
@@ -292,6 +291,13 @@ public final class RelaySession implements AutoCloseable {
                 }
             } finally {
                 lock.unlock();
+            }
+        }
+
+        /** Called with the lock held. */
+        private void checkRoom(int more) throws IOException {
+            if (buffered + more > MAX_BUFFERED_AGI) {
+                throw new IOException("more than " + MAX_BUFFERED_AGI + " bytes of unread AGI input");
             }
         }
 

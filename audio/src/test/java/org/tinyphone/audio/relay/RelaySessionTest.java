@@ -222,6 +222,25 @@ class RelaySessionTest {
     }
 
     @Test
+    void aRelayThatKeepsSendingHangupsIsCutOffAtTheSameLimit() throws Exception {
+        // found by RelaySessionFuzzTest: each HANGUP frame (3 bytes) queued a 7-byte HANGUP line past the limit
+        SimulatedRelay relay = relay();
+        RelaySession session = accept(new RelayListener() { }, true); // (Recorder's list would copy itself per hangup)
+        byte[] hangups = new byte[3 * 100_000];
+        for (int i = 0; i < hangups.length; i += 3) hangups[i] = RelayProtocol.HANGUP;
+        for (int i = 0; i < 10 && session.isOpen(); i++) {
+            try {
+                relay.sendRaw(hangups);
+            } catch (IOException e) {
+                break; // the server closed the tunnel
+            }
+        }
+        assertThat(session.awaitEnd(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(session.endReason()).contains("bytes of unread AGI input");
+        assertThat(session.agiInput().available()).isLessThanOrEqualTo(RelaySession.MAX_BUFFERED_AGI);
+    }
+
+    @Test
     void aListenerThatThrowsDoesNotBreakTheCall() throws Exception {
         SimulatedRelay relay = relay();
         RelaySession session = accept(new RelayListener() {

@@ -175,8 +175,9 @@ public final class NativeCodec {
             throw new ProtocolException("bad_message", "a message must be a JSON object", null);
         }
         JsonNode id = root.get("id");
-        if (id != null && !(id.isTextual() || id.isNumber())) {
-            throw new ProtocolException("bad_message", "id must be a string or a number", null);
+        // (a number beyond a double's range reads as Infinity, which could not be echoed as the number sent)
+        if (id != null && !(id.isTextual() || id.isNumber() && Double.isFinite(id.doubleValue()))) {
+            throw new ProtocolException("bad_message", "id must be a string or a finite number", null);
         }
         JsonNode v = root.get("v");
         if (v != null && !(v.isIntegralNumber() && v.asInt() == VERSION)) {

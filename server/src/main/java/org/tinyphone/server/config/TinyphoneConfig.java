@@ -221,6 +221,8 @@ public final class TinyphoneConfig {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String k : known) {
+            // names whose lengths differ by more than the hint's limit cannot be that close: skip the O(n*m) distance
+            if (Math.abs(name.length() - k.length()) > 3) continue;
             int d = distance(name, k);
             if (d < bestDistance) {
                 bestDistance = d;

@@ -74,6 +74,8 @@ class NativeCodecTest {
         assertError("{\"type\":\"command\",\"call\":\"1\",\"command\":\"play\"}", "bad_message", "missing field 'file'");
         assertError("{\"type\":\"command\",\"call\":\"1\",\"command\":\"collect_digits\",\"max_digits\":0}", "bad_command", "maxDigits");
         assertError("{\"type\":\"ping\",\"id\":{}}", "bad_message", "id must be");
+        // found by NativeCodecFuzzTest: a number too large for a double became Infinity, echoed as the string "Infinity"
+        assertError("{\"type\":\"ping\",\"id\":11e400}", "bad_message", "id must be a string or a finite number");
         assertError("{\"v\":2,\"type\":\"ping\"}", "unsupported_version", "protocol version 1");
     }
 

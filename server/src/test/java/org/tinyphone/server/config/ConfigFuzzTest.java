@@ -1,0 +1,63 @@
+package org.tinyphone.server.config;
+
+import static org.tinyphone.testkit.fuzz.FuzzCheck.documented;
+import static org.tinyphone.testkit.fuzz.FuzzCheck.require;
+
+import com.code_intelligence.jazzer.junit.DictionaryFile;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A config file with anything in it: {@link TinyphoneConfig#load} either gives a config whose every typed value
+ * reads, or refuses with a {@link ConfigException} that names the problem. Secrets (tokens, the AMI secret, the SMS
+ * auth token) never show in {@code --print-config}. A file whose first character is '{' is the original hub's
+ * config.json and goes through that reader. (Host names in {@code asterisk.allow} resolve through an empty hosts file in the
+ * fuzzing JVMs, so they fail at once instead of asking DNS.)
+ */
+class ConfigFuzzTest {
+    private static Path file;
+
+    private static synchronized Path file() throws IOException {
+        if (file == null) {
+            file = Files.createTempFile("tinyphone-fuzz", ".properties");
+            file.toFile().deleteOnExit();
+        }
+        return file;
+    }
+
+    @FuzzTest
+    @DictionaryFile(resourcePath = "config.dict")
+    void load(byte[] properties) throws IOException {
+        Path f = file();
+        Files.write(f, properties);
+        TinyphoneConfig c;
+        try {
+            c = TinyphoneConfig.load(f, Map.of(), Map.of());
+        } catch (ConfigException e) {
+            documented(e, ConfigException.class);
+            return;
+        }
+        for (TinyphoneConfig.Key k : TinyphoneConfig.KEYS) require(c.get(k.name()) != null, "every key has a value");
+        for (String l : new String[] {"relay", "clients", "http", "fastagi", "audiosocket"}) {
+            ListenerConfig lc = c.listener(l);
+            require(lc.port() >= 0 && lc.port() <= 65535, "a port");
+        }
+        c.asteriskAllow();
+        c.amiEnabled();
+        require(c.clientQueue() > 0 && c.clientMaxLine() > 0 && c.clientMaxPendingCommands() > 0, "positive sizes");
+        require(!c.clientOverloadTimeout().isNegative() && c.clientIdlePing().toMillis() >= 100, "durations as validated");
+        c.with(Map.of());
+        for (String line : c.describe()) {
+            String key = line.substring(0, line.indexOf('='));
+            if (key.startsWith("token.") || key.endsWith("secret") || key.endsWith("auth-token")) {
+                String value = c.get(key);
+                require(value.isEmpty() || line.startsWith(key + "=(set) ") || line.startsWith(key + "=(set)"),
+                        () -> "a secret never shows: " + key);
+            }
+        }
+        c.tokens().forEach((number, token) -> require(!token.isEmpty(), "a token is never empty"));
+    }
+}
