@@ -5,18 +5,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.tinyphone.bench.agi.FastAgiCase;
 import org.tinyphone.bench.harness.Child;
 import org.tinyphone.bench.harness.Report;
+import org.tinyphone.bench.harness.ServerJar;
 import org.tinyphone.bench.harness.Sys;
 
 /**
@@ -32,17 +29,14 @@ public final class BridgeCase {
     }
 
     public void run() throws Exception {
-        Path root = Report.targetDir().toAbsolutePath().getParent().getParent();
-        Path jar = root.resolve("server/target/tinyphone-server.jar"), lib = root.resolve("server/target/lib");
-        if (!Files.isRegularFile(jar) || !Files.isDirectory(lib)) {
+        if (!ServerJar.built()) {
             Report.summary("bridge: not measurable (no server/target/tinyphone-server.jar: run ./tinyphone build first)");
             return;
         }
-        Path snap = Report.targetDir().resolve("bridge-server");
-        copy(jar, lib, snap);
+        String classpath = ServerJar.snapshot("bridge-server");
         int httpPort = freePort(), agiPort = freePort(), audioPort = freePort();
         List<String> cmd = new ArrayList<>(List.of("taskset", "-c", "1", Sys.javaBin(), "-XX:+UseSerialGC", "-cp",
-                snap.resolve("tinyphone-server.jar") + ":" + snap.resolve("lib") + "/*", "org.tinyphone.server.cli.Main",
+                classpath, "org.tinyphone.server.cli.Main",
                 "server", "--set", "http.bind=127.0.0.1", "--set", "http.port=" + httpPort, "--set", "fastagi.port=" + agiPort,
                 "--set", "relay.enabled=false", "--set", "clients.enabled=false", "--set", "sms.enabled=false", "--set", "audiosocket.port=" + audioPort,
                 "--set", "log.level=WARN"));
@@ -151,19 +145,6 @@ public final class BridgeCase {
                             + " (%,d at real time), %,d audio_level/s delivered (%,d expected from the frames sent),"
                             + " server CPU %.0f%% of its core (load side %.0f%%)", calls, apps, r.get("framesPerSec"), calls * 50,
                     r.get("levelsPerSec"), Math.round(r.get("framesPerSec") * 160 / 528.0), cpu, gen));
-        }
-    }
-
-    private static void copy(Path jar, Path lib, Path to) throws IOException {
-        if (Files.isDirectory(to)) {
-            try (Stream<Path> s = Files.walk(to)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
-        Files.createDirectories(to.resolve("lib"));
-        Files.copy(jar, to.resolve("tinyphone-server.jar"), StandardCopyOption.REPLACE_EXISTING);
-        try (Stream<Path> s = Files.list(lib)) {
-            for (Path p : s.toList()) Files.copy(p, to.resolve("lib").resolve(p.getFileName()), StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

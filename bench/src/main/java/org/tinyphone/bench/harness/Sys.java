@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** What the harness reads from the OS: CPU time and RSS of a process from /proc, the java binary, taskset. */
+/** What the harness reads from the OS: CPU time, RSS, descriptors and threads of a process from /proc, the java binary, taskset. */
 public final class Sys {
     private Sys() {}
 
@@ -65,6 +65,35 @@ public final class Sys {
             // gone
         }
         return -1;
+    }
+
+    /** Open file descriptors of a process (sockets included), from /proc/pid/fd; -1 if unreadable. */
+    public static long openFiles(long pid) {
+        try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            return fds.count();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * The threads of a process by name, digits folded to {@code #} ({@code "GC Thread##" -> 2}), from
+     * /proc/pid/task/{@literal *}/comm (names cut at 15 characters by the kernel); empty if unreadable.
+     */
+    public static java.util.SortedMap<String, Integer> threadNames(long pid) {
+        java.util.SortedMap<String, Integer> names = new java.util.TreeMap<>();
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    names.merge(Files.readString(t.resolve("comm")).strip().replaceAll("[0-9]+", "#"), 1, Integer::sum);
+                } catch (IOException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone
+        }
+        return names;
     }
 
     public static int threads(long pid) {
