@@ -18,7 +18,8 @@ import org.tinyphone.bench.relay.RelayStartCase;
  * {@code ./tinyphone bench [ami|fastagi|memory|bridge|relay|all] [--quick]}: runs the side-by-side cases
  * and ends with one summary line per case. Internal entry points (child processes of the harness):
  * {@code agi-server}, {@code agi-loadgen}; tools: {@code plot}, {@code jmh}, {@code fastagi-one} (one FastAGI server's
- * CPU per call, user and kernel, at chosen concurrencies).
+ * CPU per call, user and kernel, at chosen concurrencies); {@code soak [--minutes N]} (an hour by default: calls in,
+ * apps out, a slow and a malicious client, the server's RSS, descriptors and threads; see docs/performance.md).
  */
 public final class BenchMain {
     private BenchMain() {}
@@ -73,6 +74,25 @@ public final class BenchMain {
                 org.tinyphone.bench.harness.Plot.main(a.subList(1, a.size()).toArray(String[]::new));
                 return;
             }
+            case "soak" -> {
+                org.tinyphone.bench.soak.SoakCase.Settings settings;
+                try {
+                    settings = org.tinyphone.bench.soak.SoakCase.Settings.parse(a.subList(1, a.size()));
+                } catch (IllegalArgumentException e) {
+                    System.out.println("tinyphone bench soak: " + e.getMessage());
+                    usage();
+                    System.exit(2);
+                    return;
+                }
+                System.out.printf("tinyphone bench soak — JDK %s, %d cores, results in %s%n", System.getProperty("java.version"),
+                        Runtime.getRuntime().availableProcessors(), Report.file().getParent());
+                org.tinyphone.bench.soak.SoakCase.Result r = new org.tinyphone.bench.soak.SoakCase(settings).run();
+                System.out.println();
+                r.table().forEach(System.out::println);
+                System.out.println();
+                System.out.println("table: " + r.tableFile());
+                System.exit(r.pass() ? 0 : 1);
+            }
             case "help", "-h", "--help" -> {
                 usage();
                 return;
@@ -121,5 +141,7 @@ public final class BenchMain {
     private static void usage() {
         System.out.println("usage: ./tinyphone bench [ami|fastagi|memory|bridge|relay|all] [--quick]");
         System.out.println("       ./tinyphone bench fastagi-one tinyphone|asterisk-java|asterisk-java-raised|floor [CONCURRENCY ...]");
+        System.out.println("       ./tinyphone bench soak [--minutes N (60)] [--rate CALLS_PER_S (2)] [--seed N] [--set KEY=VALUE]..."
+                + " [--server-opts \"JVM OPTIONS\"]");
     }
 }
