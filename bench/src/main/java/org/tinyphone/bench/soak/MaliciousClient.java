@@ -51,6 +51,8 @@ final class MaliciousClient implements Runnable {
     final AtomicLong halfClosedByServer = new AtomicLong();
     final AtomicLong halfClosedByUs = new AtomicLong();
     final AtomicLong connections = new AtomicLong();
+    /** Per kind of half-open connection: {opened, closed by the server, seconds they lasted until then (sum)}. */
+    final Map<String, long[]> halfOpenKinds = new java.util.TreeMap<>(); // guarded by halfOpen
 
     private record HalfOpen(RawConn conn, long opened, String kind) {}
 
@@ -287,6 +289,7 @@ final class MaliciousClient implements Runnable {
                 halfOpened.incrementAndGet();
                 synchronized (halfOpen) {
                     halfOpen.add(new HalfOpen(c, System.nanoTime(), k));
+                    halfOpenKinds.computeIfAbsent(k, x -> new long[3])[0]++;
                 }
                 return null;
             }
@@ -399,6 +402,9 @@ final class MaliciousClient implements Runnable {
                 }
                 if (closed) {
                     halfClosedByServer.incrementAndGet();
+                    long[] k = halfOpenKinds.get(h.kind());
+                    k[1]++;
+                    k[2] += (System.nanoTime() - h.opened()) / 1_000_000_000L;
                     h.conn().close();
                     it.remove();
                 } else if (System.nanoTime() - h.opened() > HALF_OPEN_HOLD_NANOS) {
@@ -485,6 +491,17 @@ final class MaliciousClient implements Runnable {
             t.unexpected.incrementAndGet();
             unexpected.add(kind + ": answered " + Ledger.printable(m.toString()));
         }
+    }
+
+    /** What became of the half-open connections, by kind: "12003 silent: 12 opened, 12 closed by the server after 30 s". */
+    String halfOpenSummary() {
+        StringBuilder b = new StringBuilder();
+        synchronized (halfOpen) {
+            halfOpenKinds.forEach((k, v) -> b.append(b.isEmpty() ? "" : "; ").append(k).append(": ").append(v[0])
+                    .append(" opened, ").append(v[1]).append(" closed by the server")
+                    .append(v[1] == 0 ? "" : " after " + Math.round((double) v[2] / v[1]) + " s on average"));
+        }
+        return b.toString();
     }
 
     /** Attacks sent and not yet answered (at the end: never answered). */

@@ -97,10 +97,8 @@ final class RawConn implements AutoCloseable {
     boolean closedWithin(int millis) throws IOException {
         long deadline = System.nanoTime() + millis * 1_000_000L;
         byte[] buf = new byte[8192];
-        while (true) {
-            int left = (int) ((deadline - System.nanoTime()) / 1_000_000);
-            if (left <= 0) return false;
-            socket.setSoTimeout(left);
+        do { // at least one read, however short the time
+            socket.setSoTimeout((int) Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
             try {
                 if (in.read(buf) < 0) return true;
             } catch (SocketTimeoutException e) {
@@ -108,7 +106,8 @@ final class RawConn implements AutoCloseable {
             } catch (IOException e) {
                 return true; // reset
             }
-        }
+        } while (System.nanoTime() < deadline);
+        return false;
     }
 
     // ------------------------------------------------------------------ WebSocket by hand

@@ -256,6 +256,7 @@ final class SoakReport {
                 malicious.tallies().values().stream().mapToLong(t -> t.neutral.get()).sum(), malicious.unanswered(),
                 malicious.connections.get(), malicious.halfOpened.get(), malicious.halfClosedByServer.get(),
                 malicious.halfClosedByUs.get());
+        out("Half-open, by kind: %s", malicious.halfOpenSummary());
         out("| attack | tried | refused | unexpected |");
         out("|---|---|---|---|");
         malicious.tallies().forEach((k, t) -> {
