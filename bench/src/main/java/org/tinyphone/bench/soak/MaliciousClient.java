@@ -129,7 +129,6 @@ final class MaliciousClient implements Runnable {
             String kind = ATTACKS[(int) (round % ATTACKS.length)];
             if (kind.equals("subscription flood") && round % (ATTACKS.length * 10L) != ATTACKS.length - 1) continue;
             Tally t = tallies.get(kind);
-            t.tried.incrementAndGet();
             String wrong;
             try {
                 wrong = attack(kind);
@@ -138,7 +137,8 @@ final class MaliciousClient implements Runnable {
             } catch (InterruptedException e) {
                 break;
             }
-            if (stopped) break;
+            if (stopped) break; // cut short: not counted
+            t.tried.incrementAndGet();
             if (wrong == null) t.refused.incrementAndGet();
             else {
                 t.unexpected.incrementAndGet();

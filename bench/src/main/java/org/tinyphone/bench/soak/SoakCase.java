@@ -104,7 +104,7 @@ public final class SoakCase {
                     List.of(A, B, "+1 (555) 010-0003"), true); // numbers in any form meet their normal form
             WebSocketApp ws = new WebSocketApp("ws", httpPort, ledger, ledger.watcher("ws", "websocket", Set.of(A, B, C)),
                     List.of(A, B, C), true);
-            JavaClientApp java = new JavaClientApp("java", clientsPort, List.of(A, B, C), ledger,
+            JavaClientApp javaApp = new JavaClientApp("java", clientsPort, List.of(A, B, C), ledger,
                     ledger.watcher("java", "java client", Set.of(A, B, C)));
             WebSocketApp wsAll = new WebSocketApp("ws-all", httpPort, ledger, ledger.watcher("ws-all", "websocket", Set.of("*")),
                     List.of("*", A), false); // "*" and a number: each event once
@@ -112,9 +112,9 @@ public final class SoakCase {
             legacyB.start();
             tcp.start();
             ws.start();
-            java.start();
+            javaApp.start();
             wsAll.start();
-            apps.addAll(List.of(legacyA, legacyB, tcp, ws, java, wsAll));
+            apps.addAll(List.of(legacyA, legacyB, tcp, ws, javaApp, wsAll));
             Thread.sleep(2000);
             SoakServer.Sample idleBefore = server.sample();
             java.util.SortedMap<String, Integer> namesBefore = server.threadNames();

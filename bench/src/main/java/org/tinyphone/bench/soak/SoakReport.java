@@ -166,14 +166,23 @@ final class SoakReport {
     private void heapRow(double half) {
         if (heap.isEmpty()) return;
         // GC log times are the server's uptime: the load started a few seconds after it
-        double offset = heap.get(0)[0];
-        List<double[]> all = new ArrayList<>(heap);
-        double first = all.get(0)[1], last = all.get(all.size() - 1)[1];
-        double max = all.stream().mapToDouble(p -> p[1]).max().orElse(Double.NaN);
-        double end = all.get(all.size() - 1)[0];
-        List<double[]> secondHalf = all.stream().filter(p -> p[0] >= offset + (end - offset) / 2).toList();
-        out("| heap after GC | | | %.1f MB | %.1f MB | %.1f MB | %+.1f MB | (%d GCs) |", first, last, max,
-                Series.slopePerSecond(secondHalf) * 3600, all.size());
+        double first = heap.get(0)[1], last = heap.get(heap.size() - 1)[1];
+        double max = heap.stream().mapToDouble(p -> p[1]).max().orElse(Double.NaN);
+        out("| heap after GC | | | %.1f MB | %.1f MB | %.1f MB | | (%d GCs) |", first, last, max, heap.size());
+        // after a young GC the heap still holds old garbage until the next mixed collection: those are its floor
+        List<double[]> floors = new ArrayList<>(); // the last of each run of such pauses (a marking cycle's end)
+        for (double[] p : heap) {
+            if (p[2] != 1) continue;
+            if (!floors.isEmpty() && p[0] - floors.get(floors.size() - 1)[0] < 120) floors.set(floors.size() - 1, p);
+            else floors.add(p);
+        }
+        if (!floors.isEmpty()) {
+            StringBuilder b = new StringBuilder();
+            for (double[] p : floors) {
+                b.append(b.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%.0f MB at %s", p[1], SoakCase.clock(p[0])));
+            }
+            out("Heap after the old generation was collected too (the last mixed/full pause of each cycle; server uptime): %s", b);
+        }
     }
 
     private void flat(String what, double growth, double allowed, String shown) {

@@ -126,14 +126,20 @@ final class SoakServer implements AutoCloseable {
         return -1;
     }
 
-    /** The heap in use after each GC pause so far: {uptime seconds, MB}. */
+    /**
+     * The heap in use after each GC pause so far: {uptime seconds, MB, 1 if the pause collected the old generation
+     * too (G1's mixed or full collections: the heap's floor, what is really still referenced) else 0}.
+     */
     List<double[]> heapAfterGc() {
         List<double[]> out = new ArrayList<>();
         if (!Files.isRegularFile(gcLog)) return out;
         try (Stream<String> lines = Files.lines(gcLog)) {
             lines.forEach(l -> {
                 Matcher m = GC_LINE.matcher(l);
-                if (m.find()) out.add(new double[] {Double.parseDouble(m.group(1)), mb(m.group(4), m.group(5))});
+                if (m.find()) {
+                    boolean old = l.contains("(Mixed)") || l.contains("Pause Full");
+                    out.add(new double[] {Double.parseDouble(m.group(1)), mb(m.group(4), m.group(5)), old ? 1 : 0});
+                }
             });
         } catch (IOException | java.io.UncheckedIOException e) {
             // being written: what was read will do
