@@ -19,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.tinyphone.bench.harness.Sys;
+import org.tinyphone.server.config.TinyphoneConfig;
 
 /**
  * The server under test: {@code ./tinyphone server}'s main class from a copy of server/target, as a child process,
@@ -27,7 +28,7 @@ import org.tinyphone.bench.harness.Sys;
  * {@code /proc}, what it counted from {@code /metrics}.
  */
 final class SoakServer implements AutoCloseable {
-    private static final Pattern PORT_LINE = Pattern.compile("^\\s+(http|clients|fastagi|relay|audiosocket)\\s+(\\d+)\\s*$");
+    private static final Pattern PORT_LINE = Pattern.compile("^  (\\w+)\\s+(\\d+)\\s*$");
     private static final Pattern GC_LINE = Pattern.compile("\\[([0-9.]+)s].*\\bPause\\b.* (\\d+)([KMG])->(\\d+)([KMG])\\((\\d+)([KMG])\\)");
 
     private final Process process;
@@ -56,8 +57,8 @@ final class SoakServer implements AutoCloseable {
         cmd.addAll(jvmOptions);
         cmd.add("-Xlog:gc:file=" + gcLog + ":uptime");
         cmd.addAll(List.of("-cp", classpath, "org.tinyphone.server.cli.Main", "server"));
-        for (String listener : List.of("http", "clients", "fastagi", "relay", "audiosocket")) {
-            cmd.addAll(List.of("--set", listener + ".port=0"));
+        for (TinyphoneConfig.Key k : TinyphoneConfig.KEYS) { // every listener on a free port (AMI's is the server's peer)
+            if (k.name().endsWith(".port") && !k.name().equals("ami.port")) cmd.addAll(List.of("--set", k.name() + "=0"));
         }
         for (String s : sets) cmd.addAll(List.of("--set", s));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -66,11 +67,18 @@ final class SoakServer implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             Map<String, Integer> ports = new HashMap<>();
+            boolean banner = false;
             for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
                 Matcher m = PORT_LINE.matcher(line);
                 if (m.matches()) ports.put(m.group(1), Integer.parseInt(m.group(2)));
+                if (line.startsWith("Ctrl-C stops it")) banner = true; // the banner's last line: all ports are out
             }
-            if (ports.size() == 5) return new SoakServer(p, log, gcLog, ports);
+            if (banner) {
+                for (String needed : List.of("http", "clients", "fastagi", "relay", "audiosocket", "sms")) {
+                    if (!ports.containsKey(needed)) throw new IOException("the server listens on no " + needed + " port; see " + log);
+                }
+                return new SoakServer(p, log, gcLog, ports);
+            }
             if (!p.isAlive()) {
                 throw new IOException("the server exited (code " + p.exitValue() + ") before printing its ports; see " + log);
             }
