@@ -48,8 +48,10 @@ class ListenerBurstOneCarrierTest {
         int events = 300_000;
         floodAOneCarrierClient(dir, PingClient.class, events, report -> {
             long seenAtAnswer = Long.parseLong(report.replaceAll("(?s).*ping answered after (\\d+) events.*", "$1"));
+            // before the last event, not at some share of the flood: how far the flood got depends on how busy
+            // the machine is (a loaded CI machine saw 78 %), the bug answered only after all of it
             assertThat(seenAtAnswer).as("events delivered before the Ping's answer reached the caller")
-                    .isLessThan(events * 3L / 4);
+                    .isLessThan(events);
         });
     }
 
