@@ -56,6 +56,16 @@ public final class AgiRoutes {
         return all;
     }
 
+    /** A copy that later {@link #add}s to this one do not change (a built server keeps the routes it was built with). */
+    AgiRoutes copy() {
+        AgiRoutes c = new AgiRoutes();
+        c.exact.putAll(exact);
+        c.patterns.addAll(patterns);
+        c.patternTexts.addAll(patternTexts);
+        c.patternApps.addAll(patternApps);
+        return c;
+    }
+
     public boolean isEmpty() { return exact.isEmpty() && patterns.isEmpty(); }
 
     static String normalize(String path) {

@@ -71,7 +71,7 @@ public final class FastAgiServer implements AutoCloseable {
     private FastAgiServer(Builder b) {
         this.bindHost = b.bind;
         this.requestedPort = b.port;
-        this.routes = b.routes;
+        this.routes = b.routes.copy(); // the builder may go on adding routes for another server
         this.fallback = b.fallback;
         this.environmentTimeoutMs = (int) b.environmentTimeout.toMillis();
         this.replyTimeoutMs = (int) b.replyTimeout.toMillis();

@@ -72,6 +72,15 @@ class FastAgiServerTest {
     }
 
     @Test
+    void aBuiltServerKeepsItsRoutesWhenTheBuilderGoesOn() throws IOException {
+        FastAgiServer.Builder b = FastAgiServer.builder().route("/hello", says("hello"));
+        start(b);
+        b.route("/later", says("later")).fallback(says("fallback")); // e.g. the builder reused for a second server
+        assertThat(call("later").run().verbose()).singleElement().asString().contains("no app for path /later");
+        assertThat(call("hello").run().verbose()).containsExactly("hello /hello {}");
+    }
+
+    @Test
     void unknownPathGetsAVerboseNamingItAndTheDialplanGoesOn() throws IOException {
         start(FastAgiServer.builder().route("/hello", says("hello")));
         SimulatedAgiCall.Result r = call("nope?x=1").run();
