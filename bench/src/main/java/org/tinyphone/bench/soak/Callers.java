@@ -102,6 +102,7 @@ final class Callers {
             case LEGACY -> Simulator.place(plan.call(), Via.LEGACY, "127.0.0.1", relayPort);
             // as the documented dialplan does it: FastAGI hands the call to AudioSocket(${TINYPHONE_UUID},…)
             case AUDIOSOCKET -> Simulator.placeAudioSocketHandOff(plan.call(), "127.0.0.1", fastagiPort, audiosocketPort);
+            case ARI -> throw new IllegalArgumentException("ARI calls are not in the soak's mix yet (SoakCase.VIAS)");
         };
     }
 }

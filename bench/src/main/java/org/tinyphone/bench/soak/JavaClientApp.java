@@ -64,6 +64,7 @@ final class JavaClientApp implements AutoCloseable {
                         watcher.hangup(h.callId(), h.cause());
                         commander.onHangup(h.callId());
                     }
+                    case TinyphoneEvent.Sms m -> watcher.problem("a text message the soak never sent: " + m.messageId());
                     case TinyphoneEvent.Snapshot s -> {
                         if (!s.calls().isEmpty()) watcher.problem("calls in progress before the soak placed any: " + s.calls());
                     }

@@ -355,6 +355,7 @@ final class Ledger {
             case RELAY -> said.equals("relay");
             case LEGACY -> said.equals("legacy");
             case AUDIOSOCKET -> said.equals("audiosocket") || said.equals("fastagi"); // opened by its FastAGI hand-off
+            case ARI -> said.equals("ari");
         };
     }
 
