@@ -354,7 +354,7 @@ final class Ledger {
             case FASTAGI -> said.equals("fastagi");
             case RELAY -> said.equals("relay");
             case LEGACY -> said.equals("legacy");
-            case AUDIOSOCKET -> said.equals("audiosocket") || said.equals("fastagi"); // opened by its FastAGI hand-off
+            case AUDIOSOCKET -> said.equals("audiosocket"); // its FastAGI hand-off too
             case ARI -> said.equals("ari");
         };
     }

@@ -38,6 +38,8 @@ public final class AudioSocketIngress implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AudioSocketIngress.class);
     /** The dialed number of an AudioSocket call whose UUID no bridge app handed out. */
     public static final String UNKNOWN_NUMBER = "unknown";
+    /** The way in of an AudioSocket call, its FastAGI hand-off included. */
+    static final String VIA = "audiosocket";
     static final int DEFAULT_MAX_CONNECTIONS = 5000;
     static final Duration DEFAULT_UUID_TIMEOUT = Duration.ofSeconds(5);
 
@@ -105,7 +107,7 @@ public final class AudioSocketIngress implements AutoCloseable {
             return;
         }
         Call call = join.map(AudioSocketJoins.Join::call).orElseGet(() -> bridge.open(new CallInfo(session.uuid().toString(),
-                "", "", UNKNOWN_NUMBER, null, "", "audiosocket", null), null));
+                "", "", UNKNOWN_NUMBER, null, "", VIA, null), null));
         AtomicBoolean appHangup = new AtomicBoolean();
         // an app's hangup asks Asterisk to end AudioSocket(); the call ends when it closes the connection
         call.attachControl(hangupOnlyControl(() -> {

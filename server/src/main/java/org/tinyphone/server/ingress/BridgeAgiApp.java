@@ -76,7 +76,10 @@ public final class BridgeAgiApp implements AgiApp {
      * then asks for the caller's audio). Neither may block for long: keys are read only after them.
      */
     public void run(AgiChannel channel, Consumer<Call> onOpen, Consumer<Call> onAnswered) {
-        CallInfo info = callInfo(channel.environment(), via);
+        // a call handed off to AudioSocket is an AudioSocket call from its first event on: its audio and keys come
+        // that way, and the page, the logs and every app name one way in for one call
+        boolean handOff = channel.environment().query().containsKey("audiosocket");
+        CallInfo info = callInfo(channel.environment(), handOff ? AudioSocketIngress.VIA : via);
         Commands commands = new Commands();
         Call call = bridge.open(info, commands::submit);
         String cause = "caller";

@@ -104,6 +104,8 @@ class WaysInEndToEndTest {
 
             assertThat(w.story()).containsExactly("new_caller", "keypress 3", "keypress #", "hangup");
             assertThat(w.of(TinyphoneEvent.NewCaller.class).get(0).callerName()).isEqualTo("Carol");
+            // one call, one way in: its audio and keys come over AudioSocket, though FastAGI opened it
+            assertThat(w.of(TinyphoneEvent.NewCaller.class).get(0).via()).isEqualTo("audiosocket");
             assertThat(w.events).allMatch(e -> !(e instanceof TinyphoneEvent.Keypress k) || k.callId().equals(agi.callId()));
             assertThat(w.of(TinyphoneEvent.AudioLevel.class)).isNotEmpty();
         }
