@@ -77,6 +77,9 @@ class LivePageBrowserTest {
             assertThat(card.path("caller").asText()).startsWith("1555").endsWith("1111").contains("•••");
             assertThat(browser.eval("document.querySelectorAll('.card .key').length").asInt()).isEqualTo(3);
             assertThat(browser.eval("document.getElementById('empty').hidden").asBoolean()).isTrue();
+            assertThat(browser.eval("document.querySelector('.number .ncalls').textContent").asText()).isEqualTo("1 call");
+            assertThat(browser.eval("document.querySelector('.meter').dataset.audio || ''").asText()).as("relay calls have audio")
+                    .isEmpty();
             // a text message to the number, as Twilio posts it, shows in the page's list of messages
             browser.eval("tinyphone.on('sms', m => seen.push('sms ' + m.callerNumber + ' ' + m.message + ' ' + m.value)); true");
             assertThat(new org.tinyphone.server.sim.SimulatedSms("+" + NUMBER, "+15550002222", "Hello <b>page</b>, 50%")
@@ -96,10 +99,19 @@ class LivePageBrowserTest {
                     cards(browser).size() == 1 && cards(browser).get(0).path("state").asText().equals("ended"));
             assertThat(browser.eval("document.querySelector('.card .cause').textContent").asText()).contains("hung up");
             assertThat(browser.eval("document.getElementById('recent').textContent").asText()).contains("12#");
+            // the ended card stays a moment: the header counts it apart, so the count matches the cards
+            assertThat(browser.eval("document.querySelector('.number .ncalls').textContent").asText()).isEqualTo("0 calls · 1 ended");
+            // a line cut short by the sidebar's width can be read whole on hover
+            assertThat(browser.eval("document.querySelector('#recent li').title").asText()).contains("12#").contains("→ " + NUMBER);
             assertThat(browser.eval("JSON.stringify(seen)").asText()).isEqualTo(
                     "[\"new_call 15550001111\",\"keypress 1\",\"keypress 2\",\"keypress #\","
                     + "\"sms 15550002222 Hello <b>page</b>, 50% 15550002222|Hello%20%3Cb%3Epage%3C%2Fb%3E%2C%2050%25\",\"hangup\"]");
             assertThat(placed.join().commands()).anyMatch(c -> c.startsWith("SAY NUMBER 42"));
+
+            // the address says what is watched: the form's empty number watches every number, and the address says so
+            browser.eval("document.getElementById('number').value = ''; document.querySelector('#watch button').click(); true");
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+                    browser.eval("location.search").asText().isEmpty() && browser.eval("document.title").asText().contains("all numbers"));
         }
     }
 
@@ -130,6 +142,8 @@ class LivePageBrowserTest {
                 JsonNode cards = cards(browser);
                 return cards.size() == 1 && cards.get(0).path("keys").asText().equals("7");
             });
+            assertThat(browser.eval("document.querySelector('.meter').dataset.audio").asText()).as("FastAGI carries no audio")
+                    .isEqualTo("none");
             placed.get(60, TimeUnit.SECONDS);
         }
     }
