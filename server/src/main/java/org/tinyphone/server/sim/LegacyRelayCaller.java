@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Speaks the original hub's relay lines on 12001 exactly as the 2012 Ruby per-call script
@@ -22,7 +21,6 @@ import java.util.concurrent.atomic.AtomicLong;
 final class LegacyRelayCaller {
     /** Samples per audio_level line in the Ruby script (~14.5 per second at 8 kHz). */
     static final int SAMPLES_PER_LEVEL = 553;
-    private static final AtomicLong SEQUENCE = new AtomicLong();
 
     private LegacyRelayCaller() {}
 
@@ -44,7 +42,7 @@ final class LegacyRelayCaller {
 
     static CallResult place(SimulatedCall call, InetSocketAddress server) throws IOException, InterruptedException {
         long started = System.nanoTime();
-        String id = (System.currentTimeMillis() / 1000) + "." + (900000 + SEQUENCE.incrementAndGet());
+        String id = SimulatedAsterisk.nextUniqueId(); // the original script sent Asterisk's uniqueid
         KeyPad keypad = new KeyPad(call);
         long frames = 0;
         try (Socket socket = new Socket()) {

@@ -52,10 +52,19 @@ final class SimulatedAsterisk {
         this.call = call;
         this.keypad = keypad;
         long n = SEQUENCE.incrementAndGet();
-        this.uniqueId = (System.currentTimeMillis() / 1000) + "." + n;
+        this.uniqueId = uniqueId(n);
         this.channel = String.format(Locale.ROOT, "PJSIP/sim-%08x", n);
         variables.put("CHANNEL", channel);
         variables.put("UNIQUEID", uniqueId);
+    }
+
+    /** A channel's uniqueid as Asterisk makes it: its start in epoch seconds, a dot, its number since Asterisk started. */
+    static String nextUniqueId() {
+        return uniqueId(SEQUENCE.incrementAndGet());
+    }
+
+    private static String uniqueId(long n) {
+        return (System.currentTimeMillis() / 1000) + "." + n;
     }
 
     String uniqueId() {
