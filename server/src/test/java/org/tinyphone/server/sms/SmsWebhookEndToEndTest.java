@@ -193,6 +193,21 @@ class SmsWebhookEndToEndTest {
     }
 
     @Test
+    void a_sip_message_posted_by_asterisks_dialplan_with_only_to_from_and_body_is_a_text_message() throws Exception {
+        fx = ServerFixture.start();
+        try (TcpTestClient legacy = TcpTestClient.connect(fx.tcpPort())) {
+            legacy.send("CONNECT,a," + NUMBER + ",CR\n");
+            await().atMost(Duration.ofSeconds(10)).until(() -> fx.bridge().subscriberCount(NUMBER) == 1);
+            // what CURL(url,To=${URIENCODE(${EXTEN})}&From=...&Body=${URIENCODE(${MESSAGE(body)})}) posts (docs/asterisk.md):
+            // URIENCODE encodes a space as %20, and libcurl labels a POST body as a form
+            String reply = post(fx.server.port("sms"), "/incoming", "To=" + NUMBER + "&From=15550001111&Body=see%20you%20at%208",
+                    Map.of("Content-Type", "application/x-www-form-urlencoded"));
+            assertThat(status(reply)).isEqualTo(200);
+            assertThat(legacy.read('\n')).endsWith("\"value\":\"15550001111|see%20you%20at%208\"}");
+        }
+    }
+
+    @Test
     void with_an_auth_token_only_twilios_signature_lets_a_message_in() throws Exception {
         fx = ServerFixture.start(Map.of("sms.auth-token", "12345"));
         int port = fx.server.port("sms");
