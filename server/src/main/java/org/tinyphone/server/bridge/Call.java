@@ -25,6 +25,7 @@ public final class Call {
     private final Bridge.Room room;
     private final CallInfo info;
     private volatile CallControl control;
+    private volatile java.util.function.Consumer<Character> keyTap;
 
     // guarded by room.lock
     private boolean ended;
@@ -59,7 +60,23 @@ public final class Call {
             log.debug("call {}: ignoring key {}", id(), (int) digit);
             return false;
         }
-        return bridge.emit(this, new CallEvent.Keypress(id(), number(), digit, Instant.now()));
+        boolean emitted = bridge.emit(this, new CallEvent.Keypress(id(), number(), digit, Instant.now()));
+        java.util.function.Consumer<Character> tap = keyTap;
+        if (emitted && tap != null) tap.accept(digit);
+        return emitted;
+    }
+
+    /**
+     * Also hands every key the call reports (after its event) to {@code tap}, on the reporting thread; one tap per call
+     * (a media stream's dtmf), replacing any earlier one. Keep it quick.
+     */
+    public void tapKeys(java.util.function.Consumer<Character> tap) {
+        this.keyTap = tap;
+    }
+
+    /** The call's media stream changed ({@link CallEvent.Stream}); false after hangup. */
+    public boolean streamStatus(String status, String detail) {
+        return bridge.emit(this, new CallEvent.Stream(id(), number(), status, detail == null ? "" : detail, Instant.now()));
     }
 
     /** The caller's audio level; clamped to 0..32768. Returns false after hangup. */
@@ -195,6 +212,7 @@ public final class Call {
             case CallEvent.AudioLevel a -> audioLevel = a.level();
             case CallEvent.Hangup h -> ended = true;
             case CallEvent.NewCaller n -> { }
+            case CallEvent.Stream st -> { }
             case CallEvent.Sms m -> throw new IllegalArgumentException("a text message is not a call's event");
         }
         return true;

@@ -41,6 +41,15 @@ public sealed interface CallEvent {
     }
 
     /**
+     * The call's media stream to an app (docs/streams.md) changed: {@code status} is {@code connected} (detail: the
+     * app's URL without its query) or {@code error} (detail: what failed, and whether it is retried). Never after the
+     * call's hangup.
+     */
+    record Stream(String callId, String number, String status, String detail, Instant time) implements CallEvent {
+        @Override public String type() { return "stream"; }
+    }
+
+    /**
      * A text message to the number (no call: {@code callId} is the message's own id, {@code <unix seconds>.<n>} as the
      * original hub made it). {@code from} is the sender's number without a leading '+'; {@code body} the text as sent.
      */

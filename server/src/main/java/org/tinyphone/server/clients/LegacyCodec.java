@@ -25,13 +25,14 @@ public final class LegacyCodec {
         return Optional.of(new Connect(attr[1], attr[2], attr[3].equals("NULL") ? '\0' : '\n'));
     }
 
-    /** The hub's name of an event: new_call, keypress, audio_level, hangup, sms. */
+    /** The hub's name of an event: new_call, keypress, audio_level, hangup, sms (and Tinyphone's stream). */
     public static String eventName(CallEvent event) {
         return switch (event) {
             case CallEvent.NewCaller n -> "new_call";
             case CallEvent.Keypress k -> "keypress";
             case CallEvent.AudioLevel a -> "audio_level";
             case CallEvent.Hangup h -> "hangup";
+            case CallEvent.Stream st -> "stream";
             case CallEvent.Sms m -> "sms";
         };
     }
@@ -43,6 +44,7 @@ public final class LegacyCodec {
             case CallEvent.Keypress k -> message(k.callId(), eventName(event), String.valueOf(k.digit()));
             case CallEvent.AudioLevel a -> message(a.callId(), eventName(event), Integer.toString(a.level()));
             case CallEvent.Hangup h -> message(h.callId(), eventName(event), "1".equals(h.cause()) ? "1" : "0");
+            case CallEvent.Stream st -> message(st.callId(), eventName(event), st.status() + "|" + encodeUriComponent(st.detail()));
             case CallEvent.Sms m -> message(m.callId(), eventName(event), smsValue(m));
         };
     }

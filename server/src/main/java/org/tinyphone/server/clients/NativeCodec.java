@@ -41,6 +41,10 @@ public final class NativeCodec {
                 case CallEvent.Keypress k -> g.writeStringField("value", String.valueOf(k.digit()));
                 case CallEvent.AudioLevel a -> g.writeNumberField("value", a.level());
                 case CallEvent.Hangup h -> g.writeStringField("cause", h.cause());
+                case CallEvent.Stream st -> {
+                    g.writeStringField("status", st.status());
+                    g.writeStringField("detail", st.detail());
+                }
                 case CallEvent.Sms m -> {
                     g.writeStringField("from", m.from());
                     g.writeStringField("body", m.body());

@@ -35,6 +35,8 @@ public final class TinyphoneConfig {
     public record Value(String value, String source) {}
 
     private static final String TOKEN_PREFIX = "token.";
+    /** {@code stream.<number>}: the app a number's calls stream their audio to (keys of KEYS starting so excepted). */
+    private static final String STREAM_PREFIX = "stream.";
     /** The key prefixes of the listeners. */
     public static final List<String> LISTENERS = List.of("relay", "clients", "http", "fastagi", "audiosocket", "sms", "ari.outbound");
 
@@ -105,6 +107,12 @@ public final class TinyphoneConfig {
             new Key("clients.idle-ping", "30s", "A WebSocket client that was sent nothing for this long gets a ping, so a vanished one is found"),
             new Key("clients.max-line", "16384", "Longest message a client may send, in bytes (longer: error reply, line discarded)"),
             new Key("clients.max-pending-commands", "32", "Talk-back commands a client may have waiting at once"),
+            new Key("stream.retries", "3", "How often a call's media stream is tried again when its app cannot be reached or fails during the call (0 = never); each failure is reported on the call"),
+            new Key("stream.retry-delay", "2s", "Wait before trying a media stream's app again"),
+            new Key("stream.connect-timeout", "5s", "How long opening the WebSocket to a media stream's app may take"),
+            new Key("stream.queue", "250", "Messages waiting to be sent to a media stream's app (250 = 5 s of audio); more are dropped and counted, so a slow app never slows the call"),
+            new Key("stream.play-buffer", "60s", "Audio an app may queue ahead to be played to the caller; what comes beyond it is dropped and counted"),
+            new Key("stream.max-message", "262144", "Longest message a media stream's app may send, in characters (longer: dropped, counted and logged)"),
             new Key("log.level", "INFO", "Log level of Tinyphone's own loggers (TRACE, DEBUG, INFO, WARN, ERROR)"));
 
     private static final Map<String, Key> BY_NAME;
@@ -164,6 +172,14 @@ public final class TinyphoneConfig {
                 tokens.put(TOKEN_PREFIX + number, new Value(e.getValue().trim(), "env " + e.getKey()));
             }
         }
+        java.util.Set<String> keyVars = new java.util.HashSet<>();
+        for (Key k : KEYS) keyVars.add(k.envVar());
+        for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
+            String var = e.getKey();
+            if (var.startsWith("TINYPHONE_STREAM_") && !keyVars.contains(var) && var.length() > "TINYPHONE_STREAM_".length()) {
+                tokens.put(STREAM_PREFIX + var.substring("TINYPHONE_STREAM_".length()), new Value(e.getValue().trim(), "env " + var));
+            }
+        }
         for (Map.Entry<String, String> e : overrides.entrySet()) {
             put(values, tokens, e.getKey().trim(), e.getValue().trim(), "command line", false);
         }
@@ -201,7 +217,7 @@ public final class TinyphoneConfig {
 
     private static void put(Map<String, Value> values, Map<String, Value> tokens, String name, String value,
                             String source, boolean fromFile) {
-        if (name.startsWith(TOKEN_PREFIX) && name.length() > TOKEN_PREFIX.length()) {
+        if (isPerNumber(name)) {
             tokens.put(name, new Value(value, source));
             return;
         }
@@ -210,6 +226,14 @@ public final class TinyphoneConfig {
                     + "; every key is listed in docs/config.md and by --print-config");
         }
         values.put(name, new Value(value, source));
+    }
+
+    /** A per-number key: {@code token.<number>} or {@code stream.<number>} (not one of {@link #KEYS}). */
+    private static boolean isPerNumber(String name) {
+        if (BY_NAME.containsKey(name)) return false;
+        return name.startsWith(TOKEN_PREFIX) && name.length() > TOKEN_PREFIX.length()
+                || name.startsWith(STREAM_PREFIX) && name.length() > STREAM_PREFIX.length()
+                && "0123456789+*".indexOf(name.charAt(STREAM_PREFIX.length())) >= 0;
     }
 
     private static String suggestion(String name) {
@@ -314,7 +338,14 @@ public final class TinyphoneConfig {
             if (name.startsWith(TOKEN_PREFIX) && get(name).isEmpty()) {
                 throw invalid(name, "a non-empty token");
             }
+            if (name.startsWith(STREAM_PREFIX) && isPerNumber(name)) streamUrl(name);
         }
+        positive("stream.retries", 0, 1000);
+        duration("stream.retry-delay");
+        if (duration("stream.connect-timeout").toMillis() < 100) throw invalid("stream.connect-timeout", "at least 100ms");
+        positive("stream.queue", 10, 1_000_000);
+        if (duration("stream.play-buffer").toMillis() < 1000) throw invalid("stream.play-buffer", "at least 1s");
+        positive("stream.max-message", 1024, 64 * 1024 * 1024);
     }
 
     // ---- typed access
@@ -446,6 +477,32 @@ public final class TinyphoneConfig {
         return Collections.unmodifiableMap(m);
     }
 
+    /** Dialed number → the media stream app's URL, from stream.NUMBER keys (stream.* serves every number without its own). */
+    public Map<String, java.net.URI> streams() {
+        Map<String, java.net.URI> m = new TreeMap<>();
+        values.forEach((k, v) -> {
+            if (k.startsWith(STREAM_PREFIX) && isPerNumber(k)) m.put(k.substring(STREAM_PREFIX.length()), streamUrl(k));
+        });
+        return Collections.unmodifiableMap(m);
+    }
+
+    /** A stream.NUMBER value: a ws:// or wss:// URL with a host, no fragment, no user info. */
+    private java.net.URI streamUrl(String key) {
+        String v = get(key);
+        String expected = "the app's WebSocket URL, ws:// or wss:// with a host, e.g. wss://bot.example.org/media";
+        try {
+            java.net.URI u = new java.net.URI(v);
+            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("ws") && !scheme.equals("wss") || u.getHost() == null || u.getFragment() != null
+                    || u.getRawUserInfo() != null || u.getPort() > 65535) {
+                throw invalid(key, expected);
+            }
+            return u;
+        } catch (java.net.URISyntaxException e) {
+            throw invalid(key, expected);
+        }
+    }
+
     public int clientQueue() { return integer("clients.queue"); }
 
     public Duration clientOverloadTimeout() { return duration("clients.overload-timeout"); }
@@ -479,6 +536,7 @@ public final class TinyphoneConfig {
             String k = e.getKey();
             String v = e.getValue().value();
             if ((k.equals("ami.secret") || k.equals("sms.auth-token") || k.endsWith(".password") || k.startsWith(TOKEN_PREFIX)) && !v.isEmpty()) v = "(set)";
+            if (k.startsWith(STREAM_PREFIX) && isPerNumber(k) && v.indexOf('?') >= 0) v = v.substring(0, v.indexOf('?')) + "?(set)"; // a token in the query
             String kv = k + "=" + v;
             lines.add(String.format("%-" + (width + 24) + "s # %s", kv, e.getValue().source()));
         }

@@ -21,6 +21,8 @@ import org.tinyphone.server.bridge.CallControl;
 import org.tinyphone.server.bridge.CallInfo;
 import org.tinyphone.server.bridge.CommandResult;
 import org.tinyphone.server.config.AddressAllowList;
+import org.tinyphone.server.stream.MediaStream;
+import org.tinyphone.server.stream.MediaStreams;
 
 /**
  * AudioSocket (9092), on the audio module's {@link AudioSocketServer}: {@code AudioSocket(<uuid>,127.0.0.1:9092)}
@@ -29,7 +31,8 @@ import org.tinyphone.server.config.AddressAllowList;
  * ({@code TINYPHONE_UUID}); an unknown UUID becomes a call of its own, id = the UUID, dialed number
  * {@value #UNKNOWN_NUMBER} (watch "*" to see it). DTMF frames become keypresses, audio becomes {@code audio_level}
  * (about 15 a second, only while audio flows); the close is the call's hangup. A call hung up from our side (an
- * app's hangup command) gets the hangup frame, which ends Asterisk's AudioSocket().
+ * app's hangup command) gets the hangup frame, which ends Asterisk's AudioSocket(). A number with a media stream app
+ * ({@code stream.<number>}) gets the call's audio streamed to it, and the app's audio played back on this connection.
  *
  * <p>An ARI call's externalMedia channel ({@link AudioSocketJoins#registerAudio}) connects here too, and adds only the
  * caller's audio to its call (see {@link #serveAudio}).
@@ -46,10 +49,12 @@ public final class AudioSocketIngress implements AutoCloseable {
     private final Bridge bridge;
     private final AudioSocketJoins joins;
     private final AudioSocketServer server;
+    private final MediaStreams streams;
 
     private AudioSocketIngress(Bridge bridge, AudioSocketJoins joins, String bind, int port, AddressAllowList allow,
-                               int maxConnections, Duration uuidTimeout) throws IOException {
+                               int maxConnections, Duration uuidTimeout, MediaStreams streams) throws IOException {
         this.bridge = bridge;
+        this.streams = streams;
         this.joins = joins == null ? new AudioSocketJoins() : joins;
         AudioSocketServer.Builder b = AudioSocketServer.builder().bindAddress(InetAddress.getByName(bind)).port(port)
                 .maxConnections(maxConnections).uuidTimeout(uuidTimeout).handler(this::serve);
@@ -60,14 +65,22 @@ public final class AudioSocketIngress implements AutoCloseable {
     /** Starts listening ({@code port} 0: any free port) with the audio module's default cap and UUID deadline. */
     public static AudioSocketIngress start(Bridge bridge, AudioSocketJoins joins, String bind, int port,
                                            AddressAllowList allow) throws IOException {
-        return new AudioSocketIngress(bridge, joins, bind, port, allow, DEFAULT_MAX_CONNECTIONS, DEFAULT_UUID_TIMEOUT);
+        return new AudioSocketIngress(bridge, joins, bind, port, allow, DEFAULT_MAX_CONNECTIONS, DEFAULT_UUID_TIMEOUT,
+                MediaStreams.none());
     }
 
     /** As above, with a connection cap and a deadline for the UUID frame. */
     public static AudioSocketIngress start(Bridge bridge, AudioSocketJoins joins, String bind, int port,
                                            AddressAllowList allow, int maxConnections, Duration uuidTimeout)
             throws IOException {
-        return new AudioSocketIngress(bridge, joins, bind, port, allow, maxConnections, uuidTimeout);
+        return new AudioSocketIngress(bridge, joins, bind, port, allow, maxConnections, uuidTimeout, MediaStreams.none());
+    }
+
+    /** As above; calls stream their audio to their number's app ({@code stream.<number>}), both ways. */
+    public static AudioSocketIngress start(Bridge bridge, AudioSocketJoins joins, String bind, int port,
+                                           AddressAllowList allow, int maxConnections, Duration uuidTimeout,
+                                           MediaStreams streams) throws IOException {
+        return new AudioSocketIngress(bridge, joins, bind, port, allow, maxConnections, uuidTimeout, streams);
     }
 
     public int port() {
@@ -115,9 +128,13 @@ public final class AudioSocketIngress implements AutoCloseable {
             sendHangup(session);
         }));
         call.whenHungUp().whenComplete((cause, error) -> sendHangup(session));
+        MediaStream stream = streams.open(call, back(session)).orElse(null);
         AudioSocketEvent.Closed end = session.forEach(event -> {
             switch (event) {
                 case AudioSocketEvent.Dtmf d -> call.keypress(d.digit());
+                case AudioSocketEvent.Audio a -> {
+                    if (stream != null) stream.audio(a.sampleRate(), a.pcm(), 0, a.pcm().length);
+                }
                 case AudioSocketEvent.Level l -> call.audioLevel(l.peak());
                 case AudioSocketEvent.Error e -> log.info("audiosocket {}: Asterisk reported error {}", session.uuid(),
                         e.code());
@@ -140,8 +157,12 @@ public final class AudioSocketIngress implements AutoCloseable {
      */
     private void serveAudio(AudioSocketSession session, Call call) {
         call.whenHungUp().whenComplete((cause, error) -> sendHangup(session));
+        MediaStream stream = streams.open(call, back(session)).orElse(null);
         AudioSocketEvent.Closed end = session.forEach(event -> {
             switch (event) {
+                case AudioSocketEvent.Audio a -> {
+                    if (stream != null) stream.audio(a.sampleRate(), a.pcm(), 0, a.pcm().length);
+                }
                 case AudioSocketEvent.Level l -> call.audioLevel(l.peak());
                 case AudioSocketEvent.Error e -> log.info("audiosocket {} (audio of call {}): Asterisk reported error {}",
                         session.uuid(), LogText.escape(call.id()), e.code());
@@ -152,6 +173,11 @@ public final class AudioSocketIngress implements AutoCloseable {
             log.info("audiosocket {}: the audio of call {} ended ({}{}); the call goes on without audio levels", session.uuid(),
                     LogText.escape(call.id()), end.reason(), end.detail().isEmpty() ? "" : ": " + LogText.escape(end.detail()));
         }
+    }
+
+    /** The app's audio to the caller: audio frames on this connection, at the rate the caller's audio comes in. */
+    private static MediaStream.AudioBack back(AudioSocketSession session) {
+        return (rate, pcm) -> session.sendAudio(rate, pcm, 0, pcm.length);
     }
 
     private static void sendHangup(AudioSocketSession session) {

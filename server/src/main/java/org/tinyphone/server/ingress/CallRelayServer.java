@@ -20,6 +20,7 @@ import org.tinyphone.net.ListenerStats;
 import org.tinyphone.net.LogLimiter;
 import org.tinyphone.net.LogText;
 import org.tinyphone.server.bridge.Bridge;
+import org.tinyphone.server.stream.MediaStreams;
 import org.tinyphone.server.config.AddressAllowList;
 
 /**
@@ -45,10 +46,12 @@ public final class CallRelayServer implements AutoCloseable {
     private final Duration handshakeTimeout;
     private final LogLimiter limiter = new LogLimiter(5, Duration.ofSeconds(10));
     private final GuardedAcceptor acceptor;
+    private final MediaStreams streams;
 
     private CallRelayServer(Bridge bridge, AudioSocketJoins joins, String bind, int port, AddressAllowList allowList,
-                            int maxConnections, Duration handshakeTimeout) throws IOException {
+                            int maxConnections, Duration handshakeTimeout, MediaStreams streams) throws IOException {
         this.bridge = bridge;
+        this.streams = streams;
         this.app = new BridgeAgiApp(bridge, "relay", joins);
         this.handshakeTimeout = handshakeTimeout;
         ServerSocket server = new ServerSocket();
@@ -84,7 +87,14 @@ public final class CallRelayServer implements AutoCloseable {
     public static CallRelayServer start(Bridge bridge, AudioSocketJoins joins, String bind, int port,
                                         AddressAllowList allowList, int maxConnections, Duration handshakeTimeout)
             throws IOException {
-        return new CallRelayServer(bridge, joins, bind, port, allowList, maxConnections, handshakeTimeout);
+        return new CallRelayServer(bridge, joins, bind, port, allowList, maxConnections, handshakeTimeout, MediaStreams.none());
+    }
+
+    /** As above; EAGI calls stream the caller's audio to their number's app ({@code stream.<number>}). */
+    public static CallRelayServer start(Bridge bridge, AudioSocketJoins joins, String bind, int port,
+                                        AddressAllowList allowList, int maxConnections, Duration handshakeTimeout,
+                                        MediaStreams streams) throws IOException {
+        return new CallRelayServer(bridge, joins, bind, port, allowList, maxConnections, handshakeTimeout, streams);
     }
 
     /** The bound port. */
@@ -120,7 +130,7 @@ public final class CallRelayServer implements AutoCloseable {
         if (first == null) {
             log.debug("relay {}: closed before its first line", peer);
         } else if (RelayProtocol.isGreeting(first)) {
-            new RelayTunnelSession(app, peer, handshakeTimeout, acceptor.stats(), limiter).run(socket, in);
+            new RelayTunnelSession(app, peer, handshakeTimeout, acceptor.stats(), limiter, streams).run(socket, in);
         } else if (RelayProtocol.isOtherVersion(first)) {
             refuseVersion(socket, first, peer);
         } else if (!startsLegacy(first)) {

@@ -11,6 +11,7 @@ import org.tinyphone.server.TinyphoneServer;
 import org.tinyphone.server.config.AddressAllowList;
 import org.tinyphone.server.config.ListenerConfig;
 import org.tinyphone.server.config.TinyphoneConfig;
+import org.tinyphone.server.stream.MediaStreams;
 
 /**
  * How calls come in: starts the enabled Asterisk-side listeners of the config and registers them with the server.
@@ -36,6 +37,7 @@ public final class IngressPart implements ServerPart {
         AddressAllowList allow = config.asteriskAllow();
         ListenerConfig audiosocket = config.audiosocket();
         AudioSocketJoins joins = audiosocket.enabled() ? new AudioSocketJoins() : null;
+        MediaStreams streams = MediaStreams.from(config);
 
         ListenerConfig fastagi = config.fastagi();
         if (fastagi.enabled()) {
@@ -56,7 +58,7 @@ public final class IngressPart implements ServerPart {
             CallRelayServer r;
             try {
                 r = CallRelayServer.start(server.bridge(), joins, relay.bind(), relay.port(), allow,
-                        config.maxConnections("relay"), config.handshakeTimeout());
+                        config.maxConnections("relay"), config.handshakeTimeout(), streams);
             } catch (IOException e) {
                 throw ServerStartException.cannotListen(relay, e);
             }
@@ -87,7 +89,7 @@ public final class IngressPart implements ServerPart {
             AudioSocketIngress a;
             try {
                 a = AudioSocketIngress.start(server.bridge(), joins, audiosocket.bind(), audiosocket.port(), allow,
-                        config.maxConnections("audiosocket"), config.handshakeTimeout());
+                        config.maxConnections("audiosocket"), config.handshakeTimeout(), streams);
             } catch (IOException e) {
                 throw ServerStartException.cannotListen(audiosocket, e);
             }

@@ -17,11 +17,14 @@ import org.tinyphone.net.ListenerStats;
 import org.tinyphone.net.LogLimiter;
 import org.tinyphone.net.LogText;
 import org.tinyphone.server.bridge.Call;
+import org.tinyphone.server.stream.MediaStream;
+import org.tinyphone.server.stream.MediaStreams;
 
 /**
  * One {@code bin/tinyphone-agi} tunnel: the bridge app runs over its AGI byte streams exactly as over FastAGI, and
  * the caller's audio (EAGI fd 3) goes through the level meter into {@code audio_level} events, about 15 a second,
- * only while audio flows. The AGI environment must come within the handshake deadline after the greeting (as FastAGI's
+ * only while audio flows, and to the number's media stream app if it has one (caller audio only: the relay cannot
+ * carry audio back). The AGI environment must come within the handshake deadline after the greeting (as FastAGI's
  * must after the connect): a relay that greets and then says nothing gets an END frame with the reason.
  */
 final class RelayTunnelSession {
@@ -32,9 +35,12 @@ final class RelayTunnelSession {
     private final Duration environmentTimeout;
     private final ListenerStats stats;
     private final LogLimiter limiter;
+    private final MediaStreams streams;
 
     /** {@code peer} is escaped for the log already. */
-    RelayTunnelSession(BridgeAgiApp app, String peer, Duration environmentTimeout, ListenerStats stats, LogLimiter limiter) {
+    RelayTunnelSession(BridgeAgiApp app, String peer, Duration environmentTimeout, ListenerStats stats, LogLimiter limiter,
+                       MediaStreams streams) {
+        this.streams = streams;
         this.app = app;
         this.peer = peer;
         this.environmentTimeout = environmentTimeout;
@@ -46,6 +52,21 @@ final class RelayTunnelSession {
     void run(Socket socket, InputStream afterGreeting) throws IOException {
         AtomicReference<Call> call = new AtomicReference<>();
         RelaySession session = RelaySession.open(socket, afterGreeting, new RelayListener() {
+            private boolean streamTried;
+            private MediaStream stream;
+
+            /** EAGI audio: the call's media stream opens with the first of it (caller audio only: none goes back). */
+            @Override
+            public void audio(byte[] pcm, int offset, int length) {
+                Call c = call.get();
+                if (c == null) return;
+                if (!streamTried) {
+                    streamTried = true;
+                    stream = streams.open(c, null).orElse(null);
+                }
+                if (stream != null) stream.audio(8000, pcm, offset, length);
+            }
+
             @Override
             public void level(int peak, int rms) {
                 Call c = call.get();

@@ -70,6 +70,9 @@ class LegacyCodecTest {
                 .isEqualTo("{\"id\":\"1.2\",\"event\":\"hangup\",\"value\":\"0\"}");
         assertThat(LegacyCodec.encode(new CallEvent.Hangup("1.2", "1", "1", T)))
                 .isEqualTo("{\"id\":\"1.2\",\"event\":\"hangup\",\"value\":\"1\"}");
+        // Tinyphone's stream event: status|detail, the detail URI-encoded so that no , : | reaches old clients' splits
+        assertThat(LegacyCodec.encode(new CallEvent.Stream("1.2", "1", "connected", "ws://127.0.0.1:8765/media", T)))
+                .isEqualTo("{\"id\":\"1.2\",\"event\":\"stream\",\"value\":\"connected|ws%3A%2F%2F127.0.0.1%3A8765%2Fmedia\"}");
     }
 
     @Test

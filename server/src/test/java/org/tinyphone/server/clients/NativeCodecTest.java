@@ -29,6 +29,9 @@ class NativeCodecTest {
                 .isEqualTo("{\"v\":1,\"type\":\"audio_level\",\"call\":\"1700.1\",\"number\":\"13605162099\",\"value\":812,\"ts\":1763900000123}");
         assertThat(NativeCodec.event(new CallEvent.Hangup("1700.1", "13605162099", "caller", T)))
                 .isEqualTo("{\"v\":1,\"type\":\"hangup\",\"call\":\"1700.1\",\"number\":\"13605162099\",\"cause\":\"caller\",\"ts\":1763900000123}");
+        assertThat(NativeCodec.event(new CallEvent.Stream("1700.1", "13605162099", "error", "cannot connect to ws://h/m: refused", T)))
+                .isEqualTo("{\"v\":1,\"type\":\"stream\",\"call\":\"1700.1\",\"number\":\"13605162099\",\"status\":\"error\","
+                        + "\"detail\":\"cannot connect to ws://h/m: refused\",\"ts\":1763900000123}");
         assertThat(NativeCodec.event(new CallEvent.NewCaller(INFO, T)))
                 .isEqualTo("{\"v\":1,\"type\":\"new_caller\",\"call\":\"1700.1\",\"number\":\"13605162099\","
                         + "\"caller_id\":\"15550001111\",\"caller_name\":\"Carol\",\"args\":[\"a\",\"b\"],"

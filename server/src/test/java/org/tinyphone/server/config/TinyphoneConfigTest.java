@@ -135,6 +135,27 @@ class TinyphoneConfigTest {
     }
 
     @Test
+    void stream_urls_are_per_number_and_must_be_websocket_urls() {
+        TinyphoneConfig c = TinyphoneConfig.load(null, Map.of("TINYPHONE_STREAM_15550002222", "ws://127.0.0.1:8765/media"),
+                Map.of("stream.13605162099", "wss://bot.example.org/media?token=s3cret", "stream.*", "ws://10.0.0.5/any",
+                        "stream.retries", "1"));
+        assertThat(c.streams()).containsOnlyKeys("13605162099", "15550002222", "*");
+        assertThat(c.streams().get("13605162099").getHost()).isEqualTo("bot.example.org");
+        assertThat(c.integer("stream.retries")).isEqualTo(1); // a key of its own, not a number's URL
+        assertThat(c.describe()).anySatisfy(l -> assertThat(l).startsWith("stream.13605162099=wss://bot.example.org/media?(set)"));
+        for (String bad : new String[] {"http://bot.example.org/media", "bot.example.org", "ws:///path", "ws://h/#frag",
+                                         "ws://user:pw@h/", "wss://h:99999/"}) {
+            assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("stream.13605162099", bad)))
+                    .as(bad).isInstanceOf(ConfigException.class).hasMessageContaining("stream.13605162099")
+                    .hasMessageContaining("ws:// or wss://");
+        }
+        assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("stream.retires", "2")))
+                .hasMessageContaining("unknown config key 'stream.retires'").hasMessageContaining("did you mean 'stream.retries'?");
+        assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("stream.queue", "1")))
+                .hasMessageContaining("stream.queue");
+    }
+
+    @Test
     void allow_list_takes_addresses_and_cidr_blocks() throws Exception {
         AddressAllowList l = AddressAllowList.parse("127.0.0.1, ::1, 10.1.0.0/16");
         assertThat(l.allows(InetAddress.getByName("127.0.0.1"))).isTrue();

@@ -1,0 +1,134 @@
+package org.tinyphone.server.stream;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.tinyphone.server.bridge.Call;
+import org.tinyphone.server.bridge.Numbers;
+import org.tinyphone.server.config.TinyphoneConfig;
+
+/**
+ * The media streams of the server: which app a dialed number's calls stream to ({@code stream.<number>}, else
+ * {@code stream.*}), the settings every stream shares ({@code stream.*} keys of docs/config.md), one WebSocket client
+ * (the JDK's {@link HttpClient}: TLS with the JDK's trust store) and the counters. An ingress calls {@link #open} when
+ * a call has audio. Thread-safe.
+ */
+public final class MediaStreams {
+
+    /** What every stream is allowed. */
+    public record Settings(int retries, Duration retryDelay, Duration connectTimeout, int queue, int playFrames,
+                           int maxMarks, int maxMessage) {
+        /** The built-in defaults (docs/config.md). */
+        public static Settings defaults() {
+            return new Settings(3, Duration.ofSeconds(2), Duration.ofSeconds(5), 250, 3000, 1000, 262144);
+        }
+    }
+
+    private final Map<String, URI> apps;
+    private final Settings settings;
+    private final Player.Ticker ticker;
+    private volatile HttpClient http;
+    final AtomicInteger active = new AtomicInteger();
+    final AtomicLong opened = new AtomicLong();
+    final AtomicLong droppedToApp = new AtomicLong();
+    final AtomicLong droppedToCaller = new AtomicLong();
+    final AtomicLong ignoredFromApp = new AtomicLong();
+
+    MediaStreams(Map<String, URI> apps, Settings settings, Player.Ticker ticker) {
+        Map<String, URI> m = new TreeMap<>();
+        apps.forEach((number, uri) -> m.put(number.equals("*") ? "*" : Numbers.normalize(number), uri));
+        this.apps = Map.copyOf(m);
+        this.settings = settings;
+        this.ticker = ticker;
+    }
+
+    /** No number streams anywhere. */
+    public static MediaStreams none() {
+        return new MediaStreams(Map.of(), Settings.defaults(), Player.Ticker.SYSTEM);
+    }
+
+    /** The config's {@code stream.*} keys. */
+    public static MediaStreams from(TinyphoneConfig config) {
+        Settings s = new Settings(config.integer("stream.retries"), config.duration("stream.retry-delay"),
+                config.duration("stream.connect-timeout"), config.integer("stream.queue"),
+                (int) Math.max(1, config.duration("stream.play-buffer").toMillis() / 20), 1000,
+                config.integer("stream.max-message"));
+        return new MediaStreams(config.streams(), s, Player.Ticker.SYSTEM);
+    }
+
+    /** For tests: the given apps and settings, and a ticker of the test's. */
+    static MediaStreams of(Map<String, URI> apps, Settings settings, Player.Ticker ticker) {
+        return new MediaStreams(apps, settings, ticker);
+    }
+
+    /** The app {@code number}'s calls stream to, if any. */
+    public Optional<URI> appFor(String number) {
+        URI u = apps.get(Numbers.normalize(number));
+        return Optional.ofNullable(u != null ? u : apps.get("*"));
+    }
+
+    /**
+     * Starts streaming {@code call} to its number's app, if it has one; the stream ends with the call's hangup.
+     *
+     * @param back where the app's audio goes (the caller), or null when this way in carries no audio back (the EAGI
+     *             relay): the app's audio is then dropped, and said so once
+     */
+    public Optional<MediaStream> open(Call call, MediaStream.AudioBack back) {
+        Optional<URI> app = appFor(call.number());
+        if (app.isEmpty() || call.ended()) return Optional.empty();
+        opened.incrementAndGet();
+        return Optional.of(new MediaStream(this, call, app.get(), back));
+    }
+
+    Settings settings() {
+        return settings;
+    }
+
+    Player.Ticker ticker() {
+        return ticker;
+    }
+
+    HttpClient http() {
+        HttpClient h = http;
+        if (h == null) {
+            synchronized (this) {
+                h = http;
+                if (h == null) {
+                    h = HttpClient.newBuilder().connectTimeout(settings.connectTimeout()).build();
+                    http = h;
+                }
+            }
+        }
+        return h;
+    }
+
+    /** Streams open now. */
+    public int active() {
+        return active.get();
+    }
+
+    /** Streams opened since start. */
+    public long opened() {
+        return opened.get();
+    }
+
+    /** Messages to apps dropped because an app was behind. */
+    public long droppedToApp() {
+        return droppedToApp.get();
+    }
+
+    /** Frames of apps' audio dropped because the play buffer was full. */
+    public long droppedToCaller() {
+        return droppedToCaller.get();
+    }
+
+    /** Messages from apps that were no command (not JSON, unknown, too long, binary). */
+    public long ignoredFromApp() {
+        return ignoredFromApp.get();
+    }
+}
