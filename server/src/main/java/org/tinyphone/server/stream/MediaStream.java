@@ -178,6 +178,10 @@ public final class MediaStream {
                 } catch (TimeoutException e) {
                     problem = "cannot connect to " + where + ": no answer within " + settings.connectTimeout().toMillis() + " ms";
                 }
+                if (ws != null && ended) { // the call ended while connecting: nothing to stream
+                    ws.abort();
+                    return;
+                }
                 if (ws != null) {
                     c.ws = ws;
                     problem = serve(c);
