@@ -149,8 +149,14 @@ public final class NativeCodec {
         g.writeNumberField("started", info.started().toEpochMilli());
     }
 
-    private interface Body {
+    /** The fields of one JSON object, written with Jackson's streaming generator. */
+    public interface Body {
         void write(JsonGenerator g) throws IOException;
+    }
+
+    /** One JSON object of the fields {@code body} writes (also the media streams' Twilio messages). */
+    public static String object(Body body) {
+        return write(body);
     }
 
     private static String write(Body body) {

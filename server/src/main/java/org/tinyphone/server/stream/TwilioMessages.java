@@ -1,14 +1,11 @@
 package org.tinyphone.server.stream;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.util.Base64;
 import java.util.Map;
+import org.tinyphone.server.clients.NativeCodec;
 
 /**
  * Twilio Media Streams' WebSocket messages (no I/O), as Twilio documents them
@@ -27,7 +24,6 @@ public final class TwilioMessages {
     public static final int CHUNK_BYTES = 160;
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final JsonFactory FACTORY = MAPPER.getFactory();
 
     private TwilioMessages() {}
 
@@ -168,19 +164,7 @@ public final class TwilioMessages {
         }
     }
 
-    private interface Body {
-        void write(JsonGenerator g) throws IOException;
-    }
-
-    private static String write(Body body) {
-        StringWriter w = new StringWriter(256);
-        try (JsonGenerator g = FACTORY.createGenerator(w)) {
-            g.writeStartObject();
-            body.write(g);
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return w.toString();
+    private static String write(NativeCodec.Body body) {
+        return NativeCodec.object(body);
     }
 }
