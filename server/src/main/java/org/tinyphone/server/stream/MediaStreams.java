@@ -99,7 +99,12 @@ public final class MediaStreams {
             synchronized (this) {
                 h = http;
                 if (h == null) {
-                    h = HttpClient.newBuilder().connectTimeout(settings.connectTimeout()).build();
+                    // its own executor: the client's dependent tasks (the WebSocket handshake's) would otherwise
+                    // queue on the common fork-join pool, one thread on two cores, behind whatever blocks it
+                    h = HttpClient.newBuilder().connectTimeout(settings.connectTimeout())
+                            .executor(java.util.concurrent.Executors.newThreadPerTaskExecutor(
+                                    Thread.ofVirtual().name("tinyphone-stream-http-", 0).factory()))
+                            .build();
                     http = h;
                 }
             }
