@@ -156,7 +156,10 @@ final class SlowClient implements Runnable {
             try {
                 n = c.in.read(buf);
             } catch (SocketTimeoutException e) {
-                return new Drain(false, false); // still connected, nothing more: it was not dropped
+                // still connected, nothing more: not dropped, unless the server said so in-band and now waits for
+                // the closing handshake (a WebSocket close frame with the reason, answered by nobody here)
+                boolean told = hasReason(tail);
+                return new Drain(told, told);
             } catch (IOException e) {
                 return new Drain(true, hasReason(tail));
             }
@@ -167,7 +170,8 @@ final class SlowClient implements Runnable {
             System.arraycopy(buf, n - (joined.length - fromTail), joined, fromTail, joined.length - fromTail);
             tail = joined;
         }
-        return new Drain(false, false);
+        boolean told = hasReason(tail);
+        return new Drain(told, told);
     }
 
     private static boolean hasReason(byte[] tail) {
