@@ -11,6 +11,11 @@ import java.util.List;
 public final class AgiReplyDecoder {
     /** Longest 520 usage block accepted (lines); Asterisk's longest is a few dozen. */
     public static final int MAX_BLOCK_LINES = 1000;
+    /**
+     * Most lines read for one command before its final reply: a {@code 100 Trying}, a {@code HANGUP} notice and a
+     * whole 520 block fit many times over; a peer sending provisional lines or notices without end is cut off.
+     */
+    public static final int MAX_LINES_PER_REPLY = 2 * MAX_BLOCK_LINES;
 
     private List<String> block;
     private boolean hangup;

@@ -91,7 +91,14 @@ public final class StreamAgiChannel extends AbstractAgiChannel implements AutoCl
             } catch (IOException e) {
                 throw end("connection to Asterisk lost while sending '" + commandLine + "': " + e.getMessage(), e);
             }
+            int linesRead = 0;
             while (true) {
+                if (++linesRead > AgiReplyDecoder.MAX_LINES_PER_REPLY) {
+                    ended = true;
+                    endReason = "no final reply from Asterisk to '" + commandLine + "' in "
+                            + AgiReplyDecoder.MAX_LINES_PER_REPLY + " lines";
+                    throw new AgiProtocolException(endReason);
+                }
                 String line;
                 try {
                     line = reader.readLine();

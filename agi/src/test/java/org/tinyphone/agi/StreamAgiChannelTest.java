@@ -66,6 +66,22 @@ class StreamAgiChannelTest {
     }
 
     @Test
+    void aPeerThatNeverSendsAFinalReplyIsCutOffAfterABoundedNumberOfLines() throws IOException {
+        // found by fuzzing: endless "100 Trying" lines (or HANGUP notices) kept the command reading for ever,
+        // one line at a time, each read well within the socket's read timeout
+        for (String endless : new String[] {"100 result=0 Trying...\n", "HANGUP\n"}) {
+            byte[] env = ENV.getBytes(StandardCharsets.UTF_8);
+            java.io.InputStream in = new java.io.SequenceInputStream(new ByteArrayInputStream(env),
+                    new org.tinyphone.testkit.fuzz.RepeatingInputStream(endless.getBytes(StandardCharsets.UTF_8),
+                            endless.length() * 1_000_000L)); // a million lines, then the end (a hang, before the fix)
+            StreamAgiChannel ch = StreamAgiChannel.open(in, sent);
+            assertThatThrownBy(() -> ch.gosub("agi-sub", "s", "1")).isInstanceOf(AgiProtocolException.class)
+                    .hasMessageContaining("no final reply").hasMessageContaining("GOSUB agi-sub s 1");
+            assertThatThrownBy(ch::noop).as("the session is over").isInstanceOf(AgiHangupException.class);
+        }
+    }
+
+    @Test
     void endOfStreamIsAHangupForThisAndEveryLaterCommand() throws IOException {
         StreamAgiChannel ch = channel("HANGUP\nHANGUP\n");
         assertThatThrownBy(ch::noop).isInstanceOf(AgiHangupException.class).hasMessageContaining("closed");
