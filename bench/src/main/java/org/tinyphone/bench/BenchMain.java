@@ -15,9 +15,9 @@ import org.tinyphone.bench.harness.Report;
 import org.tinyphone.bench.relay.RelayStartCase;
 
 /**
- * {@code ./tinyphone bench [ami|fastagi|memory|bridge|relay|all] [--quick]}: runs the side-by-side cases
+ * {@code ./tinyphone bench [ami|fastagi|memory|bridge|relay|ari|all] [--quick]}: runs the side-by-side cases
  * and ends with one summary line per case. Internal entry points (child processes of the harness):
- * {@code agi-server}, {@code agi-loadgen}; tools: {@code plot}, {@code jmh}, {@code fastagi-one} (one FastAGI server's
+ * {@code agi-server}, {@code agi-loadgen}, {@code ari-sim}, {@code ari-client}, {@code ari-bridge-load}; tools: {@code plot}, {@code jmh}, {@code fastagi-one} (one FastAGI server's
  * CPU per call, user and kernel, at chosen concurrencies); {@code soak [--minutes N]} (an hour by default: calls in,
  * apps out, a slow and a malicious client, the server's RSS, descriptors and threads; see docs/performance.md).
  */
@@ -61,6 +61,18 @@ public final class BenchMain {
                 org.tinyphone.bench.bridge.LevelsLoad.main(a.subList(1, a.size()).toArray(String[]::new));
                 return;
             }
+            case "ari-sim" -> {
+                org.tinyphone.bench.ari.AriSimMain.main(a.subList(1, a.size()).toArray(String[]::new));
+                System.exit(0);
+            }
+            case "ari-client" -> {
+                org.tinyphone.bench.ari.AriClientMain.main(a.subList(1, a.size()).toArray(String[]::new));
+                System.exit(0);
+            }
+            case "ari-bridge-load" -> {
+                org.tinyphone.bench.ari.AriBridgeLoad.main(a.subList(1, a.size()).toArray(String[]::new));
+                System.exit(0);
+            }
             case "fastagi-one" -> {
                 if (a.size() < 2) {
                     usage();
@@ -100,8 +112,8 @@ public final class BenchMain {
             default -> { }
         }
         List<String> cases = switch (what) {
-            case "all" -> List.of("ami", "fastagi", "memory", "bridge", "relay");
-            case "ami", "fastagi", "memory", "bridge", "relay" -> List.of(what);
+            case "all" -> List.of("ami", "fastagi", "memory", "bridge", "relay", "ari");
+            case "ami", "fastagi", "memory", "bridge", "relay", "ari" -> List.of(what);
             default -> {
                 usage();
                 System.exit(2);
@@ -124,6 +136,12 @@ public final class BenchMain {
                     case "memory" -> new MemoryCase(quick).run();
                     case "relay" -> new RelayStartCase(quick).run();
                     case "bridge" -> new org.tinyphone.bench.bridge.BridgeCase(quick).run();
+                    case "ari" -> {
+                        String only = System.getProperty("bench.ari", "all"); // decode | clients | bridge | all
+                        if (only.equals("all") || only.equals("decode")) new org.tinyphone.bench.ari.AriDecodeCase(quick).run();
+                        if (only.equals("all") || only.equals("clients")) new org.tinyphone.bench.ari.AriClientsCase(quick).run();
+                        if (only.equals("all") || only.equals("bridge")) new org.tinyphone.bench.ari.AriBridgeCase(quick).run();
+                    }
                     default -> Report.summary(c + ": not yet measurable (case not built)");
                 }
             } catch (Exception e) {
@@ -139,7 +157,7 @@ public final class BenchMain {
     }
 
     private static void usage() {
-        System.out.println("usage: ./tinyphone bench [ami|fastagi|memory|bridge|relay|all] [--quick]");
+        System.out.println("usage: ./tinyphone bench [ami|fastagi|memory|bridge|relay|ari|all] [--quick]");
         System.out.println("       ./tinyphone bench fastagi-one tinyphone|asterisk-java|asterisk-java-raised|floor [CONCURRENCY ...]");
         System.out.println("       ./tinyphone bench soak [--minutes N (60)] [--rate CALLS_PER_S (2)] [--seed N] [--set KEY=VALUE]..."
                 + " [--server-opts \"JVM OPTIONS\"]");

@@ -27,7 +27,7 @@ import org.tinyphone.server.config.TinyphoneConfig;
  * environment, its output (log included) to a file and its GC log to another. What it is made of is read from
  * {@code /proc}, what it counted from {@code /metrics}.
  */
-final class SoakServer implements AutoCloseable {
+public final class SoakServer implements AutoCloseable {
     private static final Pattern PORT_LINE = Pattern.compile("^  (\\w+)\\s+(\\d+)\\s*$");
     private static final Pattern GC_LINE = Pattern.compile("\\[([0-9.]+)s].*\\bPause\\b.* (\\d+)([KMG])->(\\d+)([KMG])\\((\\d+)([KMG])\\)");
 
@@ -48,7 +48,7 @@ final class SoakServer implements AutoCloseable {
      * Starts {@code java [jvmOptions] -Xlog:gc… -cp <classpath> org.tinyphone.server.cli.Main server --set …} and
      * waits (at most 60 s) until it has printed its ports.
      */
-    static SoakServer start(String classpath, List<String> jvmOptions, List<String> sets, Path logDir, String stamp)
+    public static SoakServer start(String classpath, List<String> jvmOptions, List<String> sets, Path logDir, String stamp)
             throws IOException, InterruptedException {
         Files.createDirectories(logDir);
         Path log = logDir.resolve("soak-server-" + stamp + ".log");
@@ -88,11 +88,11 @@ final class SoakServer implements AutoCloseable {
         throw new IOException("the server did not print its ports within 60 s; see " + log);
     }
 
-    long pid() { return process.pid(); }
+    public long pid() { return process.pid(); }
 
     boolean alive() { return process.isAlive(); }
 
-    int port(String listener) { return ports.get(listener); }
+    public int port(String listener) { return ports.get(listener); }
 
     /** What the server is made of right now. */
     record Sample(long atNanos, long rssBytes, long fds, long threads) {}
@@ -107,7 +107,7 @@ final class SoakServer implements AutoCloseable {
     }
 
     /** The server's Prometheus text ({@code ""} if it did not answer). */
-    String metrics() {
+    public String metrics() {
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port("http") + "/metrics"))
                     .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
@@ -121,7 +121,7 @@ final class SoakServer implements AutoCloseable {
     }
 
     /** One value from the metrics text: the line that starts with {@code series} (name and labels); -1 if none. */
-    static double metric(String metrics, String series) {
+    public static double metric(String metrics, String series) {
         for (String line : metrics.split("\n")) {
             if (line.startsWith(series + " ")) {
                 try {
