@@ -127,7 +127,7 @@ public final class AriBridgeLoad {
                 int k = i;
                 // every caller waits firstKey before its first key, so that all N are in Stasis at once and every
                 // one has been answered and announced before it presses (a caller who hangs up before that is never
-                // announced: the bridge tells apps of a call once it knows the dialed number and has answered)
+                // announced: the bridge tells apps of a call once it has read the dialed number)
                 SimulatedCall call = SimulatedCall.of(NUMBER, caller(i), "Caller " + i, KEYS)
                         .withTiming(firstKey, Duration.ofMillis(200), Duration.ofMillis(500));
                 placed[k] = System.nanoTime();
