@@ -13,14 +13,13 @@ import org.tinyphone.examples.agi.CallerIdLookupApp;
 import org.tinyphone.examples.agi.DateTimeApp;
 import org.tinyphone.examples.agi.HelloApp;
 import org.tinyphone.examples.agi.IvrApp;
-import org.tinyphone.examples.stream.StreamApps;
 
 /**
  * The example AGI apps for a real Asterisk: {@code ./tinyphone examples [--bind 127.0.0.1] [--port 4573]} serves them
  * over FastAGI; with {@code --ari-url http://127.0.0.1:8088 --ari-user U --ari-password P} the same apps, unchanged,
  * are also Stasis applications named like their paths ({@code Stasis(hello)}, {@code Stasis(ivr)}).
- * Dialplan to match: {@code docs/dialplan/extensions.conf}. {@code ./tinyphone examples streams ...} runs the media
- * stream apps instead ({@link StreamApps}).
+ * Dialplan to match: {@code docs/dialplan/extensions.conf}. The media stream apps ({@code ./tinyphone examples streams})
+ * are {@link org.tinyphone.examples.stream.StreamApps}.
  */
 public final class ExamplesServer implements AutoCloseable {
     /** The example paths, in the order they are listed. */
@@ -93,9 +92,6 @@ public final class ExamplesServer implements AutoCloseable {
 
     /** Parses the arguments, starts the server(s) and blocks until the JVM is stopped. @return exit status */
     public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        if (args.length > 0 && args[0].equals("streams")) {
-            return StreamApps.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
-        }
         String bind = "127.0.0.1";
         int port = FastAgiServer.DEFAULT_PORT;
         String ariUrl = null;
@@ -168,8 +164,6 @@ public final class ExamplesServer implements AutoCloseable {
         s.println("usage: tinyphone examples [--bind ADDRESS] [--port PORT] [--ari-url URL --ari-user USER --ari-password PASSWORD]");
         s.println("Serves the example AGI apps " + String.join(", ", PATHS) + " to a real Asterisk over FastAGI (defaults 127.0.0.1 4573)");
         s.println("and, with --ari-url (e.g. http://127.0.0.1:8088), also as the Stasis apps hello, datetime, callerid-lookup, ivr.");
-        s.println("       tinyphone examples streams [--bind ADDRESS] [--port PORT] [--delay MS] [--dir DIRECTORY]");
-        s.println("The media stream apps echo and recorder, speaking Twilio's protocol, for the server's stream.<number> (--help: more).");
         return problem == null ? 0 : 64;
     }
 }

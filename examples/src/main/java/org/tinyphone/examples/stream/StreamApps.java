@@ -111,7 +111,7 @@ public final class StreamApps implements AutoCloseable {
 
     /**
      * {@code ./tinyphone examples streams ...}: parses the arguments, starts the apps, prints where they listen and
-     * blocks until the JVM is stopped. @return exit status
+     * blocks until the JVM is stopped. @return exit status (2: a wrong command line)
      */
     public static int run(String[] args, PrintStream out, PrintStream err) throws InterruptedException {
         String bind = "127.0.0.1";
@@ -169,7 +169,11 @@ public final class StreamApps implements AutoCloseable {
         out.println("then call it: ./tinyphone simulate --to 13605162099 --via audiosocket --audio FILE.wav --record-back back.wav");
         out.println("Ctrl-C stops it.");
         out.flush();
-        apps.join();
+        try {
+            apps.join();
+        } finally {
+            apps.close(); // interrupted by a stop: the listener closes before it is said
+        }
         return 0;
     }
 
@@ -182,12 +186,16 @@ public final class StreamApps implements AutoCloseable {
     }
 
     private static int usage(PrintStream s, String problem) {
-        if (problem != null) s.println("tinyphone examples streams: " + problem);
+        if (problem != null) {
+            s.println("tinyphone examples streams: " + problem);
+            s.println("./tinyphone examples streams --help tells its options.");
+            return 2;
+        }
         s.println("usage: tinyphone examples streams [--bind ADDRESS] [--port PORT] [--delay MS] [--dir DIRECTORY]");
         s.println("Serves two apps speaking Twilio's Media Streams protocol over WebSocket (defaults 127.0.0.1 " + DEFAULT_PORT + "):");
         s.println("  /echo      plays the caller's audio back --delay milliseconds later (default " + DEFAULT_DELAY.toMillis() + ")");
         s.println("  /recorder  writes each call to DIRECTORY/<callSid>.wav, 16-bit PCM 8 kHz mono (default ./recordings)");
         s.println("Point the server's stream.<number> (or stream.*) at ws://ADDRESS:PORT/echo or /recorder; docs/streams.md.");
-        return problem == null ? 0 : 64;
+        return 0;
     }
 }

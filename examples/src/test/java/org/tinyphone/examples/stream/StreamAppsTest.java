@@ -199,10 +199,10 @@ class StreamAppsTest {
     void theCommandLineRefusesBadOptionsWithItsUsage() throws Exception {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
-        assertThat(StreamApps.run(new String[] {"--delay", "90000"}, System.out, e)).isEqualTo(64);
-        assertThat(StreamApps.run(new String[] {"--port"}, System.out, e)).isEqualTo(64);
-        assertThat(StreamApps.run(new String[] {"--colour", "red"}, System.out, e)).isEqualTo(64);
+        assertThat(StreamApps.run(new String[] {"--delay", "90000"}, System.out, e)).isEqualTo(2);
+        assertThat(StreamApps.run(new String[] {"--port"}, System.out, e)).isEqualTo(2);
+        assertThat(StreamApps.run(new String[] {"--colour", "red"}, System.out, e)).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--delay must be milliseconds from 0 to 30000: 90000")
-                .contains("--port needs a value").contains("unknown argument: --colour").contains("usage: tinyphone examples streams");
+                .contains("--port needs a value").contains("unknown argument: --colour").contains("./tinyphone examples streams --help tells its options.");
     }
 }

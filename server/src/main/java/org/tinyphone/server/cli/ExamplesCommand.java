@@ -3,6 +3,7 @@ package org.tinyphone.server.cli;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.tinyphone.examples.ExamplesServer;
+import org.tinyphone.examples.stream.StreamApps;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -18,6 +19,10 @@ public final class ExamplesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        List<String> a = Main.orEmpty(args);
+        if (!a.isEmpty() && a.get(0).equals("streams")) {
+            return StreamApps.run(a.subList(1, a.size()).toArray(String[]::new), System.out, System.err);
+        }
         return ExamplesServer.run(Main.orEmpty(args).toArray(String[]::new), System.out, System.err);
     }
 }
