@@ -10,6 +10,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ContextHandler;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
+import org.tinyphone.net.jetty.JettyStart;
 
 /**
  * Two media stream apps speaking Twilio's protocol (twilio.com/docs/voice/media-streams), as WebSocket servers on
@@ -64,16 +65,7 @@ public final class StreamApps implements AutoCloseable {
             container.addMapping("/recorder", (req, resp, cb) -> new RecorderCall(recordDir, out));
         }));
         server.setHandler(context);
-        try {
-            server.start();
-        } catch (Exception e) {
-            try {
-                server.stop();
-            } catch (Exception ignored) {
-                // it did not start
-            }
-            throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
-        }
+        JettyStart.startOrStop(server);
         return new StreamApps(server, bind, connector.getLocalPort());
     }
 
