@@ -63,7 +63,7 @@ public final class EchoCall extends StreamCall {
     @Override
     void markBack(String name) {
         marksBack++;
-        say("mark '" + LogText.escape(name, 64) + "' back: played");
+        say("mark '" + LogText.escape(name, 64) + "' back");
     }
 
     @Override
