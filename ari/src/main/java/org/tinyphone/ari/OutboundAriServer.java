@@ -34,6 +34,7 @@ import org.tinyphone.net.ListenerStats;
 import org.tinyphone.net.LogLimiter;
 import org.tinyphone.net.LogText;
 import org.tinyphone.net.jetty.GuardedConnector;
+import org.tinyphone.net.jetty.JettyStart;
 import org.tinyphone.net.jetty.RequestDeadline;
 
 /**
@@ -132,14 +133,9 @@ public final class OutboundAriServer implements AutoCloseable {
     /** Starts listening. @throws IOException if the port cannot be bound */
     public OutboundAriServer start() throws IOException {
         try {
-            server.start();
-        } catch (Exception e) {
-            try {
-                server.stop();
-            } catch (Exception ignored) {
-                // already failing
-            }
-            throw e instanceof IOException io ? io : new IOException("cannot listen on " + cfg.bind + ":" + cfg.port + ": " + e.getMessage(), e);
+            JettyStart.startOrStop(server);
+        } catch (IOException e) {
+            throw new IOException("cannot listen on " + cfg.bind + ":" + cfg.port + ": " + e.getMessage(), e);
         }
         log.info("ARI outbound WebSocket listener on ws://{}:{}{} (websocket_client.conf uri)", cfg.bind, port(), String.join(",", cfg.paths));
         return this;

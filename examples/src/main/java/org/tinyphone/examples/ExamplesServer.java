@@ -18,7 +18,8 @@ import org.tinyphone.examples.agi.IvrApp;
  * The example AGI apps for a real Asterisk: {@code ./tinyphone examples [--bind 127.0.0.1] [--port 4573]} serves them
  * over FastAGI; with {@code --ari-url http://127.0.0.1:8088 --ari-user U --ari-password P} the same apps, unchanged,
  * are also Stasis applications named like their paths ({@code Stasis(hello)}, {@code Stasis(ivr)}).
- * Dialplan to match: {@code docs/dialplan/extensions.conf}.
+ * Dialplan to match: {@code docs/dialplan/extensions.conf}. The media stream apps ({@code ./tinyphone examples streams})
+ * are {@link org.tinyphone.examples.stream.StreamApps}.
  */
 public final class ExamplesServer implements AutoCloseable {
     /** The example paths, in the order they are listed. */

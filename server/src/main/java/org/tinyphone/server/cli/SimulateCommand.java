@@ -1,6 +1,9 @@
 package org.tinyphone.server.cli;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.ConnectException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,6 +11,10 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Future;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.sound.sampled.AudioFileFormat;
+import javax.sound.sampled.AudioFormat;
+import javax.sound.sampled.AudioInputStream;
+import javax.sound.sampled.AudioSystem;
 import org.tinyphone.server.sim.AudioSource;
 import org.tinyphone.server.sim.CallResult;
 import org.tinyphone.server.sim.SimulatedCall;
@@ -17,7 +24,10 @@ import org.tinyphone.server.sim.Simulator;
 import org.tinyphone.server.sim.Via;
 import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code tinyphone simulate}: places a call into a running server over the real protocol and port, exactly as
@@ -29,7 +39,9 @@ import picocli.CommandLine.Option;
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = {"Place a simulated call into a running server, exactly as Asterisk would.",
                 "Example: ./tinyphone simulate --to 13605162099 --from 15550001111 --name Carol --keys \"12#\" --audio tone",
-                "A text message instead: ./tinyphone simulate --to 13605162099 --sms \"hello\""})
+                "A text message instead: ./tinyphone simulate --to 13605162099 --sms \"hello\"",
+                "The audio going round (a media stream app, docs/streams.md): ./tinyphone simulate --to 13605162099 --via audiosocket "
+                        + "--audio FILE.wav --record-back back.wav"})
 public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--to", required = true, description = "The dialed number") String to;
     @Option(names = "--from", defaultValue = "15550001111", description = "Caller id number (default ${DEFAULT-VALUE})") String from;
@@ -63,6 +75,11 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--ari-password", description = "With --via ari: that user's password (default: $TINYPHONE_ARI_PASSWORD)") String ariPassword;
     @Option(names = "--ari-app", defaultValue = "tinyphone", description = "With --via ari: the Stasis application (the server's ari.app; "
             + "default ${DEFAULT-VALUE})") String ariApp;
+    @Option(names = "--record-back", paramLabel = "FILE.wav",
+            description = "With --via audiosocket: write the audio the server played back to the caller (a media stream app's, "
+                    + "e.g. ./tinyphone examples streams' echo) to this WAV file, 16-bit PCM 8 kHz mono")
+    Path recordBack;
+    @Spec CommandSpec spec;
     @Option(names = "--wait", defaultValue = "20", description = "With --via ari: seconds to wait for the server to connect (default ${DEFAULT-VALUE})")
     int waitSeconds;
 
@@ -70,6 +87,12 @@ public final class SimulateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (sms != null) return sendSms();
         Via v = Via.parse(via);
+        if (recordBack != null && v != Via.AUDIOSOCKET) {
+            throw new ParameterException(spec.commandLine(), "--record-back needs --via audiosocket: only AudioSocket carries audio back to the caller");
+        }
+        if (recordBack != null && calls > 1) {
+            throw new ParameterException(spec.commandLine(), "--record-back writes one call's audio: leave out --calls " + calls);
+        }
         int p = port == null ? v.defaultPort() : port;
         AudioSource source = audio != null ? AudioSource.parse(audio) : v == Via.FASTAGI ? null : AudioSource.tone();
         SimulatedAriAsterisk asterisk = v == Via.ARI ? ariAsterisk(p) : null;
@@ -103,7 +126,9 @@ public final class SimulateCommand implements Callable<Integer> {
         int failed = 0;
         for (Future<CallResult> f : placed) {
             try {
-                print(f.get());
+                CallResult r = f.get();
+                print(r);
+                if (recordBack != null && !writeBack(r.audioBack(), recordBack)) failed++;
             } catch (java.util.concurrent.ExecutionException e) {
                 failed++;
                 Throwable cause = e.getCause();
@@ -116,6 +141,21 @@ public final class SimulateCommand implements Callable<Integer> {
             }
         }
         return failed == 0 ? 0 : 1;
+    }
+
+    /** {@code --record-back}: what came back as a WAV file; false (and said why) if it cannot be written. */
+    private static boolean writeBack(CallResult.AudioBack back, Path file) {
+        byte[] samples = back.samples();
+        AudioFormat pcm8k = new AudioFormat(8000, 16, 1, true, false);
+        try (AudioInputStream in = new AudioInputStream(new ByteArrayInputStream(samples), pcm8k, samples.length / 2)) {
+            AudioSystem.write(in, AudioFileFormat.Type.WAVE, file.toFile());
+        } catch (IOException e) {
+            System.err.println("tinyphone simulate: cannot write " + file + ": " + e.getMessage());
+            return false;
+        }
+        System.out.printf("  the audio back (%.1f s) is in %s%s%n", samples.length / 16000.0, file,
+                samples.length / 320 < back.frames() ? " (its first " + CallResult.AudioBack.MAX_KEPT_BYTES / 16000 / 60 + " minutes)" : "");
+        return true;
     }
 
     /** {@code --sms}: one text message to the webhook, as Twilio posts it; prints Twilio's view of the answer. */
@@ -148,6 +188,10 @@ public final class SimulateCommand implements Callable<Integer> {
                 r.endedBy() == CallResult.EndedBy.CALLER ? "caller" : "server",
                 r.duration().toMillis() / 1000.0,
                 r.audioFrames() > 0 ? ", " + r.audioFrames() * 20 / 1000.0 + " s of audio sent" : "");
+        if (r.via() == Via.AUDIOSOCKET) {
+            System.out.println(r.audioBack().frames() == 0 ? "  no audio came back (a number with a media stream app plays its audio to the caller: docs/streams.md)"
+                    : String.format("  audio back from the server: %d frames (%.1f s)", r.audioBack().frames(), r.audioBack().seconds()));
+        }
         if (!r.commands().isEmpty()) {
             System.out.println((r.via() == Via.ARI ? "  ARI requests from the server about the call: " : "  AGI commands from the server: ")
                     + summarize(r.commands()));

@@ -33,6 +33,7 @@ import org.tinyphone.net.AddressLimit;
 import org.tinyphone.net.ListenerStats;
 import org.tinyphone.net.LogLimiter;
 import org.tinyphone.net.jetty.GuardedConnector;
+import org.tinyphone.net.jetty.JettyStart;
 import org.tinyphone.net.jetty.RequestDeadline;
 import org.tinyphone.server.ServerStartException;
 import org.tinyphone.server.access.Peer;
@@ -227,15 +228,9 @@ public final class WebServer implements AutoCloseable {
     /** Starts a server built by {@link #guarded}; a port that cannot be bound is a {@link ServerStartException}. */
     static void startOrExplain(Server server, ListenerConfig listener) {
         try {
-            server.start();
-        } catch (Exception e) {
-            try {
-                server.stop();
-            } catch (Exception ignored) {
-                // already failing
-            }
-            IOException io = e instanceof IOException i ? i : new IOException(e.getMessage(), e);
-            throw ServerStartException.cannotListen(listener, io);
+            JettyStart.startOrStop(server);
+        } catch (IOException e) {
+            throw ServerStartException.cannotListen(listener, e);
         }
     }
 

@@ -42,6 +42,7 @@ final class AudioSocketCaller {
         long started = System.nanoTime();
         KeyPad keypad = new KeyPad(call);
         AtomicBoolean serverEnded = new AtomicBoolean();
+        Heard heard = new Heard();
         long frames = 0;
         try (Socket socket = new Socket()) {
             socket.connect(server, 5000);
@@ -49,7 +50,7 @@ final class AudioSocketCaller {
             OutputStream out = new java.io.BufferedOutputStream(socket.getOutputStream(), 8192);
             InputStream in = socket.getInputStream();
             Thread.ofVirtual().name("sim-audiosocket-read " + uuid).start(() -> {
-                if (readUntilHangup(in)) {
+                if (readUntilHangup(in, heard)) {
                     serverEnded.set(true);
                     keypad.hangUp();
                 }
@@ -88,17 +89,40 @@ final class AudioSocketCaller {
         }
         return new CallResult(Via.AUDIOSOCKET, uuid.toString(), keypad.pressed(), List.of(),
                 serverEnded.get() ? CallResult.EndedBy.SERVER : CallResult.EndedBy.CALLER, frames,
-                Duration.ofNanos(System.nanoTime() - started));
+                Duration.ofNanos(System.nanoTime() - started), heard.result());
     }
 
-    /** Reads the server's frames; true if it sent a hangup frame or closed, false if our side closed first. */
-    private static boolean readUntilHangup(InputStream raw) {
+    /** The audio frames the server sends the caller: counted, and the first {@link CallResult.AudioBack#MAX_KEPT_BYTES} kept. */
+    private static final class Heard {
+        private final java.io.ByteArrayOutputStream samples = new java.io.ByteArrayOutputStream();
+        private long frames;
+
+        synchronized void add(byte[] slin8k) {
+            frames++;
+            int room = CallResult.AudioBack.MAX_KEPT_BYTES - samples.size();
+            if (room > 0) samples.write(slin8k, 0, Math.min(room, slin8k.length));
+        }
+
+        synchronized CallResult.AudioBack result() {
+            return frames == 0 ? CallResult.AudioBack.NONE : new CallResult.AudioBack(frames, samples.toByteArray());
+        }
+    }
+
+    /**
+     * Reads the server's frames, keeping its 8 kHz audio in {@code heard}; true if it sent a hangup frame or closed,
+     * false if our side closed first.
+     */
+    private static boolean readUntilHangup(InputStream raw, Heard heard) {
         DataInputStream in = new DataInputStream(raw);
         try {
             while (true) {
                 int kind = in.readUnsignedByte();
                 int length = in.readUnsignedShort();
-                in.skipNBytes(length);
+                if (kind == KIND_AUDIO) {
+                    heard.add(in.readNBytes(length));
+                } else {
+                    in.skipNBytes(length);
+                }
                 if (kind == KIND_HANGUP) {
                     return true;
                 }

@@ -13,9 +13,38 @@ import java.util.List;
  * @param endedBy    who ended the call
  * @param audioFrames 20 ms audio frames sent
  * @param duration   from connect to close
+ * @param audioBack  the audio the server played to the caller (AudioSocket calls; none for the other ways in)
  */
 public record CallResult(Via via, String callId, String keys, List<String> commands, EndedBy endedBy,
-                         long audioFrames, Duration duration) {
+                         long audioFrames, Duration duration, AudioBack audioBack) {
+
+    public CallResult {
+        audioBack = audioBack == null ? AudioBack.NONE : audioBack;
+    }
+
+    /** A call on which the server played no audio to the caller. */
+    public CallResult(Via via, String callId, String keys, List<String> commands, EndedBy endedBy, long audioFrames,
+                      Duration duration) {
+        this(via, callId, keys, commands, endedBy, audioFrames, duration, AudioBack.NONE);
+    }
+
+    /**
+     * The audio that came back to the caller.
+     *
+     * @param frames  audio frames received (20 ms each at 8 kHz)
+     * @param samples the first {@link #MAX_KEPT_BYTES} of it: signed 16-bit little-endian mono at 8 kHz
+     */
+    public record AudioBack(long frames, byte[] samples) {
+        /** At most ten minutes of audio back are kept (9.6 MB); the frames are counted to the end. */
+        public static final int MAX_KEPT_BYTES = 10 * 60 * 8000 * 2;
+        /** Nothing came back. */
+        public static final AudioBack NONE = new AudioBack(0, new byte[0]);
+
+        /** Seconds of audio that came back. */
+        public double seconds() {
+            return frames * 0.02;
+        }
+    }
 
     /** Who ended a call. */
     public enum EndedBy {

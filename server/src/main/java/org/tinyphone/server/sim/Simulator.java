@@ -74,7 +74,7 @@ public final class Simulator {
                         + agi.commands() + ")"));
         CallResult audio = placeAudioSocket(call, uuid, host, audiosocketPort);
         return new CallResult(Via.AUDIOSOCKET, agi.callId(), audio.keys(), agi.commands(), audio.endedBy(),
-                audio.audioFrames(), agi.duration().plus(audio.duration()));
+                audio.audioFrames(), agi.duration().plus(audio.duration()), audio.audioBack());
     }
 
     /** A FastAGI call to another script path (the bridge app answers {@code tinyphone}). */

@@ -2,16 +2,33 @@ package org.tinyphone.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
+import javax.sound.sampled.AudioFileFormat;
+import javax.sound.sampled.AudioFormat;
+import javax.sound.sampled.AudioInputStream;
+import javax.sound.sampled.AudioSystem;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tinyphone.audio.codec.Mulaw;
+import org.tinyphone.examples.stream.StreamApps;
+import org.tinyphone.testkit.Transcript;
+import org.tinyphone.testkit.audio.Pcm;
 import org.tinyphone.server.TinyphoneServer;
 import org.tinyphone.server.config.TinyphoneConfig;
 
-/** `./tinyphone simulate` against a running server, and against nothing. */
+/** `./tinyphone simulate` against a running server (with the example stream apps on its numbers), and against nothing. */
 class SimulateCommandTest {
 
     private static String[] run(String... args) {
@@ -65,6 +82,109 @@ class SimulateCommandTest {
                     .containsPattern("call \\S+: pressed 4 7, caller hung up after [0-9.]+ s, [0-9.]+ s of audio sent")
                     .contains("ARI requests from the server about the call: GET channels/").contains("/answer");
         }
+    }
+
+    /** A server whose number 13605162099 streams to {@code echo} and 13605160000 to {@code recorder}; AudioSocket and FastAGI only. */
+    private static TinyphoneServer streamingServer(StreamApps apps) {
+        return TinyphoneServer.start(TinyphoneConfig.defaults().with(Map.ofEntries(Map.entry("relay.enabled", "false"),
+                Map.entry("clients.port", "0"), Map.entry("clients.bind", "127.0.0.1"), Map.entry("http.enabled", "false"),
+                Map.entry("sms.enabled", "false"), Map.entry("fastagi.port", "0"), Map.entry("audiosocket.port", "0"),
+                Map.entry("stream.13605162099", apps.echo().toString()), Map.entry("stream.13605160000", apps.recorder().toString()))));
+    }
+
+    /** Two seconds of a real caller (Asterisk 22's EAGI audio) as a WAV file, and its samples. */
+    private static byte[] callerWav(Path file) throws Exception {
+        byte[] pcm;
+        try (InputStream in = Transcript.resource("04c-eagi-audio-8k-s16le.wav")) {
+            pcm = Arrays.copyOf(Pcm.fromWav(in), 2 * 8000 * 2);
+        }
+        try (AudioInputStream a = new AudioInputStream(new ByteArrayInputStream(pcm), new AudioFormat(8000, 16, 1, true, false), pcm.length / 2)) {
+            AudioSystem.write(a, AudioFileFormat.Type.WAVE, file.toFile());
+        }
+        return pcm;
+    }
+
+    /**
+     * Asserts that {@code heard} is the caller's audio ({@code pcm}, looped as the simulated caller sends a file) as µ-law
+     * carries it, from some frame on: the stream starts with the frame that comes once the app is connected.
+     */
+    private static void assertCallersAudioFromSomeFrameOn(byte[] heard, byte[] pcm) {
+        byte[] caller = Mulaw.toPcm(Mulaw.fromPcm(pcm, 0, pcm.length), 0, pcm.length / 2);
+        int match = -1;
+        for (int frame = 0; frame < pcm.length / 320 && match < 0; frame++) {
+            boolean same = true;
+            for (int i = 0; i < heard.length && same; i++) same = heard[i] == caller[(frame * 320 + i) % caller.length];
+            if (same) match = frame;
+        }
+        assertThat(match).as("the audio is the caller's from some frame on, every frame after it in order").isNotNegative();
+    }
+
+    private static byte[] samples(Path wav) throws Exception {
+        try (AudioInputStream in = AudioSystem.getAudioInputStream(wav.toFile())) {
+            assertThat(in.getFormat().getSampleRate()).isEqualTo(8000f);
+            assertThat(in.getFormat().getSampleSizeInBits()).isEqualTo(16);
+            assertThat(in.getFormat().getChannels()).isEqualTo(1);
+            return in.readAllBytes();
+        }
+    }
+
+    @Test
+    void theCallerHearsItsOwnAudioComeBackFromTheEchoAppAfterItsDelay(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream appLines = new ByteArrayOutputStream();
+        try (StreamApps apps = StreamApps.start("127.0.0.1", 0, Duration.ofMillis(200), dir, new PrintStream(appLines, true, StandardCharsets.UTF_8));
+             TinyphoneServer server = streamingServer(apps)) {
+            byte[] pcm = callerWav(dir.resolve("caller.wav"));
+            Path back = dir.resolve("back.wav");
+            String[] r = run("simulate", "--to", "13605162099", "--via", "audiosocket", "--audio", dir.resolve("caller.wav").toString(),
+                    "--port", String.valueOf(server.port("audiosocket")), "--fastagi-port", String.valueOf(server.port("fastagi")),
+                    "--first-key", "0", "--hold", "4000", "--record-back", back.toString());
+            assertThat(r[0]).as(r[2]).isEqualTo("0");
+            assertThat(r[1]).containsPattern("audio back from the server: \\d+ frames \\([0-9.]+ s\\)")
+                    .contains("the audio back (").contains(back.toString());
+
+            // what came back: the echo's 200 ms of silence, then the caller's own audio (from the frame the stream began with)
+            byte[] heard = samples(back);
+            int lead = 200 * 16;
+            assertThat(heard.length).as("the call lasted 4 s: well over the lead came back").isGreaterThan(lead + 320 * 25);
+            assertThat(Arrays.copyOf(heard, lead)).containsOnly((byte) 0);
+            assertCallersAudioFromSomeFrameOn(Arrays.copyOfRange(heard, lead, heard.length), pcm);
+            assertThat(appLines.toString(StandardCharsets.UTF_8)).contains("echo: call ").contains("echoing 200 ms late");
+        }
+    }
+
+    @Test
+    void theRecorderAppWritesTheSimulatedCallersAudioToAWavFile(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream appLines = new ByteArrayOutputStream();
+        Path recordings = dir.resolve("recordings");
+        try (StreamApps apps = StreamApps.start("127.0.0.1", 0, Duration.ofMillis(200), recordings, new PrintStream(appLines, true, StandardCharsets.UTF_8));
+             TinyphoneServer server = streamingServer(apps)) {
+            byte[] pcm = callerWav(dir.resolve("caller.wav"));
+            String[] r = run("simulate", "--to", "13605160000", "--via", "audiosocket", "--audio", dir.resolve("caller.wav").toString(),
+                    "--port", String.valueOf(server.port("audiosocket")), "--fastagi-port", String.valueOf(server.port("fastagi")),
+                    "--first-key", "0", "--hold", "3000");
+            assertThat(r[0]).as(r[2]).isEqualTo("0");
+            assertThat(r[1]).contains("no audio came back"); // the recorder only listens
+            await().atMost(Duration.ofSeconds(20)).until(() -> appLines.toString(StandardCharsets.UTF_8).contains("written to"));
+            Path wav;
+            try (var files = Files.list(recordings)) {
+                wav = files.filter(f -> f.toString().endsWith(".wav")).findFirst().orElseThrow();
+            }
+            byte[] recorded = samples(wav);
+            assertThat(recorded.length).isGreaterThan(320 * 25);
+            assertCallersAudioFromSomeFrameOn(recorded, pcm);
+            assertThat(appLines.toString(StandardCharsets.UTF_8)).contains("recorder: call ").contains("from 15550001111")
+                    .contains("stop: " + recorded.length / 320 + " frames");
+        }
+    }
+
+    @Test
+    void recordBackIsRefusedWhereNoAudioComesBack() {
+        String[] r = run("simulate", "--to", "1", "--via", "relay", "--record-back", "x.wav");
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[2]).contains("--record-back needs --via audiosocket");
+        r = run("simulate", "--to", "1", "--via", "audiosocket", "--calls", "3", "--record-back", "x.wav");
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[2]).contains("--record-back writes one call's audio: leave out --calls 3");
     }
 
     @Test
