@@ -390,16 +390,22 @@ public final class TinyphoneConfig {
     }
 
     /** A duration like "10s", "500ms", "2m" or a plain number of seconds. */
+    /** Longest duration any setting takes; beyond it a value is a mistake (and would overflow milliseconds). */
+    static final Duration MAX_DURATION = Duration.ofDays(30);
+
     public Duration duration(String key) {
         String v = get(key).toLowerCase(Locale.ROOT);
+        Duration d;
         try {
-            if (v.endsWith("ms")) return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2).trim()));
-            if (v.endsWith("s")) return Duration.ofMillis(Math.round(Double.parseDouble(v.substring(0, v.length() - 1).trim()) * 1000));
-            if (v.endsWith("m")) return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1).trim()) * 60);
-            return Duration.ofMillis(Math.round(Double.parseDouble(v) * 1000));
-        } catch (NumberFormatException e) {
+            if (v.endsWith("ms")) d = Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2).trim()));
+            else if (v.endsWith("s")) d = Duration.ofMillis(Math.round(Double.parseDouble(v.substring(0, v.length() - 1).trim()) * 1000));
+            else if (v.endsWith("m")) d = Duration.ofSeconds(Math.multiplyExact(Long.parseLong(v.substring(0, v.length() - 1).trim()), 60L));
+            else d = Duration.ofMillis(Math.round(Double.parseDouble(v) * 1000));
+        } catch (NumberFormatException | ArithmeticException e) {
             throw invalid(key, "a duration like 10s or 500ms");
         }
+        if (d.compareTo(MAX_DURATION) > 0) throw invalid(key, "a duration like 10s or 500ms, at most 30 days");
+        return d;
     }
 
     private int port(String key) {

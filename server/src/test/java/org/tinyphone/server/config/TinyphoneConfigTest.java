@@ -82,6 +82,11 @@ class TinyphoneConfigTest {
 
     @Test
     void access_and_talkback_values_are_checked() {
+        // found by fuzzing: a duration beyond a long's milliseconds threw ArithmeticException, not a config error
+        for (String huge : new String[] {"09999999999999999M", "99999999999999999999ms", "1e300s", "50000m"}) {
+            assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("clients.idle-ping", huge)))
+                    .as(huge).isInstanceOf(ConfigException.class).hasMessageContaining("clients.idle-ping");
+        }
         assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("access.remote", "everyone")))
                 .hasMessageContaining("access.remote").hasMessageContaining("none, watch or full");
         assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("talkback.sound-dirs", "sounds")))
