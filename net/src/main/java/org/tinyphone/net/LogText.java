@@ -18,6 +18,20 @@ public final class LogText {
 
     private LogText() {}
 
+    /**
+     * An address as the logs show every address: {@code host:port}, an IPv6 host in brackets ({@code [::1]:12002}),
+     * never {@code InetSocketAddress}'s {@code /127.0.0.1:12002} form. No name is looked up.
+     */
+    public static String address(String host, int port) {
+        String h = host.startsWith("/") ? host.substring(1) : host;
+        return escape(h.indexOf(':') >= 0 && !h.startsWith("[") ? "[" + h + "]:" + port : h + ":" + port);
+    }
+
+    /** {@link #address(String, int)} of a socket address (an unresolved or non-IP one: its text, escaped). */
+    public static String address(java.net.SocketAddress address) {
+        return address instanceof java.net.InetSocketAddress a ? address(a.getHostString(), a.getPort()) : escape(address);
+    }
+
     /** {@code value}'s text (null: "null"), escaped and cut at {@value #DEFAULT_MAX_CHARS} characters. */
     public static String escape(Object value) {
         return escape(value, DEFAULT_MAX_CHARS);

@@ -63,4 +63,16 @@ class LogTextTest {
         assertThat(LogText.escape(new StringBuilder("a\nb"))).isEqualTo("a\\nb");
         assertThatThrownBy(() -> LogText.escape("x", 0)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void everyAddressIsShownAsHostColonPortWithoutTheSlashOfInetSocketAddress() throws Exception {
+        java.net.InetSocketAddress any = new java.net.InetSocketAddress(java.net.InetAddress.getByName("0.0.0.0"), 22002);
+        assertThat(any.toString()).isEqualTo("/0.0.0.0:22002"); // the form the logs no longer show
+        assertThat(LogText.address(any)).isEqualTo("0.0.0.0:22002");
+        assertThat(LogText.address("0.0.0.0", 22003)).isEqualTo("0.0.0.0:22003");
+        assertThat(LogText.address(new java.net.InetSocketAddress(java.net.InetAddress.getByName("::1"), 9092)))
+                .isEqualTo("[0:0:0:0:0:0:0:1]:9092");
+        assertThat(LogText.address("::", 12003)).isEqualTo("[::]:12003");
+        assertThat(LogText.address("evil\nhost", 1)).isEqualTo("evil\\nhost:1");
+    }
 }

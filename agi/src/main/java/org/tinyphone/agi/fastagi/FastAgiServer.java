@@ -101,7 +101,7 @@ public final class FastAgiServer implements AutoCloseable {
         // between calls, instead of a platform thread that preempts the carrier and wakes it for every new call
         acceptor = GuardedAcceptor.builder("fastagi", ss, this::serve).allowFrom(allow).maxConnections(maxConnections)
                 .logger(log).threadPrefix("fastagi-call-").start();
-        log.info("FastAGI server listening on {}:{} (routes: {})", bindHost, ss.getLocalPort(),
+        log.info("FastAGI server listening on {} (routes: {})", LogText.address(bindHost, ss.getLocalPort()),
                 routes.isEmpty() ? "none" : String.join(", ", routes.describe()));
         return this;
     }

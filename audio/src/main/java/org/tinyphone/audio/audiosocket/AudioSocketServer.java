@@ -93,7 +93,7 @@ public final class AudioSocketServer implements AutoCloseable {
     private AudioSocketServer start() {
         acceptor = GuardedAcceptor.builder("audiosocket", serverSocket, this::serve).allowFrom(allow)
                 .maxConnections(maxConnections).logger(log).start();
-        log.info("AudioSocket server listening on {}", address());
+        log.info("AudioSocket server listening on {}", LogText.address(address()));
         return this;
     }
 

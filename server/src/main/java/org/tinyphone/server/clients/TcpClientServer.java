@@ -69,7 +69,7 @@ public final class TcpClientServer implements AutoCloseable {
             closeQuietly(s);
             throw ServerStartException.cannotListen(listener, e);
         }
-        log.info("TCP clients on {}", s.getLocalSocketAddress());
+        log.info("TCP clients on {}", LogText.address(s.getLocalSocketAddress()));
         return new TcpClientServer(hub, s, maxConnections, maxPerAddress, handshakeTimeout);
     }
 

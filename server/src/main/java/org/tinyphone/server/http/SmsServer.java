@@ -8,6 +8,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.net.LogText;
 import org.tinyphone.net.ListenerStats;
 import org.tinyphone.net.jetty.GuardedConnector;
 import org.tinyphone.server.config.ListenerConfig;
@@ -50,7 +51,7 @@ public final class SmsServer implements AutoCloseable {
         });
         g.server().setHandler(routes);
         WebServer.startOrExplain(g.server(), listener);
-        log.info("SMS webhook on {}:{}{}", listener.bind(), g.connector().getLocalPort(), SmsWebhook.PATH);
+        log.info("SMS webhook on {}{}", LogText.address(listener.bind(), g.connector().getLocalPort()), SmsWebhook.PATH);
         return new SmsServer(g.server(), g.connector(), g.stats());
     }
 

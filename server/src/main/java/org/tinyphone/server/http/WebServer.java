@@ -29,6 +29,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.net.LogText;
 import org.tinyphone.net.AddressLimit;
 import org.tinyphone.net.ListenerStats;
 import org.tinyphone.net.LogLimiter;
@@ -138,7 +139,7 @@ public final class WebServer implements AutoCloseable {
             server.setHandler(new ContextHandlerCollection(socketIoContext(server, socketIo, origins, maxLine), context));
         }
         startOrExplain(server, listener);
-        log.info("HTTP + WebSocket on {}:{}", listener.bind(), connector.getLocalPort());
+        log.info("HTTP + WebSocket on {}", LogText.address(listener.bind(), connector.getLocalPort()));
         return new WebServer(server, connector, stats, socketIo);
     }
 

@@ -66,7 +66,7 @@ public final class CallRelayServer implements AutoCloseable {
                 .logger(log).logLimiter(limiter);
         if (allowList != null) b.allowFrom(allowList::allows);
         this.acceptor = b.start();
-        log.info("relay listening on {}:{}", bind, server.getLocalPort());
+        log.info("relay listening on {}", LogText.address(bind, server.getLocalPort()));
     }
 
     /**
