@@ -118,10 +118,18 @@ public final class Bridge implements AutoCloseable {
             roomsLock.readLock().unlock();
         }
         if (log.isInfoEnabled()) { // every part came from outside (Asterisk's channel, the caller's network)
-            log.info("call {} from {} to {} via {}", LogText.escape(call.id()), LogText.escape(call.info().callerId()),
-                    LogText.escape(call.number()), LogText.escape(call.info().via()));
+            log.info("call {} from {} to {} via {}", LogText.escape(call.id()), known(call.info().callerId(), "caller id"),
+                    known(call.number(), "dialed number"), LogText.escape(call.info().via()));
         }
         return call;
+    }
+
+    /**
+     * A value for the log, or what is missing when Asterisk did not know it ("unknown", as in agi_callerid, or empty,
+     * as on an AudioSocket call without the FastAGI hand-off): "(caller id unknown)", never an empty gap.
+     */
+    private static String known(String value, String what) {
+        return value.isEmpty() || value.equals("unknown") ? "(" + what + " unknown)" : LogText.escape(value);
     }
 
     /** A call in progress by id. */

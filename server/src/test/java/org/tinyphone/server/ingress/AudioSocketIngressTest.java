@@ -82,6 +82,19 @@ class AudioSocketIngressTest {
     }
 
     @Test
+    void aPlainAudioSocketCallIsLoggedWithWhatIsUnknownNamedNotAsBlanks() throws Exception {
+        UUID uuid = UUID.randomUUID();
+        try (org.tinyphone.server.LogCapture log = org.tinyphone.server.LogCapture.begin()) {
+            Simulator.placeAudioSocket(SimulatedCall.of("13605162099", "15550001111", "Carol", "1"), uuid, "127.0.0.1",
+                    ingress.port());
+            await().atMost(WAIT).until(() -> everything.of(CallEvent.Hangup.class).size() == 1);
+            // AudioSocket carries no caller id and no number: the line says so instead of "from  to unknown"
+            assertThat(log.lines()).contains("INFO org.tinyphone.server.bridge.Bridge - call " + uuid
+                    + " from (caller id unknown) to (dialed number unknown) via audiosocket");
+        }
+    }
+
+    @Test
     void aHandedOutUuidJoinsItsCall() throws Exception {
         Call call = bridge.open(new CallInfo("1795446921.1", "15550001111", "Carol", "13605162099", null, "PJSIP/x",
                 "fastagi", null), null);
