@@ -115,6 +115,7 @@ public final class BenchMain {
             case "all" -> List.of("ami", "fastagi", "memory", "bridge", "relay", "ari");
             case "ami", "fastagi", "memory", "bridge", "relay", "ari" -> List.of(what);
             default -> {
+                System.err.println("tinyphone bench: no case '" + what + "'");
                 usage();
                 System.exit(2);
                 yield List.of();
@@ -156,10 +157,12 @@ public final class BenchMain {
         System.exit(0);
     }
 
+    /** The usage text; the launcher prints the same file for {@code bench --help} without building anything. */
     private static void usage() {
-        System.out.println("usage: ./tinyphone bench [ami|fastagi|memory|bridge|relay|ari|all] [--quick]");
-        System.out.println("       ./tinyphone bench fastagi-one tinyphone|asterisk-java|asterisk-java-raised|floor [CONCURRENCY ...]");
-        System.out.println("       ./tinyphone bench soak [--minutes N (60)] [--rate CALLS_PER_S (2)] [--seed N] [--set KEY=VALUE]..."
-                + " [--server-opts \"JVM OPTIONS\"]");
+        try (java.io.InputStream in = BenchMain.class.getResourceAsStream("usage.txt")) {
+            System.out.print(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.IOException | NullPointerException e) {
+            System.out.println("usage: tinyphone bench [ami|fastagi|memory|bridge|relay|ari|all] [--quick] (see docs/performance.md)");
+        }
     }
 }
