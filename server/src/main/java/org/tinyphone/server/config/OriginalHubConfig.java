@@ -74,8 +74,9 @@ public final class OriginalHubConfig {
             Map.Entry<String, JsonNode> e = it.next();
             String key = KEYS.get(e.getKey());
             if (key == null) {
-                throw new ConfigException("unknown config key '" + e.getKey() + "' (file " + file + ")" + TinyphoneConfig.suggestion(e.getKey(), KEYS.keySet())
-                        + "; the original hub's config.json has " + String.join(", ", new java.util.TreeSet<>(KEYS.keySet())));
+                throw new ConfigException(TinyphoneConfig.unknown("config key '" + e.getKey() + "' (file " + file + ")",
+                        e.getKey(), KEYS.keySet(), "'", "The original hub's config.json has "
+                                + String.join(", ", new java.util.TreeSet<>(KEYS.keySet())) + "."));
             }
             JsonNode v = e.getValue();
             if (v.isNull()) continue;

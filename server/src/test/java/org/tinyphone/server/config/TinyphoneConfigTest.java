@@ -217,6 +217,49 @@ class TinyphoneConfigTest {
     }
 
     @Test
+    void an_unknown_tinyphone_variable_is_a_typo_like_an_unknown_key_but_tokens_and_tinyphones_other_variables_are_not() {
+        assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of("TINYPHONE_HTTP_PROT", "1"), Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("unknown environment variable TINYPHONE_HTTP_PROT: did you mean TINYPHONE_HTTP_PORT? ");
+        assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of("TINYPHONE_WHATEVER", "1"), Map.of()))
+                .hasMessageStartingWith("unknown environment variable TINYPHONE_WHATEVER. Every setting's variable");
+        assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of("TINYPHONE_TOKEN_", "x"), Map.of()))
+                .hasMessageStartingWith("unknown environment variable TINYPHONE_TOKEN_");
+        // a name from outside reaches the message escaped
+        assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of("TINYPHONE_\u001b[2J", "1"), Map.of()))
+                .hasMessageStartingWith("unknown environment variable TINYPHONE_\\x1b[2J");
+        Map<String, String> fine = new java.util.HashMap<>(Map.of("TINYPHONE_TOKEN_13605162099", "a", "TINYPHONE_TOKEN_*", "b",
+                "PATH", "/usr/bin", "TINYPHONEX", "not ours"));
+        for (String other : TinyphoneConfig.OTHER_VARIABLES.keySet()) fine.put(other, "1");
+        fine.put("TINYPHONE_STREAM_13605162099", "ws://127.0.0.1:8765/media"); // a number's media stream
+        TinyphoneConfig c = TinyphoneConfig.load(null, fine, Map.of());
+        assertThat(c.tokens()).containsEntry("13605162099", "a").containsEntry("*", "b");
+        assertThat(c.streams()).containsKey("13605162099");
+        assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of("TINYPHONE_STREAM_", "x"), Map.of()))
+                .hasMessageStartingWith("unknown environment variable TINYPHONE_STREAM_");
+    }
+
+    @Test
+    void every_tinyphone_variable_the_launcher_and_the_relay_read_is_known_and_documented() throws Exception {
+        String doc = Files.readString(Path.of("../docs/config.md"));
+        for (String other : TinyphoneConfig.OTHER_VARIABLES.keySet()) assertThat(doc).contains("`" + other + "`");
+        java.util.Set<String> known = new java.util.HashSet<>(TinyphoneConfig.OTHER_VARIABLES.keySet());
+        for (TinyphoneConfig.Key k : TinyphoneConfig.KEYS) known.add(k.envVar());
+        for (String source : java.util.List.of("../tinyphone", "../bin/tinyphone-agi",
+                "../audio/src/main/java/org/tinyphone/audio/relay/RelayMain.java",
+                "../ami/src/main/java/org/tinyphone/ami/tool/AmiTool.java",
+                "../examples/src/main/java/org/tinyphone/examples/ami/AmiOptions.java")) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\bTINYPHONE_[A-Z0-9_]*[A-Z0-9]")
+                    .matcher(Files.readString(Path.of(source)));
+            while (m.find()) {
+                String name = m.group();
+                if (name.equals("TINYPHONE_UUID")) continue; // a channel variable of the dialplan, not the environment
+                assertThat(known).as(name + " in " + source).contains(name);
+            }
+        }
+    }
+
+    @Test
     void config_json_mistakes_are_named_like_the_properties_ones(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("config.json");
         Files.writeString(file, "{\"web_prot\": 12003}");
