@@ -85,8 +85,12 @@ public final class TinyphoneServer implements AutoCloseable {
         return start(config, parts);
     }
 
-    /** Starts the built-in parts and the given ones (in that order). */
+    /**
+     * Starts the built-in parts and the given ones (in that order), once every enabled listener's port was found
+     * free ({@link ServerStartException#checkPorts}: all that are not are reported at once).
+     */
     public static TinyphoneServer start(TinyphoneConfig config, List<ServerPart> parts) {
+        ServerStartException.checkPorts(config);
         TinyphoneServer server = new TinyphoneServer(config);
         List<ServerPart> all = new ArrayList<>(BuiltIn.parts());
         all.addAll(parts);
