@@ -5,19 +5,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.tinyphone.ami.AmiAction;
 import org.tinyphone.ami.AmiException;
 import org.tinyphone.ami.AmiResponse;
-import org.tinyphone.ami.ConnectionState;
 import org.tinyphone.ami.ManagerConnection;
 import org.tinyphone.ami.codec.AmiMessage;
 
 /**
  * {@code ./tinyphone ami [--host H] [--port P] [--user U] [--secret S] [--md5] 'Action: X' ['Key: V' ...] [--events]}:
  * sends one action and prints the response (and list events) as JSON lines, like {@code asterisk -rx} for AMI.
- * {@code --events} keeps printing events until the connection ends; {@code --output} prints a Command's output
- * as plain lines. Exit status: 0 success, 1 Asterisk answered Error, 2 usage, 3 connection or login failure.
+ * {@code --events} keeps printing events as {@code asterisk -r} keeps watching: when Asterisk goes away (a restart)
+ * it says so on stderr, reconnects with the library's backoff, says when it is back and goes on, until stopped.
+ * {@code --output} prints a Command's output as plain lines. Exit status: 0 success (and a watch that was
+ * stopped), 1 Asterisk answered Error, 2 usage, 3 connection or login failure.
  */
 public final class AmiTool {
     private AmiTool() { }
@@ -28,15 +30,25 @@ public final class AmiTool {
         System.exit(rc);
     }
 
+    /** The name its messages start with, as the command line knows it. */
+    static final String NAME = "tinyphone ami";
+
     static final String USAGE = """
-            usage: ami [--host 127.0.0.1] [--port 5038] [--user NAME] [--secret SECRET] [--md5] [--timeout SECONDS]
-                       ['Action: Name' ['Key: Value' ...]] [--events] [--output]
+            usage: tinyphone ami [--host 127.0.0.1] [--port 5038] [--user NAME] [--secret SECRET] [--md5]
+                                 [--timeout SECONDS] ['Action: Name' ['Key: Value' ...]] [--events] [--output]
               Sends the action and prints the response and its list events as JSON lines (one object per message;
-              a repeated key such as Output becomes an array). --events: keep printing events until the connection
-              ends. --output: print a Command's Output lines as plain text. Defaults come from TINYPHONE_AMI_HOST,
-              TINYPHONE_AMI_PORT, TINYPHONE_AMI_USER, TINYPHONE_AMI_SECRET.
-              example: ami --user admin --secret s 'Action: Command' 'Command: core show channels' --output
+              a repeated key such as Output becomes an array). --events: keep printing events, across Asterisk
+              restarts (lost and back are told on stderr), until Ctrl-C. --output: print a Command's Output lines
+              as plain text. Defaults come from TINYPHONE_AMI_HOST, TINYPHONE_AMI_PORT, TINYPHONE_AMI_USER,
+              TINYPHONE_AMI_SECRET. Exit status: 0 done, 1 Asterisk answered Error, 2 usage, 3 cannot connect
+              or log in.
+              example: tinyphone ami --user admin --secret s 'Action: Command' 'Command: core show channels' --output
             """;
+
+    /** The usage text, as {@code --help} prints it. */
+    public static String usage() {
+        return USAGE;
+    }
 
     /** Runs the tool; returns the exit status. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
@@ -71,8 +83,8 @@ public final class AmiTool {
             }
             if (lines.isEmpty() && !events) throw new IllegalArgumentException("nothing to do: give an 'Action: Name' line or --events");
         } catch (IllegalArgumentException e) {
-            err.println("ami: " + e.getMessage());
-            err.print(USAGE);
+            err.println(NAME + ": " + e.getMessage());
+            err.println("./" + NAME + " --help tells its options.");
             return 2;
         }
         AmiAction action;
@@ -80,22 +92,39 @@ public final class AmiTool {
         Duration timeout;
         try {
             action = lines.isEmpty() ? null : AmiAction.parseLines(lines);
-            port = Integer.parseInt(portText);
-            timeout = Duration.ofMillis((long) (Double.parseDouble(timeoutText) * 1000));
+            port = port(portText);
+            timeout = seconds(timeoutText);
         } catch (IllegalArgumentException e) {
-            err.println("ami: " + e.getMessage());
+            err.println(NAME + ": " + e.getMessage());
+            err.println("./" + NAME + " --help tells its options.");
             return 2;
         }
 
+        // a watcher reconnects (the keepalive finds a silent loss); a one-shot action does not
         ManagerConnection ami = ManagerConnection.builder().host(host).port(port).username(user).secret(secret).md5(md5)
-                .events(events ? "on" : "off").reconnect(false).keepAlive(events ? Duration.ofSeconds(20) : Duration.ZERO)
+                .events(events ? "on" : "off").reconnect(events).keepAlive(events ? Duration.ofSeconds(20) : Duration.ZERO)
                 .actionTimeout(timeout).connectTimeout(timeout).build();
         CountDownLatch ended = new CountDownLatch(1);
         try {
             if (events) {
                 ami.onEvents(e -> printJson(out, e));
+                AtomicBoolean lost = new AtomicBoolean();
                 ami.onState(s -> {
-                    if (s == ConnectionState.CLOSED) ended.countDown();
+                    switch (s) {
+                        case LOST -> {
+                            lost.set(true);
+                            say(err, NAME + ": lost the connection to Asterisk at " + ami.address()
+                                    + "; reconnecting until it is back (Ctrl-C stops)");
+                        }
+                        case LOGGED_IN -> {
+                            if (lost.getAndSet(false)) {
+                                say(err, NAME + ": back: logged in to " + ami.address() + " again (" + ami.banner()
+                                        + "); events go on");
+                            }
+                        }
+                        case CLOSED -> ended.countDown();
+                        default -> { }
+                    }
                 });
             }
             ami.connect();
@@ -117,7 +146,7 @@ public final class AmiTool {
             }
             return rc;
         } catch (AmiException e) {
-            err.println("ami: " + e.getMessage());
+            err.println(NAME + ": " + e.getMessage());
             return 3;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -128,6 +157,30 @@ public final class AmiTool {
         }
     }
 
+    /**
+     * A manager port as a command line or {@code TINYPHONE_AMI_PORT} gives it; an {@link IllegalArgumentException}
+     * naming the text when it is not 1 to 65535 (the AMI examples read theirs with it too).
+     */
+    public static int port(String text) {
+        try {
+            int p = Integer.parseInt(text.trim());
+            if (p >= 1 && p <= 65535) return p;
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("--port '" + text + "': give a port, 1 to 65535");
+    }
+
+    private static Duration seconds(String text) {
+        try {
+            double v = Double.parseDouble(text.trim());
+            if (v >= 0.1 && v <= 3600) return Duration.ofMillis((long) (v * 1000));
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("--timeout '" + text + "': give seconds, 0.1 to 3600");
+    }
+
     private static String value(String[] args, int i, String option) {
         if (i >= args.length) throw new IllegalArgumentException(option + " needs a value");
         return args[i];
@@ -136,6 +189,13 @@ public final class AmiTool {
     private static String env(String name, String fallback) {
         String v = System.getenv(name);
         return v == null || v.isEmpty() ? fallback : v;
+    }
+
+    private static void say(PrintStream err, String line) {
+        synchronized (err) {
+            err.println(line);
+            err.flush();
+        }
     }
 
     private static void printJson(PrintStream out, AmiMessage m) {

@@ -83,6 +83,17 @@ class AmiToolTest {
     }
 
     @Test
+    void usageErrorsSayTinyphoneAmiAndWhereTheOptionsAreTold() {
+        assertThat(AmiTool.run(new String[] {"--bogus"}, out, err)).isEqualTo(2);
+        assertThat(errBytes.toString(StandardCharsets.UTF_8))
+                .isEqualTo("tinyphone ami: unknown option --bogus\n./tinyphone ami --help tells its options.\n");
+        assertThat(AmiTool.run(new String[] {"--timeout", "0", "Action: Ping"}, out, err)).isEqualTo(2);
+        assertThat(errBytes.toString(StandardCharsets.UTF_8)).contains("tinyphone ami: --timeout '0': give seconds, 0.1 to 3600");
+        assertThat(AmiTool.run(new String[] {"--help"}, out, err)).isZero();
+        assertThat(outBytes.toString(StandardCharsets.UTF_8)).startsWith("usage: tinyphone ami ");
+    }
+
+    @Test
     void usageErrors() {
         assertThat(AmiTool.run(new String[] {"Ping"}, out, err)).isEqualTo(2);
         assertThat(errBytes.toString(StandardCharsets.UTF_8)).contains("not a 'Key: Value' line: Ping");
@@ -94,14 +105,39 @@ class AmiToolTest {
     }
 
     @Test
-    void eventsKeepsWatchingUntilTheConnectionEnds() throws Exception {
-        CompletableFuture<Integer> rc = CompletableFuture.supplyAsync(() -> run("Action: Ping", "--events"));
-        await().until(() -> sim.loggedInCount() == 1 && outLines().size() >= 1);
+    void eventsKeepWatchingAcrossAnAsteriskRestartSayingLostAndBackUntilStopped() throws Exception {
+        CompletableFuture<Integer> rc = new CompletableFuture<>();
+        Thread watcher = Thread.ofVirtual().start(() -> rc.complete(run("--events")));
+        await().until(() -> sim.logins() == 1 && sim.loggedInCount() == 1);
         sim.emit("Event: Newchannel", "Channel: PJSIP/1-1", "Uniqueid: 9.1", "CallerIDName: \"Q\" \\ x");
         await().untilAsserted(() -> assertThat(String.join("\n", outLines())).contains(
                 "{\"Event\":\"Newchannel\",\"Channel\":\"PJSIP/1-1\",\"Uniqueid\":\"9.1\",\"CallerIDName\":\"\\\"Q\\\" \\\\ x\"}"));
-        server.down();
+
+        server.restart(); // Asterisk restarts: the connection drops, the port listens again
+        await().atMost(30, TimeUnit.SECONDS).until(() -> sim.logins() == 2 && sim.loggedInCount() == 1);
+        await().untilAsserted(() -> assertThat(errBytes.toString(StandardCharsets.UTF_8)).isEqualTo(
+                "tinyphone ami: lost the connection to Asterisk at 127.0.0.1:" + server.port()
+                        + "; reconnecting until it is back (Ctrl-C stops)\n"
+                        + "tinyphone ami: back: logged in to 127.0.0.1:" + server.port()
+                        + " again (Asterisk Call Manager/11.0.0); events go on\n"));
+        assertThat(rc).isNotDone();
+        // the new session asked for events again, and they are printed as before
+        assertThat(sim.actions()).filteredOn(a -> a.action().equals("Login")).hasSize(2)
+                .allSatisfy(login -> assertThat(login.get("Events")).isEqualTo("on"));
+        sim.emit("Event: Hangup", "Channel: PJSIP/1-1", "Uniqueid: 9.1", "Cause: 16");
+        await().untilAsserted(() -> assertThat(outLines()).last().asString()
+                .isEqualTo("{\"Event\":\"Hangup\",\"Channel\":\"PJSIP/1-1\",\"Uniqueid\":\"9.1\",\"Cause\":\"16\"}"));
+
+        watcher.interrupt(); // Ctrl-C: the command line interrupts the watch, a requested stop
         assertThat(rc.get(20, TimeUnit.SECONDS)).isZero();
+        await().until(() -> sim.actions().stream().anyMatch(a -> a.action().equals("Logoff")));
+    }
+
+    @Test
+    void eventsWithNoAsteriskToStartWithIsAConnectionFailure() {
+        server.down();
+        assertThat(run("--events")).isEqualTo(3);
+        assertThat(errBytes.toString(StandardCharsets.UTF_8)).startsWith("tinyphone ami: ").contains("127.0.0.1:" + server.port());
     }
 
     @Test
