@@ -142,7 +142,7 @@ public final class ExamplesServer implements AutoCloseable {
             return 2;
         } catch (IllegalArgumentException e) {
             err.println("tinyphone examples: " + e.getMessage());
-            return 64;
+            return 2;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         int p = server.fastAgi().port();
@@ -155,15 +155,29 @@ public final class ExamplesServer implements AutoCloseable {
         }
         out.println("Ctrl-C stops it.");
         out.flush();
-        server.fastAgi().join();
+        try {
+            server.fastAgi().join();
+        } finally {
+            server.close(); // interrupted by a stop: the listener and the ARI connection close before it is said
+        }
         return 0;
     }
 
     private static int usage(PrintStream s, String problem) {
-        if (problem != null) s.println("tinyphone examples: " + problem);
-        s.println("usage: tinyphone examples [--bind ADDRESS] [--port PORT] [--ari-url URL --ari-user USER --ari-password PASSWORD]");
-        s.println("Serves the example AGI apps " + String.join(", ", PATHS) + " to a real Asterisk over FastAGI (defaults 127.0.0.1 4573)");
-        s.println("and, with --ari-url (e.g. http://127.0.0.1:8088), also as the Stasis apps hello, datetime, callerid-lookup, ivr.");
-        return problem == null ? 0 : 64;
+        if (problem != null) {
+            s.println("tinyphone examples: " + problem);
+            s.println("./tinyphone examples --help tells its options.");
+            return 2;
+        }
+        s.print(usage());
+        return 0;
+    }
+
+    /** The usage of {@code tinyphone examples} (the FastAGI/ARI apps; the AMI examples have their own). */
+    public static String usage() {
+        return "usage: tinyphone examples [--bind ADDRESS] [--port PORT] [--ari-url URL --ari-user USER --ari-password PASSWORD]\n"
+                + "  Serves the example AGI apps " + String.join(", ", PATHS) + " to a real Asterisk over FastAGI (defaults\n"
+                + "  127.0.0.1 4573) and, with --ari-url (e.g. http://127.0.0.1:8088), also as the Stasis apps hello,\n"
+                + "  datetime, callerid-lookup, ivr.\n";
     }
 }

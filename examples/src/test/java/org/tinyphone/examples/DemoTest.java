@@ -26,8 +26,8 @@ class DemoTest {
     void examplesServerRejectsBadArguments() throws Exception {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
-        assertThat(ExamplesServer.run(new String[] {"--port", "x"}, e, e)).isEqualTo(64);
-        assertThat(ExamplesServer.run(new String[] {"--nope"}, e, e)).isEqualTo(64);
+        assertThat(ExamplesServer.run(new String[] {"--port", "x"}, e, e)).isEqualTo(2);
+        assertThat(ExamplesServer.run(new String[] {"--nope"}, e, e)).isEqualTo(2);
         assertThat(ExamplesServer.run(new String[] {"--help"}, e, e)).isZero();
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--port must be a number: x", "unknown argument: --nope",
                 "usage: tinyphone examples");

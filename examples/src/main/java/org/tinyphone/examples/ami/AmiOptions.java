@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.tinyphone.ami.ManagerConnection;
+import org.tinyphone.ami.tool.AmiTool;
 
 /**
  * The connection options every AMI example takes: {@code --host 127.0.0.1 --port 5038 --user NAME --secret S
@@ -13,7 +14,7 @@ public record AmiOptions(String host, int port, String user, String secret, bool
 
     public static AmiOptions parse(String[] args) {
         String host = env("TINYPHONE_AMI_HOST", "127.0.0.1");
-        int port = Integer.parseInt(env("TINYPHONE_AMI_PORT", "5038"));
+        int port = AmiTool.port(env("TINYPHONE_AMI_PORT", "5038"));
         String user = env("TINYPHONE_AMI_USER", "");
         String secret = env("TINYPHONE_AMI_SECRET", "");
         boolean md5 = false;
@@ -21,7 +22,7 @@ public record AmiOptions(String host, int port, String user, String secret, bool
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--host" -> host = next(args, ++i);
-                case "--port" -> port = Integer.parseInt(next(args, ++i));
+                case "--port" -> port = AmiTool.port(next(args, ++i));
                 case "--user", "--username" -> user = next(args, ++i);
                 case "--secret" -> secret = next(args, ++i);
                 case "--md5" -> md5 = true;
