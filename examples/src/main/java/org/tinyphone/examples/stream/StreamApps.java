@@ -183,11 +183,16 @@ public final class StreamApps implements AutoCloseable {
             s.println("./tinyphone examples streams --help tells its options.");
             return 2;
         }
-        s.println("usage: tinyphone examples streams [--bind ADDRESS] [--port PORT] [--delay MS] [--dir DIRECTORY]");
-        s.println("Serves two apps speaking Twilio's Media Streams protocol over WebSocket (defaults 127.0.0.1 " + DEFAULT_PORT + "):");
-        s.println("  /echo      plays the caller's audio back --delay milliseconds later (default " + DEFAULT_DELAY.toMillis() + ")");
-        s.println("  /recorder  writes each call to DIRECTORY/<callSid>.wav, 16-bit PCM 8 kHz mono (default ./recordings)");
-        s.println("Point the server's stream.<number> (or stream.*) at ws://ADDRESS:PORT/echo or /recorder; docs/streams.md.");
+        s.print(usage());
         return 0;
+    }
+
+    /** The usage of {@code tinyphone examples streams}, which {@code tinyphone examples --help} shows too. */
+    public static String usage() {
+        return "usage: tinyphone examples streams [--bind ADDRESS] [--port PORT] [--delay MS] [--dir DIRECTORY]\n"
+                + "  Serves two apps speaking Twilio's Media Streams protocol over WebSocket (defaults 127.0.0.1 " + DEFAULT_PORT + "):\n"
+                + "    /echo      plays the caller's audio back --delay milliseconds later (default " + DEFAULT_DELAY.toMillis() + ")\n"
+                + "    /recorder  writes each call to DIRECTORY/<callSid>.wav, 16-bit PCM 8 kHz mono (default ./recordings)\n"
+                + "  Point the server's stream.<number> (or stream.*) at ws://ADDRESS:PORT/echo or /recorder; docs/streams.md.\n";
     }
 }

@@ -18,9 +18,9 @@ import org.tinyphone.server.ServerStartException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code tinyphone server}: runs the bridge server until stopped (Ctrl-C / SIGTERM). */
+/** {@code tinyphone server}: runs the bridge server until stopped (Ctrl-C or SIGTERM: it says so and exits 0). */
 @Command(name = "server", mixinStandardHelpOptions = true,
-        description = {"Run the Tinyphone bridge server.",
+        description = {"Run the Tinyphone bridge server (Ctrl-C stops it)",
                 "Settings: built-in defaults < config file < TINYPHONE_* environment variables < --set (docs/config.md)."})
 public final class ServerCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Config file: Java properties, or the original hub's config.json")
@@ -38,8 +38,8 @@ public final class ServerCommand implements Callable<Integer> {
         try {
             cfg = TinyphoneConfig.load(config, System.getenv(), overrides);
         } catch (ConfigException e) {
-            System.err.println("tinyphone: " + e.getMessage());
-            return 2;
+            System.err.println("tinyphone server: " + e.getMessage());
+            return Main.USAGE;
         }
         if (printConfig) {
             System.out.println("# effective tinyphone settings (key=value  # source)");
@@ -47,21 +47,26 @@ public final class ServerCommand implements Callable<Integer> {
             return 0;
         }
         Logging.setLevel(cfg.get("log.level"));
-        TinyphoneServer server;
-        try {
-            server = TinyphoneServer.start(cfg);
-        } catch (ServerStartException | ConfigException e) {
-            System.err.println("tinyphone: " + e.getMessage());
-            return 2;
-        }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        CountDownLatch stop = new CountDownLatch(1);
+        try (StopSignal signal = StopSignal.install(stop::countDown)) {
+            TinyphoneServer server;
+            try {
+                server = TinyphoneServer.start(cfg);
+            } catch (ServerStartException | ConfigException e) {
+                System.err.println("tinyphone server: " + e.getMessage());
+                return Main.USAGE;
+            }
+            // another way out (SIGHUP, the JVM told to exit) still closes the listeners and hangs up the calls
+            Thread hook = new Thread(server::close, "tinyphone-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            System.out.println(banner(server));
+            System.out.flush();
+            stop.await();
             server.close();
-            stopped.countDown();
-        }, "tinyphone-shutdown"));
-        System.out.println(banner(server));
-        stopped.await();
-        return 0;
+            Runtime.getRuntime().removeShutdownHook(hook);
+            System.out.println("tinyphone server stopped (" + signal.how() + ")");
+            return 0;
+        }
     }
 
     static String banner(TinyphoneServer server) {
