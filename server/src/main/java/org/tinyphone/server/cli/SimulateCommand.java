@@ -3,144 +3,366 @@ package org.tinyphone.server.cli;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.ProtocolException;
+import java.net.SocketException;
+import java.net.URI;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Future;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import javax.sound.sampled.AudioFileFormat;
 import javax.sound.sampled.AudioFormat;
 import javax.sound.sampled.AudioInputStream;
 import javax.sound.sampled.AudioSystem;
+import org.tinyphone.server.config.ConfigException;
+import org.tinyphone.server.config.ListenerConfig;
+import org.tinyphone.server.config.TinyphoneConfig;
 import org.tinyphone.server.sim.AudioSource;
 import org.tinyphone.server.sim.CallResult;
 import org.tinyphone.server.sim.SimulatedCall;
 import org.tinyphone.server.sim.SimulatedSms;
-import org.tinyphone.server.sms.SmsWebhook;
 import org.tinyphone.server.sim.Simulator;
 import org.tinyphone.server.sim.Via;
+import org.tinyphone.server.sms.SmsWebhook;
 import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code tinyphone simulate}: places a call into a running server over the real protocol and port, exactly as
- * Asterisk (or {@code bin/tinyphone-agi}) would, and says what happened. With {@code --via ari} it is the other way
- * round, as with a real Asterisk: it plays Asterisk's HTTP server (ARI) on {@code --port} (8088), waits for the server
- * ({@code ari.enabled=true}, {@code ari.url} pointing here) to connect, and puts the calls into
+ * Asterisk (or {@code bin/tinyphone-agi}) would, and says what happened. It finds the server's ports as the server
+ * does (the same {@code --config} file, {@code TINYPHONE_*} variables and {@code --set}, else the defaults) and
+ * says which it used; a port that answers in another protocol is said so at once. With {@code --via ari} it is the
+ * other way round, as with a real Asterisk: it plays Asterisk's HTTP server (ARI) on the port of the server's
+ * {@code ari.url} (8088), waits for the server ({@code ari.enabled=true}) to connect, and puts the calls into
  * {@code Stasis(tinyphone,args)}.
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
-        description = {"Place a simulated call into a running server, exactly as Asterisk would.",
+        description = {"Place a simulated call into a running server, exactly as Asterisk would",
                 "Example: ./tinyphone simulate --to 13605162099 --from 15550001111 --name Carol --keys \"12#\" --audio tone",
                 "A text message instead: ./tinyphone simulate --to 13605162099 --sms \"hello\"",
                 "The audio going round (a media stream app, docs/streams.md): ./tinyphone simulate --to 13605162099 --via audiosocket "
-                        + "--audio FILE.wav --record-back back.wav"})
+                        + "--audio FILE.wav --record-back back.wav",
+                "The server's address and ports are found as the server finds them: --config FILE, the TINYPHONE_* "
+                        + "variables, --set, else the defaults; --host and --port say otherwise."})
 public final class SimulateCommand implements Callable<Integer> {
-    @Option(names = "--to", required = true, description = "The dialed number") String to;
-    @Option(names = "--from", defaultValue = "15550001111", description = "Caller id number (default ${DEFAULT-VALUE})") String from;
-    @Option(names = "--name", defaultValue = "", description = "Caller id name") String name;
-    @Option(names = "--keys", defaultValue = "", description = "Keys to press, 0-9 * #") String keys;
-    @Option(names = "--arg", description = "AGI argument (repeatable)") List<String> args;
+    /** Calls placed at once, at most. */
+    static final int MAX_CALLS = 10_000;
+    /** Longest wait of the caller, milliseconds (an hour). */
+    static final long MAX_MILLIS = 3_600_000;
+
+    @Spec CommandSpec spec;
+
+    @Option(names = "--to", paramLabel = "NUMBER", description = "The dialed number (needed)") String to;
+    @Option(names = "--from", paramLabel = "NUMBER", defaultValue = "15550001111", description = "Caller id number (default ${DEFAULT-VALUE})") String from;
+    @Option(names = "--name", paramLabel = "NAME", defaultValue = "", description = "Caller id name") String name;
+    @Option(names = "--keys", paramLabel = "KEYS", defaultValue = "", description = "Keys to press, 0-9 * #") String keys;
+    @Option(names = "--arg", paramLabel = "ARG", description = "AGI argument (repeatable)") List<String> args;
     @Option(names = "--audio", paramLabel = "FILE.wav|tone|silence",
             description = "The caller's audio: a 16-bit PCM WAV file, 'tone' or 'silence' (relay, legacy and audiosocket; default: tone for those)")
     String audio;
-    @Option(names = "--via", defaultValue = "fastagi",
+    @Option(names = "--via", paramLabel = "WAY", defaultValue = "fastagi",
             description = "fastagi, relay (the bin/tinyphone-agi tunnel), legacy (the original relay lines), audiosocket or ari (default ${DEFAULT-VALUE})")
     String via;
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Server host (default ${DEFAULT-VALUE})") String host;
-    @Option(names = "--port", description = "Server port (default: the usual port of --via: 4573, 12001 or 9092); with --via ari the port "
-            + "the simulated Asterisk listens on, the server's ari.url (default 8088)") Integer port;
-    @Option(names = "--first-key", defaultValue = "600", description = "Milliseconds before the first key (default ${DEFAULT-VALUE})") long firstKey;
-    @Option(names = "--key-gap", defaultValue = "400", description = "Milliseconds between keys (default ${DEFAULT-VALUE})") long keyGap;
-    @Option(names = "--hold", defaultValue = "1500", description = "Milliseconds on the line after the last key (default ${DEFAULT-VALUE})") long hold;
-    @Option(names = "--fastagi-port", defaultValue = "4573",
-            description = "With --via audiosocket: the FastAGI port for the hand-off that gives the call its number (default ${DEFAULT-VALUE}; 0 = plain AudioSocket, number 'unknown')")
-    int fastagiPort;
-    @Option(names = "--calls", defaultValue = "1", description = "Place this many such calls at once (default ${DEFAULT-VALUE})") int calls;
+    @Option(names = "--host", paramLabel = "HOST", description = "Server host (default: where the server listens; 127.0.0.1 for 0.0.0.0)") String host;
+    @Option(names = "--port", paramLabel = "PORT", description = "Server port (default: the server's port for --via: fastagi.port, relay.port, audiosocket.port or sms.port); "
+            + "with --via ari the port the simulated Asterisk listens on (default: the port of the server's ari.url, 8088)") Integer port;
+    @Option(names = "--first-key", paramLabel = "MS", defaultValue = "600", description = "Milliseconds before the first key (default ${DEFAULT-VALUE})") long firstKey;
+    @Option(names = "--key-gap", paramLabel = "MS", defaultValue = "400", description = "Milliseconds between keys (default ${DEFAULT-VALUE})") long keyGap;
+    @Option(names = "--hold", paramLabel = "MS", defaultValue = "1500", description = "Milliseconds on the line after the last key (default ${DEFAULT-VALUE})") long hold;
+    @Option(names = "--fastagi-port", paramLabel = "PORT",
+            description = "With --via audiosocket: the FastAGI port for the hand-off that gives the call its number (default: the server's fastagi.port; 0 = plain AudioSocket, number 'unknown')")
+    Integer fastagiPort;
+    @Option(names = "--calls", paramLabel = "N", defaultValue = "1", description = "Place this many such calls at once (default ${DEFAULT-VALUE})") int calls;
     @Option(names = "--sms", paramLabel = "TEXT",
-            description = "Send a text message instead of placing a call: POST /incoming as Twilio would (default port 12004)")
+            description = "Send a text message instead of placing a call: POST /incoming as Twilio would, to the server's sms.port")
     String sms;
-    @Option(names = "--auth-token", defaultValue = "${env:TINYPHONE_SMS_AUTH_TOKEN}",
-            description = "With --sms: sign the request with this Twilio auth token, as the server's sms.auth-token wants (default: $TINYPHONE_SMS_AUTH_TOKEN)")
+    @Option(names = "--auth-token", paramLabel = "TOKEN",
+            description = "With --sms: sign the request with this Twilio auth token (default: the server's sms.auth-token, e.g. from $TINYPHONE_SMS_AUTH_TOKEN)")
     String authToken;
-    @Option(names = "--ari-user", description = "With --via ari: the ARI user the simulated Asterisk knows (default: $TINYPHONE_ARI_USER, "
-            + "the server's ari.user, else tinyphone)") String ariUser;
-    @Option(names = "--ari-password", description = "With --via ari: that user's password (default: $TINYPHONE_ARI_PASSWORD)") String ariPassword;
-    @Option(names = "--ari-app", defaultValue = "tinyphone", description = "With --via ari: the Stasis application (the server's ari.app; "
-            + "default ${DEFAULT-VALUE})") String ariApp;
+    @Option(names = "--ari-user", paramLabel = "USER",
+            description = "With --via ari: the ARI user the simulated Asterisk knows (default: the server's ari.user, else tinyphone)") String ariUser;
+    @Option(names = "--ari-password", paramLabel = "PASSWORD",
+            description = "With --via ari: that user's password (default: the server's ari.password)") String ariPassword;
+    @Option(names = "--ari-app", paramLabel = "APP",
+            description = "With --via ari: the Stasis application (default: the server's ari.app, tinyphone)") String ariApp;
+    @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "20",
+            description = "With --via ari: seconds to wait for the server to connect (default ${DEFAULT-VALUE})") int waitSeconds;
     @Option(names = "--record-back", paramLabel = "FILE.wav",
             description = "With --via audiosocket: write the audio the server played back to the caller (a media stream app's, "
                     + "e.g. ./tinyphone examples streams' echo) to this WAV file, 16-bit PCM 8 kHz mono")
     Path recordBack;
-    @Spec CommandSpec spec;
-    @Option(names = "--wait", defaultValue = "20", description = "With --via ari: seconds to wait for the server to connect (default ${DEFAULT-VALUE})")
-    int waitSeconds;
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "The server's config file, to find its ports (as for `server`)")
+    Path config;
+    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", description = "A setting as the server was given it, e.g. --set fastagi.port=14573")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    /** Where a call goes, and why there: "the server's fastagi.port, env TINYPHONE_FASTAGI_PORT" or "--port". */
+    record Target(String listener, String host, int port, String why) {
+        String address() {
+            return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        }
+
+        Target withWhy(String newWhy) {
+            return new Target(listener, host, port, newWhy);
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
-        if (sms != null) return sendSms();
-        Via v = Via.parse(via);
-        if (recordBack != null && v != Via.AUDIOSOCKET) {
-            throw new ParameterException(spec.commandLine(), "--record-back needs --via audiosocket: only AudioSocket carries audio back to the caller");
+        if (to == null || to.isBlank()) throw Main.usage(spec, "--to is missing: the dialed number, e.g. --to 13605162099");
+        if (port != null) checkRange("--port", port, 1, 65535);
+        Via v = sms != null ? null : parseVia();
+        AudioSource source = null;
+        if (v != null) {
+            checkRange("--calls", calls, 1, MAX_CALLS);
+            checkRange("--first-key", firstKey, 0, MAX_MILLIS);
+            checkRange("--key-gap", keyGap, 0, MAX_MILLIS);
+            checkRange("--hold", hold, 0, MAX_MILLIS);
+            if (fastagiPort != null) checkRange("--fastagi-port", fastagiPort, 0, 65535);
+            if (v == Via.ARI) checkRange("--wait", waitSeconds, 1, 3600);
+            if (recordBack != null && v != Via.AUDIOSOCKET) {
+                throw Main.usage(spec, "--record-back needs --via audiosocket: only AudioSocket carries audio back to the caller");
+            }
+            if (recordBack != null && calls > 1) {
+                throw Main.usage(spec, "--record-back writes one call's audio: leave out --calls " + calls);
+            }
+            if (!keys.matches("[0-9*#]*")) throw Main.usage(spec, "--keys '" + keys + "': keys are 0-9, * and #");
+            source = audio(v);
         }
-        if (recordBack != null && calls > 1) {
-            throw new ParameterException(spec.commandLine(), "--record-back writes one call's audio: leave out --calls " + calls);
+        TinyphoneConfig server;
+        try {
+            server = TinyphoneConfig.load(config, System.getenv(), overrides);
+        } catch (ConfigException e) {
+            System.err.println("tinyphone simulate: the server's settings: " + e.getMessage());
+            return Main.USAGE;
         }
-        int p = port == null ? v.defaultPort() : port;
-        AudioSource source = audio != null ? AudioSource.parse(audio) : v == Via.FASTAGI ? null : AudioSource.tone();
-        SimulatedAriAsterisk asterisk = v == Via.ARI ? ariAsterisk(p) : null;
-        if (v == Via.ARI && asterisk == null) return 1;
-        if (source != null && v == Via.FASTAGI) {
-            System.err.println("tinyphone simulate: FastAGI carries no audio; --audio is ignored (use --via relay or audiosocket)");
-            source = null;
-        }
+        if (v == null) return sendSms(server);
         SimulatedCall call = SimulatedCall.of(to, from, name, keys).withArgs(args == null ? List.of() : args)
                 .withAudio(source)
                 .withTiming(Duration.ofMillis(firstKey), Duration.ofMillis(keyGap), Duration.ofMillis(hold));
-        System.out.printf("calling %s from %s%s via %s to %s:%d%s%s%n", to, from, name.isEmpty() ? "" : " (" + name + ")",
-                v.name().toLowerCase(), host, p, source == null ? "" : ", audio: " + source.describe(),
-                v == Via.AUDIOSOCKET ? fastagiPort > 0 ? " (after the FastAGI hand-off on port " + fastagiPort + ")"
-                        : " (no hand-off: the call is on number 'unknown')" : "");
+        if (v == Via.ARI) return placeOverAri(server, call, source);
+        Target target = target(server, listenerOf(v), port);
+        Target handOff = v == Via.AUDIOSOCKET ? handOff(server) : null;
+        String way = v.name().toLowerCase(Locale.ROOT);
+        System.out.printf("calling %s from %s%s via %s to %s (%s)%s%s%n", to, from, name.isEmpty() ? "" : " (" + name + ")",
+                way, target.address(), target.why(), source == null ? "" : ", audio: " + source.describe(),
+                v != Via.AUDIOSOCKET ? "" : handOff != null
+                        ? ", after the FastAGI hand-off to " + handOff.address() + " (" + handOff.why() + ")"
+                        : ", no hand-off: the call is on number 'unknown'");
         List<Future<CallResult>> placed = new ArrayList<>();
-        try (asterisk) {
-            try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-                for (int i = 0; i < Math.max(1, calls); i++) {
-                    placed.add(threads.submit(() -> v == Via.ARI ? Simulator.placeAri(call, asterisk, ariApp)
-                            : v == Via.AUDIOSOCKET && fastagiPort > 0 ? Simulator.placeAudioSocketHandOff(call, host, fastagiPort, p)
-                            : Simulator.place(call, v, host, p)));
-                }
-            }
-            // the server hangs up the calls' externalMedia channels when they end: a moment for that before Asterisk goes
-            for (long end = System.nanoTime() + 2_000_000_000L; asterisk != null && asterisk.channelsInStasis() > 0
-                    && System.nanoTime() < end; ) {
-                Thread.sleep(20);
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < calls; i++) {
+                placed.add(threads.submit(() -> handOff != null
+                        ? Simulator.placeAudioSocketHandOff(call, target.host(), handOff.port(), target.port())
+                        : Simulator.place(call, v, target.host(), target.port())));
             }
         }
-        int failed = 0;
+        int rc = 0;
         for (Future<CallResult> f : placed) {
             try {
                 CallResult r = f.get();
-                print(r);
-                if (recordBack != null && !writeBack(r.audioBack(), recordBack)) failed++;
-            } catch (java.util.concurrent.ExecutionException e) {
-                failed++;
-                Throwable cause = e.getCause();
-                if (cause instanceof ConnectException) {
-                    System.err.printf("tinyphone simulate: nothing is listening on %s:%d (%s). Start the server first: "
-                            + "./tinyphone server%n", host, p, v.name().toLowerCase());
-                } else {
-                    System.err.println("tinyphone simulate: the call failed: " + cause);
+                if (r.commands().isEmpty() && (v == Via.FASTAGI || v == Via.RELAY)) {
+                    throw new ExecutionException(new ProtocolException(target.address() + " ended the call without a "
+                            + "single AGI command: it is no Tinyphone " + way + " port"));
                 }
+                print(r);
+                if (recordBack != null && !writeBack(r.audioBack(), recordBack)) rc = Main.FAILED;
+            } catch (ExecutionException e) {
+                List<Target> tried = handOff == null ? List.of(target) : List.of(handOff, target);
+                rc = Math.max(rc, failed(e.getCause(), way, tried, server));
             }
         }
-        return failed == 0 ? 0 : 1;
+        return rc;
+    }
+
+    /**
+     * Says why a call failed, naming the address and where it came from, and when the port is another listener's of
+     * the server, which; returns the exit status.
+     *
+     * @param tried the listeners the call went to, in order (the FastAGI hand-off, then AudioSocket)
+     */
+    private static int failed(Throwable cause, String way, List<Target> tried, TinyphoneConfig server) {
+        String message = Main.message(cause);
+        if (cause instanceof ConnectException) {
+            List<String> where = tried.stream().map(t -> t.address() + " (" + t.why() + ")").toList();
+            System.err.printf("tinyphone simulate: nothing is listening on %s for %s. Start the server first "
+                    + "(./tinyphone server), or give the settings it was started with (--config, --set).%n",
+                    String.join(" or ", where), way);
+            return Main.NO_CONNECTION;
+        }
+        Target at = tried.reversed().stream().filter(t -> message.startsWith(t.address())).findFirst()
+                .orElse(tried.getLast()); // the AudioSocket leg, when both legs share the address
+        if (cause instanceof SocketException) {
+            System.err.println("tinyphone simulate: " + at.address() + " closed the connection in the middle of the "
+                    + "call (" + message + ")." + otherListener(server, at));
+            return Main.FAILED;
+        }
+        if (cause instanceof ProtocolException) {
+            System.err.println("tinyphone simulate: " + message + "." + otherListener(server, at));
+            return Main.FAILED;
+        }
+        System.err.println("tinyphone simulate: the call failed: " + message);
+        return Main.FAILED;
+    }
+
+    /** " 12001 is the server's relay port (relay.port); fastagi calls go to 4573 (fastagi.port)" and the like. */
+    private static String otherListener(TinyphoneConfig server, Target at) {
+        for (String name : TinyphoneConfig.LISTENERS) {
+            ListenerConfig l = server.listener(name);
+            if (l.enabled() && l.port() == at.port() && !name.equals(at.listener())) {
+                ListenerConfig right = server.listener(at.listener());
+                return " " + at.port() + " is the server's " + name + " port (" + name + ".port); " + at.listener()
+                        + " is " + (right.enabled() ? "on " + right.port() : "off") + " (" + at.listener() + ".port).";
+            }
+        }
+        return " Is " + at.port() + " the server's " + at.listener() + " port (" + at.listener() + ".port)?";
+    }
+
+    /** The address and port of the server's listener {@code name}, or {@code --host}/{@code --port}, and why. */
+    private Target target(TinyphoneConfig server, String name, Integer explicitPort) {
+        ListenerConfig l = server.listener(name);
+        String h = host != null ? host : connectable(l.bind());
+        if (explicitPort != null) return new Target(name, h, explicitPort, "--port");
+        if (!l.enabled()) {
+            throw Main.usage(spec, "the server's " + name + " listener is off (" + name + ".enabled=false, "
+                    + server.source(name + ".enabled") + "): give --port if it listens elsewhere");
+        }
+        if (l.port() == 0) {
+            throw Main.usage(spec, "the server's " + name + ".port is 0 (any free port, " + server.source(name + ".port")
+                    + "): give --port (the server prints its ports when it starts; /health lists them)");
+        }
+        return new Target(name, h, l.port(), "the server's " + name + ".port, " + server.source(name + ".port"));
+    }
+
+    /** The FastAGI hand-off of an AudioSocket call, or null for a plain AudioSocket call (--fastagi-port 0). */
+    private Target handOff(TinyphoneConfig server) {
+        if (fastagiPort == null) return target(server, "fastagi", null);
+        return fastagiPort == 0 ? null : target(server, "fastagi", fastagiPort).withWhy("--fastagi-port");
+    }
+
+    /** Where to reach a listener bound to {@code bind}: its address, or loopback for "every address". */
+    private static String connectable(String bind) {
+        return switch (bind) {
+            case "0.0.0.0", "" -> "127.0.0.1";
+            case "::", "[::]", "0:0:0:0:0:0:0:0" -> "::1";
+            default -> bind;
+        };
+    }
+
+    /** The server's listener a call over {@code v} goes to (ARI has none: the server connects to Asterisk). */
+    private static String listenerOf(Via v) {
+        return switch (v) {
+            case FASTAGI -> "fastagi";
+            case RELAY, LEGACY -> "relay";
+            case AUDIOSOCKET -> "audiosocket";
+            case ARI -> throw new IllegalArgumentException("ARI calls are placed by placeOverAri");
+        };
+    }
+
+    /**
+     * {@code --via ari}: plays Asterisk's ARI on the port of the server's {@code ari.url} (or {@code --port}), with the
+     * server's ARI user, password and application unless told otherwise, waits for the server to connect, places the
+     * calls into Stasis and says what happened.
+     */
+    private int placeOverAri(TinyphoneConfig server, SimulatedCall call, AudioSource source) throws InterruptedException {
+        Target target = ariTarget(server);
+        String user = ariUser != null ? ariUser : server.get("ari.user").isEmpty() ? "tinyphone" : server.get("ari.user");
+        String password = ariPassword != null ? ariPassword : server.get("ari.password");
+        String app = ariApp != null ? ariApp : server.get("ari.app");
+        SimulatedAriAsterisk asterisk;
+        try {
+            asterisk = SimulatedAriAsterisk.builder().port(target.port()).user(user, password).playbackMillis(m -> 600).start();
+        } catch (IllegalStateException e) {
+            System.err.printf("tinyphone simulate: cannot listen on %s (%s) for the simulated Asterisk (is a real Asterisk "
+                    + "running there? choose another --port and point the server's ari.url at it): %s%n", target.address(),
+                    target.why(), e.getMessage());
+            return Main.USAGE;
+        }
+        try (asterisk) {
+            System.out.printf("simulated Asterisk (ARI) on %s (%s), user %s: waiting for the server to connect "
+                    + "(./tinyphone server --set ari.enabled=true --set ari.url=%s --set ari.user=%s --set ari.password=...)%n",
+                    asterisk.url(), target.why(), user, asterisk.url(), user);
+            if (!Simulator.awaitAriServer(asterisk, app, Duration.ofSeconds(waitSeconds))) {
+                System.err.printf("tinyphone simulate: no server connected to %s for Stasis app '%s' within %d s. Start one "
+                        + "with ari.enabled=true, ari.url=%s, ari.user=%s and the same password (--ari-password, or the "
+                        + "server's ari.password), ari.app=%s; it retries every few seconds%n", asterisk.url(), app,
+                        waitSeconds, asterisk.url(), user, app);
+                return Main.NO_CONNECTION;
+            }
+            System.out.printf("calling %s from %s%s via ari into Stasis(%s)%s%n", to, from,
+                    name.isEmpty() ? "" : " (" + name + ")", app, source == null ? "" : ", audio: " + source.describe());
+            List<Future<CallResult>> placed = new ArrayList<>();
+            try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < calls; i++) placed.add(threads.submit(() -> Simulator.placeAri(call, asterisk, app)));
+            }
+            // the server hangs up the calls' externalMedia channels when they end: a moment for that before Asterisk goes
+            for (long end = System.nanoTime() + 2_000_000_000L; asterisk.channelsInStasis() > 0 && System.nanoTime() < end; ) {
+                Thread.sleep(20);
+            }
+            int rc = 0;
+            for (Future<CallResult> f : placed) {
+                try {
+                    print(f.get());
+                } catch (ExecutionException e) {
+                    System.err.println("tinyphone simulate: the call failed: " + Main.message(e.getCause()));
+                    rc = Main.FAILED;
+                }
+            }
+            return rc;
+        }
+    }
+
+    /** With {@code --via ari}: where the simulated Asterisk listens, the port of the server's ari.url, and why. */
+    private Target ariTarget(TinyphoneConfig server) {
+        if (port != null) return new Target("ari", "127.0.0.1", port, "--port");
+        URI url = URI.create(server.get("ari.url"));
+        int p = url.getPort() > 0 ? url.getPort() : "https".equalsIgnoreCase(url.getScheme()) ? 443 : 80;
+        return new Target("ari", "127.0.0.1", p, "the server's ari.url, " + server.source("ari.url"));
+    }
+
+    private Via parseVia() {
+        try {
+            return Via.parse(via);
+        } catch (IllegalArgumentException e) {
+            throw Main.usage(spec, "--via '" + via + "': use fastagi, relay, legacy, audiosocket or ari");
+        }
+    }
+
+    /** The caller's audio for {@code v}, or null (FastAGI carries none). */
+    private AudioSource audio(Via v) {
+        if (v == Via.FASTAGI) {
+            if (audio != null) {
+                System.err.println("tinyphone simulate: FastAGI carries no audio; --audio is left out (use --via relay, "
+                        + "legacy or audiosocket)");
+            }
+            return null;
+        }
+        if (audio == null) return AudioSource.tone();
+        try {
+            return AudioSource.parse(audio);
+        } catch (NoSuchFileException e) {
+            throw Main.usage(spec, "--audio " + audio + ": no such file (give a 16-bit PCM WAV file, 'tone' or 'silence')");
+        } catch (IOException | IllegalArgumentException e) {
+            throw Main.usage(spec, "--audio " + audio + ": " + Main.message(e));
+        }
+    }
+
+    private void checkRange(String option, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw Main.usage(spec, option + " " + value + ": give " + min + " to " + max);
+        }
     }
 
     /** {@code --record-back}: what came back as a WAV file; false (and said why) if it cannot be written. */
@@ -159,21 +381,20 @@ public final class SimulateCommand implements Callable<Integer> {
     }
 
     /** {@code --sms}: one text message to the webhook, as Twilio posts it; prints Twilio's view of the answer. */
-    private int sendSms() throws Exception {
-        int p = port == null ? 12004 : port;
-        String url = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + p + SmsWebhook.PATH;
+    private int sendSms(TinyphoneConfig server) throws Exception {
+        Target target = target(server, "sms", port);
+        String url = "http://" + target.address() + SmsWebhook.PATH;
         SimulatedSms message = new SimulatedSms(e164(to), e164(from), sms);
-        System.out.printf("texting %s from %s to %s: %s%n", message.to(), message.from(), url, sms);
+        String token = authToken != null ? authToken : server.get("sms.auth-token");
+        System.out.printf("texting %s from %s to %s (%s): %s%n", message.to(), message.from(), url, target.why(), sms);
         SimulatedSms.Reply reply;
         try {
-            reply = message.post(url, authToken);
+            reply = message.post(url, token.isEmpty() ? null : token);
         } catch (ConnectException e) {
-            System.err.printf("tinyphone simulate: nothing is listening on %s:%d (sms). Start the server first: "
-                    + "./tinyphone server%n", host, p);
-            return 1;
+            return failed(e, "sms", List.of(target), server);
         }
         System.out.printf("webhook answered %d: %s%n", reply.status(), reply.body().strip());
-        return reply.status() == 200 ? 0 : 1;
+        return reply.status() == 200 ? 0 : Main.FAILED;
     }
 
     /** Twilio sends numbers in E.164: a leading '+'. */
@@ -196,31 +417,6 @@ public final class SimulateCommand implements Callable<Integer> {
             System.out.println((r.via() == Via.ARI ? "  ARI requests from the server about the call: " : "  AGI commands from the server: ")
                     + summarize(r.commands()));
         }
-    }
-
-    /** The simulated ARI Asterisk on 127.0.0.1:{@code port}, once the server has connected to it; null (and said why) if not. */
-    private SimulatedAriAsterisk ariAsterisk(int port) throws InterruptedException {
-        String user = ariUser != null ? ariUser : System.getenv().getOrDefault("TINYPHONE_ARI_USER", "tinyphone");
-        String password = ariPassword != null ? ariPassword : System.getenv().getOrDefault("TINYPHONE_ARI_PASSWORD", "");
-        SimulatedAriAsterisk asterisk;
-        try {
-            asterisk = SimulatedAriAsterisk.builder().port(port).user(user, password).playbackMillis(m -> 600).start();
-        } catch (IllegalStateException e) {
-            System.err.printf("tinyphone simulate: cannot listen on 127.0.0.1:%d for the simulated Asterisk (is a real Asterisk "
-                    + "running there? choose another --port and point the server's ari.url at it): %s%n", port, e.getMessage());
-            return null;
-        }
-        System.out.printf("simulated Asterisk (ARI) on %s, user %s: waiting for the server to connect (./tinyphone server "
-                + "--set ari.enabled=true --set ari.url=%s --set ari.user=%s --set ari.password=...)%n", asterisk.url(), user,
-                asterisk.url(), user);
-        if (!Simulator.awaitAriServer(asterisk, ariApp, Duration.ofSeconds(Math.max(1, waitSeconds)))) {
-            System.err.printf("tinyphone simulate: no server connected to %s for Stasis app '%s' within %d s. Start one with "
-                    + "ari.enabled=true, ari.url=%s, ari.user=%s and the same password (--ari-password or $TINYPHONE_ARI_PASSWORD), "
-                    + "ari.app=%s; it retries every few seconds%n", asterisk.url(), ariApp, waitSeconds, asterisk.url(), user, ariApp);
-            asterisk.close();
-            return null;
-        }
-        return asterisk;
     }
 
     /** "ANSWER, WAIT FOR DIGIT 250 ×12, STREAM FILE hello-world ..." */

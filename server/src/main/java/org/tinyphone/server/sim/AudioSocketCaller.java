@@ -43,14 +43,16 @@ final class AudioSocketCaller {
         KeyPad keypad = new KeyPad(call);
         AtomicBoolean serverEnded = new AtomicBoolean();
         Heard heard = new Heard();
+        java.util.concurrent.atomic.AtomicReference<String> notAudioSocket = new java.util.concurrent.atomic.AtomicReference<>();
         long frames = 0;
+        Thread reader = null;
         try (Socket socket = new Socket()) {
             socket.connect(server, 5000);
             socket.setTcpNoDelay(true);
             OutputStream out = new java.io.BufferedOutputStream(socket.getOutputStream(), 8192);
             InputStream in = socket.getInputStream();
-            Thread.ofVirtual().name("sim-audiosocket-read " + uuid).start(() -> {
-                if (readUntilHangup(in, heard)) {
+            reader = Thread.ofVirtual().name("sim-audiosocket-read " + uuid).start(() -> {
+                if (readUntilHangup(in, heard, notAudioSocket)) {
                     serverEnded.set(true);
                     keypad.hangUp();
                 }
@@ -82,10 +84,17 @@ final class AudioSocketCaller {
                 LegacyRelayCaller.sleepUntil(audio == null ? keypad.nextEventAt()
                         : Math.min(nextFrame, keypad.nextEventAt()));
             }
+            // a server that ended the call: wait for the reader to have said how (a hangup frame, or not a word)
+            if (serverEnded.get()) reader.join(1000);
         } catch (IOException e) {
+            if (reader != null) reader.join(1000); // a write that failed because the server closed: how did it?
             if (!serverEnded.get()) {
                 throw e;
             }
+        }
+        if (notAudioSocket.get() != null) {
+            throw notAudioSocket.get().isEmpty() ? WrongPeer.closed(server, "AudioSocket")
+                    : WrongPeer.answered(server, notAudioSocket.get(), "AudioSocket");
         }
         return new CallResult(Via.AUDIOSOCKET, uuid.toString(), keypad.pressed(), List.of(),
                 serverEnded.get() ? CallResult.EndedBy.SERVER : CallResult.EndedBy.CALLER, frames,
@@ -110,24 +119,38 @@ final class AudioSocketCaller {
 
     /**
      * Reads the server's frames, keeping its 8 kHz audio in {@code heard}; true if it sent a hangup frame or closed,
-     * false if our side closed first.
+     * false if our side closed first. A server that closes without any frame, or sends something that is no
+     * AudioSocket frame, speaks something else (or refused the call): {@code notAudioSocket} gets "" or the bytes it
+     * sent, as text.
      */
-    private static boolean readUntilHangup(InputStream raw, Heard heard) {
+    private static boolean readUntilHangup(InputStream raw, Heard heard,
+                                           java.util.concurrent.atomic.AtomicReference<String> notAudioSocket) {
         DataInputStream in = new DataInputStream(raw);
+        boolean framed = false;
         try {
             while (true) {
                 int kind = in.readUnsignedByte();
+                // hangup, UUID, DTMF, audio (slin 0x10, and 0x11-0x18 at other rates in newer Asterisk), error
+                if (kind > KIND_DTMF && (kind < KIND_AUDIO || kind > 0x18) && kind != 0xff) {
+                    byte[] rest = new byte[79];
+                    int n = Math.max(0, in.read(rest));
+                    notAudioSocket.set((char) kind + new String(rest, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1)
+                            .lines().findFirst().orElse(""));
+                    return true;
+                }
                 int length = in.readUnsignedShort();
                 if (kind == KIND_AUDIO) {
                     heard.add(in.readNBytes(length));
                 } else {
                     in.skipNBytes(length);
                 }
+                framed = true;
                 if (kind == KIND_HANGUP) {
                     return true;
                 }
             }
         } catch (EOFException e) {
+            if (!framed) notAudioSocket.set("");
             return true;
         } catch (IOException e) {
             return false;

@@ -32,14 +32,15 @@ final class FastAgiCaller {
             write(out, String.join("\n", SimulatedAsterisk.environmentLines(asterisk.environment(true,
                     server.getHostString(), server.getPort(), script))) + "\n");
             keypad.start(System.nanoTime());
-            CallResult.EndedBy endedBy = serve(asterisk, keypad, inbox, out);
+            CallResult.EndedBy endedBy = serve(asterisk, keypad, inbox, out, server);
             return new CallResult(Via.FASTAGI, asterisk.uniqueId(), keypad.pressed(), asterisk.commandsSeen(),
                     endedBy, 0, Duration.ofNanos(System.nanoTime() - started));
         }
     }
 
     private static CallResult.EndedBy serve(SimulatedAsterisk asterisk, KeyPad keypad, LineInbox inbox,
-                                            OutputStream out) throws IOException, InterruptedException {
+                                            OutputStream out, InetSocketAddress server) throws IOException,
+            InterruptedException {
         boolean noticeSent = false;
         long graceEnd = Long.MAX_VALUE;
         while (true) {
@@ -55,6 +56,13 @@ final class FastAgiCaller {
                 wait = Math.max(1, keypad.hangupAtNanos() - System.nanoTime());
             }
             String line = inbox.poll(wait, TimeUnit.NANOSECONDS);
+            if (line == LineInbox.EOF && asterisk.commandsSeen().isEmpty()) {
+                throw WrongPeer.closed(server, "FastAGI");
+            }
+            if (line != null && line != LineInbox.EOF && asterisk.commandsSeen().isEmpty()
+                    && !SimulatedAsterisk.isCommand(line)) {
+                throw WrongPeer.answered(server, line, "FastAGI");
+            }
             if (line == LineInbox.EOF) {
                 // The script closed: Asterisk writes HANGUP (AGISIGHUP) and closes too.
                 writeQuietly(out, "HANGUP\n");

@@ -1,6 +1,7 @@
 package org.tinyphone.server.sim;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -11,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Speaks the original hub's relay lines on 12001 exactly as the 2012 Ruby per-call script
@@ -45,10 +48,26 @@ final class LegacyRelayCaller {
         String id = SimulatedAsterisk.nextUniqueId(); // the original script sent Asterisk's uniqueid
         KeyPad keypad = new KeyPad(call);
         long frames = 0;
+        // the relay never answers these lines: whatever comes back, or a close before the hangup, is another protocol
+        AtomicReference<String> answer = new AtomicReference<>();
+        AtomicBoolean hangupSent = new AtomicBoolean(); // after it the relay may close: the call is over
+        Thread reader = null;
         try (Socket socket = new Socket()) {
             socket.connect(server, 5000);
             socket.setTcpNoDelay(true);
             OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            reader = Thread.ofVirtual().name("sim-legacy-read " + id).start(() -> {
+                try {
+                    byte[] first = new byte[80];
+                    int n = in.read(first);
+                    if (n < 0 && hangupSent.get()) return;
+                    answer.set(n < 0 ? "" : new String(first, 0, n, StandardCharsets.ISO_8859_1).lines().findFirst().orElse(""));
+                    keypad.hangUp();
+                } catch (IOException closedByUs) {
+                    // the call is over
+                }
+            });
             write(out, newCallLine(id, call));
             keypad.start(System.nanoTime());
             AudioSource.Frames audio = call.audio() == null ? null : call.audio().open();
@@ -87,7 +106,17 @@ final class LegacyRelayCaller {
                 long wake = audio == null ? keypad.nextEventAt() : Math.min(nextFrame, keypad.nextEventAt());
                 sleepUntil(wake);
             }
-            write(out, line(id, "hangup", "0")); // the script sends 0 when WAIT FOR DIGIT fails at the hangup
+            hangupSent.set(true);
+            if (answer.get() == null) {
+                write(out, line(id, "hangup", "0")); // the script sends 0 when WAIT FOR DIGIT fails at the hangup
+            }
+        } catch (IOException e) {
+            if (reader != null) reader.join(1000); // a write that failed because the server closed or answered
+            if (answer.get() == null) throw e;
+        }
+        if (answer.get() != null) {
+            throw answer.get().isEmpty() ? WrongPeer.closed(server, "the original relay lines")
+                    : WrongPeer.answered(server, answer.get(), "the original relay lines");
         }
         return new CallResult(Via.LEGACY, id, keypad.pressed(), List.of(), CallResult.EndedBy.CALLER, frames,
                 Duration.ofNanos(System.nanoTime() - started));

@@ -33,6 +33,7 @@ final class RelayTunnelCaller {
         SimulatedAsterisk asterisk = new SimulatedAsterisk(call, keypad);
         AtomicLong frames = new AtomicLong();
         AtomicBoolean hungUpSent = new AtomicBoolean();
+        AtomicBoolean heard = new AtomicBoolean(); // a frame of the tunnel came back
         CallResult.EndedBy endedBy;
         try (Socket socket = new Socket()) {
             socket.connect(server, 5000);
@@ -41,10 +42,16 @@ final class RelayTunnelCaller {
             ReentrantLock writeLock = new ReentrantLock();
             BlockingQueue<String> commands = new LinkedBlockingQueue<>();
             Thread reader = Thread.ofVirtual().name("sim-relay-read " + asterisk.uniqueId())
-                    .start(() -> readCommands(socket, commands));
-            out.write((RelayProtocol.MAGIC + "\n").getBytes(StandardCharsets.US_ASCII));
-            send(out, writeLock, RelayProtocol.AGI_IN, String.join("\n", SimulatedAsterisk.environmentLines(
-                    asterisk.environment(false, "", 0, "tinyphone-agi"))) + "\n");
+                    .start(() -> readCommands(socket, commands, heard));
+            try {
+                out.write((RelayProtocol.MAGIC + "\n").getBytes(StandardCharsets.US_ASCII));
+                send(out, writeLock, RelayProtocol.AGI_IN, String.join("\n", SimulatedAsterisk.environmentLines(
+                        asterisk.environment(false, "", 0, "tinyphone-agi"))) + "\n");
+            } catch (IOException e) {
+                reader.join(1000);
+                if (!heard.get()) throw WrongPeer.closed(server, "the relay tunnel (" + RelayProtocol.MAGIC + ")");
+                throw e;
+            }
             keypad.start(System.nanoTime());
             Thread audio = call.audio() == null ? null : Thread.ofVirtual().name("sim-relay-audio " + asterisk.uniqueId())
                     .start(() -> streamAudio(call.audio().open(), call.framesPerBurst(), keypad, out, writeLock, frames));
@@ -56,6 +63,7 @@ final class RelayTunnelCaller {
             socket.close();
             reader.join(1000);
         }
+        if (!heard.get()) throw WrongPeer.closed(server, "the relay tunnel (" + RelayProtocol.MAGIC + ")");
         return new CallResult(Via.RELAY, asterisk.uniqueId(), keypad.pressed(), asterisk.commandsSeen(), endedBy,
                 frames.get(), Duration.ofNanos(System.nanoTime() - started));
     }
@@ -124,12 +132,13 @@ final class RelayTunnelCaller {
     }
 
     /** Reads AGI_OUT frames into command lines; SERVER_END or a closed tunnel puts {@link #SERVER_ENDED}. */
-    private static void readCommands(Socket socket, BlockingQueue<String> commands) {
+    private static void readCommands(Socket socket, BlockingQueue<String> commands, AtomicBoolean heard) {
         StringBuilder line = new StringBuilder();
         try {
             InputStream in = new BufferedInputStream(socket.getInputStream());
             RelayProtocol.Frame frame;
             while ((frame = RelayProtocol.readFrame(in)) != null) {
+                if (frame.type() == RelayProtocol.SERVER_END || frame.type() == RelayProtocol.AGI_OUT) heard.set(true);
                 if (frame.type() == RelayProtocol.SERVER_END) {
                     break;
                 }

@@ -317,6 +317,11 @@ final class SimulatedAsterisk {
         return "520 Invalid command syntax.  Proper usage not available.";
     }
 
+    /** Whether a line from the peer is an AGI command at all (known or not to this simulation's replies). */
+    static boolean isCommand(String line) {
+        return commandOf(split(line)) != null;
+    }
+
     private static String commandOf(List<String> words) {
         String upper = String.join(" ", words.subList(0, Math.min(3, words.size()))).toUpperCase(Locale.ROOT);
         for (String command : COMMANDS) {

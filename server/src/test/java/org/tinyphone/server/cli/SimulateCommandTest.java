@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import javax.sound.sampled.AudioFileFormat;
 import javax.sound.sampled.AudioFormat;
@@ -81,6 +83,15 @@ class SimulateCommandTest {
                     .contains("calling 13605162099 from 15550001111 (Carol) via ari")
                     .containsPattern("call \\S+: pressed 4 7, caller hung up after [0-9.]+ s, [0-9.]+ s of audio sent")
                     .contains("ARI requests from the server about the call: GET channels/").contains("/answer");
+
+            // the port, user and password found as the server finds them, here its --set: no --port, no --ari-user
+            String[] found = run("simulate", "--to", "13605162099", "--keys", "5", "--via", "ari", "--set",
+                    "ari.url=http://127.0.0.1:" + port, "--set", "ari.user=sim", "--set", "ari.password=simsecret",
+                    "--first-key", "300", "--hold", "300", "--wait", "60");
+            assertThat(found[0]).as(found[2]).isEqualTo("0");
+            assertThat(found[1]).contains("simulated Asterisk (ARI) on http://127.0.0.1:" + port
+                    + " (the server's ari.url, command line), user sim: waiting for the server to connect")
+                    .contains("via ari into Stasis(tinyphone)").containsPattern("call \\S+: pressed 5, caller hung up");
         }
     }
 
@@ -194,8 +205,138 @@ class SimulateCommandTest {
             port = s.getLocalPort();
         }
         String[] r = run("simulate", "--to", "1", "--port", String.valueOf(port));
-        assertThat(r[0]).isEqualTo("1");
-        assertThat(r[2]).contains("nothing is listening on 127.0.0.1:" + port).contains("./tinyphone server");
+        assertThat(r[0]).isEqualTo("3");
+        assertThat(r[2]).contains("nothing is listening on 127.0.0.1:" + port + " (--port) for fastagi")
+                .contains("./tinyphone server");
+    }
+
+    /** Every listener on loopback and a port of its own (0: any free one). */
+    private static TinyphoneConfig everyListener() {
+        Map<String, String> m = new java.util.HashMap<>();
+        for (String l : TinyphoneConfig.LISTENERS) {
+            m.put(l + ".bind", "127.0.0.1");
+            m.put(l + ".port", "0");
+        }
+        return TinyphoneConfig.defaults().with(m);
+    }
+
+    /** The --set options that tell simulate the running server's ports, as its config would. */
+    private static List<String> portsOf(TinyphoneServer server) {
+        List<String> sets = new ArrayList<>();
+        for (String l : TinyphoneConfig.LISTENERS) sets.addAll(List.of("--set", l + ".port=" + server.port(l)));
+        return sets;
+    }
+
+    /**
+     * {@link #run(String...)} with two lists of arguments; stderr without the server's log lines (the server runs in
+     * this JVM and logs to the same stderr), so it reads as simulate's own.
+     */
+    private static String[] run(List<String> first, List<String> more) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(more);
+        String[] r = run(all.toArray(String[]::new));
+        r[2] = String.join("", r[2].lines().filter(l -> !l.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} .*"))
+                .map(l -> l + "\n").toList());
+        return r;
+    }
+
+    private static final List<String> QUICK = List.of("--keys", "1", "--first-key", "50", "--hold", "50");
+
+    @Test
+    void simulateFindsTheServersPortsInItsConfigFileAndSettingsAndSaysWhichItUsed(@TempDir Path dir) throws Exception {
+        try (TinyphoneServer server = TinyphoneServer.start(everyListener())) {
+            Path file = dir.resolve("tinyphone.properties");
+            Files.writeString(file, "fastagi.port=" + server.port("fastagi") + "\naudiosocket.port="
+                    + server.port("audiosocket") + "\n");
+            String[] fromFile = run(List.of("simulate", "--to", "13605162099", "--config", file.toString()), QUICK);
+            assertThat(fromFile[0]).as(fromFile[2]).isEqualTo("0");
+            assertThat(fromFile[1]).startsWith("calling 13605162099 from 15550001111 via fastagi to 127.0.0.1:"
+                    + server.port("fastagi") + " (the server's fastagi.port, file " + file + ")\n")
+                    .containsPattern("call \\S+: pressed 1, caller hung up");
+
+            String[] audiosocket = run(List.of("simulate", "--to", "13605162099", "--via", "audiosocket", "--config",
+                    file.toString()), QUICK);
+            assertThat(audiosocket[0]).as(audiosocket[2]).isEqualTo("0");
+            assertThat(audiosocket[1]).contains("via audiosocket to 127.0.0.1:" + server.port("audiosocket")
+                    + " (the server's audiosocket.port, file " + file + "), audio: tone, after the FastAGI hand-off to "
+                    + "127.0.0.1:" + server.port("fastagi") + " (the server's fastagi.port, file " + file + ")");
+
+            String[] fromSet = run(List.of("simulate", "--to", "13605162099", "--via", "legacy", "--set",
+                    "relay.port=" + server.port("relay")), QUICK);
+            assertThat(fromSet[0]).as(fromSet[2]).isEqualTo("0");
+            assertThat(fromSet[1]).contains("via legacy to 127.0.0.1:" + server.port("relay")
+                    + " (the server's relay.port, command line)");
+        }
+    }
+
+    @Test
+    void simulateFindsTheServersPortsInTheEnvironmentAsTheServerDoes(@TempDir Path dir) throws Exception {
+        try (TinyphoneServer server = TinyphoneServer.start(everyListener())) {
+            String port = String.valueOf(server.port("fastagi"));
+            try (CliChild c = CliChild.run(dir, Map.of("TINYPHONE_FASTAGI_PORT", port),
+                    "simulate", "--to", "13605162099", "--keys", "1", "--first-key", "50", "--hold", "50")) {
+                assertThat(c.exitCode()).as(c.toString()).isZero();
+                assertThat(c.out()).startsWith("calling 13605162099 from 15550001111 via fastagi to 127.0.0.1:" + port
+                        + " (the server's fastagi.port, env TINYPHONE_FASTAGI_PORT)\n");
+            }
+            // a typo in the environment is the server's error, and simulate's too
+            try (CliChild c = CliChild.run(dir, Map.of("TINYPHONE_FASTAGI_PROT", port), "simulate", "--to", "1")) {
+                assertThat(c.exitCode()).isEqualTo(2);
+                assertThat(c.err()).startsWith("tinyphone simulate: the server's settings: unknown environment variable "
+                        + "TINYPHONE_FASTAGI_PROT: did you mean TINYPHONE_FASTAGI_PORT?");
+            }
+        }
+    }
+
+    @Test
+    void aListenerTheServerHasOffOrOnAnyFreePortCannotBeFoundAndSimulateSaysSo() {
+        String[] off = run("simulate", "--to", "1", "--set", "fastagi.enabled=false");
+        assertThat(off[0]).isEqualTo("2");
+        assertThat(off[2]).startsWith("tinyphone simulate: the server's fastagi listener is off (fastagi.enabled=false, "
+                + "command line): give --port if it listens elsewhere\n");
+        String[] any = run("simulate", "--to", "1", "--via", "relay", "--set", "relay.port=0");
+        assertThat(any[0]).isEqualTo("2");
+        assertThat(any[2]).startsWith("tinyphone simulate: the server's relay.port is 0 (any free port, command line): give --port");
+    }
+
+    @Test
+    void aPortThatSpeaksAnotherProtocolIsToldSoAtOnceOnBothSides() {
+        try (TinyphoneServer server = TinyphoneServer.start(everyListener());
+             org.tinyphone.server.LogCapture log = org.tinyphone.server.LogCapture.begin()) {
+            int relay = server.port("relay"), fastagi = server.port("fastagi"), http = server.port("http");
+            int clients = server.port("clients"), audiosocket = server.port("audiosocket");
+
+            // FastAGI to the relay port: the relay closes on the AGI environment's first line, and says why
+            String[] r = run(List.of("simulate", "--to", "1", "--via", "fastagi", "--port", String.valueOf(relay)),
+                    portsOf(server));
+            assertThat(r[0]).isEqualTo("1");
+            assertThat(r[1]).doesNotContain("pressed");
+            assertThat(r[2]).isEqualTo("tinyphone simulate: 127.0.0.1:" + relay + " closed the connection without a word: "
+                    + "it does not speak FastAGI, or it refused the call. " + relay + " is the server's relay port "
+                    + "(relay.port); fastagi is on " + fastagi + " (fastagi.port).\n");
+            org.awaitility.Awaitility.await().until(() -> log.lines().stream().anyMatch(l -> l.startsWith("WARN")));
+            assertThat(log.lines()).filteredOn(l -> l.startsWith("WARN")).singleElement().asString()
+                    .contains("CallRelayServer").contains("'agi_network: yes'; closed");
+
+            // the relay tunnel to the FastAGI port, the original relay lines to the web port, AudioSocket to 12002
+            String[] tunnel = run(List.of("simulate", "--to", "1", "--via", "relay", "--port", String.valueOf(fastagi)),
+                    portsOf(server));
+            assertThat(tunnel[0]).isEqualTo("1");
+            assertThat(tunnel[2]).startsWith("tinyphone simulate: 127.0.0.1:" + fastagi + " closed the connection without "
+                    + "a word: it does not speak the relay tunnel (TINYPHONE-RELAY/1), or it refused the call. " + fastagi
+                    + " is the server's fastagi port (fastagi.port); relay is on " + relay + " (relay.port).");
+            String[] legacy = run(List.of("simulate", "--to", "1", "--via", "legacy", "--port", String.valueOf(http)),
+                    portsOf(server));
+            assertThat(legacy[0]).isEqualTo("1");
+            assertThat(legacy[2]).startsWith("tinyphone simulate: 127.0.0.1:" + http + " answered 'HTTP/1.1 400 ")
+                    .contains("': it does not speak the original relay lines. " + http + " is the server's http port");
+            String[] audio = run(List.of("simulate", "--to", "1", "--via", "audiosocket", "--port",
+                    String.valueOf(clients)), portsOf(server));
+            assertThat(audio[0]).isEqualTo("1");
+            assertThat(audio[2]).startsWith("tinyphone simulate: 127.0.0.1:" + clients + " answered '{\"v\":1,\"type\":\"error\"")
+                    .contains("': it does not speak AudioSocket. " + clients + " is the server's clients port (clients.port); "
+                            + "audiosocket is on " + audiosocket + " (audiosocket.port).");
+        }
     }
 
     @Test
