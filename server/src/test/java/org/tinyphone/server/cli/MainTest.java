@@ -83,7 +83,7 @@ class MainTest {
         assertThat(r.code()).isZero();
         List<String> listed = helpCommands(r.out());
         assertThat(readmeCommands()).hasSizeGreaterThanOrEqualTo(7).allSatisfy(c -> assertThat(listed).contains(c));
-        assertThat(listed).contains("server", "demo", "simulate", "examples", "ami", "test", "bench", "build", "help");
+        assertThat(listed).contains("server", "demo", "simulate", "examples", "ami", "test", "bench", "fuzz", "build", "help");
         assertThat(run("help").out()).isEqualTo(r.out());
         // the launcher's own commands: each has its branch in the launcher script, and the jar says where to run it
         String launcher = Files.readString(Path.of("../tinyphone"), StandardCharsets.UTF_8);
@@ -151,7 +151,7 @@ class MainTest {
 
     @Test
     void the_launchers_own_commands_answer_help_at_once_without_building() throws Exception {
-        for (String c : List.of("bench", "test", "build")) {
+        for (String c : List.of("bench", "test", "fuzz", "build")) {
             Process p = new ProcessBuilder("bash", "../tinyphone", c, "--help").redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(p.waitFor()).as(out).isZero();
@@ -162,7 +162,7 @@ class MainTest {
                 .isEqualTo("exit 0\n" + Files.readString(Path.of("../bench/src/main/resources/org/tinyphone/bench/usage.txt")))
                 .contains("ami", "fastagi", "memory", "bridge", "relay", "all", "--quick");
         // `help COMMAND` says the same as `COMMAND --help`, for these too
-        for (String c : List.of("bench", "test", "build")) {
+        for (String c : List.of("bench", "test", "fuzz", "build")) {
             assertThat(launcher(Map.of(), "help", c)).as(c).isEqualTo(launcher(Map.of(), c, "--help"));
         }
     }
