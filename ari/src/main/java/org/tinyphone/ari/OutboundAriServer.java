@@ -137,7 +137,8 @@ public final class OutboundAriServer implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException("cannot listen on " + cfg.bind + ":" + cfg.port + ": " + e.getMessage(), e);
         }
-        log.info("ARI outbound WebSocket listener on ws://{}:{}{} (websocket_client.conf uri)", cfg.bind, port(), String.join(",", cfg.paths));
+        log.info("ARI outbound WebSocket listener on ws://{}{} (websocket_client.conf uri)", LogText.address(cfg.bind, port()),
+                String.join(",", cfg.paths));
         return this;
     }
 

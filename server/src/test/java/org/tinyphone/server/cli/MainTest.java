@@ -124,7 +124,7 @@ class MainTest {
                 + "WAV file, 'tone' or 'silence')\n");
 
         assertThat(run("simulate", "--to", "1", "--via", "sip").err()).startsWith("tinyphone simulate: --via 'sip': use "
-                + "fastagi, relay, legacy or audiosocket");
+                + "fastagi, relay, legacy, audiosocket or ari");
         assertThat(run("simulate", "--to", "1", "--keys", "12a").err()).startsWith("tinyphone simulate: --keys '12a': keys are 0-9, * and #");
         assertThat(run("simulate", "--to", "1", "--port", "70000").err()).startsWith("tinyphone simulate: --port 70000: give 1 to 65535");
         assertThat(run("demo", "--every", "0").err()).startsWith("tinyphone demo: --every 0: give 1 to 3600 seconds");
@@ -274,10 +274,10 @@ class MainTest {
              org.tinyphone.server.TinyphoneServer server = org.tinyphone.server.TinyphoneServer.start(
                      org.tinyphone.server.config.TinyphoneConfig.defaults().with(all))) {
             List<String> listening = log.lines().stream()
-                    .filter(l -> l.matches("INFO \\S+ - .*(listening on|clients on|webhook on|WebSocket on) .*")).toList();
+                    .filter(l -> l.matches("INFO \\S+ - .*(listening on|clients on|webhook on|WebSocket on|listener on) .*")).toList();
             // one line per listener, each "127.0.0.1:PORT", never InetSocketAddress's "/127.0.0.1:PORT"
             assertThat(listening).as(String.join("\n", log.lines())).hasSize(org.tinyphone.server.config.TinyphoneConfig.LISTENERS.size())
-                    .allSatisfy(l -> assertThat(l).containsPattern(" on 127\\.0\\.0\\.1:[1-9][0-9]*\\b").doesNotContain("/127."));
+                    .allSatisfy(l -> assertThat(l).containsPattern(" on (ws://)?127\\.0\\.0\\.1:[1-9][0-9]*\\b").doesNotContain("on /"));
         }
     }
 
