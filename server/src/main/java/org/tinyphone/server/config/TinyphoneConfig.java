@@ -288,7 +288,8 @@ public final class TinyphoneConfig {
         for (String name : new java.util.TreeSet<>(env.keySet())) {
             if (!name.startsWith("TINYPHONE_") || known.contains(name)) continue;
             if (name.startsWith(TOKEN_VARIABLE) && name.length() > TOKEN_VARIABLE.length()) continue;
-            if (name.startsWith(STREAM_VARIABLE) && name.length() > STREAM_VARIABLE.length()) continue;
+            // a number's stream (TINYPHONE_STREAM_13605162099, _*), as stream.<number> is; TINYPHONE_STREAM_RETRIS is no number
+            if (name.startsWith(STREAM_VARIABLE) && isPerNumber(STREAM_PREFIX + name.substring(STREAM_VARIABLE.length()))) continue;
             known.add(TOKEN_VARIABLE + "<number>");
             known.add(STREAM_VARIABLE + "<number>");
             throw new ConfigException(unknown("environment variable " + org.tinyphone.net.LogText.escape(name), name, known, "",

@@ -237,6 +237,9 @@ class TinyphoneConfigTest {
         assertThat(c.streams()).containsKey("13605162099");
         assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of("TINYPHONE_STREAM_", "x"), Map.of()))
                 .hasMessageStartingWith("unknown environment variable TINYPHONE_STREAM_");
+        // a stream setting's typo is no number's stream
+        assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of("TINYPHONE_STREAM_RETRIS", "1"), Map.of()))
+                .hasMessageStartingWith("unknown environment variable TINYPHONE_STREAM_RETRIS: did you mean TINYPHONE_STREAM_RETRIES? ");
     }
 
     @Test
