@@ -143,7 +143,12 @@ class MainTest {
         assertThat(run("ami", "--port", "x", "Action: Ping").err()).startsWith("tinyphone ami: --port 'x': give a port, 1 to 65535");
         Run examples = run("examples", "--help");
         assertThat(run("help", "examples").out()).isEqualTo(examples.out());
-        assertThat(examples.out()).startsWith("usage: tinyphone examples [--bind").contains("usage: tinyphone examples ami NAME");
+        assertThat(examples.out()).startsWith("usage: tinyphone examples [--bind")
+                .contains("usage: tinyphone examples streams [--bind", "usage: tinyphone examples ami NAME");
+        Run streams = run("examples", "streams", "--bogus");
+        assertThat(streams.code()).isEqualTo(2);
+        assertThat(streams.err()).isEqualTo("tinyphone examples streams: unknown argument: --bogus\n"
+                + "./tinyphone examples streams --help tells its options.\n");
         Run noSuch = run("examples", "ami", "nosuch");
         assertThat(noSuch.code()).isEqualTo(2);
         assertThat(noSuch.err()).startsWith("tinyphone examples ami: no example 'nosuch': amiwatch, chanwatch, dtmf, ivr, orighello");

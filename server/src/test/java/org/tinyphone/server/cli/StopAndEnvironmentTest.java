@@ -76,6 +76,13 @@ class StopAndEnvironmentTest {
             assertThat(examples.exitCode()).as(examples.toString()).isZero();
             assertThat(examples.out()).endsWith("Ctrl-C stops it.\ntinyphone examples stopped (SIGTERM)\n");
         }
+        try (CliChild streams = CliChild.start(dir, Map.of(), "examples", "streams", "--port", "0", "--dir",
+                dir.resolve("recordings").toString())) {
+            streams.awaitOut("Ctrl-C stops it.");
+            streams.signal("TERM");
+            assertThat(streams.exitCode()).as(streams.toString()).isZero();
+            assertThat(streams.out()).endsWith("Ctrl-C stops it.\ntinyphone examples streams stopped (SIGTERM)\n");
+        }
         AsteriskSimulator sim = new AsteriskSimulator("admin", "s3cret");
         try (FakeAmiServer asterisk = FakeAmiServer.start(sim);
              CliChild watch = CliChild.start(dir, Map.of(), "ami", "--port", String.valueOf(asterisk.port()), "--user",
