@@ -114,6 +114,9 @@ class AccessEndToEndTest {
             admin.send("{\"type\":\"subscribe\",\"number\":\"*\",\"token\":\"" + token + "\",\"id\":3}\n");
             admin.expectLater();
             admin.expect("subscribed");
+            // the original dialect's CONNECT gets no reply: the call comes once the server has read it
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> fx.bridge().subscriberCount("13605162099") == 2);
 
             java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
             Call call = callOn(fx, "13605162099", seen);
