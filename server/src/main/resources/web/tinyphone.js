@@ -16,6 +16,7 @@
  * 'sms': a text message to a watched number, with the original client's fields (id, event 'sms', value
  * "from|text URI-encoded", callerNumber, message) and the native ones (message_id, number, from, body, ts).
  * Other events: 'snapshot' (calls already in progress, after each (re)subscribe), 'connect', 'disconnect', 'error'.
+ * tinyphone.prime(data) draws the calls in progress that the server put into the page, before the socket is open.
  * The connection comes back by itself after a drop (backoff up to 10 s) and subscribes again.
  */
 (function (global) {
@@ -270,6 +271,25 @@
     /** Hangs up the call. */
     hangup: function (callId) {
       return command(callId, 'hangup', {});
+    },
+
+    /**
+     * Draws the calls in progress that came with the page (the server's 'subscribed' reply, JSON text or object) as a
+     * 'snapshot', before the WebSocket is open; ignored once it is open (its own snapshot is newer).
+     */
+    prime: function (data) {
+      var msg = data;
+      if (connected) return false;
+      if (typeof data === 'string') {
+        try {
+          msg = JSON.parse(data);
+        } catch (err) {
+          return false;
+        }
+      }
+      if (!msg || msg.type !== 'subscribed') return false;
+      onMessage(JSON.stringify(msg));
+      return true;
     },
 
     /** True while the WebSocket is open. */

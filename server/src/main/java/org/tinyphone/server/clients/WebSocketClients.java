@@ -29,6 +29,9 @@ public final class WebSocketClients {
         this.hub = hub;
     }
 
+    /** The clients' hub (the live page's first paint asks it what a page may see). */
+    public ClientHub hub() { return hub; }
+
     /**
      * A new endpoint for one upgraded connection.
      *

@@ -1,8 +1,6 @@
 package org.tinyphone.server.http;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -92,7 +90,8 @@ public final class WebServer implements AutoCloseable {
                                   Supplier<String> metrics, Supplier<String> health, Path staticDir,
                                   BrowserOrigins origins, int maxConnections, int maxPerAddress,
                                   Duration requestTimeout, SmsWebhook sms, SocketIoClients socketIo) {
-        Guarded g = guarded("http", listener, staticDir == null ? SecurityHeaders.forBuiltInPage(builtInPage())
+        String page = staticDir == null ? builtInPage() : null;
+        Guarded g = guarded("http", listener, staticDir == null ? SecurityHeaders.forBuiltInPage(page)
                 : SecurityHeaders.forStaticDir(), maxConnections, maxPerAddress, requestTimeout);
         Server server = g.server();
         GuardedConnector connector = g.connector();
@@ -110,16 +109,15 @@ public final class WebServer implements AutoCloseable {
                     Response.writeError(req, resp, cb, 403, refused);
                     return null;
                 }
-                boolean forwarded = headers.contains(HttpHeader.FORWARDED) || headers.contains(HttpHeader.X_FORWARDED_FOR)
-                        || headers.contains("X-Real-IP");
-                InetAddress peer = req.getConnectionMetaData().getRemoteSocketAddress() instanceof InetSocketAddress a
-                        ? a.getAddress() : null;
-                return clients.newEndpoint(new Peer(peer, BrowserOrigins.fromLocal(peer, headers.get(HttpHeader.HOST), forwarded)));
+                return clients.newEndpoint(LivePage.peer(req));
             });
         });
         Handler.Sequence routes = new Handler.Sequence();
         routes.addHandler(new Api(metrics, health));
         if (sms != null) routes.addHandler(new SmsHandler(sms));
+        if (page != null) {   // an operator's own page (http.static-dir) is served as it is
+            routes.addHandler(new LivePage(page, clients.hub(), origins));
+        }
         Resource base = staticBase(server, staticDir);
         if (base != null) {
             ResourceHandler files = new ResourceHandler();
@@ -162,11 +160,7 @@ public final class WebServer implements AutoCloseable {
                 HttpFields headers = req.getHeaders();
                 String remote = String.valueOf(req.getConnectionMetaData().getRemoteSocketAddress());
                 String refused = origins.refusal(headers.get(HttpHeader.ORIGIN), headers.get(HttpHeader.HOST), req.isSecure());
-                InetAddress peer = req.getConnectionMetaData().getRemoteSocketAddress() instanceof InetSocketAddress a
-                        ? a.getAddress() : null;
-                boolean forwarded = headers.contains(HttpHeader.FORWARDED) || headers.contains(HttpHeader.X_FORWARDED_FOR)
-                        || headers.contains("X-Real-IP");
-                Peer who = new Peer(peer, BrowserOrigins.fromLocal(peer, headers.get(HttpHeader.HOST), forwarded));
+                Peer who = LivePage.peer(req);
                 java.util.Map<String, String> query = SocketIoServlet.query(req.getHttpURI().getQuery());
                 if (refused == null && (query == null || !"websocket".equals(query.get("transport")))) {
                     refused = "not an Engine.IO WebSocket (EIO=3 or 4, transport=websocket)";

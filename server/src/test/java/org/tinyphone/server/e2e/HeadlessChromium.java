@@ -144,16 +144,25 @@ final class HeadlessChromium implements AutoCloseable {
         }
     }
 
-    /** Evaluates an expression in the page and returns its value (JSON), awaiting promises. */
-    JsonNode eval(String expression) throws Exception {
+    /** Sends a DevTools command to the page and returns its reply's {@code result}. */
+    JsonNode send(String method, ObjectNode params) throws Exception {
         int id = ids.incrementAndGet();
         CompletableFuture<JsonNode> answer = new CompletableFuture<>();
         pending.put(id, answer);
-        ObjectNode msg = JSON.createObjectNode().put("id", id).put("method", "Runtime.evaluate");
-        msg.putObject("params").put("expression", expression).put("returnByValue", true).put("awaitPromise", true);
+        ObjectNode msg = JSON.createObjectNode().put("id", id).put("method", method);
+        msg.set("params", params);
         page.sendText(msg.toString(), true).get(10, TimeUnit.SECONDS);
         JsonNode reply = answer.get(30, TimeUnit.SECONDS);
-        JsonNode result = reply.path("result");
+        if (reply.has("error")) throw new IllegalStateException(method + ": " + reply.get("error"));
+        return reply.path("result");
+    }
+
+    static ObjectNode params() { return JSON.createObjectNode(); }
+
+    /** Evaluates an expression in the page and returns its value (JSON), awaiting promises. */
+    JsonNode eval(String expression) throws Exception {
+        JsonNode result = send("Runtime.evaluate", params().put("expression", expression).put("returnByValue", true)
+                .put("awaitPromise", true));
         if (result.has("exceptionDetails")) {
             throw new IllegalStateException("page error: " + result.get("exceptionDetails"));
         }
@@ -162,13 +171,7 @@ final class HeadlessChromium implements AutoCloseable {
 
     /** Saves what the page shows now as a PNG (so a person can look at the page the test saw). */
     void screenshot(Path png) throws Exception {
-        int id = ids.incrementAndGet();
-        CompletableFuture<JsonNode> answer = new CompletableFuture<>();
-        pending.put(id, answer);
-        ObjectNode msg = JSON.createObjectNode().put("id", id).put("method", "Page.captureScreenshot");
-        msg.putObject("params").put("format", "png");
-        page.sendText(msg.toString(), true).get(10, TimeUnit.SECONDS);
-        JsonNode data = answer.get(30, TimeUnit.SECONDS).path("result").path("data");
+        JsonNode data = send("Page.captureScreenshot", params().put("format", "png")).path("data");
         if (!data.isTextual()) {
             throw new IOException("chromium returned no screenshot");
         }
@@ -188,7 +191,9 @@ final class HeadlessChromium implements AutoCloseable {
     @Override
     public void close() {
         page.abort();
+        List<ProcessHandle> helpers = process.descendants().toList();   // renderers, GPU: they write the profile too
         process.destroy();
+        helpers.forEach(ProcessHandle::destroy);
         try {
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -198,8 +203,8 @@ final class HeadlessChromium implements AutoCloseable {
         }
         try (Stream<Path> files = Files.walk(profile)) {
             files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort
+        } catch (IOException | java.io.UncheckedIOException ignored) {
+            // best effort: a helper process may still be removing its own files
         }
     }
 }

@@ -148,6 +148,53 @@ class LivePageBrowserTest {
         }
     }
 
+    @Test
+    void thePageDrawsTheCallsInProgressAtOnceWithoutAWebSocketRoundTrip() throws Exception {
+        Optional<String> binary = HeadlessChromium.find();
+        Assumptions.assumeTrue(binary.isPresent(),
+                "chromium is not installed (apt-get install chromium; .ci/run installs it): browser test skipped");
+        try (RunningServer server = RunningServer.start();
+             HeadlessChromium browser = HeadlessChromium.open(binary.get(), "about:blank")) {
+            CompletableFuture<CallResult> placed = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Simulator.place(SimulatedCall.of(NUMBER, "15550001111", "Carol", "47")
+                            .withTiming(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(60)),
+                            Via.RELAY, "127.0.0.1", server.port("relay"));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            await().atMost(Duration.ofSeconds(60)).until(() -> server.server.bridge().snapshot(NUMBER).stream()
+                    .anyMatch(c -> c.keys().equals("47")));
+            // the page's WebSocket never opens (as under a screenshot tool's virtual time): all it shows came with the page
+            browser.send("Page.enable", HeadlessChromium.params());
+            browser.send("Page.addScriptToEvaluateOnNewDocument", HeadlessChromium.params().put("source",
+                    "window.WebSocket = function () { this.readyState = 0; this.send = function () {}; this.close = function () {}; };"));
+            browser.send("Page.navigate", HeadlessChromium.params().put("url",
+                    "http://127.0.0.1:" + server.port("http") + "/?number=" + NUMBER));
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+                    browser.eval("document.readyState").asText().equals("complete") && cards(browser).size() == 1);
+            JsonNode card = cards(browser).get(0);
+            assertThat(card.path("state").asText()).isEqualTo("live");
+            assertThat(card.path("name").asText()).isEqualTo("Carol");
+            assertThat(card.path("keys").asText()).isEqualTo("47");
+            assertThat(browser.eval("document.querySelector('.number .ncalls').textContent").asText()).isEqualTo("1 call");
+            assertThat(browser.eval("document.getElementById('empty').hidden").asBoolean()).isTrue();
+            assertThat(browser.eval("tinyphone.isConnected()").asBoolean()).as("no WebSocket").isFalse();
+            assertThat(browser.eval("document.getElementById('status').textContent").asText())
+                    .startsWith("connecting… (showing the calls as of");
+
+            // a later snapshot (as after a reconnect) makes the keys whole and ends calls no longer in progress
+            String id = browser.eval("document.querySelector('.card').dataset.call").asText();
+            browser.eval("tinyphone.prime({type: 'subscribed', number: '" + NUMBER + "', calls: [{call: '" + id + "', number: '"
+                    + NUMBER + "', caller_id: '15550001111', caller_name: 'Carol', keys: '479', via: 'relay'}]})");
+            assertThat(cards(browser).get(0).path("keys").asText()).isEqualTo("479");
+            browser.eval("tinyphone.prime({type: 'subscribed', number: '" + NUMBER + "', calls: []})");
+            assertThat(cards(browser).get(0).path("state").asText()).isEqualTo("ended");
+            assertThat(browser.eval("document.querySelector('.number .ncalls').textContent").asText()).isEqualTo("0 calls · 1 ended");
+        }   // the server stopping ends the call
+    }
+
     private static JsonNode cards(HeadlessChromium browser) throws Exception {
         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(browser.eval(CARDS).asText());
     }

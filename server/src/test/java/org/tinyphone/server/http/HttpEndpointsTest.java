@@ -82,6 +82,68 @@ class HttpEndpointsTest {
         }
     }
 
+    /** The first-paint data block of the page at {@code path}, parsed; a missing node when it is empty. */
+    JsonNode firstPaint(int port, String path, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+        if (headers.length > 0) b.headers(headers);
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("cache-control")).as("it holds calls").contains("no-store");
+        String body = r.body();
+        String open = "<script type=\"application/json\" id=\"first-paint\">";
+        int from = body.indexOf(open) + open.length();
+        assertThat(from).isGreaterThan(open.length());
+        String data = body.substring(from, body.indexOf("</script>", from));
+        return data.isEmpty() ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : new ObjectMapper().readTree(data);
+    }
+
+    @Test
+    void the_page_comes_with_the_calls_in_progress_on_its_number_so_it_draws_them_before_its_websocket_is_open()
+            throws Exception {
+        try (ServerFixture fx = ServerFixture.start()) {
+            String hostile = "</script><script>alert(1)</script><!--";
+            Call carol = fx.bridge().open(new CallInfo("fp.1", "15550001111", hostile, "13605162099", List.of("lobby"), "",
+                    "audiosocket", Instant.now()), null);
+            carol.keypress('4');
+            carol.keypress('7');
+            fx.bridge().open(new CallInfo("fp.2", "15550002222", "Dan", "100", List.of(), "", "fastagi", Instant.now()), null);
+
+            // the subscribed reply the page would get over /ws, for the number in the address (+1 (360)… is the same)
+            JsonNode one = firstPaint(fx.httpPort(), "/?number=%2B1%20(360)%20516-2099");
+            assertThat(one.path("type").asText()).isEqualTo("subscribed");
+            assertThat(one.path("number").asText()).isEqualTo("13605162099");
+            assertThat(one.path("calls")).hasSize(1);
+            JsonNode call = one.path("calls").get(0);
+            assertThat(call.path("call").asText()).isEqualTo("fp.1");
+            assertThat(call.path("caller_name").asText()).as("outside text arrives whole, as data").isEqualTo(hostile);
+            assertThat(call.path("keys").asText()).isEqualTo("47");
+            assertThat(call.path("via").asText()).isEqualTo("audiosocket");
+            // ...and cannot end the data block or open a comment in the HTML
+            String html = get(fx.httpPort(), "/?number=13605162099").body();
+            assertThat(html).doesNotContain("alert(1)</script>").doesNotContain("<!--\"");
+
+            assertThat(firstPaint(fx.httpPort(), "/").path("calls")).as("/ watches every number").hasSize(2);
+            assertThat(firstPaint(fx.httpPort(), "/index.html?number=999").path("calls")).isEmpty();
+            assertThat(firstPaint(fx.httpPort(), "/?number=%01").isMissingNode()).as("not a number").isTrue();
+            carol.hangup("caller");
+            assertThat(firstPaint(fx.httpPort(), "/?number=13605162099").path("calls")).as("ended: not in progress").isEmpty();
+        }
+    }
+
+    @Test
+    void the_page_shows_no_more_than_its_websocket_would_a_guarded_number_needs_its_token_and_other_sites_get_none()
+            throws Exception {
+        try (ServerFixture fx = ServerFixture.start(Map.of("token.555", "letmein"))) {
+            fx.bridge().open(new CallInfo("g.1", "15550001111", "Carol", "555", List.of(), "", "test", Instant.now()), null);
+            assertThat(firstPaint(fx.httpPort(), "/?number=555").isMissingNode()).as("no token").isTrue();
+            assertThat(firstPaint(fx.httpPort(), "/?number=555&token=wrong").isMissingNode()).as("a wrong token").isTrue();
+            assertThat(firstPaint(fx.httpPort(), "/?number=555&token=letmein").path("calls")).hasSize(1);
+            // a page of another site that fetches ours (with the right token, even) gets the page without calls
+            assertThat(firstPaint(fx.httpPort(), "/?number=555&token=letmein", "Origin", "http://evil.example")
+                    .isMissingNode()).isTrue();
+        }
+    }
+
     @Test
     void a_static_directory_replaces_the_built_in_page(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("index.html"), "<html><body>my screen</body></html>");
