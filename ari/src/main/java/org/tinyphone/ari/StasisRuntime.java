@@ -127,24 +127,50 @@ final class StasisRuntime {
 
     /** One whole text message from a connection's reader. Never blocks, never runs app code. */
     void onMessage(AriSession s, String text) {
+        AriEvent e = AriJson.direct(text);   // Asterisk's own events: one pass, no tree
+        if (e == null) e = fromTree(s, text);
+        if (e == null) return;
+        events.increment();
+        if (e instanceof AriEvent.Other o && !TYPED.contains(o.type())) {
+            unknownTypes.increment();
+            if (o.type().equals("ApplicationRegistered")) {
+                s.application(o.application());
+                log.info("ARI {}: Asterisk registered application '{}' on this connection", s, LogText.escape(o.application()));
+                sessionRegistered(s);
+            } else if (o.type().equals("ApplicationReplaced")) {
+                log.error("ARI {}: another WebSocket took over application '{}': no more events for it arrive here "
+                        + "(two programs serve the same app name?)", s, LogText.escape(o.application()));
+            } else {
+                log.debug("ARI {}: {} event (no record for it): to the event listeners as JSON", s, LogText.escape(o.type()));
+            }
+        }
+        dispatch(s, e);
+    }
+
+    /**
+     * A message that is not one of Asterisk's typed events as it writes them, read as a JSON tree: a REST response
+     * (handed to the REST-over-WebSocket transport), another event (raw JSON), or dropped with a word why; null when
+     * there is no event to dispatch.
+     */
+    private AriEvent fromTree(AriSession s, String text) {
         JsonNode n;
         try {
             n = AriJson.tree(text);
         } catch (JsonProcessingException | RuntimeException e) {
             warn(malformed, "ari not json", "ARI {}: a message that is not JSON ({} chars) was dropped: {}", s, text.length(), LogText.escape(text));
-            return;
+            return null;
         }
         if (n == null || !n.isObject()) {
             warn(malformed, "ari not object", "ARI {}: a message that is not a JSON object ({} chars) was dropped: {}", s, text.length(),
                     LogText.escape(text));
-            return;
+            return null;
         }
-        if (s.rest() instanceof WebSocketRestTransport w && w.offer(n)) return;
+        if (s.rest() instanceof WebSocketRestTransport w && w.offer(n)) return null;
         JsonNode t = n.get("type");
         if (t == null || !t.isTextual() || t.asText().isEmpty()) {
             warn(malformed, "ari no type", "ARI {}: a JSON message without a \"type\" was dropped ({} chars): {}", s, text.length(),
                     LogText.escape(text));
-            return;
+            return null;
         }
         String type = t.asText();
         AriEvent e;
@@ -156,21 +182,7 @@ final class StasisRuntime {
                     LogText.escape(text));
             e = AriJson.other(type, n);
         }
-        events.increment();
-        if (e instanceof AriEvent.Other o && !TYPED.contains(o.type())) {
-            unknownTypes.increment();
-            if (type.equals("ApplicationRegistered")) {
-                s.application(o.application());
-                log.info("ARI {}: Asterisk registered application '{}' on this connection", s, LogText.escape(o.application()));
-                sessionRegistered(s);
-            } else if (type.equals("ApplicationReplaced")) {
-                log.error("ARI {}: another WebSocket took over application '{}': no more events for it arrive here "
-                        + "(two programs serve the same app name?)", s, LogText.escape(o.application()));
-            } else {
-                log.debug("ARI {}: {} event (no record for it): to the event listeners as JSON", s, LogText.escape(type));
-            }
-        }
-        dispatch(s, e);
+        return e;
     }
 
     /** One part of a text message from a connection's reader (WebSockets hand messages over in parts). */

@@ -50,6 +50,11 @@ class AriEventDecodeTest {
                 String text = line.substring(json + 2);
                 var node = AriJson.tree(text);
                 AriEvent e = AriJson.event(node.path("type").asText(), node);
+                AriEvent direct = AriJson.direct(text);
+                if (!(e instanceof AriEvent.Other)) {
+                    assertThat(direct).as("Asterisk writes type first: read in one pass " + text).isNotNull();
+                }
+                if (direct != null) assertThat(direct).as(text).isEqualTo(e);
                 assertThat(e.type()).as(text).isEqualTo(node.path("type").asText());
                 assertThat(e.application()).as(text).isEqualTo(node.path("application").asText());
                 if (!(e instanceof AriEvent.Other)) {
@@ -71,6 +76,54 @@ class AriEventDecodeTest {
         assertThat(d.channel().caller().number()).isEqualTo("15550001111");
         assertThat(d.channel().technology()).isEqualTo("Local");
         assertThat(d.timestamp()).isEqualTo(Instant.parse("2026-12-04T13:33:46.243Z"));
+    }
+
+    @Test
+    void theOnePassReadTakesOnlyWhatTheTreeWouldReadTheSame() throws Exception {
+        assertThat(AriJson.direct(DTMF)).isEqualTo(AriJson.event("ChannelDtmfReceived", AriJson.tree(DTMF)));
+        String typeLast = "{" + DTMF.substring(1, DTMF.length() - 1).replaceFirst("\"type\":\"ChannelDtmfReceived\",", "")
+                + ",\"type\":\"ChannelDtmfReceived\"}";
+        assertThat(AriJson.direct(typeLast)).as("type last").isEqualTo(AriJson.event("ChannelDtmfReceived", AriJson.tree(DTMF)));
+        // the tree path decides (and says what is wrong) for everything else
+        assertThat(AriJson.direct("{\"type\":\"StasisEnd\"}")).as("only a type").isNull();
+        assertThat(AriJson.direct(DTMF.replace("\"application\":\"tinyphone\"}", "\"type\":\"StasisEnd\"}")))
+                .as("a second type (the tree keeps the last)").isNull();
+        assertThat(AriJson.direct("{\"type\":\"ApplicationRegistered\",\"application\":\"x\"}")).as("no record").isNull();
+        assertThat(AriJson.direct("{\"type\":\"StasisStart\",\"args\":[null]}")).as("a shape the record refuses").isNull();
+        assertThat(AriJson.direct("{\"type\":\"StasisStart\",\"args\":[\"a\"")).as("cut off").isNull();
+        assertThat(AriJson.direct("[{\"type\":\"StasisStart\"}]")).isNull();
+        assertThat(AriJson.direct("{\"type\":\"RESTResponse\",\"status_code\":200}")).isNull();
+    }
+
+    @Test
+    void asterisksTimestampsReadByPositionAsTheFormatterReadsThem() {
+        java.time.format.DateTimeFormatter f = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSxx");
+        Random rnd = new Random(7);
+        for (int i = 0; i < 20_000; i++) {
+            Instant t = Instant.ofEpochMilli(rnd.nextLong(-2_000_000_000_000L, 8_000_000_000_000L));
+            java.time.ZoneOffset off = java.time.ZoneOffset.ofTotalSeconds(rnd.nextInt(-18 * 60, 18 * 60 + 1) * 60);
+            String s = f.format(t.atOffset(off));
+            assertThat(AriJson.parseTime(s)).as(s).isEqualTo(t);
+        }
+        assertThat(AriJson.parseTime("2026-12-04T13:33:44.312+0000")).isEqualTo(Instant.parse("2026-12-04T13:33:44.312Z"));
+        assertThat(AriJson.parseTime("2026-12-04T13:33:44.312-0130")).isEqualTo(Instant.parse("2026-12-04T15:03:44.312Z"));
+        // what the position read does not take, the formatter decides as before
+        for (String odd : List.of("2026-02-30T13:33:44.312+0000", "2026-13-04T13:33:44.312+0000", "2026-12-04T24:33:44.312+0000",
+                "2026-12-04T13:33:60.312+0000", "2026-12-04T13:33:44.31x+0000", "2026-12-04T13:33:44.312+1900",
+                "2026-12-04T13:33:44.3+0000", "2026-12-04T13:33:44+00:00", "２０２６-12-04T13:33:44.312+0000")) {
+            Instant byFormatter;
+            try {
+                byFormatter = java.time.OffsetDateTime.parse(odd, java.time.format.DateTimeFormatter
+                        .ofPattern("yyyy-MM-dd'T'HH:mm:ss[.SSS][.SS][.S]xx")).toInstant();
+            } catch (java.time.format.DateTimeParseException e) {
+                try {
+                    byFormatter = java.time.OffsetDateTime.parse(odd).toInstant();
+                } catch (java.time.format.DateTimeParseException e2) {
+                    byFormatter = null;
+                }
+            }
+            assertThat(AriJson.parseTime(odd)).as(odd).isEqualTo(byFormatter);
+        }
     }
 
     @Test

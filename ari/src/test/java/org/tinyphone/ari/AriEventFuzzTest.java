@@ -22,16 +22,24 @@ class AriEventFuzzTest {
     void event(byte[] message) {
         String text = new String(message, UTF_8);
         AriJson.parseTime(text);  // a time that is not one reads as null, never as an error
+        AriEvent direct = AriJson.direct(text);   // the one-pass read: never an error, and only what the tree reads the same
         JsonNode n;
         try {
             n = AriJson.tree(text);
         } catch (JsonProcessingException e) {
             documented(e, JsonProcessingException.class);
+            require(direct == null, "the one-pass read took text that is not JSON");
             return;
         }
-        if (n == null || !n.isObject()) return;
+        if (n == null || !n.isObject()) {
+            require(direct == null, "the one-pass read took what is not an object");
+            return;
+        }
         JsonNode t = n.get("type");
-        if (t == null || !t.isTextual() || t.asText().isEmpty()) return;
+        if (t == null || !t.isTextual() || t.asText().isEmpty()) {
+            require(direct == null, "the one-pass read took a message without a type");
+            return;
+        }
         String type = t.asText();
         AriEvent e;
         try {
@@ -41,6 +49,8 @@ class AriEventFuzzTest {
             e = AriJson.other(type, n);
         }
         require(e.type().equals(type), () -> "the event is of the type it says: " + type);
+        AriEvent tree = e;
+        require(direct == null || direct.equals(tree), () -> "the one-pass read differs from the tree's: " + direct + " / " + tree);
         e.timestamp();
         e.application();
         e.channelId();
