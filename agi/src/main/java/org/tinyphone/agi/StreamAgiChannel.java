@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
+import org.tinyphone.net.LineReader;
 
 /**
  * An AGI session over any byte stream pair: a FastAGI socket, a process AGI's stdin/stdout, or a relay tunnel.
@@ -52,11 +53,11 @@ public final class StreamAgiChannel extends AbstractAgiChannel implements AutoCl
      * @throws IOException          if reading fails (e.g. a socket read timeout)
      */
     public static StreamAgiChannel open(InputStream in, OutputStream out, int maxLineLength) throws IOException {
-        LineReader reader = new LineReader(in, maxLineLength, ENVIRONMENT_CHUNK);
+        LineReader reader = new LineReader(in, LineReader.Policy.lf(maxLineLength), ENVIRONMENT_CHUNK);
         List<String> lines = new ArrayList<>(32);
         int blanks = 0;
         while (true) {
-            String line = reader.readLine();
+            String line = readLine(reader);
             if (line == null) {
                 throw new AgiProtocolException(lines.isEmpty()
                         ? "connection closed before any AGI environment was sent"
@@ -101,7 +102,7 @@ public final class StreamAgiChannel extends AbstractAgiChannel implements AutoCl
                 }
                 String line;
                 try {
-                    line = reader.readLine();
+                    line = readLine(reader);
                 } catch (SocketTimeoutException e) {
                     ended = true;
                     endReason = "no reply from Asterisk (read timeout)";
@@ -143,6 +144,20 @@ public final class StreamAgiChannel extends AbstractAgiChannel implements AutoCl
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The next line from Asterisk, or null at end of stream.
+     *
+     * @throws AgiProtocolException if a line exceeds the limit (the rest of the stream is unusable)
+     */
+    private static String readLine(LineReader reader) throws IOException {
+        return switch (reader.next()) {
+            case LineReader.Text t -> t.text();
+            case LineReader.TooLong t -> throw new AgiProtocolException("line longer than " + t.maxBytes()
+                    + " bytes from the peer; closing the session");
+            case LineReader.End e -> null;
+        };
     }
 
     private AgiHangupException end(String reason, Throwable cause) {

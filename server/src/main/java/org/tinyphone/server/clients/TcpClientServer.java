@@ -19,6 +19,7 @@ import org.tinyphone.net.DeadlineInput;
 import org.tinyphone.net.GuardedAcceptor;
 import org.tinyphone.net.ListenerStats;
 import org.tinyphone.net.LogLimiter;
+import org.tinyphone.net.LineReader;
 import org.tinyphone.net.LogText;
 import org.tinyphone.server.ServerStartException;
 import org.tinyphone.server.access.Peer;
@@ -86,25 +87,27 @@ public final class TcpClientServer implements AutoCloseable {
             socket.setTcpNoDelay(true);
             socket.setKeepAlive(true);
             DeadlineInput input = new DeadlineInput(socket, handshakeTimeout);
-            LineReader reader = new LineReader(input, hub.limits().maxLine());
+            LineReader reader = new LineReader(input, linePolicy(hub.limits().maxLine()), READ_BUFFER);
             TcpTransport transport = new TcpTransport(socket, remote);
             Peer peer = Peer.of(socket.getInetAddress());
             String line;
             int unknown = 0;
             // the first line tells the dialect, within the handshake deadline
             while (session == null) {
+                LineReader.Line next;
                 try {
-                    line = reader.readLine();
+                    next = reader.next();
                 } catch (SocketTimeoutException e) {
                     handshakeMissed(transport, remote);
                     return;
                 }
-                if (line == null) return;
-                if (line == LineReader.TOO_LONG) {
+                if (next instanceof LineReader.End) return;
+                if (next instanceof LineReader.TooLong) {
                     transport.writeNow(NativeCodec.error(null, "line_too_long",
                             "first message longer than " + hub.limits().maxLine() + " bytes ignored") + "\n");
                     continue;
                 }
+                line = ((LineReader.Text) next).text();
                 String head = line.strip();
                 if (head.isEmpty()) continue;
                 if (HTTP_REQUEST.matcher(head).lookingAt()) {
@@ -139,12 +142,13 @@ public final class TcpClientServer implements AutoCloseable {
                             + "CONNECT,<client id>,<number>,NULL|CR (original dialect) or a JSON message (native dialect)") + "\n");
                 }
             }
-            while ((line = reader.readLine()) != null) {
+            for (LineReader.Line next; !((next = reader.next()) instanceof LineReader.End); ) {
+                String text = next instanceof LineReader.Text t ? t.text() : null; // null: too long, skipped
                 if (session instanceof LegacySession legacy) {
-                    legacy.handleLine(line == LineReader.TOO_LONG ? null : line);
+                    legacy.handleLine(text);
                 } else if (session instanceof NativeSession nat) {
-                    if (line == LineReader.TOO_LONG) nat.lineTooLong();
-                    else nat.handleText(stripCr(line));
+                    if (text == null) nat.lineTooLong();
+                    else nat.handleText(stripCr(text));
                 }
                 if (session.finished()) break;
             }
@@ -162,6 +166,17 @@ public final class TcpClientServer implements AutoCloseable {
             java.util.regex.Pattern.compile("[A-Z]{3,10} \\S+ HTTP/\\d");
     /** Lines in no dialect a connection may send before it is closed. */
     static final int MAX_UNKNOWN_FIRST_LINES = 3;
+    /** Read buffer per client connection. */
+    private static final int READ_BUFFER = 8192;
+
+    /**
+     * How a client's lines end: LF or NUL (both end a line in the original hub's dialect; a CR is left for each
+     * dialect to judge), at most {@code maxLine} bytes; a longer line is skipped to its end and stands as
+     * {@link LineReader.TooLong}, and the connection goes on.
+     */
+    static LineReader.Policy linePolicy(int maxLine) {
+        return new LineReader.Policy(true, false, maxLine, LineReader.Overflow.SKIP_LINE);
+    }
     private static final String WRONG_PORT_TEXT = "This is Tinyphone's TCP client port (the original hub's dialect and"
             + " native JSON lines, docs/protocol.md). The web page and the WebSocket are on the HTTP port (12003 by"
             + " default).\n";

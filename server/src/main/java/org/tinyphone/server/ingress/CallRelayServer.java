@@ -1,8 +1,6 @@
 package org.tinyphone.server.ingress;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -16,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import org.tinyphone.audio.relay.RelayProtocol;
 import org.tinyphone.net.DeadlineInput;
 import org.tinyphone.net.GuardedAcceptor;
+import org.tinyphone.net.LineReader;
 import org.tinyphone.net.ListenerStats;
 import org.tinyphone.net.LogLimiter;
 import org.tinyphone.net.LogText;
@@ -112,8 +111,8 @@ public final class CallRelayServer implements AutoCloseable {
         socket.setTcpNoDelay(true);
         socket.setKeepAlive(true);
         DeadlineInput deadline = new DeadlineInput(socket, handshakeTimeout);
-        InputStream in = new BufferedInputStream(deadline, 8192);
-        LineReader lines = new LineReader(in, LegacyLine.MAX_LENGTH);
+        // reads ahead in chunks; the tunnel gets what was read past the greeting through lines.rest()
+        LineReader lines = new LineReader(deadline, LineReader.Policy.lf(LegacyLine.MAX_LENGTH), 8192);
         String first;
         try {
             first = lines.readLine();
@@ -130,7 +129,7 @@ public final class CallRelayServer implements AutoCloseable {
         if (first == null) {
             log.debug("relay {}: closed before its first line", peer);
         } else if (RelayProtocol.isGreeting(first)) {
-            new RelayTunnelSession(app, peer, handshakeTimeout, acceptor.stats(), limiter, streams).run(socket, in);
+            new RelayTunnelSession(app, peer, handshakeTimeout, acceptor.stats(), limiter, streams).run(socket, lines.rest());
         } else if (RelayProtocol.isOtherVersion(first)) {
             refuseVersion(socket, first, peer);
         } else if (!startsLegacy(first)) {

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.net.LineReader;
 import org.tinyphone.net.LogLimiter;
 import org.tinyphone.net.LogText;
 import org.tinyphone.server.bridge.Bridge;

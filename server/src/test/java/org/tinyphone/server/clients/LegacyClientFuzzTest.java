@@ -14,13 +14,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import org.tinyphone.net.LineReader;
 import org.tinyphone.server.bridge.CallEvent;
 import org.tinyphone.server.bridge.CallInfo;
 import org.tinyphone.testkit.fuzz.SegmentedInputStream;
 
 /**
  * The original hub's client dialect on port 12002, any bytes cut anywhere: the line reader splits at {@code \n}
- * and {@code \0} exactly as the hub did and stands in {@link LineReader#TOO_LONG} for a line beyond its limit (then
+ * and {@code \0} exactly as the hub did and stands in {@link LineReader.TooLong} for a line beyond its limit (then
  * goes on); {@code CONNECT} lines parse as the hub parsed them. And the other way: what we send such a client is
  * JSON that a JavaScript client reads back to exactly the values we meant, on one line.
  */
@@ -37,13 +38,14 @@ class LegacyClientFuzzTest {
         List<String> args = List.of(text(data, 30), text(data, 30));
         byte[] wire = data.consumeRemainingAsBytes();
 
-        LineReader reader = new LineReader(new SegmentedInputStream(wire, cuts), max);
+        LineReader reader = new LineReader(new SegmentedInputStream(wire, cuts), TcpClientServer.linePolicy(max));
         List<String> got = new ArrayList<>();
-        for (String line; (line = reader.readLine()) != null; ) {
-            if (line == LineReader.TOO_LONG) {
+        for (LineReader.Line next; !((next = reader.next()) instanceof LineReader.End); ) {
+            if (next instanceof LineReader.TooLong) {
                 got.add(null);
                 continue;
             }
+            String line = ((LineReader.Text) next).text();
             require(line.indexOf('\n') < 0 && line.indexOf('\0') < 0, "a line holds no terminator");
             got.add(line);
             connect(line);

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.tinyphone.net.LineReader;
 import org.tinyphone.testkit.fuzz.SegmentedInputStream;
 
 /**
@@ -28,7 +29,7 @@ class LegacyLineFuzzTest {
         int[] cuts = {data.consumeInt(1, 300), data.consumeInt(1, 4)};
         byte[] wire = data.consumeRemainingAsBytes();
 
-        LineReader reader = new LineReader(new SegmentedInputStream(wire, cuts), max);
+        LineReader reader = new LineReader(new SegmentedInputStream(wire, cuts), LineReader.Policy.lf(max));
         List<String> got = new ArrayList<>();
         boolean tooLong = false;
         try {
