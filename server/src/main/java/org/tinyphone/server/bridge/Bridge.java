@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -28,10 +27,12 @@ import org.tinyphone.net.LogText;
  * events in the order they happened, and a snapshot taken on subscribe never overlaps or misses the events that
  * follow it. A subscriber of a number and of all numbers gets each event once.
  *
- * <p>A number with few subscribers gets each event delivered by the thread that emits it, under the number's lock.
- * A number with more than {@link #INLINE_FANOUT} gets it from a delivery thread of its own, in the same order,
- * so that the emitting thread (a call's AGI loop, between whose commands Asterisk drops DTMF) never waits for
- * a thousand clients to be written.
+ * <p>Who gets an event, in what order and on which thread is {@link FanOut}'s policy; the bridge records the event
+ * under the number's lock and hands it to the number's fan-out, which delivers it after the lock is released.
+ *
+ * <p>Lock order (docs/design.md, "Lock order"): {@code roomsLock} (read: one number; write: every number) → a room's
+ * {@code lock} → a subscriber's own lock (a client's outbox, taken by {@link Subscriber#onSnapshot} under the room
+ * lock). Never the reverse, and no I/O under any of them: events reach subscribers with no bridge lock held.
  */
 public final class Bridge implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Bridge.class);
@@ -46,23 +47,20 @@ public final class Bridge implements AutoCloseable {
         final List<Subscriber> subscribers = new CopyOnWriteArrayList<>(); // modified under lock
         final Set<Subscriber> subscriberSet = ConcurrentHashMap.newKeySet(); // the same, for lookups
         boolean dead; // guarded by lock: removed from the map once it had no calls and no subscribers
-        final ArrayDeque<Delivery> pending = new ArrayDeque<>(); // guarded by lock: for the delivery thread
-        boolean delivering; // guarded by lock: the delivery thread is at work (pending, or delivering one taken)
+        final FanOut fanOut;
 
-        Room(String number) { this.number = number; }
+        Room(String number, Set<Subscriber> allNumbers) {
+            this.number = number;
+            this.fanOut = new FanOut(number, lock, s -> subscriberSet.contains(s) || allNumbers.contains(s));
+        }
     }
-
-    /** One event and who is to get it (the subscribers at the moment it happened). */
-    private record Delivery(CallEvent event, Subscriber[] to) {}
-
-    /** Events for more subscribers than this go through the number's delivery thread. */
-    static final int INLINE_FANOUT = 32;
 
     private final MeterRegistry registry;
     private final TalkbackPolicy talkback;
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Call> calls = new ConcurrentHashMap<>();
     private final List<Subscriber> allNumbers = new CopyOnWriteArrayList<>(); // modified under the write lock
+    private final Set<Subscriber> allNumbersSet = ConcurrentHashMap.newKeySet(); // the same, for lookups
     /** Read: one number's traffic (with its room lock). Write: subscribing to all numbers at once. */
     private final ReentrantReadWriteLock roomsLock = new ReentrantReadWriteLock();
     private final AtomicInteger active = new AtomicInteger();
@@ -101,6 +99,7 @@ public final class Bridge implements AutoCloseable {
     public Call open(CallInfo info, CallControl control) {
         Objects.requireNonNull(info, "info");
         Call call;
+        boolean deliver;
         roomsLock.readLock().lock();
         Room room = lockedRoom(info.dnid());
         try {
@@ -112,11 +111,12 @@ public final class Bridge implements AutoCloseable {
             }
             callsTotal.increment();
             active.incrementAndGet();
-            emit(call, new CallEvent.NewCaller(unique, unique.started()));
+            deliver = recordLocked(room, call, new CallEvent.NewCaller(unique, unique.started())) == Recorded.DELIVER;
         } finally {
             room.lock.unlock();
             roomsLock.readLock().unlock();
         }
+        if (deliver) room.fanOut.deliver();
         if (log.isInfoEnabled()) { // every part came from outside (Asterisk's channel, the caller's network)
             log.info("call {} from {} to {} via {}", LogText.escape(call.id()), known(call.info().callerId(), "caller id"),
                     known(call.number(), "dialed number"), LogText.escape(call.info().via()));
@@ -175,7 +175,7 @@ public final class Bridge implements AutoCloseable {
             roomsLock.writeLock().lock();
             try {
                 safeSnapshot(subscriber, number, snapshotAllLocked());
-                if (!allNumbers.contains(subscriber)) allNumbers.add(subscriber);
+                if (allNumbersSet.add(subscriber)) allNumbers.add(subscriber);
             } finally {
                 roomsLock.writeLock().unlock();
             }
@@ -200,6 +200,7 @@ public final class Bridge implements AutoCloseable {
             roomsLock.writeLock().lock();
             try {
                 allNumbers.remove(subscriber);
+                allNumbersSet.remove(subscriber);
             } finally {
                 roomsLock.writeLock().unlock();
             }
@@ -239,7 +240,7 @@ public final class Bridge implements AutoCloseable {
     /** The number's room, locked (the caller holds the read lock, and unlocks the room). */
     private Room lockedRoom(String number) {
         while (true) {
-            Room room = rooms.computeIfAbsent(number, Room::new);
+            Room room = rooms.computeIfAbsent(number, n -> new Room(n, allNumbersSet));
             room.lock.lock();
             if (!room.dead) return room;
             room.lock.unlock(); // removed meanwhile: take the new one
@@ -262,26 +263,37 @@ public final class Bridge implements AutoCloseable {
     /** Delivers a call's event to its subscribers; false if the call had already ended. */
     boolean emit(Call call, CallEvent event) {
         Room room = call.room();
+        Recorded recorded;
         roomsLock.readLock().lock();
         room.lock.lock();
         try {
-            if (!call.applyLocked(event)) return false;
-            switch (event) {
-                case CallEvent.NewCaller n -> room.calls.put(call.id(), call);
-                case CallEvent.Hangup h -> {
-                    room.calls.remove(call.id());
-                    calls.remove(call.id(), call);
-                    active.decrementAndGet();
-                }
-                default -> { }
-            }
-            deliverLocked(room, event);
-            if (event instanceof CallEvent.Hangup) removeIfEmptyLocked(room);
-            return true;
+            recorded = recordLocked(room, call, event);
         } finally {
             room.lock.unlock();
             roomsLock.readLock().unlock();
         }
+        if (recorded == Recorded.DELIVER) room.fanOut.deliver(); // no lock held: see FanOut
+        return recorded != Recorded.ENDED;
+    }
+
+    /** What became of an event: the call had ended; queued for the number's fan-out (which this thread is to run). */
+    private enum Recorded { ENDED, QUEUED, DELIVER }
+
+    /** Applies a call's event to the call and the room and queues it for the subscribers (caller holds the room lock). */
+    private Recorded recordLocked(Room room, Call call, CallEvent event) {
+        if (!call.applyLocked(event)) return Recorded.ENDED;
+        switch (event) {
+            case CallEvent.NewCaller n -> room.calls.put(call.id(), call);
+            case CallEvent.Hangup h -> {
+                room.calls.remove(call.id());
+                calls.remove(call.id(), call);
+                active.decrementAndGet();
+            }
+            default -> { }
+        }
+        boolean deliver = enqueueLocked(room, event);
+        if (event instanceof CallEvent.Hangup) removeIfEmptyLocked(room);
+        return deliver ? Recorded.DELIVER : Recorded.QUEUED;
     }
 
     /**
@@ -300,15 +312,17 @@ public final class Bridge implements AutoCloseable {
         Instant now = Instant.now();
         CallEvent.Sms sms = new CallEvent.Sms(now.getEpochSecond() + "." + smsIds.incrementAndGet(), n, sender,
                 Objects.requireNonNullElse(body, ""), now);
+        boolean deliver;
         roomsLock.readLock().lock();
         Room room = lockedRoom(n);
         try {
-            deliverLocked(room, sms);
+            deliver = enqueueLocked(room, sms);
             removeIfEmptyLocked(room);
         } finally {
             room.lock.unlock();
             roomsLock.readLock().unlock();
         }
+        if (deliver) room.fanOut.deliver();
         if (log.isInfoEnabled()) { // the sender's number and the text came from outside; the text itself is not logged
             log.info("sms {} from {} to {} ({} characters)", sms.callId(), LogText.escape(sender), LogText.escape(n),
                     sms.body().length());
@@ -316,51 +330,10 @@ public final class Bridge implements AutoCloseable {
         return sms;
     }
 
-    /** Hands an event to the room's subscribers and those of every number (the caller holds the room's lock). */
-    private void deliverLocked(Room room, CallEvent event) {
+    /** Counts an event and queues it for the room's fan-out (the caller holds the room's lock); true: run it after. */
+    private boolean enqueueLocked(Room room, CallEvent event) {
         eventCounter(event.type()).increment();
-        if (!room.delivering && room.subscribers.size() + allNumbers.size() <= INLINE_FANOUT) {
-            for (Subscriber s : room.subscribers) deliver(s, event);
-            // a subscriber of both this number and all numbers gets each event once
-            for (Subscriber s : allNumbers) if (!room.subscriberSet.contains(s)) deliver(s, event);
-        } else {
-            List<Subscriber> to = new ArrayList<>(room.subscribers);
-            for (Subscriber s : allNumbers) if (!room.subscriberSet.contains(s)) to.add(s);
-            room.pending.add(new Delivery(event, to.toArray(Subscriber[]::new)));
-            if (!room.delivering) {
-                room.delivering = true;
-                Thread.ofVirtual().name("tinyphone-deliver-" + room.number).start(() -> deliverPending(room));
-            }
-        }
-    }
-
-    /** The delivery thread of a number: delivers its pending events in order, then ends until the next ones. */
-    private void deliverPending(Room room) {
-        while (true) {
-            Delivery d;
-            room.lock.lock();
-            try {
-                d = room.pending.poll();
-                if (d == null) {
-                    room.delivering = false; // the next event is delivered inline again, or starts a new thread
-                    return;
-                }
-            } finally {
-                room.lock.unlock();
-            }
-            for (Subscriber s : d.to()) {
-                // one that unsubscribed since the event happened does not get it
-                if (room.subscriberSet.contains(s) || allNumbers.contains(s)) deliver(s, d.event());
-            }
-        }
-    }
-
-    private static void deliver(Subscriber s, CallEvent event) {
-        try {
-            s.onEvent(event);
-        } catch (RuntimeException e) {
-            log.warn("subscriber {} failed on {}: {}", s, event.type(), e.toString());
-        }
+        return room.fanOut.enqueueLocked(event, FanOut.recipients(room.subscribers, room.subscriberSet, allNumbers));
     }
 
     private static void safeSnapshot(Subscriber s, String number, List<CallState> calls) {

@@ -309,6 +309,51 @@ class BridgeTest {
         assertThat(registry.get("tinyphone.events").tag("type", "hangup").counter().count()).isEqualTo(1.0);
     }
 
+    @Test
+    void events_reach_subscribers_with_no_bridge_lock_held_inline_or_from_the_delivery_thread() throws Exception {
+        Bridge bridge = new Bridge();
+        Call[] call = new Call[1];
+        List<Boolean> lockedAtDelivery = new CopyOnWriteArrayList<>();
+        Recorder watcher = new Recorder() {
+            @Override public void onEvent(CallEvent event) {
+                lockedAtDelivery.add(call[0] != null && call[0].room().lock.isHeldByCurrentThread());
+                super.onEvent(event);
+            }
+        };
+        bridge.subscribe("100", watcher); // one subscriber: delivered by the thread that emits
+        call[0] = bridge.open(info("c1", "100"), null);
+        call[0].keypress('1');
+        assertThat(watcher.types()).containsExactly("new_caller", "keypress");
+
+        List<Recorder> others = busyNumber(bridge, "100", new Recorder()); // now through the delivery thread
+        call[0].keypress('2');
+        call[0].hangup("caller");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> watcher.events.size() == 4
+                && others.stream().allMatch(r -> r.events.size() == 2));
+        assertThat(watcher.types()).containsExactly("new_caller", "keypress", "keypress", "hangup");
+        assertThat(lockedAtDelivery).hasSize(4).containsOnly(false);
+    }
+
+    @Test
+    void an_event_emitted_by_a_subscriber_while_it_is_handed_one_comes_after_it_to_everyone() {
+        Bridge bridge = new Bridge();
+        Call[] call = new Call[1];
+        Recorder hangsUpOnKey = new Recorder() {
+            @Override public void onEvent(CallEvent event) {
+                super.onEvent(event);
+                if (event instanceof CallEvent.Keypress) call[0].hangup("app"); // from inside the delivery
+            }
+        };
+        Recorder second = new Recorder();
+        bridge.subscribe("100", hangsUpOnKey);
+        bridge.subscribe("100", second);
+        call[0] = bridge.open(info("c1", "100"), null);
+        call[0].keypress('5');
+        assertThat(hangsUpOnKey.types()).containsExactly("new_caller", "keypress", "hangup");
+        assertThat(second.types()).as("the keypress first, though the hangup happened while it was being delivered")
+                .containsExactly("new_caller", "keypress", "hangup");
+    }
+
     /** A subscriber whose first event blocks until released (a client whose socket write is slow). */
     static final class Stuck extends Recorder {
         final CountDownLatch entered = new CountDownLatch(1), release = new CountDownLatch(1);
@@ -324,11 +369,11 @@ class BridgeTest {
         }
     }
 
-    /** Subscribes {@code first}, then enough recorders to take the number past {@link Bridge#INLINE_FANOUT}. */
+    /** Subscribes {@code first}, then enough recorders to take the number past {@link FanOut#INLINE_FANOUT}. */
     static List<Recorder> busyNumber(Bridge bridge, String number, Recorder first) {
         bridge.subscribe(number, first);
         List<Recorder> others = new ArrayList<>();
-        for (int i = 0; i < Bridge.INLINE_FANOUT + 10; i++) {
+        for (int i = 0; i < FanOut.INLINE_FANOUT + 10; i++) {
             Recorder r = new Recorder();
             others.add(r);
             bridge.subscribe(number, r);
