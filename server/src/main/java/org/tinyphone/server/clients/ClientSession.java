@@ -59,22 +59,32 @@ abstract class ClientSession implements Subscriber {
     /** Forgets the client's subscriptions (the session is ending). */
     protected abstract void unsubscribeAll();
 
+    /**
+     * From the bridge's fan-out ({@code bridge.FanOut}), never under the bridge's room lock: queues the event, or
+     * writes it from this thread when the transport can send without blocking and the outbox says nothing can be
+     * overtaken. That direct write spares an idle WebSocket client the wake-up and park of its writer per event (one
+     * event to many clients then costs a frame and a write each; docs/performance.md, "Bridge fan-out").
+     */
     @Override
     public void onEvent(CallEvent event) {
-        // an idle WebSocket client gets the event from this thread, with no hand-off to its writer: one event to
-        // many clients then costs a frame and a write each, not also a wake-up and a park of each client's writer
-        if (transport.sendsNow()) {
-            byte[] bytes = render(event);
-            if (outbox.tryDirect(() -> transport.sendNow(bytes, this::directDone))) return;
+        Outbox.Offer offer = outbox.offerEvent(event, transport.sendsNow());
+        if (offer != Outbox.Offer.DIRECT) {
+            handleOffer(offer);
+            return;
         }
-        handleOffer(outbox.offerEvent(event));
+        try {
+            transport.sendNow(render(event), this::directDone);
+        } catch (RuntimeException e) {
+            directDone(e);
+        } finally {
+            outbox.directHandedOver();
+        }
     }
 
     /*
-     * Locks: tryDirect calls into Jetty while holding the outbox lock (outbox -> Jetty's flusher lock), and Jetty
-     * runs a frame's callback while holding its flusher lock, so directDone takes them the other way round. That
-     * cannot deadlock: only a direct frame's callback takes the outbox lock, at most one direct frame per session
-     * is unfinished, and tryDirect only calls Jetty when none is (its directDone has already run).
+     * Locks: no lock of ours is held while the transport is called (the outbox only decides, see Outbox). Jetty may
+     * run a frame's callback, and so directDone and the outbox's lock, inside its own flusher lock: Jetty -> outbox.
+     * The reverse never happens, so the two cannot deadlock. The bridge's room lock is never held here.
      */
     private void directDone(Throwable failure) {
         outbox.directDone();

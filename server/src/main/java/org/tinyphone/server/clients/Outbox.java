@@ -24,9 +24,19 @@ import org.tinyphone.server.bridge.CallEvent;
  * They are bounded by the client itself instead: its reader waits in {@link #awaitReplyRoom} before taking the next
  * request while {@code capacity} replies wait, so a client that sends faster than it reads is slowed down by TCP,
  * not disconnected.
+ *
+ * <p>An event may skip the queue ({@link Offer#DIRECT}) when that can overtake nothing: nothing is queued, the writer
+ * is idle and the last such event's write has ended. The offering thread then writes it itself through a transport
+ * that can send from any thread without blocking (a WebSocket), and nothing queued later is handed to the writer until
+ * it has ({@link #directHandedOver}). The outbox only decides; it never calls a transport, so its lock is never held
+ * around I/O (lock order: docs/design.md, "Lock order").
  */
 final class Outbox {
-    enum Offer { QUEUED, COALESCED, DROPPED, OVERLOADED, CLOSED }
+    enum Offer {
+        QUEUED, COALESCED, DROPPED, OVERLOADED, CLOSED,
+        /** Not queued: the offering thread is to write it now, then call {@link #directHandedOver}. */
+        DIRECT
+    }
 
     private static final class Item {
         Object payload;
@@ -54,7 +64,8 @@ final class Outbox {
     private final Map<String, Item> lastOfCall = new HashMap<>();
     private boolean closed;
     private boolean writerBusy;
-    private boolean directInFlight; // a message sent by tryDirect whose write has not finished yet
+    private boolean directInFlight; // a DIRECT event whose write has not ended yet
+    private boolean handingOver;    // a DIRECT event not yet handed to the transport: the writer waits for it
     private long lastProgress;
     private String overloadReason;
 
@@ -71,24 +82,38 @@ final class Outbox {
 
     /** Queues a call event (audio levels may be coalesced). */
     Offer offerEvent(CallEvent event) {
-        return offer(event, event.callId(), event instanceof CallEvent.AudioLevel, false);
+        return offerEvent(event, false);
+    }
+
+    /**
+     * Queues a call event, or with {@code direct} answers {@link Offer#DIRECT} when it can overtake nothing (see the
+     * class comment): then the caller writes it, calls {@link #directHandedOver} once the transport has it and
+     * {@link #directDone} when its write ends.
+     */
+    Offer offerEvent(CallEvent event, boolean direct) {
+        return offer(event, event.callId(), event instanceof CallEvent.AudioLevel, false, direct);
     }
 
     /** Queues a reply or snapshot: never coalesced, never counted as the client being behind. */
     Offer offerControl(Object message) {
-        return offer(message, null, false, true);
+        return offer(message, null, false, true, false);
     }
 
-    private Offer offer(Object payload, String callId, boolean level, boolean reply) {
+    private Offer offer(Object payload, String callId, boolean level, boolean reply, boolean direct) {
         lock.lock();
         try {
             if (closed) return Offer.CLOSED;
             if (overloadReason != null) return Offer.OVERLOADED;
             long now = clock.getAsLong();
-            if (writerBusy && !queue.isEmpty() && now - lastProgress > overloadNanos) {
+            if ((writerBusy || directInFlight) && !queue.isEmpty() && now - lastProgress > overloadNanos) {
                 overloadReason = "too slow: no message taken for " + TimeUnit.NANOSECONDS.toSeconds(now - lastProgress)
                         + " s with " + queue.size() + " waiting";
                 return Offer.OVERLOADED;
+            }
+            if (direct && !writerBusy && !directInFlight && queue.isEmpty()) {
+                directInFlight = true;
+                handingOver = true;
+                return Offer.DIRECT;
             }
             if (level && callId != null) {
                 Item last = lastOfCall.get(callId);
@@ -113,25 +138,18 @@ final class Outbox {
         }
     }
 
-    /**
-     * Sends one message past the queue when that cannot reorder or pile up anything: nothing is queued, the writer
-     * is idle and the last direct send has finished. Then {@code send} runs at once, under the outbox's lock (so no
-     * message queued meanwhile can be written before it), and must not block; {@link #directDone} is to be called
-     * when its write ends. False when the message must be queued instead.
-     */
-    boolean tryDirect(Runnable send) {
+    /** The {@link Offer#DIRECT} event is in the transport's hands: what was queued since may go to the writer. */
+    void directHandedOver() {
         lock.lock();
         try {
-            if (closed || overloadReason != null || writerBusy || directInFlight || !queue.isEmpty()) return false;
-            directInFlight = true;
-            send.run();
-            return true;
+            handingOver = false;
+            if (!queue.isEmpty()) notEmpty.signal();
         } finally {
             lock.unlock();
         }
     }
 
-    /** The write of the last {@link #tryDirect} message ended (written, or failed: the session ends then). */
+    /** The write of the last {@link Offer#DIRECT} event ended (written, or failed: the session ends then). */
     void directDone() {
         lock.lock();
         try {
@@ -151,9 +169,9 @@ final class Outbox {
         lock.lock();
         try {
             long nanos = wait == null ? Long.MAX_VALUE : wait.toNanos();
-            while (queue.isEmpty()) {
-                if (closed) return null;
-                writerBusy = false;
+            while (queue.isEmpty() || handingOver) {
+                if (queue.isEmpty() && closed) return null;
+                if (queue.isEmpty()) writerBusy = false;
                 if (nanos <= 0) return List.of();
                 if (wait == null) notEmpty.await();
                 else nanos = notEmpty.awaitNanos(nanos);

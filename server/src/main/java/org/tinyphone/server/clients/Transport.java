@@ -33,8 +33,9 @@ interface Transport {
 
     /**
      * Hands one message (shared bytes, never modified) to the connection from the calling thread, without waiting:
-     * written at once when the socket has room, else as soon as it has. {@code done} gets null when it is written,
-     * or the failure. Only for transports whose {@link #sendsNow} is true.
+     * written at once when the socket has room, else as soon as it has, after every message handed over before it.
+     * {@code done} gets null when it is written, or the failure (possibly inside this call). Only for transports whose
+     * {@link #sendsNow} is true; the caller holds no lock (docs/design.md, "Lock order").
      */
     default void sendNow(byte[] message, java.util.function.Consumer<Throwable> done) {
         throw new UnsupportedOperationException("this transport is written by its writer thread only");

@@ -10,10 +10,6 @@ import java.util.concurrent.ExecutionException;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
 import org.eclipse.jetty.websocket.api.StatusCode;
-import org.eclipse.jetty.websocket.common.WebSocketSession;
-import org.eclipse.jetty.websocket.core.CoreSession;
-import org.eclipse.jetty.websocket.core.Frame;
-import org.eclipse.jetty.websocket.core.OpCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tinyphone.net.LogText;
@@ -89,24 +85,24 @@ public final class WebSocketClients {
     }
 
     /**
-     * A WebSocket as a session transport: {@link #write} queues a text frame over the shared bytes (Jetty's
-     * core API, no re-encoding) and nothing waits per frame. A flushed batch stays in flight while the writer
-     * goes back to its outbox; the next batch first waits for it, so at most one batch (64 frames) is queued in
-     * Jetty per client and a slow reader still backs up into the outbox (coalescing, overload), as before.
+     * A WebSocket as a session transport, on Jetty's public WebSocket API ({@link Session#sendText(String, Callback)},
+     * which never blocks: Jetty writes the frame in the calling thread when the connection has room, else queues it in
+     * call order). {@link #write} queues a text frame and nothing waits per frame: a flushed batch stays in flight
+     * while the writer goes back to its outbox; the next batch first waits for it, so at most one batch (64 frames)
+     * is queued in Jetty per client and a slow reader still backs up into the outbox (coalescing, overload).
+     * {@link #sendNow} is the same call from the fan-out's thread, for an event that skips the idle writer.
      */
     private static final class WsTransport implements Transport {
         private final Session ws;
-        private final CoreSession core; // null if Jetty's session is not the one we know: sendText per message
         private final String remote;
         // writer thread only:
         private byte[] last; // the last message written and not yet sent
         private CompletableFuture<Void> batch; // the batch being written; fails when any of its frames fails
-        private org.eclipse.jetty.util.Callback batchCallback;
+        private Callback batchCallback;
         private CompletableFuture<Void> inFlight; // the last flushed batch, until it is known to be written
 
         WsTransport(Session ws) {
             this.ws = ws;
-            this.core = ws instanceof WebSocketSession s ? s.getCoreSession() : null;
             this.remote = String.valueOf(ws.getRemoteSocketAddress());
         }
 
@@ -151,30 +147,20 @@ public final class WebSocketClients {
                 awaitInFlight(); // a new batch: the previous one must be written first
                 CompletableFuture<Void> f = new CompletableFuture<>();
                 batch = f;
-                batchCallback = org.eclipse.jetty.util.Callback.from(() -> {}, f::completeExceptionally);
+                batchCallback = Callback.from(() -> {}, f::completeExceptionally);
             }
             CompletableFuture<Void> f = batch;
-            if (core != null) {
-                org.eclipse.jetty.util.Callback cb = end
-                        ? org.eclipse.jetty.util.Callback.from(() -> f.complete(null), f::completeExceptionally)
-                        : batchCallback;
-                core.sendFrame(new Frame(OpCode.TEXT, ByteBuffer.wrap(message)), cb, false);
-            } else {
-                Callback cb = end ? Callback.from(() -> f.complete(null), f::completeExceptionally)
-                        : Callback.from(() -> {}, f::completeExceptionally);
-                ws.sendText(new String(message, StandardCharsets.UTF_8), cb);
-            }
+            Callback cb = end ? Callback.from(() -> f.complete(null), f::completeExceptionally) : batchCallback;
+            ws.sendText(new String(message, StandardCharsets.UTF_8), cb);
             return f;
         }
 
         @Override
-        public boolean sendsNow() { return core != null; }
+        public boolean sendsNow() { return true; }
 
         @Override
         public void sendNow(byte[] message, java.util.function.Consumer<Throwable> done) {
-            // Jetty writes the frame in this thread when nothing else of this connection is being written
-            core.sendFrame(new Frame(OpCode.TEXT, ByteBuffer.wrap(message)),
-                    org.eclipse.jetty.util.Callback.from(() -> done.accept(null), done::accept), false);
+            ws.sendText(new String(message, StandardCharsets.UTF_8), Callback.from(() -> done.accept(null), done::accept));
         }
 
         @Override

@@ -158,30 +158,48 @@ class OutboxTest {
     }
 
     @Test
-    void a_message_goes_past_the_queue_only_when_nothing_could_be_overtaken() throws Exception {
+    void an_event_goes_past_the_queue_only_when_nothing_could_be_overtaken() throws Exception {
         Outbox box = new Outbox(100, Duration.ofSeconds(5), clock::get);
-        List<String> sent = new java.util.ArrayList<>();
         box.take(10, Duration.ZERO); // the writer is idle
-        assertThat(box.tryDirect(() -> sent.add("a"))).isTrue();
-        assertThat(box.tryDirect(() -> sent.add("b"))).as("a is still being written").isFalse();
+        assertThat(box.offerEvent(key("a", '1'), true)).isEqualTo(Outbox.Offer.DIRECT);
+        box.directHandedOver();
+        assertThat(box.offerEvent(key("a", '2'), true)).as("1 is still being written").isEqualTo(Outbox.Offer.QUEUED);
+        assertThat(box.take(10, Duration.ZERO)).containsExactly(key("a", '2'));
         box.directDone();
-        box.offerControl("reply");
-        assertThat(box.tryDirect(() -> sent.add("c"))).as("the reply is queued").isFalse();
-        assertThat(box.take(10, Duration.ZERO)).containsExactly("reply"); // the writer is now busy with it
-        assertThat(box.tryDirect(() -> sent.add("d"))).as("the writer is writing").isFalse();
+        assertThat(box.offerEvent(key("a", '3'), true)).as("the writer is writing 2").isEqualTo(Outbox.Offer.QUEUED);
+        assertThat(box.take(10, Duration.ZERO)).containsExactly(key("a", '3'));
         assertThat(box.take(10, Duration.ZERO)).isEmpty(); // done, idle again
-        assertThat(box.tryDirect(() -> sent.add("e"))).isTrue();
+        box.offerControl("reply");
+        assertThat(box.offerEvent(key("a", '4'), true)).as("the reply is queued").isEqualTo(Outbox.Offer.QUEUED);
+        assertThat(box.take(10, Duration.ZERO)).containsExactly("reply", key("a", '4'));
+        assertThat(box.take(10, Duration.ZERO)).isEmpty();
+        assertThat(box.offerEvent(key("a", '5'), true)).isEqualTo(Outbox.Offer.DIRECT);
+        box.directHandedOver();
         box.directDone();
+        assertThat(box.offerEvent(key("a", '6'), false)).as("not offered for a direct write").isEqualTo(Outbox.Offer.QUEUED);
+        assertThat(box.take(10, Duration.ZERO)).containsExactly(key("a", '6'));
         box.close();
-        assertThat(box.tryDirect(() -> sent.add("f"))).as("closed").isFalse();
-        assertThat(sent).containsExactly("a", "e");
+        assertThat(box.offerEvent(key("a", '7'), true)).as("closed").isEqualTo(Outbox.Offer.CLOSED);
+    }
+
+    @Test
+    void nothing_queued_after_a_direct_event_reaches_the_writer_before_the_transport_has_that_event() throws Exception {
+        Outbox box = new Outbox(100, Duration.ofSeconds(5), clock::get);
+        box.take(10, Duration.ZERO);
+        assertThat(box.offerEvent(key("a", '1'), true)).isEqualTo(Outbox.Offer.DIRECT);
+        // another subscriber's thread offers the call's next event before the first one reached the transport
+        assertThat(box.offerEvent(key("a", '2'), true)).isEqualTo(Outbox.Offer.QUEUED);
+        assertThat(box.take(10, Duration.ZERO)).as("2 must not overtake 1").isEmpty();
+        box.directHandedOver();
+        assertThat(box.take(10, Duration.ZERO)).containsExactly(key("a", '2'));
     }
 
     @Test
     void a_direct_write_that_never_ends_makes_later_messages_queue_and_the_client_overloaded_in_time() throws Exception {
         Outbox box = new Outbox(100, Duration.ofSeconds(5), clock::get);
         box.take(10, Duration.ZERO);
-        assertThat(box.tryDirect(() -> { })).isTrue(); // its socket is full: directDone never comes
+        assertThat(box.offerEvent(key("a", '0'), true)).isEqualTo(Outbox.Offer.DIRECT); // its socket is full:
+        box.directHandedOver();                                                          // directDone never comes
         assertThat(box.offerEvent(key("a", '1'))).isEqualTo(Outbox.Offer.QUEUED);
         assertThat(box.take(10, Duration.ZERO)).hasSize(1); // the writer takes it and then waits on the socket too
         assertThat(box.offerEvent(key("a", '2'))).isEqualTo(Outbox.Offer.QUEUED);
