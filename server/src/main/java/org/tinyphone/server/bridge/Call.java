@@ -128,7 +128,8 @@ public final class Call {
     public void attachControl(CallControl control) { this.control = control; }
 
     /**
-     * Runs a command after those submitted before it; never completes exceptionally.
+     * Runs a command after those submitted before it; never completes exceptionally. This chain is the one place a
+     * call's commands are ordered: the control gets the next only once the previous one is answered.
      * Without a command channel the answer is the error "call has no command channel"; a command the bridge's
      * {@link TalkbackPolicy} refuses never reaches the call, and the answer says why.
      */

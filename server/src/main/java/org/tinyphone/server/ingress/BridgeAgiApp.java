@@ -1,11 +1,8 @@
 package org.tinyphone.server.ingress;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -288,11 +285,15 @@ public final class BridgeAgiApp implements AgiApp {
 
     private record Pending(CallCommand command, CompletableFuture<CommandResult> future) {}
 
-    /** Commands handed from apps (any thread) to the call's AGI thread. */
+    /**
+     * The hand-off of a call's commands to its AGI thread, which runs the waiting one between two WAIT FOR DIGITs. It
+     * holds at most one: the bridge orders a call's commands ({@code Call.submit}) and hands the next over only once
+     * the previous one is answered ({@code CallControl}), so no second queue orders them again here.
+     */
     private static final class Commands {
         private final ReentrantLock lock = new ReentrantLock();
-        private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-        private boolean closed;
+        private Pending waiting; // guarded by lock
+        private boolean closed;  // guarded by lock
 
         CompletableFuture<CommandResult> submit(CallCommand command) {
             CompletableFuture<CommandResult> future = new CompletableFuture<>();
@@ -300,8 +301,10 @@ public final class BridgeAgiApp implements AgiApp {
             try {
                 if (closed) {
                     future.complete(CommandResult.failed("call has ended"));
+                } else if (waiting != null) { // the bridge never does this (CallControl): say so rather than lose one
+                    future.complete(CommandResult.failed(command.kind() + ": another command is still waiting to run"));
                 } else {
-                    queue.add(new Pending(command, future));
+                    waiting = new Pending(command, future);
                 }
             } finally {
                 lock.unlock();
@@ -309,22 +312,29 @@ public final class BridgeAgiApp implements AgiApp {
             return future;
         }
 
+        /** The command waiting to run, taken, or null. */
         Pending poll() {
-            return queue.poll();
-        }
-
-        void close(String reason) {
-            List<Pending> left = new ArrayList<>();
             lock.lock();
             try {
-                closed = true;
-                queue.drainTo(left);
+                Pending p = waiting;
+                waiting = null;
+                return p;
             } finally {
                 lock.unlock();
             }
-            for (Pending p : left) {
-                p.future().complete(CommandResult.failed(reason));
+        }
+
+        void close(String reason) {
+            Pending left;
+            lock.lock();
+            try {
+                closed = true;
+                left = waiting;
+                waiting = null;
+            } finally {
+                lock.unlock();
             }
+            if (left != null) left.future().complete(CommandResult.failed(reason));
         }
     }
 }

@@ -204,6 +204,23 @@ class BridgeAgiAppTest {
         }
 
         @Test
+        void aCommandWaitsForTheReplyToThePreviousOne() throws Exception {
+            assertThat(asterisk.readLine()).isEqualTo(WAIT);
+            CompletableFuture<CommandResult> set = call().submit(new CallCommand.SetVariable("SCORE", "12"));
+            CompletableFuture<CommandResult> said = call().submit(new CallCommand.SayDigits("4567"));
+            asterisk.send(reply(COMMANDS, "WAIT FOR DIGIT 1000"));
+            assertThat(asterisk.readLine()).isEqualTo("SET VARIABLE SCORE 12");
+            // Asterisk has not answered yet: the next command is still waiting, in the queue
+            assertThat(set).isNotDone();
+            assertThat(said).isNotDone();
+            asterisk.send(reply(COMMANDS, "SET VARIABLE MYVAR \"some value\""));
+            expect("SAY DIGITS 4567 " + ALL_KEYS, reply(COMMANDS, "SAY DIGITS 4567 \"\""));
+            assertThat(List.of(set.get(), said.get())).allMatch(CommandResult::ok);
+            expect(WAIT, "HANGUP", "200 result=-1");
+            appEnds();
+        }
+
+        @Test
         void theCallerHangingUpDuringAPromptFailsTheCommandAndTheCallEndsOnce() throws Exception {
             assertThat(asterisk.readLine()).isEqualTo(WAIT);
             Call call = call();
