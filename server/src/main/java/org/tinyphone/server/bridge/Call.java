@@ -32,6 +32,11 @@ public final class Call {
     private final StringBuilder keys = new StringBuilder();
     private int audioLevel;
 
+    /*
+     * Lock order (docs/design.md, "Lock order"): commandLock -> the bridge's roomsLock -> room.lock, and commandLock ->
+     * the control's own lock: submit may run the next command's hand-off (which checks ended() under the room lock)
+     * while holding commandLock. Nothing that holds a bridge lock takes commandLock (hangup takes it after emit).
+     */
     private final ReentrantLock commandLock = new ReentrantLock();
     private CompletableFuture<?> commandTail = CompletableFuture.completedFuture(null); // guarded by commandLock
     private final List<CompletableFuture<CommandResult>> pending = new ArrayList<>(); // guarded by commandLock

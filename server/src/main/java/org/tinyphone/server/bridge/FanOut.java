@@ -39,6 +39,11 @@ final class FanOut {
     private record Delivery(CallEvent event, Subscriber[] to) {}
 
     private final String number;
+    /*
+     * Lock order (docs/design.md, "Lock order"): roomsLock -> this room lock -> a client's outbox lock (snapshots
+     * only). The lock guards the queue; drain takes it only to take the next delivery, and calls subscribers after
+     * releasing it, so no client code or I/O ever runs inside it.
+     */
     private final ReentrantLock lock; // the room's lock
     private final Predicate<Subscriber> subscribed;
     private final ArrayDeque<Delivery> pending = new ArrayDeque<>(); // guarded by lock
