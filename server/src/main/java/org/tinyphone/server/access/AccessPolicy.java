@@ -10,7 +10,7 @@ import org.tinyphone.server.bridge.Numbers;
 
 /**
  * Who may watch and command which calls: the one place the rules live, used by every client dialect (original TCP,
- * native TCP, WebSocket). A client holds, per number it asks for, a {@link Level}:
+ * native TCP, WebSocket, socket.io). A client holds, per number it asks for, a {@link Level}:
  * <ol>
  *   <li>the admin token ({@code token.*}, or the one the server made, see {@link AdminToken}) gives {@code FULL}
  *       on every number and on {@code "*"};</li>
