@@ -75,7 +75,7 @@ final class FanOut {
      * {@link #deliver} once it has released the lock: no other thread is delivering the number's events.
      */
     boolean enqueueLocked(CallEvent event, Subscriber[] to) {
-        if (to.length == 0 && pending.isEmpty()) return false;
+        if (to.length == 0) return false; // nobody to tell: nothing to keep in order either
         pending.add(new Delivery(event, to));
         if (delivering) return false;
         delivering = true;
