@@ -1,30 +1,14 @@
 package org.tinyphone.ari;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.net.http.WebSocketHandshakeException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.tinyphone.net.LogText;
 
 /**
  * A connection to Asterisk as one or more Stasis applications: the events WebSocket
@@ -46,27 +30,17 @@ import org.tinyphone.net.LogText;
  * <p>Connection: {@link AriConnectionState#CONNECTED} the first time; when the WebSocket drops or goes silent
  * (a Ping unanswered) {@link AriConnectionState#LOST}; when it is back, the calls still in Stasis are looked up
  * ({@code GET /channels}) so their apps go on, and {@link AriConnectionState#RECONNECTED}. The reader only decodes
- * and queues: app code never runs on it.
+ * and queues: app code never runs on it. This class is the API and its settings; {@link AriConnector} keeps the
+ * connection up, {@link AriEventsSocket} is one events WebSocket.
  */
 public final class AriClient implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(AriClient.class);
-
-    private final Builder cfg;
     private final StasisRuntime runtime;
-    private final HttpClient http;
     private final HttpRestTransport httpRest;
-    private final String wsUri;
     private final String where;
     private final Ari ari;
-    private final CountDownLatch firstConnect = new CountDownLatch(1);
-    /** The first connection attempt's outcome: done when it connected, failed when it did not. */
-    private final CompletableFuture<Void> firstOutcome = new CompletableFuture<>();
-    private volatile InboundSession current;
-    private volatile Thread loop;
-    private volatile boolean closed;
+    private final AriConnector connector;
 
     private AriClient(Builder b) {
-        this.cfg = b;
         String base = b.url;
         while (base.endsWith("/")) base = base.substring(0, base.length() - 1);
         if (base.endsWith("/ari")) base = base.substring(0, base.length() - 4);
@@ -76,7 +50,7 @@ public final class AriClient implements AutoCloseable {
         }
         this.where = u.getHost() + ":" + (u.getPort() < 0 ? ("https".equals(u.getScheme()) ? 443 : 80) : u.getPort());
         this.runtime = new StasisRuntime(b.runtime, "ARI " + where);
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(b.connectTimeout)
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(b.connectTimeout)
                 .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
         String authorization = b.user == null || b.apiKey ? null
                 : "Basic " + Base64.getEncoder().encodeToString((b.user + ":" + b.password).getBytes(StandardCharsets.UTF_8));
@@ -85,21 +59,18 @@ public final class AriClient implements AutoCloseable {
         StringBuilder ws = new StringBuilder(base.replaceFirst("^http", "ws")).append("/ari/events?app=")
                 .append(UrlCodec.query(String.join(",", b.runtime.apps.keySet()))).append("&subscribeAll=").append(b.subscribeAll);
         if (apiKey != null) ws.append("&api_key=").append(UrlCodec.query(apiKey));
-        this.wsUri = ws.toString();
-        this.ari = new Ari(this::restNow, runtime::ownChannel);
-        this.authorization = authorization;
+        this.connector = new AriConnector(new AriConnector.Settings(where, ws.toString(), authorization, b.restOverWebSocket,
+                b.connectTimeout, b.reconnectInitial, b.reconnectMax, b.pingInterval), runtime, http, httpRest);
+        this.ari = new Ari(connector::restNow, runtime::ownChannel);
     }
-
-    private final String authorization;
 
     public static Builder builder() { return new Builder(); }
 
     // ------------------------------------------------------------------------------------------ public API
 
     /** Starts connecting (in the background; it keeps trying until {@link #close()}). */
-    public synchronized AriClient start() {
-        if (closed) throw new IllegalStateException("ARI client closed");
-        if (loop == null) loop = Thread.ofVirtual().name("ari-connect-" + where).start(this::connectLoop);
+    public AriClient start() {
+        connector.start();
         return this;
     }
 
@@ -110,33 +81,13 @@ public final class AriClient implements AutoCloseable {
      */
     public AriClient connect(Duration timeout) {
         start();
-        if (current != null) return this;
-        try {
-            firstOutcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return this;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AriConnectionException("interrupted while connecting to ARI at " + where);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof AriException a) throw a;
-            throw new AriConnectionException(e.getCause().toString(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new AriConnectionException("no ARI connection to " + where + " within " + timeout.toMillis() + " ms");
-        }
+        connector.awaitFirst(timeout);
+        return this;
     }
 
     /** Waits until connected (first time or again); true if it is. */
-    public boolean awaitConnected(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try {
-            if (!firstConnect.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) return false;
-            while (current == null && System.nanoTime() < deadline) Thread.sleep(10);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-        return current != null;
-    }
+    public boolean awaitConnected(Duration timeout) { return connector.awaitConnected(timeout); }
+
 
     /** REST resources (over HTTP, or over the events WebSocket with {@link Builder#restOverWebSocket}). */
     public Ari ari() { return ari; }
@@ -167,249 +118,10 @@ public final class AriClient implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closed) return;
-        closed = true;
-        InboundSession s = current;
-        if (s != null) s.close("closed by the application");   // first: the close frame goes out before anything stops
-        Thread l = loop;
-        if (l != null) l.interrupt();
+        if (!connector.stop()) return;
         runtime.close();
         httpRest.close();
-        firstOutcome.completeExceptionally(new AriConnectionException("ARI client closed"));
-    }
-
-    // ------------------------------------------------------------------------------------------ connection loop
-
-    private RestTransport restNow() {
-        if (!cfg.restOverWebSocket) return httpRest;
-        InboundSession s = current;
-        return s == null ? null : s.rest();
-    }
-
-    private void connectLoop() {
-        long initial = Math.max(1, cfg.reconnectInitial.toMillis());
-        long backoff = initial;
-        Instant lostAt = null;
-        int failures = 0;
-        while (!closed) {
-            InboundSession s;
-            try {
-                s = open();
-            } catch (AriException e) {
-                failures++;
-                firstOutcome.completeExceptionally(e);
-                long wait = backoff + ThreadLocalRandom.current().nextLong(backoff / 4 + 1);
-                if (e instanceof AriHttpException h && (h.status() == 401 || h.status() == 403)) {
-                    log.error("ARI {}: Asterisk refused the events WebSocket: {} (check ari.conf and the credentials); "
-                            + "trying again in {} ms", where, e.getMessage(), wait);
-                } else if (failures <= 3 || failures % 20 == 0) {
-                    log.warn("ARI {}: cannot connect (attempt {}): {}; trying again in {} ms", where, failures, e.getMessage(), wait);
-                }
-                if (!sleep(wait)) return;
-                backoff = Math.min(backoff * 2, Math.max(initial, cfg.reconnectMax.toMillis()));
-                continue;
-            }
-            failures = 0;
-            backoff = initial;
-            current = s;
-            if (closed) {
-                s.close("closed by the application");
-                return;
-            }
-            boolean again = lostAt != null;
-            log.info("ARI {}: {} as {} (events WebSocket up{})", where, again ? "connected again" : "connected",
-                    String.join(",", apps()), again ? " after " + Duration.between(lostAt, Instant.now()).toMillis() + " ms" : "");
-            runtime.resync(s, apps()::contains, lostAt);
-            runtime.state(again ? AriConnectionState.RECONNECTED : AriConnectionState.CONNECTED);
-            firstConnect.countDown();
-            firstOutcome.complete(null);
-            String reason = s.awaitEnd();
-            current = null;
-            if (closed) return;
-            lostAt = Instant.now();
-            log.warn("ARI {}: events WebSocket lost ({}); events until it is back are lost, calls stay in Stasis; reconnecting",
-                    where, reason);
-            runtime.state(AriConnectionState.LOST);
-            long wait = ThreadLocalRandom.current().nextLong(initial + 1);   // jitter, so a fleet does not come back at once
-            if (!sleep(wait)) return;
-        }
-    }
-
-    private boolean sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-            return !closed;
-        } catch (InterruptedException e) {
-            return false;
-        }
-    }
-
-    private InboundSession open() {
-        InboundSession s = new InboundSession();
-        WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(cfg.connectTimeout);
-        if (authorization != null) b.header("Authorization", authorization);
-        try {
-            WebSocket ws = b.buildAsync(URI.create(wsUri), s).get(cfg.connectTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-            s.started(ws);
-            return s;
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof WebSocketHandshakeException h) {
-                int status = h.getResponse().statusCode();
-                if (status == 101) throw new AriConnectionException("the events WebSocket upgrade to " + where + " was cut off");
-                Object body = h.getResponse().body();
-                String text = body instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : body == null ? "" : body.toString();
-                throw Ari.error(RestRequest.get("events").param("app", String.join(",", apps())), new RestResponse(status, null, text));
-            }
-            throw new AriConnectionException("cannot open the ARI events WebSocket at " + where + ": " + c, c);
-        } catch (TimeoutException e) {
-            throw new AriConnectionException("no answer to the ARI WebSocket upgrade from " + where + " within "
-                    + cfg.connectTimeout.toMillis() + " ms");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AriConnectionException("interrupted while connecting to " + where);
-        }
-    }
-
-    /** One events WebSocket: the JDK calls this listener one message part at a time; it decodes and queues only. */
-    private final class InboundSession extends AriSession implements WebSocket.Listener {
-        private final MessageAssembler assembler = new MessageAssembler(cfg.runtime.maxMessageChars);
-        private final CompletableFuture<String> end = new CompletableFuture<>();
-        private final CompletableFuture<Void> peerClosed = new CompletableFuture<>();
-        private final ReentrantLock sendLock = new ReentrantLock();
-        private volatile WebSocket ws;
-        private volatile long lastHeard = System.nanoTime();
-        private volatile WebSocketRestTransport wsRest;
-
-        InboundSession() { super(where); }
-
-        void started(WebSocket ws) {
-            this.ws = ws;
-            if (cfg.restOverWebSocket) wsRest = new WebSocketRestTransport(this::sendText, where + " (REST over the WebSocket)",
-                    cfg.runtime.restTimeout);
-            if (!cfg.pingInterval.isZero() && !cfg.pingInterval.isNegative()) {
-                Thread.ofVirtual().name("ari-ping-" + where).start(this::keepAlive);
-            }
-        }
-
-        @Override
-        RestTransport rest() { return cfg.restOverWebSocket ? wsRest : httpRest; }
-
-        private void sendText(String text) throws IOException {
-            WebSocket w = ws;
-            if (w == null) throw new IOException("not connected");
-            sendLock.lock();
-            try {
-                w.sendText(text, true).get(cfg.runtime.restTimeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                throw new IOException("send failed: " + e, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while sending", e);
-            } finally {
-                sendLock.unlock();
-            }
-        }
-
-        /** A Ping every interval; nothing heard for two intervals means the connection is dead (half-open TCP). */
-        private void keepAlive() {
-            long interval = cfg.pingInterval.toNanos();
-            while (!end.isDone()) {
-                try {
-                    Thread.sleep(cfg.pingInterval);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                if (end.isDone()) return;
-                if (System.nanoTime() - lastHeard > 2 * interval) {
-                    finish("nothing from Asterisk for " + 2 * cfg.pingInterval.toMillis() + " ms, not even a Pong");
-                    ws.abort();
-                    return;
-                }
-                ws.sendPing(ByteBuffer.allocate(0));
-            }
-        }
-
-        String awaitEnd() {
-            try {
-                return end.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return "interrupted";
-            } catch (ExecutionException e) {
-                return e.getCause().toString();
-            }
-        }
-
-        private void finish(String reason) {
-            if (!end.complete(reason)) return;
-            WebSocketRestTransport w = wsRest;
-            if (w != null) w.lost(reason);
-        }
-
-        /** Sends a close frame (1000), waits briefly for Asterisk's answering close frame, then drops the connection. */
-        @Override
-        void close(String reason) {
-            WebSocket w = ws;
-            finish(reason);
-            if (w != null && !w.isOutputClosed()) {
-                try {
-                    w.sendClose(WebSocket.NORMAL_CLOSURE, "").get(2, TimeUnit.SECONDS);
-                    peerClosed.get(2, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    log.debug("ARI {}: no clean close: {}", where, e.toString());
-                }
-            }
-            if (w != null) w.abort();
-        }
-
-        /**
-         * Unbounded demand: the JDK calls this listener one message at a time anyway, and it never waits. With a
-         * demand of one, renewed after each message, a connection that ends (EOF, no close frame) while a message is
-         * being handled finds no demand and the JDK fails with an InternalError instead of telling onClose.
-         */
-        @Override
-        public void onOpen(WebSocket webSocket) {
-            webSocket.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            lastHeard = System.nanoTime();
-            runtime.onPart(this, assembler, data, last);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-            lastHeard = System.nanoTime();
-            if (last) log.warn("ARI {}: a binary message on the events WebSocket was ignored", where);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
-            lastHeard = System.nanoTime();
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
-            lastHeard = System.nanoTime();
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            peerClosed.complete(null);
-            finish("Asterisk closed the WebSocket (" + statusCode + (reason == null || reason.isEmpty() ? "" : " " + LogText.escape(reason)) + ")");
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket webSocket, Throwable error) {
-            finish("WebSocket error: " + error);
-        }
+        connector.stopped();
     }
 
     /** Settings of an {@link AriClient}. */
