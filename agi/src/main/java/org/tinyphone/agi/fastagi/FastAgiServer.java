@@ -1,25 +1,17 @@
 package org.tinyphone.agi.fastagi;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
-import jdk.net.ExtendedSocketOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tinyphone.agi.AgiApp;
 import org.tinyphone.agi.AgiException;
-import org.tinyphone.agi.AgiHangupException;
-import org.tinyphone.agi.AgiProtocolException;
 import org.tinyphone.agi.StreamAgiChannel;
-import org.tinyphone.net.DeadlineInput;
 import org.tinyphone.net.GuardedAcceptor;
 import org.tinyphone.net.ListenerStats;
 import org.tinyphone.net.LogText;
@@ -31,7 +23,8 @@ import org.tinyphone.net.LogText;
  * finishes its environment only ends that one call. Accepting runs on the shared
  * {@link GuardedAcceptor}: peers not allowed are closed at accept, connections over the cap
  * ({@link Builder#maxConnections}) are closed at once, and accept errors (out of descriptors) are retried with a
- * backoff; {@link #stats()} counts it all.
+ * backoff; {@link #stats()} counts it all. This class is the listener's life and its settings; each call is
+ * served by {@link FastAgiCalls}, its app found by {@link AgiRoutes}.
  *
  * <pre>{@code
  * try (FastAgiServer server = FastAgiServer.builder().port(4573)
@@ -49,38 +42,16 @@ public final class FastAgiServer implements AutoCloseable {
     /** Calls open at once before one more is refused, unless the builder says otherwise. */
     public static final int DEFAULT_MAX_CONNECTIONS = 20_000;
 
-    private final String bindHost;
-    private final int requestedPort;
-    private final AgiRoutes routes;
-    private final AgiApp fallback;
-    private final int environmentTimeoutMs;
-    private final int replyTimeoutMs;
-    private final int maxLineLength;
-    private final int backlog;
-    private final int drainMs;
-    private final int maxConnections;
-    private final Predicate<InetAddress> allow;
-    /** TCP keepalive timers to set on each call (idle s, interval s, probes), or null for the system's. */
-    private final int[] keepAliveTimers;
-
-    private final AtomicLong failures = new AtomicLong();
+    private final FastAgiConfig cfg;
+    private final FastAgiCalls calls;
     private volatile ServerSocket serverSocket;
     private volatile GuardedAcceptor acceptor;
-    private volatile boolean closing;
 
     private FastAgiServer(Builder b) {
-        this.bindHost = b.bind;
-        this.requestedPort = b.port;
-        this.routes = b.routes.copy(); // the builder may go on adding routes for another server
-        this.fallback = b.fallback;
-        this.environmentTimeoutMs = (int) b.environmentTimeout.toMillis();
-        this.replyTimeoutMs = (int) b.replyTimeout.toMillis();
-        this.maxLineLength = b.maxLineLength;
-        this.backlog = b.backlog;
-        this.drainMs = (int) b.drainTimeout.toMillis();
-        this.maxConnections = b.maxConnections;
-        this.allow = b.allow;
-        this.keepAliveTimers = b.keepAliveTimers;
+        this.cfg = new FastAgiConfig(b.bind, b.port, b.routes.copy(), // the builder may go on adding routes for another server
+                b.fallback, (int) b.environmentTimeout.toMillis(), (int) b.replyTimeout.toMillis(), b.maxLineLength,
+                b.backlog, (int) b.drainTimeout.toMillis(), b.maxConnections, b.allow, b.keepAliveTimers);
+        this.calls = new FastAgiCalls(cfg, () -> acceptor.stats().countDeadlineMissed());
     }
 
     public static Builder builder() { return new Builder(); }
@@ -92,17 +63,17 @@ public final class FastAgiServer implements AutoCloseable {
         // is a plain close(2) (java.net's own socket adds getsockopt(SO_LINGER) + shutdown(SHUT_WR) to every close)
         ServerSocket ss = ServerSocketChannel.open().socket();
         ss.setReuseAddress(true);
-        if (keepAliveTimers != null && !KEEPALIVE_TIMERS_SUPPORTED) {
+        if (cfg.keepAliveTimers() != null && !FastAgiCalls.KEEPALIVE_TIMERS_SUPPORTED) {
             log.warn("FastAGI: TCP keepalive timers are not settable on this platform; the system's apply");
         }
-        ss.bind(new InetSocketAddress(InetAddress.getByName(bindHost), requestedPort), backlog);
+        ss.bind(new InetSocketAddress(InetAddress.getByName(cfg.bindHost()), cfg.port()), cfg.backlog());
         serverSocket = ss;
         // the acceptor's loop is a virtual thread: accepting and starting a call's thread then happen on the carrier,
         // between calls, instead of a platform thread that preempts the carrier and wakes it for every new call
-        acceptor = GuardedAcceptor.builder("fastagi", ss, this::serve).allowFrom(allow).maxConnections(maxConnections)
+        acceptor = GuardedAcceptor.builder("fastagi", ss, calls::serve).allowFrom(cfg.allow()).maxConnections(cfg.maxConnections())
                 .logger(log).threadPrefix("fastagi-call-").start();
-        log.info("FastAGI server listening on {} (routes: {})", LogText.address(bindHost, ss.getLocalPort()),
-                routes.isEmpty() ? "none" : String.join(", ", routes.describe()));
+        log.info("FastAGI server listening on {} (routes: {})", LogText.address(cfg.bindHost(), ss.getLocalPort()),
+                cfg.routes().isEmpty() ? "none" : String.join(", ", cfg.routes().describe()));
         return this;
     }
 
@@ -114,7 +85,7 @@ public final class FastAgiServer implements AutoCloseable {
     }
 
     /** The bind address as configured. */
-    public String bindAddress() { return bindHost; }
+    public String bindAddress() { return cfg.bindHost(); }
 
     /** Calls in progress (connections open). */
     public int activeCalls() {
@@ -129,7 +100,7 @@ public final class FastAgiServer implements AutoCloseable {
     }
 
     /** Calls that ended with an app error or a protocol error (or sent no environment in time). */
-    public long failedCalls() { return failures.get(); }
+    public long failedCalls() { return calls.failures(); }
 
     /**
      * The listener's counters: accepted, refused by the cap or the allow-list, closed without an environment in
@@ -147,183 +118,6 @@ public final class FastAgiServer implements AutoCloseable {
         if (a != null) a.join();
     }
 
-    private void serve(Socket s) {
-        // per call: 2 setsockopt (TCP_NODELAY, SO_KEEPALIVE; 5 with keepAliveTimers), no timer task, no
-        // address formatting unless something is logged
-        StreamAgiChannel ch = null;
-        try {
-            s.setTcpNoDelay(true);
-            keepAlive(s);
-            nonBlockingNow(s);
-            CallInput in = new CallInput(s, environmentTimeoutMs);
-            try {
-                ch = StreamAgiChannel.open(in, s.getOutputStream(), maxLineLength);
-            } catch (AgiProtocolException e) {
-                failures.incrementAndGet();
-                log.warn("FastAGI connection from {} refused: {}", s.getRemoteSocketAddress(), LogText.escape(e.getMessage()));
-                return;
-            } catch (SocketTimeoutException e) {
-                failures.incrementAndGet();
-                acceptor.stats().countDeadlineMissed();
-                log.warn("FastAGI connection from {} sent no complete AGI environment within {} ms; closed",
-                        s.getRemoteSocketAddress(), environmentTimeoutMs);
-                return;
-            } catch (IOException e) {
-                failures.incrementAndGet();
-                log.debug("FastAGI connection from {} failed before its environment: {}", s.getRemoteSocketAddress(), e.toString());
-                return;
-            }
-            in.disarm();
-            s.setSoTimeout(replyTimeoutMs);
-            String path = ch.environment().scriptPath();
-            AgiApp app = routes.find(path);
-            if (app == null) app = fallback;
-            if (app == null) {
-                refuse(ch, path);
-                return;
-            }
-            run(app, ch, path);
-        } catch (IOException e) {
-            if (!closing) log.debug("FastAGI connection from {} failed: {}", s.getRemoteSocketAddress(), e.toString());
-        } finally {
-            finish(s, ch);
-        }
-    }
-
-    private static final java.nio.ByteBuffer NOTHING = java.nio.ByteBuffer.allocate(0);
-
-    /**
-     * Puts a call's socket in the non-blocking mode a virtual thread's blocking I/O uses, for good. Without
-     * this, each timed read of a SocketChannel (the environment's) switches the socket to non-blocking and back:
-     * four more {@code fcntl} per call. An empty write does it and writes nothing.
-     */
-    private static void nonBlockingNow(Socket s) throws IOException {
-        java.nio.channels.SocketChannel ch = s.getChannel();
-        if (ch != null && Thread.currentThread().isVirtual()) ch.write(NOTHING.duplicate());
-    }
-
-    /**
-     * A call's input: one deadline for the whole environment, however slowly its lines drip in
-     * ({@link DeadlineInput}); once it is disarmed, a yield before each read, then a plain pass-through. Used by
-     * the call's own thread only.
-     */
-    private static final class CallInput extends DeadlineInput {
-        CallInput(Socket socket, int timeoutMs) throws IOException {
-            super(socket, Duration.ofMillis(timeoutMs));
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (!armed()) {
-                // We only read when the last command's reply (or more of it) is needed, and Asterisk cannot have
-                // answered yet. Letting the other calls run first means that under load the reply is usually
-                // there when we read, instead of read -> EAGAIN -> epoll_ctl -> park -> poller -> unpark; with
-                // nothing else to run, yield returns at once and the read parks as before. Measured at 1,000
-                // calls: server CPU per call -9 to -28 %, command p99 -20 to -50 %.
-                Thread.yield();
-            }
-            return super.read(b, off, len);
-        }
-    }
-
-    private static final boolean KEEPALIVE_TIMERS_SUPPORTED = keepAliveTimersSupported();
-
-    private static boolean keepAliveTimersSupported() {
-        try (Socket probe = new Socket()) {
-            return probe.supportedOptions().contains(ExtendedSocketOptions.TCP_KEEPIDLE);
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
-    }
-
-    /**
-     * TCP keepalive, so a call whose Asterisk host vanished without a FIN ends even while the app waits without
-     * a reply timeout: SO_KEEPALIVE always, with the system's timers (Linux: 2 h idle, then 9 probes 75 s apart)
-     * unless the builder set {@link Builder#keepAliveTimers}.
-     */
-    private void keepAlive(Socket s) {
-        try {
-            s.setKeepAlive(true);
-            int[] t = keepAliveTimers;
-            if (t != null && KEEPALIVE_TIMERS_SUPPORTED) {
-                s.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, t[0]);
-                s.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, t[1]);
-                s.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, t[2]);
-            }
-        } catch (IOException | UnsupportedOperationException e) {
-            log.debug("TCP keepalive not available: {}", e.toString());
-        }
-    }
-
-    private void refuse(StreamAgiChannel ch, String path) {
-        log.warn("FastAGI: no app for script path '{}' (request {}, channel {}); closed so the dialplan continues. Known: {}",
-                LogText.escape(path), LogText.escape(ch.environment().request()),
-                LogText.escape(ch.environment().channel()), routes.describe());
-        try {
-            String shown = path.replaceAll("\\p{Cntrl}", "?");
-            ch.verbose("Tinyphone FastAGI: no app for path " + shown + " - the dialplan continues", 1);
-        } catch (RuntimeException e) {
-            log.debug("could not send the refusal VERBOSE for {}: {}", LogText.escape(path), LogText.escape(e.getMessage()));
-        }
-    }
-
-    private void run(AgiApp app, StreamAgiChannel ch, String path) {
-        try {
-            app.run(ch);
-            if (log.isDebugEnabled()) log.debug("AGI app {} on {} ended", LogText.escape(path), channel(ch));
-        } catch (AgiHangupException e) {
-            if (log.isDebugEnabled()) {
-                log.debug("AGI app {} on {}: caller hung up ({})", LogText.escape(path), channel(ch),
-                        LogText.escape(e.getMessage()));
-            }
-        } catch (AgiProtocolException e) {
-            failures.incrementAndGet();
-            log.warn("AGI app {} on {}: protocol error: {}", LogText.escape(path), channel(ch), LogText.escape(e.getMessage()));
-        } catch (Throwable t) {
-            failures.incrementAndGet();
-            log.error("AGI app {} on {} failed", LogText.escape(path), channel(ch), t);
-            if (!ch.isEnded()) {
-                try {
-                    ch.verbose("Tinyphone FastAGI: app " + path + " failed: " + t.getClass().getSimpleName(), 1);
-                } catch (RuntimeException ignored) {
-                    // best effort: the call is ending anyway
-                }
-            }
-            if (t instanceof VirtualMachineError vme && !(t instanceof StackOverflowError)) throw vme;
-        }
-    }
-
-    private static String channel(StreamAgiChannel ch) {
-        return LogText.escape(ch.environment().channel());
-    }
-
-    /**
-     * Ends a call the way Asterisk expects. When Asterisk has nothing more to send before our close (its
-     * {@code HANGUP} notice was read, or it closed: {@link StreamAgiChannel#isInputFinished()}), close at once:
-     * a plain FIN. Otherwise half-close (FIN), read what Asterisk still sends (its HANGUP line) until it closes,
-     * then close: a plain close with unread input would reset the connection.
-     */
-    private void finish(Socket s, StreamAgiChannel ch) {
-        try {
-            if (!s.isClosed() && (ch == null || !ch.isInputFinished())) {
-                s.shutdownOutput();
-                s.setSoTimeout(drainMs);
-                InputStream in = s.getInputStream();
-                byte[] sink = new byte[256];
-                int total = 0;
-                while (total < 64 * 1024) {
-                    int r = in.read(sink);
-                    if (r < 0) break;
-                    total += r;
-                }
-            }
-        } catch (IOException ignored) {
-            // timeout or reset while draining: close anyway
-        } finally {
-            closeQuietly(s); // the acceptor counts the call as ended when serve returns
-        }
-    }
-
     /** Stops accepting and waits up to 5 s for calls in progress. */
     @Override
     public void close() { close(Duration.ofSeconds(5)); }
@@ -334,7 +128,7 @@ public final class FastAgiServer implements AutoCloseable {
      * @return true if every call finished within the grace period
      */
     public boolean close(Duration grace) {
-        closing = true;
+        calls.closing();
         GuardedAcceptor a = acceptor;
         if (a == null) return true;
         a.stopAccepting();
@@ -347,14 +141,6 @@ public final class FastAgiServer implements AutoCloseable {
         }
         a.close(); // joins the accept loop
         return clean;
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception ignored) {
-            // nothing left to do
-        }
     }
 
     /**
