@@ -4,15 +4,12 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,12 +27,12 @@ import org.tinyphone.audio.level.LevelMeter;
  *       The input ends (EOF) when the relay is gone;</li>
  *   <li>the caller's audio and its level to a {@link RelayListener}, plus hangup and end.</li>
  * </ul>
- * {@link #close()} tells the relay to finish (it exits 0 and the dialplan continues) and closes the socket.
+ * {@link #close()} tells the relay to finish (it exits 0 and the dialplan continues) and closes the socket. The two
+ * AGI streams are {@link RelayAgiInput} and {@link RelayAgiOutput}.
  */
 public final class RelaySession implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RelaySession.class);
-    private static final byte[] HANGUP_LINE = "HANGUP\n".getBytes(StandardCharsets.US_ASCII);
     /** Unread AGI input above this is a protocol violation (Asterisk only answers what we ask). */
     static final int MAX_BUFFERED_AGI = 1 << 20;
 
@@ -46,8 +43,19 @@ public final class RelaySession implements AutoCloseable {
     private final LevelMeter meter;
     private final boolean hangupLine;
     private final ReentrantLock writeLock = new ReentrantLock();
-    private final AgiInput agiInput = new AgiInput();
-    private final AgiOutput agiOutput = new AgiOutput();
+    private final RelayAgiInput agiInput = new RelayAgiInput(MAX_BUFFERED_AGI, this::close);
+    private final RelayAgiOutput agiOutput = new RelayAgiOutput(writeLock, new RelayAgiOutput.Tunnel() {
+        @Override
+        public void send(byte[] b, int off, int len) throws IOException {
+            if (ended.get()) throw new IOException("relay tunnel closed: " + endReason);
+            sendFrame(RelayProtocol.AGI_OUT, b, off, len);
+        }
+
+        @Override
+        public void close() {
+            RelaySession.this.close();
+        }
+    });
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile boolean hungUp;
     private volatile String endReason;
@@ -242,203 +250,6 @@ public final class RelaySession implements AutoCloseable {
         }
     }
 
-    /** AGI input: chunks from the reader thread, read by the AGI channel's thread. */
-    private final class AgiInput extends InputStream {
-        private final ReentrantLock lock = new ReentrantLock();
-        private final Condition available = lock.newCondition();
-        private final ArrayDeque<byte[]> chunks = new ArrayDeque<>();
-        private byte[] current;
-        private int pos;
-        private int buffered;
-        private boolean closed;
-        private boolean atLineStart = true; // after the last byte offered
-        private boolean hangupPending;
-
-        void offer(byte[] data) throws IOException {
-            if (data.length == 0) return;
-            lock.lock();
-            try {
-                checkRoom(data.length);
-                if (hangupPending) {
-                    int nl = indexOf(data, (byte) '\n');
-                    if (nl >= 0) {
-                        add(java.util.Arrays.copyOf(data, nl + 1));
-                        add(HANGUP_LINE);
-                        hangupPending = false;
-                        if (nl + 1 < data.length) add(java.util.Arrays.copyOfRange(data, nl + 1, data.length));
-                    } else {
-                        add(data);
-                    }
-                } else {
-                    add(data);
-                }
-                atLineStart = data[data.length - 1] == '\n';
-                available.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        void hangupLine() throws IOException {
-            lock.lock();
-            try {
-                if (atLineStart) {
-                    checkRoom(HANGUP_LINE.length); // a relay sending HANGUP frames without end is held to the limit too
-                    add(HANGUP_LINE);
-                    available.signalAll();
-                } else {
-                    hangupPending = true;
-                }
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** Called with the lock held. */
-        private void checkRoom(int more) throws IOException {
-            if (buffered + more > MAX_BUFFERED_AGI) {
-                throw new IOException("more than " + MAX_BUFFERED_AGI + " bytes of unread AGI input");
-            }
-        }
-
-        private void add(byte[] b) {
-            chunks.add(b);
-            buffered += b.length;
-        }
-
-        /** The relay is gone: readers get what is buffered, then EOF. */
-        void finish() {
-            lock.lock();
-            try {
-                closed = true;
-                available.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** Blocks until a chunk is there; false at the end. Called with the lock held. */
-        private boolean fill() throws IOException {
-            while (current == null || pos == current.length) {
-                current = chunks.poll();
-                pos = 0;
-                if (current != null) continue;
-                if (closed) return false;
-                try {
-                    available.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("interrupted while waiting for AGI input from the relay");
-                }
-            }
-            return true;
-        }
-
-        @Override
-        public int read() throws IOException {
-            lock.lock();
-            try {
-                if (!fill()) return -1;
-                buffered--;
-                return current[pos++] & 0xff;
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            Objects.checkFromIndexSize(off, len, b.length);
-            if (len == 0) return 0;
-            lock.lock();
-            try {
-                if (!fill()) return -1;
-                int n = Math.min(len, current.length - pos);
-                System.arraycopy(current, pos, b, off, n);
-                pos += n;
-                buffered -= n;
-                return n;
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        @Override
-        public int available() {
-            lock.lock();
-            try {
-                return buffered;
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** Closing the AGI input ends the session (like closing a FastAGI socket). */
-        @Override
-        public void close() {
-            RelaySession.this.close();
-        }
-    }
-
-    /** AGI output: frames to the relay. */
-    private final class AgiOutput extends OutputStream {
-        private final byte[] pending = new byte[8192];
-        private int count;
-
-        @Override
-        public void write(int b) throws IOException {
-            writeLock.lock();
-            try {
-                pending[count++] = (byte) b;
-                if (b == '\n' || count == pending.length) flush();
-            } finally {
-                writeLock.unlock();
-            }
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            Objects.checkFromIndexSize(off, len, b.length);
-            writeLock.lock();
-            try {
-                flush();
-                if (len > 0) send(b, off, len);
-            } finally {
-                writeLock.unlock();
-            }
-        }
-
-        @Override
-        public void flush() throws IOException {
-            writeLock.lock();
-            try {
-                if (count > 0) {
-                    int n = count;
-                    count = 0;
-                    send(pending, 0, n);
-                }
-            } finally {
-                writeLock.unlock();
-            }
-        }
-
-        private void send(byte[] b, int off, int len) throws IOException {
-            if (ended.get()) throw new IOException("relay tunnel closed: " + endReason);
-            sendFrame(RelayProtocol.AGI_OUT, b, off, len);
-        }
-
-        @Override
-        public void close() {
-            RelaySession.this.close();
-        }
-    }
-
-    private static int indexOf(byte[] a, byte v) {
-        for (int i = 0; i < a.length; i++) {
-            if (a[i] == v) return i;
-        }
-        return -1;
-    }
 
     @Override
     public String toString() {
