@@ -29,12 +29,11 @@ final class ClientConnection {
     private static final Logger log = LoggerFactory.getLogger(TinyphoneClient.class);   // the client's log, as before the split
     private static final int MAX_LINE = 1 << 20;
 
-    private final String host;
-    private final int port;
-    private final TinyphoneListener listener;
-    private final boolean reconnect;
-    private final Duration maxBackoff;
-    private final Duration requestTimeout;
+    /** What the client's builder set: where the server is, who listens, whether and how to reconnect, how long to wait. */
+    record Settings(String host, int port, TinyphoneListener listener, boolean reconnect, Duration maxBackoff,
+                    Duration requestTimeout) {}
+
+    private final Settings cfg;
     private final Map<String, String> subscriptions = new LinkedHashMap<>(); // number -> token; guarded by lock
     private final Map<String, CompletableFuture<Object>> pending = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
@@ -45,20 +44,14 @@ final class ClientConnection {
     private volatile boolean closed;
     private volatile ConnectionState state = ConnectionState.LOST;
 
-    ClientConnection(String host, int port, TinyphoneListener listener, boolean reconnect, Duration maxBackoff,
-                     Duration requestTimeout) {
-        this.host = host;
-        this.port = port;
-        this.listener = listener;
-        this.reconnect = reconnect;
-        this.maxBackoff = maxBackoff;
-        this.requestTimeout = requestTimeout;
+    ClientConnection(Settings cfg) {
+        this.cfg = cfg;
     }
 
     /** Connects (blocking, at most 5 s) and starts the reading thread. */
     void connect() throws IOException {
         open();
-        Thread.ofVirtual().name("tinyphone-client " + host + ":" + port).start(this::readLoop);
+        Thread.ofVirtual().name("tinyphone-client " + cfg.host() + ":" + cfg.port()).start(this::readLoop);
     }
 
     ConnectionState state() {
@@ -123,7 +116,7 @@ final class ClientConnection {
             return answer;
         }
         pending.put(id, answer);
-        answer.orTimeout(requestTimeout.plus(expected).toMillis(), TimeUnit.MILLISECONDS)
+        answer.orTimeout(cfg.requestTimeout().plus(expected).toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((r, e) -> pending.remove(id));
         try {
             send(line);
@@ -131,7 +124,7 @@ final class ClientConnection {
             answer.completeExceptionally(new TinyphoneException("not connected: " + e.getMessage(), e));
         }
         return answer.exceptionallyCompose(e -> CompletableFuture.failedFuture(e instanceof TimeoutException
-                ? new TinyphoneException("no answer from the server within " + requestTimeout.plus(expected))
+                ? new TinyphoneException("no answer from the server within " + cfg.requestTimeout().plus(expected))
                 : e));
     }
 
@@ -151,12 +144,12 @@ final class ClientConnection {
     private void open() throws IOException {
         Socket s = new Socket();
         try {
-            s.connect(new InetSocketAddress(host, port), 5000);
+            s.connect(new InetSocketAddress(cfg.host(), cfg.port()), 5000);
             s.setTcpNoDelay(true);
             s.setKeepAlive(true);
         } catch (IOException e) {
             s.close();
-            throw new IOException("cannot connect to the Tinyphone server at " + host + ":" + port + ": "
+            throw new IOException("cannot connect to the Tinyphone server at " + cfg.host() + ":" + cfg.port() + ": "
                     + e.getMessage(), e);
         }
         List<String> resubscribe = new ArrayList<>();
@@ -177,7 +170,7 @@ final class ClientConnection {
         } finally {
             lock.unlock();
         }
-        notifyState(ConnectionState.CONNECTED, "connected to " + host + ":" + port);
+        notifyState(ConnectionState.CONNECTED, "connected to " + cfg.host() + ":" + cfg.port());
     }
 
     private void readLoop() {
@@ -200,7 +193,7 @@ final class ClientConnection {
                 }
                 lost(s, reason);
             }
-            if (closed || !reconnect) {
+            if (closed || !cfg.reconnect()) {
                 break;
             }
             state = ConnectionState.RECONNECTING;
@@ -212,7 +205,7 @@ final class ClientConnection {
                 break;
             } catch (IOException e) {
                 log.debug("reconnect failed: {}", e.getMessage());
-                backoff = Math.min(backoff * 2, maxBackoff.toMillis());
+                backoff = Math.min(backoff * 2, cfg.maxBackoff().toMillis());
             }
         }
         state = ConnectionState.CLOSED;
@@ -277,7 +270,7 @@ final class ClientConnection {
 
     private void deliver(TinyphoneEvent event) {
         try {
-            listener.onEvent(event);
+            cfg.listener().onEvent(event);
         } catch (RuntimeException e) {
             log.warn("listener failed on {}", event, e);
         }
@@ -285,7 +278,7 @@ final class ClientConnection {
 
     private void notifyState(ConnectionState s, String reason) {
         try {
-            listener.onConnection(s, reason);
+            cfg.listener().onConnection(s, reason);
         } catch (RuntimeException e) {
             log.warn("listener failed on {}", s, e);
         }

@@ -30,7 +30,8 @@ public final class TinyphoneClient implements AutoCloseable {
     private final ClientConnection conn;
 
     private TinyphoneClient(Builder b) {
-        this.conn = new ClientConnection(b.host, b.port, b.listener, b.reconnect, b.maxBackoff, b.requestTimeout);
+        this.conn = new ClientConnection(new ClientConnection.Settings(b.host, b.port, b.listener, b.reconnect, b.maxBackoff,
+                b.requestTimeout));
     }
 
     public static Builder builder() {
