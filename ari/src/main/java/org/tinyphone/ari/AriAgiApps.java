@@ -154,12 +154,5 @@ final class AriAgiApps {
         }
     }
 
-    private boolean recording(String name) {
-        try {
-            ari.recordings().live(name);
-            return true;
-        } catch (AriHttpException e) {
-            return false;
-        }
-    }
+    private boolean recording(String name) { return AriAgiCall.found(() -> ari.recordings().live(name)); }
 }

@@ -177,9 +177,12 @@ final class AriAgiCall {
         }
     }
 
-    private boolean playing(String pb) {
+    private boolean playing(String pb) { return found(() -> ari.playbacks().get(pb)); }
+
+    /** Whether Asterisk still has what {@code get} asks for (a playback, a live recording): false when it answers an error. */
+    static boolean found(Runnable get) {
         try {
-            ari.playbacks().get(pb);
+            get.run();
             return true;
         } catch (AriHttpException e) {
             return false;
