@@ -132,6 +132,9 @@ final class AriJson {
     private static final Map<String, ObjectReader> READERS = TYPED.entrySet().stream()
             .collect(java.util.stream.Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> MAPPER.readerFor(e.getValue())));
 
+    /** Whether events of {@code type} have a record (else they arrive as {@link AriEvent.Other}). */
+    static boolean isTyped(String type) { return TYPED.containsKey(type); }
+
     /** A typed event for the JSON, or {@link AriEvent.Other}; throws only if a known type has an impossible shape. */
     static AriEvent event(String type, JsonNode node) throws JsonProcessingException {
         Class<? extends AriEvent> c = TYPED.get(type);

@@ -1,7 +1,5 @@
 package org.tinyphone.ari;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -9,7 +7,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,7 +16,6 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.tinyphone.net.LogLimiter;
 import org.tinyphone.net.LogText;
 
 /**
@@ -29,11 +25,6 @@ import org.tinyphone.net.LogText;
  */
 final class StasisRuntime {
     private static final Logger log = LoggerFactory.getLogger(StasisRuntime.class);
-    /** At most 10 lines of each kind of bad input per 10 s, then one summary of how many were left out. */
-    private static final LogLimiter LOG_LIMIT = new LogLimiter(10, Duration.ofSeconds(10));
-    private static final Set<String> TYPED = Set.of("StasisStart", "StasisEnd", "ChannelDtmfReceived", "ChannelHangupRequest",
-            "ChannelDestroyed", "ChannelStateChange", "ChannelVarset", "PlaybackStarted", "PlaybackFinished",
-            "RecordingFinished", "RecordingFailed", "ChannelEnteredBridge", "ChannelLeftBridge", "Dial");
 
     /** What both builders configure. */
     static final class Config {
@@ -56,16 +47,13 @@ final class StasisRuntime {
     }
 
     private final Config cfg;
+    private final AriMessageReader reader;
     private final String name;
     private final Map<String, StasisCall> calls = new ConcurrentHashMap<>();
     private final Map<String, Thread> callThreads = new ConcurrentHashMap<>();
     private final RecentIds own = new RecentIds(50_000);
     private final List<ListenerQueue<AriEvent>> listeners = new CopyOnWriteArrayList<>();
     private final List<ListenerQueue<AriConnectionState>> stateListeners = new CopyOnWriteArrayList<>();
-    private final LongAdder events = new LongAdder();
-    private final LongAdder malformed = new LongAdder();
-    private final LongAdder oversized = new LongAdder();
-    private final LongAdder unknownTypes = new LongAdder();
     private final LongAdder unknownChannel = new LongAdder();
     private final AtomicLong dropped = new AtomicLong();
     private final LongAdder callsStarted = new LongAdder();
@@ -76,6 +64,7 @@ final class StasisRuntime {
     StasisRuntime(Config cfg, String name) {
         this.cfg = cfg;
         this.name = name;
+        this.reader = new AriMessageReader(cfg.maxMessageChars);
         for (Consumer<AriEvent> l : cfg.eventListeners) onEvent(l);
         for (Consumer<AriConnectionState> l : cfg.stateListeners) onState(l);
     }
@@ -111,7 +100,7 @@ final class StasisRuntime {
     AriConnectionState lastState() { return lastState.get(); }
 
     AriStats stats() {
-        return new AriStats(events.sum(), malformed.sum(), oversized.sum(), unknownTypes.sum(), unknownChannel.sum(),
+        return new AriStats(reader.events.sum(), reader.malformed.sum(), reader.oversized.sum(), reader.unknownTypes.sum(), unknownChannel.sum(),
                 dropped.get(), callsStarted.sum(), calls.size(), reconnects.sum());
     }
 
@@ -127,62 +116,17 @@ final class StasisRuntime {
 
     /** One whole text message from a connection's reader. Never blocks, never runs app code. */
     void onMessage(AriSession s, String text) {
-        AriEvent e = AriJson.direct(text);   // Asterisk's own events: one pass, no tree
-        if (e == null) e = fromTree(s, text);
+        AriEvent e = reader.read(s, text);
         if (e == null) return;
-        events.increment();
-        if (e instanceof AriEvent.Other o && !TYPED.contains(o.type())) {
-            unknownTypes.increment();
-            if (o.type().equals("ApplicationRegistered")) {
-                s.application(o.application());
-                log.info("ARI {}: Asterisk registered application '{}' on this connection", s, LogText.escape(o.application()));
-                sessionRegistered(s);
-            } else if (o.type().equals("ApplicationReplaced")) {
-                log.error("ARI {}: another WebSocket took over application '{}': no more events for it arrive here "
-                        + "(two programs serve the same app name?)", s, LogText.escape(o.application()));
-            } else {
-                log.debug("ARI {}: {} event (no record for it): to the event listeners as JSON", s, LogText.escape(o.type()));
-            }
+        if (e instanceof AriEvent.Other o && o.type().equals("ApplicationRegistered")) {
+            s.application(o.application());
+            log.info("ARI {}: Asterisk registered application '{}' on this connection", s, LogText.escape(o.application()));
+            sessionRegistered(s);
+        } else if (e instanceof AriEvent.Other o && o.type().equals("ApplicationReplaced")) {
+            log.error("ARI {}: another WebSocket took over application '{}': no more events for it arrive here "
+                    + "(two programs serve the same app name?)", s, LogText.escape(o.application()));
         }
         dispatch(s, e);
-    }
-
-    /**
-     * A message that is not one of Asterisk's typed events as it writes them, read as a JSON tree: a REST response
-     * (handed to the REST-over-WebSocket transport), another event (raw JSON), or dropped with a word why; null when
-     * there is no event to dispatch.
-     */
-    private AriEvent fromTree(AriSession s, String text) {
-        JsonNode n;
-        try {
-            n = AriJson.tree(text);
-        } catch (JsonProcessingException | RuntimeException e) {
-            warn(malformed, "ari not json", "ARI {}: a message that is not JSON ({} chars) was dropped: {}", s, text.length(), LogText.escape(text));
-            return null;
-        }
-        if (n == null || !n.isObject()) {
-            warn(malformed, "ari not object", "ARI {}: a message that is not a JSON object ({} chars) was dropped: {}", s, text.length(),
-                    LogText.escape(text));
-            return null;
-        }
-        if (s.rest() instanceof WebSocketRestTransport w && w.offer(n)) return null;
-        JsonNode t = n.get("type");
-        if (t == null || !t.isTextual() || t.asText().isEmpty()) {
-            warn(malformed, "ari no type", "ARI {}: a JSON message without a \"type\" was dropped ({} chars): {}", s, text.length(),
-                    LogText.escape(text));
-            return null;
-        }
-        String type = t.asText();
-        AriEvent e;
-        try {
-            e = AriJson.event(type, n);
-        } catch (JsonProcessingException | RuntimeException ex) {
-            warn(malformed, "ari misshaped", "ARI {}: a {} event in a shape this client cannot read ({}); delivered as raw JSON: {}", s,
-                    LogText.escape(type), LogText.escape(ex instanceof JsonProcessingException j ? j.getOriginalMessage() : ex.toString()),
-                    LogText.escape(text));
-            e = AriJson.other(type, n);
-        }
-        return e;
     }
 
     /** One part of a text message from a connection's reader (WebSockets hand messages over in parts). */
@@ -201,16 +145,7 @@ final class StasisRuntime {
     }
 
     /** A message over the size limit was skipped. */
-    void onOversized(AriSession s, long chars) {
-        warn(oversized, "ari oversized", "ARI {}: a message of {} chars (over the {} limit) was dropped; the connection goes on", s,
-                chars, cfg.maxMessageChars);
-    }
-
-    /** Counts, and logs within the limiter's budget for its kind (a flood of bad messages cannot flood the log). */
-    private void warn(LongAdder counter, String kind, String format, Object... args) {
-        counter.increment();
-        LOG_LIMIT.warn(log, kind, format, args);
-    }
+    void onOversized(AriSession s, long chars) { reader.oversized(s, chars); }
 
     /** Hook for the outbound server: Asterisk said which application this connection serves. */
     private final List<Consumer<AriSession>> registeredHooks = new CopyOnWriteArrayList<>();
@@ -264,7 +199,7 @@ final class StasisRuntime {
     private void stasisStart(AriSession s, AriEvent.StasisStart st) {
         Channel ch = st.channel();
         if (ch == null || ch.id() == null || ch.id().isEmpty()) {
-            malformed.increment();
+            reader.malformed.increment();
             log.warn("ARI {}: a StasisStart without a channel id was ignored", s);
             return;
         }
