@@ -112,6 +112,8 @@ public final class TinyphoneConfig {
             new Key("stream.connect-timeout", "5s", "How long opening the WebSocket to a media stream's app may take"),
             new Key("stream.queue", "250", "Messages waiting to be sent to a media stream's app (250 = 5 s of audio); more are dropped and counted, so a slow app never slows the call"),
             new Key("stream.play-buffer", "60s", "Audio an app may queue ahead to be played to the caller; what comes beyond it is dropped and counted"),
+            new Key("stream.auth-token", "", "A secret the media stream apps share with the server: each WebSocket handshake then carries X-Twilio-Signature, Twilio's HMAC-SHA1 of the stream URL keyed with it, so an app checks it as it checks Twilio's (the secret itself is never sent)"),
+            new Key("stream.bearer-token", "", "When set, each media stream's WebSocket handshake carries 'Authorization: Bearer' and this value, for apps that check a token"),
             new Key("stream.max-message", "262144", "Longest message a media stream's app may send, in characters (longer: dropped, counted and logged)"),
             new Key("log.level", "INFO", "Log level of Tinyphone's own loggers (TRACE, DEBUG, INFO, WARN, ERROR)"));
 
@@ -404,6 +406,11 @@ public final class TinyphoneConfig {
         positive("stream.queue", 10, 1_000_000);
         if (duration("stream.play-buffer").toMillis() < 1000) throw invalid("stream.play-buffer", "at least 1s");
         positive("stream.max-message", 1024, 64 * 1024 * 1024);
+        if (!get("stream.bearer-token").chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            // a header value: no spaces, controls or line breaks (the value, a secret, is not repeated)
+            throw new ConfigException("config key stream.bearer-token (" + source("stream.bearer-token")
+                    + ") must be printable ASCII without spaces (it is sent as a header)");
+        }
     }
 
     // ---- typed access
@@ -599,7 +606,7 @@ public final class TinyphoneConfig {
         for (Map.Entry<String, Value> e : values.entrySet()) {
             String k = e.getKey();
             String v = e.getValue().value();
-            if ((k.equals("ami.secret") || k.equals("sms.auth-token") || k.endsWith(".password") || k.startsWith(TOKEN_PREFIX)) && !v.isEmpty()) v = "(set)";
+            if ((k.equals("ami.secret") || k.equals("sms.auth-token") || k.equals("stream.auth-token") || k.equals("stream.bearer-token") || k.endsWith(".password") || k.startsWith(TOKEN_PREFIX)) && !v.isEmpty()) v = "(set)";
             if (k.startsWith(STREAM_PREFIX) && isPerNumber(k) && v.indexOf('?') >= 0) v = v.substring(0, v.indexOf('?')) + "?(set)"; // a token in the query
             String kv = k + "=" + v;
             lines.add(String.format("%-" + (width + 24) + "s # %s", kv, e.getValue().source()));

@@ -170,8 +170,7 @@ public final class MediaStream {
                 String problem;
                 WebSocket ws = null;
                 try {
-                    ws = owner.http().newWebSocketBuilder().connectTimeout(settings.connectTimeout())
-                            .buildAsync(uri, c).get(settings.connectTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+                    ws = owner.handshake(uri).buildAsync(uri, c).get(settings.connectTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
                     problem = null;
                 } catch (ExecutionException e) {
                     problem = "cannot connect to " + where + ": " + describe(e.getCause());

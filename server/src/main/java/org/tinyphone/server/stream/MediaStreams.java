@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.tinyphone.server.bridge.Call;
 import org.tinyphone.server.bridge.Numbers;
 import org.tinyphone.server.config.TinyphoneConfig;
+import org.tinyphone.server.sms.TwilioSignature;
 
 /**
  * The media streams of the server: which app a dialed number's calls stream to ({@code stream.<number>}, else
@@ -29,8 +30,26 @@ public final class MediaStreams {
         }
     }
 
+    /**
+     * Who the server says it is to the apps: {@code signingKey} (stream.auth-token) signs each handshake with
+     * {@code X-Twilio-Signature} as Twilio does, {@code bearer} (stream.bearer-token) is sent as
+     * {@code Authorization: Bearer}; empty = not sent.
+     */
+    public record Credentials(String signingKey, String bearer) {
+        /** Nothing is sent. */
+        public static final Credentials NONE = new Credentials("", "");
+
+        @Override
+        public String toString() { // secrets: never in a log
+            return "Credentials[signingKey=" + (signingKey.isEmpty() ? "" : "(set)") + ", bearer="
+                    + (bearer.isEmpty() ? "" : "(set)") + "]";
+        }
+    }
+
     private final Map<String, URI> apps;
     private final Settings settings;
+    private final Credentials credentials;
+    private final TwilioSignature signer; // null: no signing key
     private final Player.Ticker ticker;
     private volatile HttpClient http;
     final AtomicInteger active = new AtomicInteger();
@@ -39,17 +58,19 @@ public final class MediaStreams {
     final AtomicLong droppedToCaller = new AtomicLong();
     final AtomicLong ignoredFromApp = new AtomicLong();
 
-    MediaStreams(Map<String, URI> apps, Settings settings, Player.Ticker ticker) {
+    MediaStreams(Map<String, URI> apps, Settings settings, Credentials credentials, Player.Ticker ticker) {
         Map<String, URI> m = new TreeMap<>();
         apps.forEach((number, uri) -> m.put(number.equals("*") ? "*" : Numbers.normalize(number), uri));
         this.apps = Map.copyOf(m);
         this.settings = settings;
+        this.credentials = credentials;
+        this.signer = credentials.signingKey().isEmpty() ? null : new TwilioSignature(credentials.signingKey());
         this.ticker = ticker;
     }
 
     /** No number streams anywhere. */
     public static MediaStreams none() {
-        return new MediaStreams(Map.of(), Settings.defaults(), Player.Ticker.SYSTEM);
+        return new MediaStreams(Map.of(), Settings.defaults(), Credentials.NONE, Player.Ticker.SYSTEM);
     }
 
     /** The config's {@code stream.*} keys. */
@@ -58,12 +79,18 @@ public final class MediaStreams {
                 config.duration("stream.connect-timeout"), config.integer("stream.queue"),
                 (int) Math.max(1, config.duration("stream.play-buffer").toMillis() / 20), 1000,
                 config.integer("stream.max-message"));
-        return new MediaStreams(config.streams(), s, Player.Ticker.SYSTEM);
+        return new MediaStreams(config.streams(), s, new Credentials(config.get("stream.auth-token"),
+                config.get("stream.bearer-token")), Player.Ticker.SYSTEM);
     }
 
     /** For tests: the given apps and settings, and a ticker of the test's. */
     static MediaStreams of(Map<String, URI> apps, Settings settings, Player.Ticker ticker) {
-        return new MediaStreams(apps, settings, ticker);
+        return new MediaStreams(apps, settings, Credentials.NONE, ticker);
+    }
+
+    /** For tests: the given apps, settings and credentials. */
+    static MediaStreams of(Map<String, URI> apps, Settings settings, Credentials credentials) {
+        return new MediaStreams(apps, settings, credentials, Player.Ticker.SYSTEM);
     }
 
     /** The app {@code number}'s calls stream to, if any. */
@@ -83,6 +110,19 @@ public final class MediaStreams {
         if (app.isEmpty() || call.ended()) return Optional.empty();
         opened.incrementAndGet();
         return Optional.of(new MediaStream(this, call, app.get(), back));
+    }
+
+    /**
+     * A WebSocket handshake to {@code app}, with the credentials' headers: {@code X-Twilio-Signature} is Twilio's
+     * signature of the URL exactly as configured (query included, no POST parameters), so an app validates it with
+     * Twilio's own libraries ({@code RequestValidator.validate(url, Map.of(), signature)}) and the shared secret as
+     * the auth token.
+     */
+    java.net.http.WebSocket.Builder handshake(URI app) {
+        java.net.http.WebSocket.Builder b = http().newWebSocketBuilder().connectTimeout(settings.connectTimeout());
+        if (signer != null) b.header("X-Twilio-Signature", signer.sign(app.toString(), java.util.List.of()));
+        if (!credentials.bearer().isEmpty()) b.header("Authorization", "Bearer " + credentials.bearer());
+        return b;
     }
 
     Settings settings() {

@@ -52,7 +52,7 @@ class ConfigFuzzTest {
         c.with(Map.of());
         for (String line : c.describe()) {
             String key = keyOf(c, line);
-            if (key.startsWith("token.") || key.endsWith("secret") || key.endsWith("auth-token")) {
+            if (key.startsWith("token.") || key.endsWith("secret") || key.endsWith("auth-token") || key.endsWith("bearer-token")) {
                 String value = c.get(key);
                 require(value.isEmpty() || line.startsWith(key + "=(set) ") || line.startsWith(key + "=(set)"),
                         () -> "a secret never shows: " + key);

@@ -140,6 +140,21 @@ class TinyphoneConfigTest {
     }
 
     @Test
+    void the_streams_credentials_are_secrets_never_shown_and_the_bearer_token_must_be_a_header_value() {
+        TinyphoneConfig c = TinyphoneConfig.load(null, Map.of("TINYPHONE_STREAM_AUTH_TOKEN", "hunter2"),
+                Map.of("stream.bearer-token", "hunter3.abc"));
+        assertThat(c.get("stream.auth-token")).isEqualTo("hunter2");
+        assertThat(c.describe()).anySatisfy(l -> assertThat(l).startsWith("stream.auth-token=(set)"))
+                .anySatisfy(l -> assertThat(l).startsWith("stream.bearer-token=(set)"))
+                .noneSatisfy(l -> assertThat(l).contains("hunter"));
+        for (String bad : new String[] {"two words", "line\r\nX-Injected: 1", "\u00e9t\u00e9"}) {
+            assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("stream.bearer-token", bad)))
+                    .as(bad).isInstanceOf(ConfigException.class).hasMessageContaining("stream.bearer-token")
+                    .hasMessageContaining("printable ASCII").message().doesNotContain(bad);
+        }
+    }
+
+    @Test
     void stream_urls_are_per_number_and_must_be_websocket_urls() {
         TinyphoneConfig c = TinyphoneConfig.load(null, Map.of("TINYPHONE_STREAM_15550002222", "ws://127.0.0.1:8765/media"),
                 Map.of("stream.13605162099", "wss://bot.example.org/media?token=s3cret", "stream.*", "ws://10.0.0.5/any",

@@ -168,6 +168,31 @@ class MediaStreamEndToEndTest {
             await().atMost(WAIT).until(() -> streams.active() == 0);
             assertThat(streamEvents()).extracting(CallEvent.Stream::status).containsExactly("connected");
             assertThat(streamEvents().get(0).detail()).isEqualTo("ws://127.0.0.1:" + app.port() + "/media"); // no token
+            // no stream.auth-token or stream.bearer-token: no headers of them
+            assertThat(conn.headers).doesNotContainKeys("x-twilio-signature", "authorization");
+        }
+    }
+
+    @Test
+    void theHandshakeCarriesTwiliosSignatureOfTheUrlAndTheBearerTokenSoTheAppKnowsWhoCalls() throws Exception {
+        try (TwilioTestApp app = new TwilioTestApp()) {
+            streams = MediaStreams.of(Map.of("*", app.uri()), MediaStreams.Settings.defaults(),
+                    new MediaStreams.Credentials("shared secret 123", "b3arer.token-XYZ"));
+            ingress = AudioSocketIngress.start(bridge, new AudioSocketJoins(), "127.0.0.1", 0,
+                    AddressAllowList.parse("127.0.0.1"), 100, Duration.ofSeconds(5), streams);
+            AudioSocketCaller caller = call(UUID.randomUUID());
+            await().atMost(WAIT).until(() -> !app.connections.isEmpty() && app.last().messages.size() >= 2);
+            Map<String, String> headers = app.last().headers;
+            // what a Twilio app checks (RequestValidator): Base64(HMAC-SHA1(auth token, the URL as configured, query
+            // included)), there being no POST parameters on a WebSocket handshake
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA1");
+            mac.init(new javax.crypto.spec.SecretKeySpec("shared secret 123".getBytes(StandardCharsets.UTF_8), "HmacSHA1"));
+            String url = "ws://127.0.0.1:" + app.port() + "/media?token=s3cret";
+            String expected = Base64.getEncoder().encodeToString(mac.doFinal(url.getBytes(StandardCharsets.UTF_8)));
+            assertThat(headers.get("x-twilio-signature")).isEqualTo(expected);
+            assertThat(headers.get("authorization")).isEqualTo("Bearer b3arer.token-XYZ");
+            assertThat(headers.values()).noneMatch(v -> v.contains("shared secret")); // the key itself is never sent
+            caller.hangUp();
         }
     }
 

@@ -26,6 +26,8 @@ public final class TwilioTestApp implements AutoCloseable {
         final List<String> raw = new CopyOnWriteArrayList<>();
         final List<JsonNode> messages = new CopyOnWriteArrayList<>();
         volatile Session session;
+        /** The handshake's headers, by lower-case name. */
+        volatile java.util.Map<String, String> headers = java.util.Map.of();
         volatile int closeCode = -1;
 
         List<JsonNode> events(String event) {
@@ -64,7 +66,13 @@ public final class TwilioTestApp implements AutoCloseable {
         ContextHandler context = new ContextHandler("/");
         WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(server, context, container -> {
             container.setMaxTextMessageSize(1 << 20);
-            container.addMapping("/media", (req, resp, cb) -> new Endpoint());
+            container.addMapping("/media", (req, resp, cb) -> {
+                java.util.Map<String, String> h = new java.util.HashMap<>();
+                for (org.eclipse.jetty.http.HttpField f : req.getHeaders()) h.put(f.getLowerCaseName(), f.getValue());
+                Endpoint e = new Endpoint();
+                e.conn.headers = java.util.Map.copyOf(h);
+                return e;
+            });
         });
         context.setHandler(ws);
         server.setHandler(context);
