@@ -25,6 +25,7 @@ import org.tinyphone.server.bridge.TalkbackPolicy;
 import org.tinyphone.server.config.ListenerConfig;
 import org.tinyphone.server.clients.ClientHub;
 import org.tinyphone.server.config.TinyphoneConfig;
+import org.tinyphone.server.stream.MediaStreams;
 
 /**
  * The whole server, wired from its config: the {@link Bridge}, the client listeners (TCP 12002,
@@ -47,11 +48,14 @@ public final class TinyphoneServer implements AutoCloseable {
     private final Map<String, Registered> registered = new LinkedHashMap<>(); // guarded by lock
     private boolean closed; // guarded by lock
     private volatile ClientHub clients;
+    private final MediaStreams streams; // held here: the meters' registry holds it weakly
 
     private TinyphoneServer(TinyphoneConfig config) {
         this.config = config;
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.bridge = new Bridge(metrics, talkback(config));
+        this.streams = MediaStreams.from(config);
+        streams.register(metrics);
         this.adminToken = reachableFromOtherHosts(config) && !config.tokens().containsKey(Bridge.ALL_NUMBERS)
                 ? AdminToken.loadOrCreate(config.get("access.token-file").isEmpty() ? AdminToken.defaultFile()
                         : Path.of(config.get("access.token-file")))
@@ -145,6 +149,9 @@ public final class TinyphoneServer implements AutoCloseable {
     public PrometheusMeterRegistry metrics() { return metrics; }
 
     public Instant started() { return started; }
+
+    /** The calls' media streams (stream.* keys; docs/streams.md). */
+    public MediaStreams streams() { return streams; }
 
     /** The connected clients (null until the client listeners started). */
     public ClientHub clients() { return clients; }

@@ -37,7 +37,7 @@ public final class IngressPart implements ServerPart {
         AddressAllowList allow = config.asteriskAllow();
         ListenerConfig audiosocket = config.audiosocket();
         AudioSocketJoins joins = audiosocket.enabled() ? new AudioSocketJoins() : null;
-        MediaStreams streams = MediaStreams.from(config);
+        MediaStreams streams = server.streams();
 
         ListenerConfig fastagi = config.fastagi();
         if (fastagi.enabled()) {

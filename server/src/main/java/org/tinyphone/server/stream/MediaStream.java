@@ -188,10 +188,12 @@ public final class MediaStream {
                 }
                 if (ended) return;
                 failures++;
+                owner.failed.incrementAndGet();
                 boolean again = failures <= settings.retries();
                 report(problem + (again ? "; trying again in " + settings.retryDelay().toMillis() + " ms (" + failures + " of "
                         + settings.retries() + ")" : "; not trying again during this call"));
                 if (!again || endSignal.await(settings.retryDelay().toMillis(), TimeUnit.MILLISECONDS)) return;
+                owner.retried.incrementAndGet();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -221,6 +223,11 @@ public final class MediaStream {
                     if (o.to() != c) continue; // queued for an earlier connection
                     problem = send(c, encode(c, o));
                     if (problem != null) return problem;
+                    switch (o) {
+                        case Media m -> owner.framesToApp.increment();
+                        case Mark k -> owner.marks.increment();
+                        case Dtmf d -> { }
+                    }
                 } else if (ended) {
                     problem = send(c, TwilioMessages.stop(c.nextSequence(), c.sid, call.id()));
                     if (problem == null) {
@@ -259,6 +266,7 @@ public final class MediaStream {
         while (true) {
             try {
                 f.get(100, TimeUnit.MILLISECONDS);
+                owner.bytesToApp.add(message.length());
                 return null;
             } catch (ExecutionException e) {
                 return c.failure != null ? c.failure : "sending to " + where + " failed: " + describe(e.getCause());
@@ -334,6 +342,7 @@ public final class MediaStream {
             pcm = up.process(pcm, 0, pcm.length);
         }
         back.play(rate, pcm);
+        owner.framesToCaller.increment();
     }
 
     /** A mark's audio has played, or was cleared (player thread, or the app's reader for clear). */
@@ -388,6 +397,7 @@ public final class MediaStream {
 
         @Override
         public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            owner.bytesFromApp.add(data.length());
             if (!tooLong) {
                 if (text.length() + data.length() > settings.maxMessage()) {
                     tooLong = true;
@@ -408,6 +418,7 @@ public final class MediaStream {
 
         @Override
         public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+            owner.bytesFromApp.add(data.remaining());
             if (last) ignored("a binary message (Twilio's messages are text)");
             webSocket.request(1);
             return null;

@@ -8,6 +8,10 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.tinyphone.server.bridge.Call;
 import org.tinyphone.server.bridge.Numbers;
 import org.tinyphone.server.config.TinyphoneConfig;
@@ -57,6 +61,13 @@ public final class MediaStreams {
     final AtomicLong droppedToApp = new AtomicLong();
     final AtomicLong droppedToCaller = new AtomicLong();
     final AtomicLong ignoredFromApp = new AtomicLong();
+    final AtomicLong failed = new AtomicLong();
+    final AtomicLong retried = new AtomicLong();
+    final LongAdder framesToApp = new LongAdder();
+    final LongAdder framesToCaller = new LongAdder();
+    final LongAdder marks = new LongAdder();
+    final LongAdder bytesToApp = new LongAdder();
+    final LongAdder bytesFromApp = new LongAdder();
 
     MediaStreams(Map<String, URI> apps, Settings settings, Credentials credentials, Player.Ticker ticker) {
         Map<String, URI> m = new TreeMap<>();
@@ -150,6 +161,42 @@ public final class MediaStreams {
             }
         }
         return h;
+    }
+
+    /**
+     * Registers the streams' meters (Prometheus names): {@code tinyphone_stream_active}, {@code _started_total},
+     * {@code _failed_total} (connections that could not be opened or broke during the call), {@code _retried_total},
+     * {@code _frames_total{direction="to-app"|"to-caller"}} (20 ms frames sent to apps, played to callers),
+     * {@code _frames_dropped_total{direction=…}} (the app behind; the play buffer full or no way back),
+     * {@code _marks_total} (marks answered), {@code _ignored_total} (app messages that were no command) and
+     * {@code _bytes_total{direction="to-app"|"from-app"}} (WebSocket text). The registry holds this object weakly: the
+     * caller keeps it.
+     */
+    public void register(MeterRegistry registry) {
+        Gauge.builder("tinyphone.stream.active", this, MediaStreams::active).description("Media streams open now")
+                .register(registry);
+        count(registry, "tinyphone.stream.started", null, MediaStreams::opened, "Media streams started (calls with a stream app)");
+        count(registry, "tinyphone.stream.failed", null, m -> m.failed.get(),
+                "Media stream connections that could not be opened or failed during the call");
+        count(registry, "tinyphone.stream.retried", null, m -> m.retried.get(), "Media stream connections tried again after a failure");
+        count(registry, "tinyphone.stream.frames", "to-app", m -> m.framesToApp.sum(), "20 ms frames of audio streamed");
+        count(registry, "tinyphone.stream.frames", "to-caller", m -> m.framesToCaller.sum(), "20 ms frames of audio streamed");
+        count(registry, "tinyphone.stream.frames.dropped", "to-app", MediaStreams::droppedToApp,
+                "Messages to apps and frames to callers dropped: the app behind, the play buffer full, or no way back");
+        count(registry, "tinyphone.stream.frames.dropped", "to-caller", MediaStreams::droppedToCaller,
+                "Messages to apps and frames to callers dropped: the app behind, the play buffer full, or no way back");
+        count(registry, "tinyphone.stream.marks", null, m -> m.marks.sum(), "Marks answered to apps");
+        count(registry, "tinyphone.stream.ignored", null, MediaStreams::ignoredFromApp,
+                "Messages from apps that were ignored (not JSON, unknown, too long, binary)");
+        count(registry, "tinyphone.stream.bytes", "to-app", m -> m.bytesToApp.sum(), "WebSocket text to and from the apps");
+        count(registry, "tinyphone.stream.bytes", "from-app", m -> m.bytesFromApp.sum(), "WebSocket text to and from the apps");
+    }
+
+    private void count(MeterRegistry registry, String name, String direction,
+                       java.util.function.ToDoubleFunction<MediaStreams> value, String description) {
+        FunctionCounter.Builder<MediaStreams> b = FunctionCounter.builder(name, this, value).description(description);
+        if (direction != null) b.tag("direction", direction);
+        b.register(registry);
     }
 
     /** Streams open now. */
