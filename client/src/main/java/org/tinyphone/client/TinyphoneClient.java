@@ -147,6 +147,20 @@ public final class TinyphoneClient implements AutoCloseable {
     public CompletableFuture<CommandResult> hangup(String callId) {
         return command(callId, "hangup", Map.of(), Duration.ZERO);
     }
+
+    /**
+     * Streams the call's audio to a Twilio Media Streams app at {@code url} (ws:// or wss://, a host the server's
+     * {@code stream.allow} lists); the value is the URL without its query. See docs/streams.md.
+     */
+    public CompletableFuture<CommandResult> stream(String callId, String url) {
+        return command(callId, "stream", Map.of("url", url), Duration.ZERO);
+    }
+
+    /** Ends the call's media stream (the app gets {@code stop}); the call goes on. */
+    public CompletableFuture<CommandResult> stopStream(String callId) {
+        return command(callId, "stop_stream", Map.of(), Duration.ZERO);
+    }
+
     private CompletableFuture<CommandResult> command(String callId, String name, Map<String, Object> args,
                                                      Duration expected) {
         Objects.requireNonNull(callId, "callId");

@@ -119,6 +119,22 @@ class TinyphoneClientTest {
     }
 
     @Test
+    void streamAndStopStreamAreTheProtocolsCommandsWithTheirUrl() throws Exception {
+        connect();
+        CompletableFuture<CommandResult> stream = client.stream("c1", "wss://bot.example.org/media?t=1");
+        Socket s = accepted.poll(10, TimeUnit.SECONDS);
+        BufferedReader in = reader(s);
+        assertThat(in.readLine()).isEqualTo("{\"type\":\"command\",\"id\":\"r1\",\"call\":\"c1\",\"command\":\"stream\","
+                + "\"url\":\"wss://bot.example.org/media?t=1\"}");
+        send(s, "{\"v\":1,\"type\":\"result\",\"id\":\"r1\",\"call\":\"c1\",\"ok\":true,\"value\":\"wss://bot.example.org/media\"}");
+        assertThat(stream.get(10, TimeUnit.SECONDS)).isEqualTo(CommandResult.ok("wss://bot.example.org/media"));
+        CompletableFuture<CommandResult> stop = client.stopStream("c1");
+        assertThat(in.readLine()).isEqualTo("{\"type\":\"command\",\"id\":\"r2\",\"call\":\"c1\",\"command\":\"stop_stream\"}");
+        send(s, "{\"v\":1,\"type\":\"result\",\"id\":\"r2\",\"call\":\"c1\",\"ok\":true,\"value\":\"\"}");
+        assertThat(stop.get(10, TimeUnit.SECONDS).ok()).isTrue();
+    }
+
+    @Test
     void aLostConnectionFailsCommandsInFlightThenReconnectsAndSubscribesAgain() throws Exception {
         connect();
         client.subscribe("13605162099");

@@ -26,6 +26,7 @@ public final class Call {
     private final CallInfo info;
     private volatile CallControl control;
     private volatile java.util.function.Consumer<Character> keyTap;
+    private volatile java.util.function.Function<CallCommand.Media, CompletableFuture<CommandResult>> media;
 
     // guarded by room.lock
     private boolean ended;
@@ -77,6 +78,14 @@ public final class Call {
      */
     public void tapKeys(java.util.function.Consumer<Character> tap) {
         this.keyTap = tap;
+    }
+
+    /**
+     * Gives the call what runs its {@link CallCommand.Media} commands ({@code stream}, {@code stop_stream}): the media
+     * streams, once the call has audio. Until then they fail with "has no audio".
+     */
+    public void attachMedia(java.util.function.Function<CallCommand.Media, CompletableFuture<CommandResult>> media) {
+        this.media = media;
     }
 
     /** The call's media stream changed ({@link CallEvent.Stream}); false after hangup. */
@@ -149,6 +158,15 @@ public final class Call {
         if (ended()) {
             result.complete(CommandResult.failed("call has ended"));
             return result;
+        }
+        if (command instanceof CallCommand.Media m) { // at once, not behind a prompt that plays
+            var runner = media;
+            if (runner == null) {
+                result.complete(CommandResult.failed(m.kind() + ": call " + id() + " has no audio (it came in over "
+                        + info.via() + "; audio comes over AudioSocket, ARI or the EAGI relay)"));
+                return result;
+            }
+            return runner.apply(m).exceptionally(e -> CommandResult.failed(describe(e)));
         }
         if (control == null) {
             result.complete(CommandResult.failed("call has no command channel"));

@@ -4,7 +4,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /** A talk-back command an app sends to a call; run in order on the call's {@link CallControl}. */
-public sealed interface CallCommand {
+public sealed interface CallCommand permits CallCommand.Play, CallCommand.SayNumber, CallCommand.SayDigits,
+        CallCommand.CollectDigits, CallCommand.SetVariable, CallCommand.Hangup, CallCommand.Media {
 
     /** The command's type on the wire ("play", "say_number", ...). */
     String kind();
@@ -76,6 +77,25 @@ public sealed interface CallCommand {
     /** Hang up the call. */
     record Hangup() implements CallCommand {
         @Override public String kind() { return "hangup"; }
+    }
+
+    /**
+     * A command on the call's media stream ({@code stream}, {@code stop_stream}): run at once by the media streams
+     * of a call that has audio ({@link Call#attachMedia}), not queued behind the call's other commands.
+     */
+    sealed interface Media extends CallCommand {}
+
+    /** Stream the call's audio to {@code url} (ws:// or wss://; which hosts is the server's stream.allow). */
+    record Stream(String url) implements Media {
+        public Stream {
+            requireText(url, "url", 2048);
+        }
+        @Override public String kind() { return "stream"; }
+    }
+
+    /** End the call's media stream ({@code stop} to the app), the call goes on. */
+    record StopStream() implements Media {
+        @Override public String kind() { return "stop_stream"; }
     }
 
     /** Most digits one command says or collects. */

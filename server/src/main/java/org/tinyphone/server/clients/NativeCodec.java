@@ -229,8 +229,10 @@ public final class NativeCodec {
                         Duration.ofMillis(optionalLong(root, "timeout_ms", 5000, id)));
                 case "set_variable" -> new CallCommand.SetVariable(text(root, "name", id, true), text(root, "value", id, false));
                 case "hangup" -> new CallCommand.Hangup();
+                case "stream" -> new CallCommand.Stream(text(root, "url", id, true));
+                case "stop_stream" -> new CallCommand.StopStream();
                 default -> throw new ProtocolException("bad_command", "unknown command '" + kind
-                        + "' (expected play, say_number, say_digits, collect_digits, set_variable or hangup)", id);
+                        + "' (expected play, say_number, say_digits, collect_digits, set_variable, hangup, stream or stop_stream)", id);
             };
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new ProtocolException("bad_command", kind + ": " + e.getMessage(), id);

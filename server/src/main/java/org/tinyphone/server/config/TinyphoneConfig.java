@@ -114,6 +114,7 @@ public final class TinyphoneConfig {
             new Key("stream.play-buffer", "60s", "Audio an app may queue ahead to be played to the caller; what comes beyond it is dropped and counted"),
             new Key("stream.auth-token", "", "A secret the media stream apps share with the server: each WebSocket handshake then carries X-Twilio-Signature, Twilio's HMAC-SHA1 of the stream URL keyed with it, so an app checks it as it checks Twilio's (the secret itself is never sent)"),
             new Key("stream.bearer-token", "", "When set, each media stream's WebSocket handshake carries 'Authorization: Bearer' and this value, for apps that check a token"),
+            new Key("stream.allow", "", "Hosts a subscribed app may have a call streamed to with the stream command, comma-separated, or * for any; the hosts of the stream.<number> URLs are allowed too; empty = those only"),
             new Key("stream.max-message", "262144", "Longest message a media stream's app may send, in characters (longer: dropped, counted and logged)"),
             new Key("log.level", "INFO", "Log level of Tinyphone's own loggers (TRACE, DEBUG, INFO, WARN, ERROR)"));
 
@@ -559,18 +560,24 @@ public final class TinyphoneConfig {
 
     /** A stream.NUMBER value: a ws:// or wss:// URL with a host, no fragment, no user info. */
     private java.net.URI streamUrl(String key) {
-        String v = get(key);
-        String expected = "the app's WebSocket URL, ws:// or wss:// with a host, e.g. wss://bot.example.org/media";
+        return streamUrlOf(get(key)).orElseThrow(() -> invalid(key, STREAM_URL));
+    }
+
+    /** What a media stream app's URL must be. */
+    public static final String STREAM_URL = "the app's WebSocket URL, ws:// or wss:// with a host, e.g. wss://bot.example.org/media";
+
+    /** A media stream app's URL ({@link #STREAM_URL}: ws:// or wss:// with a host, no fragment, no user info), if it is one. */
+    public static java.util.Optional<java.net.URI> streamUrlOf(String value) {
         try {
-            java.net.URI u = new java.net.URI(v);
+            java.net.URI u = new java.net.URI(value);
             String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
             if (!scheme.equals("ws") && !scheme.equals("wss") || u.getHost() == null || u.getFragment() != null
                     || u.getRawUserInfo() != null || u.getPort() > 65535) {
-                throw invalid(key, expected);
+                return java.util.Optional.empty();
             }
-            return u;
+            return java.util.Optional.of(u);
         } catch (java.net.URISyntaxException e) {
-            throw invalid(key, expected);
+            return java.util.Optional.empty();
         }
     }
 

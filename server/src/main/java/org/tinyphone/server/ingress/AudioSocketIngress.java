@@ -21,6 +21,7 @@ import org.tinyphone.server.bridge.CallControl;
 import org.tinyphone.server.bridge.CallInfo;
 import org.tinyphone.server.bridge.CommandResult;
 import org.tinyphone.server.config.AddressAllowList;
+import org.tinyphone.server.stream.CallAudio;
 import org.tinyphone.server.stream.MediaStream;
 import org.tinyphone.server.stream.MediaStreams;
 
@@ -128,12 +129,12 @@ public final class AudioSocketIngress implements AutoCloseable {
             sendHangup(session);
         }));
         call.whenHungUp().whenComplete((cause, error) -> sendHangup(session));
-        MediaStream stream = streams.open(call, back(session)).orElse(null);
+        CallAudio stream = streams.attach(call, back(session));
         AudioSocketEvent.Closed end = session.forEach(event -> {
             switch (event) {
                 case AudioSocketEvent.Dtmf d -> call.keypress(d.digit());
                 case AudioSocketEvent.Audio a -> {
-                    if (stream != null) stream.audio(a.sampleRate(), a.pcm(), 0, a.pcm().length);
+                    stream.audio(a.sampleRate(), a.pcm(), 0, a.pcm().length);
                 }
                 case AudioSocketEvent.Level l -> call.audioLevel(l.peak());
                 case AudioSocketEvent.Error e -> log.info("audiosocket {}: Asterisk reported error {}", session.uuid(),
@@ -157,11 +158,11 @@ public final class AudioSocketIngress implements AutoCloseable {
      */
     private void serveAudio(AudioSocketSession session, Call call) {
         call.whenHungUp().whenComplete((cause, error) -> sendHangup(session));
-        MediaStream stream = streams.open(call, back(session)).orElse(null);
+        CallAudio stream = streams.attach(call, back(session));
         AudioSocketEvent.Closed end = session.forEach(event -> {
             switch (event) {
                 case AudioSocketEvent.Audio a -> {
-                    if (stream != null) stream.audio(a.sampleRate(), a.pcm(), 0, a.pcm().length);
+                    stream.audio(a.sampleRate(), a.pcm(), 0, a.pcm().length);
                 }
                 case AudioSocketEvent.Level l -> call.audioLevel(l.peak());
                 case AudioSocketEvent.Error e -> log.info("audiosocket {} (audio of call {}): Asterisk reported error {}",

@@ -170,6 +170,8 @@ public final class BridgeAgiApp implements AgiApp {
                 channel.hangup();
                 yield CommandResult.ok("");
             }
+            // the call's media streams run these (Call.submit); they never reach a command channel
+            case CallCommand.Media m -> throw new IllegalStateException(m.kind() + " reached the AGI session");
         };
     }
 

@@ -17,7 +17,7 @@ import org.tinyphone.net.ListenerStats;
 import org.tinyphone.net.LogLimiter;
 import org.tinyphone.net.LogText;
 import org.tinyphone.server.bridge.Call;
-import org.tinyphone.server.stream.MediaStream;
+import org.tinyphone.server.stream.CallAudio;
 import org.tinyphone.server.stream.MediaStreams;
 
 /**
@@ -52,19 +52,15 @@ final class RelayTunnelSession {
     void run(Socket socket, InputStream afterGreeting) throws IOException {
         AtomicReference<Call> call = new AtomicReference<>();
         RelaySession session = RelaySession.open(socket, afterGreeting, new RelayListener() {
-            private boolean streamTried;
-            private MediaStream stream;
+            private CallAudio stream;
 
             /** EAGI audio: the call's media stream opens with the first of it (caller audio only: none goes back). */
             @Override
             public void audio(byte[] pcm, int offset, int length) {
                 Call c = call.get();
                 if (c == null) return;
-                if (!streamTried) {
-                    streamTried = true;
-                    stream = streams.open(c, null).orElse(null);
-                }
-                if (stream != null) stream.audio(8000, pcm, offset, length);
+                if (stream == null) stream = streams.attach(c, null);
+                stream.audio(8000, pcm, offset, length);
             }
 
             @Override

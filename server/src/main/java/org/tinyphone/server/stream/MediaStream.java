@@ -82,7 +82,10 @@ public final class MediaStream {
     private Resampler up; // player thread only
     private long droppedHere;
 
-    MediaStream(MediaStreams owner, Call call, URI uri, AudioBack back) {
+    private final java.util.function.Consumer<MediaStream> onEnd;
+
+    MediaStream(MediaStreams owner, Call call, URI uri, AudioBack back, java.util.function.Consumer<MediaStream> onEnd) {
+        this.onEnd = onEnd;
         this.owner = owner;
         this.settings = owner.settings();
         this.call = call;
@@ -153,7 +156,17 @@ public final class MediaStream {
                 + "call, queue of {})", LogText.escape(call.id()), where, droppedHere, settings.queue());
     }
 
-    /** The call hung up: {@code stop} is sent after what is queued, then the connection is closed. */
+    /** Whether the stream has ended (the call's hangup, or {@link #stop}). */
+    public boolean ended() {
+        return ended;
+    }
+
+    /** Ends the stream while the call goes on ({@code stop_stream}): as at a hangup. */
+    void stop() {
+        end();
+    }
+
+    /** The call hung up or the stream was stopped: {@code stop} is sent after what is queued, then the connection is closed. */
     private void end() {
         ended = true;
         endSignal.countDown();
@@ -201,6 +214,9 @@ public final class MediaStream {
             current = null;
             out.clear();
             owner.active.decrementAndGet();
+            ended = true;
+            if (player != null) player.close();
+            onEnd.accept(this);
         }
     }
 
@@ -230,6 +246,7 @@ public final class MediaStream {
                     }
                 } else if (ended) {
                     problem = send(c, TwilioMessages.stop(c.nextSequence(), c.sid, call.id()));
+                    call.streamStatus("stopped", where); // stop_stream (after a hangup, no event is sent)
                     if (problem == null) {
                         try {
                             c.ws.sendClose(WebSocket.NORMAL_CLOSURE, "call ended").get(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
@@ -363,7 +380,7 @@ public final class MediaStream {
         return p;
     }
 
-    private static String withoutQuery(URI u) {
+    static String withoutQuery(URI u) {
         return u.getScheme() + "://" + u.getRawAuthority() + (u.getRawPath() == null ? "" : u.getRawPath());
     }
 

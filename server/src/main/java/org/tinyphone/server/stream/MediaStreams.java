@@ -16,6 +16,7 @@ import org.tinyphone.server.bridge.Call;
 import org.tinyphone.server.bridge.Numbers;
 import org.tinyphone.server.config.TinyphoneConfig;
 import org.tinyphone.server.sms.TwilioSignature;
+import org.tinyphone.net.LogText;
 
 /**
  * The media streams of the server: which app a dialed number's calls stream to ({@code stream.<number>}, else
@@ -53,6 +54,7 @@ public final class MediaStreams {
     private final Map<String, URI> apps;
     private final Settings settings;
     private final Credentials credentials;
+    private final java.util.Set<String> allowedHosts; // lower case; "*" = any
     private final TwilioSignature signer; // null: no signing key
     private final Player.Ticker ticker;
     private volatile HttpClient http;
@@ -69,10 +71,15 @@ public final class MediaStreams {
     final LongAdder bytesToApp = new LongAdder();
     final LongAdder bytesFromApp = new LongAdder();
 
-    MediaStreams(Map<String, URI> apps, Settings settings, Credentials credentials, Player.Ticker ticker) {
+    MediaStreams(Map<String, URI> apps, Settings settings, Credentials credentials, java.util.List<String> allow,
+                 Player.Ticker ticker) {
         Map<String, URI> m = new TreeMap<>();
         apps.forEach((number, uri) -> m.put(number.equals("*") ? "*" : Numbers.normalize(number), uri));
         this.apps = Map.copyOf(m);
+        java.util.Set<String> hosts = new java.util.HashSet<>();
+        for (String h : allow) hosts.add(h.toLowerCase(java.util.Locale.ROOT));
+        for (URI u : m.values()) hosts.add(u.getHost().toLowerCase(java.util.Locale.ROOT));
+        this.allowedHosts = java.util.Set.copyOf(hosts);
         this.settings = settings;
         this.credentials = credentials;
         this.signer = credentials.signingKey().isEmpty() ? null : new TwilioSignature(credentials.signingKey());
@@ -81,7 +88,7 @@ public final class MediaStreams {
 
     /** No number streams anywhere. */
     public static MediaStreams none() {
-        return new MediaStreams(Map.of(), Settings.defaults(), Credentials.NONE, Player.Ticker.SYSTEM);
+        return new MediaStreams(Map.of(), Settings.defaults(), Credentials.NONE, java.util.List.of(), Player.Ticker.SYSTEM);
     }
 
     /** The config's {@code stream.*} keys. */
@@ -91,17 +98,22 @@ public final class MediaStreams {
                 (int) Math.max(1, config.duration("stream.play-buffer").toMillis() / 20), 1000,
                 config.integer("stream.max-message"));
         return new MediaStreams(config.streams(), s, new Credentials(config.get("stream.auth-token"),
-                config.get("stream.bearer-token")), Player.Ticker.SYSTEM);
+                config.get("stream.bearer-token")), config.list("stream.allow"), Player.Ticker.SYSTEM);
     }
 
     /** For tests: the given apps and settings, and a ticker of the test's. */
     static MediaStreams of(Map<String, URI> apps, Settings settings, Player.Ticker ticker) {
-        return new MediaStreams(apps, settings, Credentials.NONE, ticker);
+        return new MediaStreams(apps, settings, Credentials.NONE, java.util.List.of(), ticker);
     }
 
     /** For tests: the given apps, settings and credentials. */
     static MediaStreams of(Map<String, URI> apps, Settings settings, Credentials credentials) {
-        return new MediaStreams(apps, settings, credentials, Player.Ticker.SYSTEM);
+        return new MediaStreams(apps, settings, credentials, java.util.List.of(), Player.Ticker.SYSTEM);
+    }
+
+    /** For tests: the given apps and settings, and the hosts subscribers may stream to (stream.allow). */
+    static MediaStreams of(Map<String, URI> apps, Settings settings, java.util.List<String> allow) {
+        return new MediaStreams(apps, settings, Credentials.NONE, allow, Player.Ticker.SYSTEM);
     }
 
     /** The app {@code number}'s calls stream to, if any. */
@@ -111,16 +123,27 @@ public final class MediaStreams {
     }
 
     /**
-     * Starts streaming {@code call} to its number's app, if it has one; the stream ends with the call's hangup.
+     * The call has audio: streams it to its number's app at once, if it has one, and lets subscribers start and stop
+     * streams with {@code stream} and {@code stop_stream}; a stream ends with the call's hangup. The ingress feeds the
+     * caller's audio to the returned {@link CallAudio}.
      *
      * @param back where the app's audio goes (the caller), or null when this way in carries no audio back (the EAGI
      *             relay): the app's audio is then dropped, and said so once
      */
-    public Optional<MediaStream> open(Call call, MediaStream.AudioBack back) {
+    public CallAudio attach(Call call, MediaStream.AudioBack back) {
+        CallAudio audio = new CallAudio(this, call, back);
         Optional<URI> app = appFor(call.number());
-        if (app.isEmpty() || call.ended()) return Optional.empty();
-        opened.incrementAndGet();
-        return Optional.of(new MediaStream(this, call, app.get(), back));
+        if (app.isPresent() && !call.ended() && audio.open(app.get()) != null) opened.incrementAndGet();
+        call.attachMedia(audio::command);
+        return audio;
+    }
+
+    /** Why a subscriber may not have a call streamed to {@code url} (stream.allow), or null when it may. */
+    String refusal(URI url) {
+        String host = url.getHost().toLowerCase(java.util.Locale.ROOT);
+        if (allowedHosts.contains("*") || allowedHosts.contains(host)) return null;
+        return "the server does not stream to " + LogText.escape(url.getHost()) + ": config key stream.allow lists the hosts "
+                + "subscribers may stream to" + (allowedHosts.isEmpty() ? " (none but the stream.<number> apps' hosts now)" : "");
     }
 
     /**

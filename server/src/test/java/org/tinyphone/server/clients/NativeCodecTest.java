@@ -61,6 +61,10 @@ class NativeCodecTest {
                 .isEqualTo(new ClientMessage.Command(null, "1.1", new CallCommand.SayNumber(42)));
         assertThat(NativeCodec.decode("{\"type\":\"command\",\"call\":\"1.1\",\"command\":\"set_variable\",\"name\":\"X\",\"value\":\"1\"}"))
                 .isEqualTo(new ClientMessage.Command(null, "1.1", new CallCommand.SetVariable("X", "1")));
+        assertThat(NativeCodec.decode("{\"type\":\"command\",\"call\":\"1.1\",\"command\":\"stream\",\"url\":\"wss://h/m\"}"))
+                .isEqualTo(new ClientMessage.Command(null, "1.1", new CallCommand.Stream("wss://h/m")));
+        assertThat(NativeCodec.decode("{\"type\":\"command\",\"call\":\"1.1\",\"command\":\"stop_stream\"}"))
+                .isEqualTo(new ClientMessage.Command(null, "1.1", new CallCommand.StopStream()));
         assertThat(NativeCodec.decode("{\"type\":\"ping\",\"id\":\"p\"}")).isEqualTo(new ClientMessage.Ping(new TextNode("p")));
         assertThat(NativeCodec.decode("{\"v\":1,\"type\":\"ping\"}")).isEqualTo(new ClientMessage.Ping(null));
     }
