@@ -13,6 +13,7 @@ import org.tinyphone.server.clients.WebSocketClients;
 import org.tinyphone.server.config.TinyphoneConfig;
 import org.tinyphone.server.http.BrowserOrigins;
 import org.tinyphone.server.http.SmsServer;
+import org.tinyphone.server.http.StreamAppUpgrade;
 import org.tinyphone.server.http.WebServer;
 import org.tinyphone.server.sms.SmsWebhook;
 import org.slf4j.Logger;
@@ -43,10 +44,12 @@ final class BuiltIn {
             SocketIoClients socketIo = new SocketIoClients(hub, config.maxConnections("http"), config.maxPerAddress(),
                     config.handshakeTimeout());
             String dir = config.get("http.static-dir");
+            BrowserOrigins origins = new BrowserOrigins(config.list("http.allowed-origins"));
             WebServer web = WebServer.start(config.http(), new WebSocketClients(hub), config.clientMaxLine(),
                     server.metrics()::scrape, () -> health(server), dir.isEmpty() ? null : Path.of(dir),
-                    new BrowserOrigins(config.list("http.allowed-origins")), config.maxConnections("http"),
-                    config.maxPerAddress(), config.handshakeTimeout(), sms, socketIo);
+                    origins, config.maxConnections("http"),
+                    config.maxPerAddress(), config.handshakeTimeout(), sms, socketIo,
+                    new StreamAppUpgrade(server.streams().inbound(), server.access(), origins));
             ListenerMeters.register(server.metrics(), "http", web.stats());
             server.register("http", web.port(), web); // closes the socket.io clients too
         }

@@ -225,6 +225,7 @@ public final class TinyphoneServer implements AutoCloseable {
             }
         }
         bridge.close();
+        streams.close();
         metrics.close();
     }
 }

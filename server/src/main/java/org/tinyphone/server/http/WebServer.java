@@ -39,13 +39,15 @@ import org.tinyphone.server.access.Peer;
 import org.tinyphone.server.clients.WebSocketClients;
 import org.tinyphone.server.config.ListenerConfig;
 import org.tinyphone.server.sms.SmsWebhook;
+import org.tinyphone.server.stream.InboundApps;
 import org.tinyphone.server.clients.SocketIoClients;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 
 /**
- * The HTTP side (12003), on Jetty 12 with virtual threads: the WebSocket at {@code /ws}, {@code /metrics}
+ * The HTTP side (12003), on Jetty 12 with virtual threads: the WebSocket at {@code /ws}, media stream apps connecting
+ * in at {@code /streams/NUMBER}, {@code /metrics}
  * (Prometheus text), {@code /health} (JSON), and static files (the page and /tinyphone.js) from the classpath
  * folder {@code web/} or from a directory.
  *
@@ -85,11 +87,13 @@ public final class WebServer implements AutoCloseable {
      * @param requestTimeout how long a connection may take to send a request's headers (listeners.handshake-timeout)
      * @param sms       the SMS webhook served at /incoming too, or null
      * @param socketIo  the socket.io clients served at /socket.io/, or null
+     * @param streamApps media stream apps connecting in at /streams/NUMBER ({@link StreamAppUpgrade}), or null
      */
     public static WebServer start(ListenerConfig listener, WebSocketClients clients, int maxLine,
                                   Supplier<String> metrics, Supplier<String> health, Path staticDir,
                                   BrowserOrigins origins, int maxConnections, int maxPerAddress,
-                                  Duration requestTimeout, SmsWebhook sms, SocketIoClients socketIo) {
+                                  Duration requestTimeout, SmsWebhook sms, SocketIoClients socketIo,
+                                  StreamAppUpgrade streamApps) {
         String page = staticDir == null ? builtInPage() : null;
         Guarded g = guarded("http", listener, staticDir == null ? SecurityHeaders.forBuiltInPage(page)
                 : SecurityHeaders.forStaticDir(), maxConnections, maxPerAddress, requestTimeout);
@@ -111,6 +115,7 @@ public final class WebServer implements AutoCloseable {
                 }
                 return clients.newEndpoint(LivePage.peer(req));
             });
+            if (streamApps != null) container.addMapping(InboundApps.PATH + "*", streamApps);
         });
         Handler.Sequence routes = new Handler.Sequence();
         routes.addHandler(new Api(metrics, health));

@@ -44,7 +44,7 @@ public final class CallAudio {
     }
 
     /** Opens a stream to {@code app} unless one is open; null when one is. */
-    synchronized MediaStream open(URI app) {
+    synchronized MediaStream open(MediaStream.Target app) {
         MediaStream s = current;
         if (s != null && !s.ended()) return null;
         s = new MediaStream(owner, call, app, back, this::ended);
@@ -69,7 +69,7 @@ public final class CallAudio {
                     yield CommandResult.failed("stream: " + refused);
                 }
                 if (call.ended()) yield CommandResult.failed("call has ended");
-                MediaStream opened = open(url);
+                MediaStream opened = open(new MediaStream.Target.Outbound(url));
                 if (opened == null) {
                     yield CommandResult.failed("stream: call " + call.id() + " streams to " + current.app()
                             + " already; send stop_stream first");

@@ -64,8 +64,8 @@ public final class MediaStream {
     private final MediaStreams owner;
     private final MediaStreams.Settings settings;
     private final Call call;
-    private final URI uri;
-    private final String where; // the URL without query, for logs and events
+    private final Target target;
+    private final String where; // the URL without query (or the inbound path), for logs and events
     private final AudioBack back;
     private final Player player;
     private final ArrayBlockingQueue<Outgoing> out;
@@ -84,13 +84,37 @@ public final class MediaStream {
 
     private final java.util.function.Consumer<MediaStream> onEnd;
 
-    MediaStream(MediaStreams owner, Call call, URI uri, AudioBack back, java.util.function.Consumer<MediaStream> onEnd) {
+    /** Where a stream's connections come from. */
+    sealed interface Target {
+        /** The server connects to the app at {@code uri}. */
+        record Outbound(URI uri) implements Target {}
+
+        /** The app connected in to {@code /streams/<number>}: each connection takes one waiting there. */
+        record Inbound(String number) implements Target {}
+    }
+
+    /** One WebSocket connection, whichever side opened it: what the stream sends on it. */
+    interface Link {
+        /** Sends one text message; completes when the WebSocket took it. */
+        CompletableFuture<?> send(String text);
+
+        /** Sends a close frame. */
+        CompletableFuture<?> close(int code, String reason);
+
+        /** Drops the connection at once. */
+        void abort();
+    }
+
+    MediaStream(MediaStreams owner, Call call, Target target, AudioBack back, java.util.function.Consumer<MediaStream> onEnd) {
         this.onEnd = onEnd;
         this.owner = owner;
         this.settings = owner.settings();
         this.call = call;
-        this.uri = uri;
-        this.where = withoutQuery(uri);
+        this.target = target;
+        this.where = switch (target) {
+            case Target.Outbound o -> withoutQuery(o.uri());
+            case Target.Inbound i -> InboundApps.PATH + i.number() + " (an app connected in)";
+        };
         this.back = back;
         this.out = new ArrayBlockingQueue<>(settings.queue());
         this.player = back == null ? null : new Player(owner.ticker(), this::playToCaller, this::markReached,
@@ -180,22 +204,12 @@ public final class MediaStream {
         try {
             while (!ended) {
                 Connection c = new Connection();
-                String problem;
-                WebSocket ws = null;
-                try {
-                    ws = owner.handshake(uri).buildAsync(uri, c).get(settings.connectTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
-                    problem = null;
-                } catch (ExecutionException e) {
-                    problem = "cannot connect to " + where + ": " + describe(e.getCause());
-                } catch (TimeoutException e) {
-                    problem = "cannot connect to " + where + ": no answer within " + settings.connectTimeout().toMillis() + " ms";
-                }
-                if (ws != null && ended) { // the call ended while connecting: nothing to stream
-                    ws.abort();
+                String problem = connect(c);
+                if (problem == null && ended) { // the call ended while connecting: nothing to stream
+                    c.link.abort();
                     return;
                 }
-                if (ws != null) {
-                    c.ws = ws;
+                if (problem == null) {
                     problem = serve(c);
                     if (problem == null) return;
                 }
@@ -218,6 +232,34 @@ public final class MediaStream {
             if (player != null) player.close();
             onEnd.accept(this);
         }
+    }
+
+    /** Opens {@code c}'s link to the app: null when it is up, else what went wrong. */
+    private String connect(Connection c) throws InterruptedException {
+        return switch (target) {
+            case Target.Outbound o -> {
+                try {
+                    WebSocket ws = owner.handshake(o.uri()).buildAsync(o.uri(), new JdkListener(c))
+                            .get(settings.connectTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+                    c.link = new Link() {
+                        @Override public CompletableFuture<?> send(String text) { return ws.sendText(text, true); }
+                        @Override public CompletableFuture<?> close(int code, String reason) { return ws.sendClose(code, reason); }
+                        @Override public void abort() { ws.abort(); }
+                    };
+                    yield null;
+                } catch (ExecutionException e) {
+                    yield "cannot connect to " + where + ": " + describe(e.getCause());
+                } catch (TimeoutException e) {
+                    yield "cannot connect to " + where + ": no answer within " + settings.connectTimeout().toMillis() + " ms";
+                }
+            }
+            case Target.Inbound i -> {
+                Link link = owner.inbound().take(i.number(), c);
+                if (link == null) yield "no app is connected to " + InboundApps.PATH + i.number() + " and waiting for a call";
+                c.link = link;
+                yield null;
+            }
+        };
     }
 
     /** Serves one connection; null when it ended with the call, else what went wrong. */
@@ -249,7 +291,7 @@ public final class MediaStream {
                     call.streamStatus("stopped", where); // stop_stream (after a hangup, no event is sent)
                     if (problem == null) {
                         try {
-                            c.ws.sendClose(WebSocket.NORMAL_CLOSURE, "call ended").get(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+                            c.link.close(WebSocket.NORMAL_CLOSURE, "call ended").get(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
                             c.closed.await(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
                         } catch (ExecutionException | TimeoutException e) {
                             // the app is gone or does not answer: dropped below
@@ -261,7 +303,7 @@ public final class MediaStream {
         } finally {
             if (current == c) current = null;
             if (player != null && !ended) player.clear(); // the app's audio and marks were for this connection
-            c.ws.abort();
+            c.link.abort();
         }
     }
 
@@ -278,7 +320,7 @@ public final class MediaStream {
      * ended, an app that does not take it within {@link #STOP_GRACE} is given up on (the caller's side never waits).
      */
     private String send(Connection c, String message) throws InterruptedException {
-        CompletableFuture<WebSocket> f = c.ws.sendText(message, true);
+        CompletableFuture<?> f = c.link.send(message);
         long endSeen = 0;
         while (true) {
             try {
@@ -390,21 +432,63 @@ public final class MediaStream {
         return t.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + LogText.escape(m));
     }
 
-    /** One WebSocket connection to the app: its stream's ids and counters, and the listener of what the app sends. */
-    private final class Connection implements WebSocket.Listener {
+    /**
+     * One WebSocket connection to the app: its stream's ids and counters, and what the app sends on it (from the
+     * connection's reader: {@link JdkListener}, or an {@link InboundApps} endpoint).
+     */
+    final class Connection {
         final String sid = "MZ" + HexFormat.of().formatHex(ByteBuffer.allocate(16).putLong(ThreadLocalRandom.current().nextLong())
                 .putLong(ThreadLocalRandom.current().nextLong()).array());
         final long started = System.nanoTime();
         final CountDownLatch closed = new CountDownLatch(1);
-        volatile WebSocket ws;
+        volatile Link link;
         volatile String failure;
         private long sequence; // writer thread only
         long chunks; // writer thread only
-        private final StringBuilder text = new StringBuilder();
-        private boolean tooLong;
 
         long nextSequence() {
             return ++sequence;
+        }
+
+        /** A whole text message of {@code length} characters, or null when it was longer than stream.max-message. */
+        void text(String message, long length) {
+            owner.bytesFromApp.add(length);
+            if (message == null) ignored("a message longer than " + settings.maxMessage() + " characters (stream.max-message)");
+            else fromApp(this, message);
+        }
+
+        void binary(long length) {
+            owner.bytesFromApp.add(length);
+            ignored("a binary message (Twilio's messages are text)");
+        }
+
+        void closedByApp(int statusCode, String reason) {
+            if (failure == null) {
+                failure = "the app closed the stream (" + statusCode + (reason == null || reason.isEmpty() ? "" : " "
+                        + LogText.escape(reason)) + ")";
+            }
+            closed.countDown();
+        }
+
+        void failed(Throwable error) {
+            if (failure == null) failure = "the connection to " + where + " failed: " + describe(error);
+            closed.countDown();
+        }
+
+        int maxMessage() {
+            return settings.maxMessage();
+        }
+    }
+
+    /** What the app sends on a connection the server opened (the JDK's WebSocket client), assembled into messages. */
+    private static final class JdkListener implements WebSocket.Listener {
+        private final Connection c;
+        private final StringBuilder text = new StringBuilder();
+        private long length;
+        private boolean tooLong;
+
+        JdkListener(Connection c) {
+            this.c = c;
         }
 
         @Override
@@ -414,9 +498,9 @@ public final class MediaStream {
 
         @Override
         public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            owner.bytesFromApp.add(data.length());
+            length += data.length();
             if (!tooLong) {
-                if (text.length() + data.length() > settings.maxMessage()) {
+                if (text.length() + data.length() > c.maxMessage()) {
                     tooLong = true;
                     text.setLength(0);
                 } else {
@@ -424,10 +508,10 @@ public final class MediaStream {
                 }
             }
             if (last) {
-                if (tooLong) ignored("a message longer than " + settings.maxMessage() + " characters (stream.max-message)");
-                else fromApp(this, text.toString());
+                c.text(tooLong ? null : text.toString(), length);
                 text.setLength(0);
                 tooLong = false;
+                length = 0;
             }
             webSocket.request(1);
             return null;
@@ -435,26 +519,24 @@ public final class MediaStream {
 
         @Override
         public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-            owner.bytesFromApp.add(data.remaining());
-            if (last) ignored("a binary message (Twilio's messages are text)");
+            length += data.remaining();
+            if (last) {
+                c.binary(length);
+                length = 0;
+            }
             webSocket.request(1);
             return null;
         }
 
         @Override
         public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            if (failure == null) {
-                failure = "the app closed the stream (" + statusCode + (reason == null || reason.isEmpty() ? "" : " "
-                        + LogText.escape(reason)) + ")";
-            }
-            closed.countDown();
+            c.closedByApp(statusCode, reason);
             return null;
         }
 
         @Override
         public void onError(WebSocket webSocket, Throwable error) {
-            if (failure == null) failure = "the connection to " + where + " failed: " + describe(error);
-            closed.countDown();
+            c.failed(error);
         }
     }
 }

@@ -58,6 +58,7 @@ public final class MediaStreams {
     private final TwilioSignature signer; // null: no signing key
     private final Player.Ticker ticker;
     private volatile HttpClient http;
+    private final InboundApps inbound = new InboundApps(this);
     final AtomicInteger active = new AtomicInteger();
     final AtomicLong opened = new AtomicLong();
     final AtomicLong droppedToApp = new AtomicLong();
@@ -132,10 +133,31 @@ public final class MediaStreams {
      */
     public CallAudio attach(Call call, MediaStream.AudioBack back) {
         CallAudio audio = new CallAudio(this, call, back);
-        Optional<URI> app = appFor(call.number());
+        Optional<MediaStream.Target> app = targetFor(call.number());
         if (app.isPresent() && !call.ended() && audio.open(app.get()) != null) opened.incrementAndGet();
         call.attachMedia(audio::command);
         return audio;
+    }
+
+    /**
+     * Where {@code number}'s next call streams: an app waiting at /streams/{@code number} (else at /streams/*), else
+     * the configured app.
+     */
+    private Optional<MediaStream.Target> targetFor(String number) {
+        String n = Numbers.normalize(number);
+        if (inbound.waiting(n) > 0) return Optional.of(new MediaStream.Target.Inbound(n));
+        if (inbound.waiting("*") > 0) return Optional.of(new MediaStream.Target.Inbound("*"));
+        return appFor(n).map(MediaStream.Target.Outbound::new);
+    }
+
+    /** The apps that connect in to the HTTP port's /streams/NUMBER. */
+    public InboundApps inbound() {
+        return inbound;
+    }
+
+    /** Closes the apps waiting at /streams/ (the server stops). */
+    public void close() {
+        inbound.close();
     }
 
     /** Why a subscriber may not have a call streamed to {@code url} (stream.allow), or null when it may. */
