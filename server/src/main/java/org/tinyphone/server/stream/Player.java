@@ -11,14 +11,17 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Plays an app's audio to the caller at real time: one 20 ms frame per tick of a {@link Ticker}, however fast the app
  * sends. Audio and marks wait in one queue, in the order the app sent them; a mark is answered once the frames before
- * it have had their 20 ms, {@link #clear()} drops the queue at once and answers the marks in it. After a pause (nothing
- * queued, or the thread late by more than a frame) the clock starts again from now: a late frame is never followed by
- * a burst. The queue is bounded ({@code maxFrames}, {@code maxMarks}): what comes beyond is dropped and counted.
+ * it have had their 20 ms, {@link #clear()} drops the queue at once and answers the marks in it. A player up to
+ * {@link #CATCH_UP} frames late (the thread was scheduled late) plays the frames that are due at once, so the audio keeps
+ * real time's rate on a busy machine; after a longer pause (nothing queued, or the machine stalled) the clock starts
+ * again from now, so a burst is never longer than that. The queue is bounded ({@code maxFrames}, {@code maxMarks}): what comes beyond is dropped and counted.
  * One virtual thread per player; the sink is called on it only.
  */
 final class Player implements AutoCloseable {
     /** One frame: 20 ms. */
     static final long FRAME_NANOS = 20_000_000L;
+    /** Frames a late player plays at once to keep real time's rate; later than this, its clock starts again. */
+    static final int CATCH_UP = 3;
 
     /** Time for the player: real ({@link #SYSTEM}) or driven by a test. */
     interface Ticker {
@@ -181,7 +184,7 @@ final class Player implements AutoCloseable {
                     continue;
                 }
                 long now = ticker.nanoTime();
-                if (!running || now - next > FRAME_NANOS) next = now; // after a pause: the clock starts again
+                if (!running || now - next > CATCH_UP * FRAME_NANOS) next = now; // after a pause: the clock starts again
                 ticker.sleepUntil(next);
                 if (sinkFailure == null) {
                     try {

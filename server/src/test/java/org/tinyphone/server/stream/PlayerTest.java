@@ -55,10 +55,21 @@ class PlayerTest {
     }
 
     @Test
-    void aLatePlayerDoesNotBurstToCatchUp() {
+    void aPlayerAFewFramesLateCatchesUpSoTheAudioKeepsRealTimesRate() {
         player.media(frames(50, 0));
         settlesAt(1);
-        ticker.advance(100); // five ticks' worth at once: the due frame, then the clock starts again from now
+        ticker.advance(80); // woken 60 ms late: the four frames due by now go at once
+        settlesAt(5);
+        ticker.advance(20);
+        settlesAt(6);
+        assertThat(played.get(5)).containsOnly((byte) 5);
+    }
+
+    @Test
+    void aPlayerPausedLongerDoesNotBurstToCatchUp() {
+        player.media(frames(50, 0));
+        settlesAt(1);
+        ticker.advance(200); // ten ticks' worth at once: the due frame, then the clock starts again from now
         settlesAt(3);
         ticker.advance(20);
         settlesAt(4);
