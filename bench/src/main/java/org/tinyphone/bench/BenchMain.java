@@ -15,9 +15,9 @@ import org.tinyphone.bench.harness.Report;
 import org.tinyphone.bench.relay.RelayStartCase;
 
 /**
- * {@code ./tinyphone bench [ami|fastagi|memory|bridge|relay|ari|all] [--quick]}: runs the side-by-side cases
+ * {@code ./tinyphone bench [ami|fastagi|memory|bridge|relay|ari|streams|all] [--quick]}: runs the side-by-side cases
  * and ends with one summary line per case. Internal entry points (child processes of the harness):
- * {@code agi-server}, {@code agi-loadgen}, {@code ari-sim}, {@code ari-client}, {@code ari-bridge-load}; tools: {@code plot}, {@code jmh}, {@code fastagi-one} (one FastAGI server's
+ * {@code agi-server}, {@code agi-loadgen}, {@code streams-load}, {@code ari-sim}, {@code ari-client}, {@code ari-bridge-load}; tools: {@code plot}, {@code jmh}, {@code fastagi-one} (one FastAGI server's
  * CPU per call, user and kernel, at chosen concurrencies); {@code soak [--minutes N]} (an hour by default: calls in,
  * apps out, a slow and a malicious client, the server's RSS, descriptors and threads; see docs/performance.md).
  */
@@ -59,6 +59,10 @@ public final class BenchMain {
             }
             case "levels-load" -> {
                 org.tinyphone.bench.bridge.LevelsLoad.main(a.subList(1, a.size()).toArray(String[]::new));
+                return;
+            }
+            case "streams-load" -> {
+                org.tinyphone.bench.stream.StreamsLoad.main(a.subList(1, a.size()).toArray(String[]::new));
                 return;
             }
             case "ari-sim" -> {
@@ -112,8 +116,8 @@ public final class BenchMain {
             default -> { }
         }
         List<String> cases = switch (what) {
-            case "all" -> List.of("ami", "fastagi", "memory", "bridge", "relay", "ari");
-            case "ami", "fastagi", "memory", "bridge", "relay", "ari" -> List.of(what);
+            case "all" -> List.of("ami", "fastagi", "memory", "bridge", "relay", "ari", "streams");
+            case "ami", "fastagi", "memory", "bridge", "relay", "ari", "streams" -> List.of(what);
             default -> {
                 System.err.println("tinyphone bench: no case '" + what + "'");
                 usage();
@@ -137,6 +141,7 @@ public final class BenchMain {
                     case "memory" -> new MemoryCase(quick).run();
                     case "relay" -> new RelayStartCase(quick).run();
                     case "bridge" -> new org.tinyphone.bench.bridge.BridgeCase(quick).run();
+                    case "streams" -> new org.tinyphone.bench.stream.StreamsCase(quick).run();
                     case "ari" -> {
                         String only = System.getProperty("bench.ari", "all"); // decode | clients | bridge | all
                         if (only.equals("all") || only.equals("decode")) new org.tinyphone.bench.ari.AriDecodeCase(quick).run();
@@ -162,7 +167,7 @@ public final class BenchMain {
         try (java.io.InputStream in = BenchMain.class.getResourceAsStream("usage.txt")) {
             System.out.print(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
         } catch (java.io.IOException | NullPointerException e) {
-            System.out.println("usage: tinyphone bench [ami|fastagi|memory|bridge|relay|ari|all] [--quick] (see docs/performance.md)");
+            System.out.println("usage: tinyphone bench [ami|fastagi|memory|bridge|relay|ari|streams|all] [--quick] (see docs/performance.md)");
         }
     }
 }

@@ -148,7 +148,8 @@ public final class BridgeCase {
         }
     }
 
-    private static void awaitHealth(int port) throws Exception {
+    /** Waits (60 s at most) until a server answers /health on {@code port}. */
+    public static void awaitHealth(int port) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
@@ -164,7 +165,8 @@ public final class BridgeCase {
         throw new IOException("the server did not answer /health on " + port + " within 60 s");
     }
 
-    private static int freePort() throws IOException {
+    /** A port free now on this machine. */
+    public static int freePort() throws IOException {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             return s.getLocalPort();
         }

@@ -43,7 +43,7 @@ public final class Main implements Runnable {
     private static Map<String, String> launcherCommands() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("test", "Run every module's tests, as CI does (Maven options pass on, e.g. -DexcludedGroups=load,browser)");
-        m.put("bench", "Run the benchmarks side by side with asterisk-java and ari4java (ami, fastagi, memory, bridge, relay, ari or all; --quick), or the soak");
+        m.put("bench", "Run the benchmarks side by side with asterisk-java and ari4java (ami, fastagi, memory, bridge, relay, ari, streams or all; --quick), or the soak");
         m.put("fuzz", "Run long coverage-guided fuzzing of the decoders that read outside bytes, one target after the other (docs/fuzzing.md)");
         m.put("build", "Build the project (every command builds first when the sources changed)");
         return m;
