@@ -75,8 +75,8 @@ public final class StreamsCase {
                 Report.summary(String.format(Locale.ROOT,
                         "%s: tinyphone, %,d AudioSocket calls at real time → %,d Twilio streams → an echo app → back: server CPU "
                                 + "%.0f%% of its core (%.3f%% per stream); caller → app p50 %s, p99 %s, max %s; %,d of %,d streams within a "
-                                + "frame (≤ 1%% of frames over 20 ms late; the worst stream's worst frame %s); round trip p50 %s, p99 %s, "
-                                + "max %s; frames %,d to the app and %,d back of %,d (%d/%d out of order or lost); load side %.0f%% of "
+                                + "frame (≥ 99%% of frames came, ≤ 1%% over 20 ms late; the worst stream's worst frame %s); round trip p50 %s, p99 %s, "
+                                + "max %s; frames %,d to the app and %,d back of %,d (%,d/%,d lost on the way); load side %.0f%% of "
                                 + "its core, its own sends late p99 %s",
                         c, n, n, 100 * serverCore, cpuPerStream, Report.micros(r.get("toAppP50us")), Report.micros(r.get("toAppP99us")),
                         Report.micros(r.get("toAppMaxUs")), r.get("within"), n, Report.micros(r.get("worstStreamMaxUs")),
