@@ -40,83 +40,8 @@ public final class TinyphoneConfig {
     /** The key prefixes of the listeners. */
     public static final List<String> LISTENERS = List.of("relay", "clients", "http", "fastagi", "audiosocket", "sms", "ari.outbound");
 
-    /** Every key, in the order of docs/config.md. */
-    public static final List<Key> KEYS = List.of(
-            new Key("relay.enabled", "true", "Listen for the call relay (bin/tinyphone-agi) and the original hub's relay lines"),
-            new Key("relay.bind", "127.0.0.1", "Address the relay listener binds to"),
-            new Key("relay.port", "12001", "Relay port (the original hub's AGI port)"),
-            new Key("clients.enabled", "true", "Listen for TCP clients (the original hub's dialect and native JSON lines)"),
-            new Key("public", "false", "Open the client listeners (12002, 12003) to other hosts: they bind to 0.0.0.0 unless clients.bind/http.bind say otherwise, and access.remote becomes watch (see docs/security.md)"),
-            new Key("clients.bind", "127.0.0.1", "Address the TCP client listener binds to (0.0.0.0 when public=true)"),
-            new Key("clients.port", "12002", "TCP client port"),
-            new Key("http.enabled", "true", "Serve the web page, /tinyphone.js, the WebSocket /ws, /metrics and /health"),
-            new Key("http.bind", "127.0.0.1", "Address the HTTP server binds to (0.0.0.0 when public=true)"),
-            new Key("http.port", "12003", "HTTP + WebSocket port"),
-            new Key("http.static-dir", "", "Serve static files from this directory instead of the built-in page (empty = built-in)"),
-            new Key("http.allowed-origins", "", "Web page origins (scheme://host:port, comma-separated, * = any) besides the server's own that may open the WebSocket from a browser"),
-            new Key("fastagi.enabled", "true", "Listen for FastAGI: AGI(agi://127.0.0.1:4573/tinyphone,args)"),
-            new Key("fastagi.bind", "127.0.0.1", "Address the FastAGI listener binds to"),
-            new Key("fastagi.port", "4573", "FastAGI port"),
-            new Key("audiosocket.enabled", "true", "Listen for AudioSocket: AudioSocket(<uuid>,127.0.0.1:9092)"),
-            new Key("audiosocket.bind", "127.0.0.1", "Address the AudioSocket listener binds to"),
-            new Key("audiosocket.port", "9092", "AudioSocket port (Asterisk's own AudioSocket examples use 9092; 12004 is the SMS webhook, as in the original hub)"),
-            new Key("sms.enabled", "true", "Take Twilio's incoming-message webhook (POST /incoming) on the SMS port and on the HTTP port; each message becomes an sms event to the clients of its To number"),
-            new Key("sms.bind", "127.0.0.1", "Address the SMS webhook listener binds to"),
-            new Key("sms.port", "12004", "SMS webhook port (the original hub's sms_port)"),
-            new Key("sms.allow", "127.0.0.1,::1", "Hosts that may post to the SMS webhook: addresses or CIDR blocks, comma-separated, * = anyone (a request through a proxy counts only with *)"),
-            new Key("sms.auth-token", "", "Twilio's auth token: when set, a webhook request needs Twilio's valid X-Twilio-Signature"),
-            new Key("sms.url", "", "The webhook's URL as configured at Twilio, for checking signatures behind a proxy (empty = the URL the request came to)"),
-            new Key("sms.response", "", "Text Twilio sends back to each sender (the original hub's sms_response; empty = no reply)"),
-            new Key("sms.max-per-minute", "600", "Messages the webhook takes per minute; more are refused with 429 (Twilio retries)"),
-            new Key("asterisk.allow", "127.0.0.1,::1", "Hosts allowed to connect to the relay, FastAGI, AudioSocket and outbound ARI listeners: addresses or CIDR blocks, comma-separated, * = anyone"),
-            new Key("relay.max-connections", "1000", "Relay connections open at once (one per call of bin/tinyphone-agi); one more is closed at once"),
-            new Key("clients.max-connections", "1000", "TCP client connections open at once; one more is closed at once"),
-            new Key("http.max-connections", "2000", "HTTP and WebSocket connections open at once; at the limit the server stops accepting until one closes"),
-            new Key("fastagi.max-connections", "5000", "FastAGI calls open at once; one more is closed at once (the dialplan goes on)"),
-            new Key("audiosocket.max-connections", "5000", "AudioSocket connections open at once; one more is closed at once"),
-            new Key("sms.max-connections", "100", "Connections to the SMS webhook port open at once; at the limit the server stops accepting until one closes"),
-            new Key("ari.outbound.max-connections", "5000", "Outbound ARI WebSockets open at once (one, or one per call with per_call_config); at the limit the server stops accepting until one closes"),
-            new Key("listeners.max-per-address", "100", "Connections one other host may have open at once on each client listener (12002, 12003); this machine is limited by the caps alone"),
-            new Key("listeners.handshake-timeout", "10s", "How long a new connection may take to say who it is: its first line (relay, clients), a request's headers (HTTP), the AGI environment (FastAGI, relay tunnel), the UUID frame (AudioSocket); then it is closed"),
-            new Key("ami.enabled", "false", "Connect to Asterisk's manager interface (AMI) for AsyncAGI"),
-            new Key("ami.host", "127.0.0.1", "AMI host"),
-            new Key("ami.port", "5038", "AMI port"),
-            new Key("ami.user", "", "AMI user (manager.conf); the same TINYPHONE_AMI_* variables as ./tinyphone ami"),
-            new Key("ami.secret", "", "AMI secret"),
-            new Key("ami.asyncagi", "true", "Bridge calls that enter AGI(agi:async) to subscribers, when AMI is enabled"),
-            new Key("ari.enabled", "false", "Connect to Asterisk's REST Interface (ARI) and bridge the calls that enter Stasis(<ari.app>,args)"),
-            new Key("ari.url", "http://127.0.0.1:8088", "Asterisk's HTTP server (http.conf); ARI is under /ari"),
-            new Key("ari.user", "", "ARI user (ari.conf, type=user)"),
-            new Key("ari.password", "", "That ARI user's password"),
-            new Key("ari.app", "tinyphone", "The Stasis application the server serves: Stasis(tinyphone,arg1,arg2) in the dialplan"),
-            new Key("ari.audio", "true", "Ask Asterisk for the caller's audio of each ARI call (externalMedia to the AudioSocket listener) so apps get audio_level; needs audiosocket.enabled"),
-            new Key("ari.audio-host", "", "Where Asterisk connects for that audio: host or host:port of the AudioSocket listener as Asterisk reaches it (empty = audiosocket.bind and the listener's port; 127.0.0.1 when it binds to every address)"),
-            new Key("ari.outbound.enabled", "false", "Listen for Asterisk's outbound ARI WebSocket (ari.conf type=outbound_websocket, Asterisk 22.5+) and bridge the calls of every application it brings"),
-            new Key("ari.outbound.bind", "127.0.0.1", "Address the outbound ARI listener binds to"),
-            new Key("ari.outbound.port", "8090", "Outbound ARI port (websocket_client.conf uri = ws://127.0.0.1:8090/ari-out)"),
-            new Key("ari.outbound.path", "/ari-out", "The path of websocket_client.conf's uri"),
-            new Key("ari.outbound.user", "", "The username Asterisk must send (websocket_client.conf username, Basic auth); empty = not checked (asterisk.allow still is)"),
-            new Key("ari.outbound.password", "", "The password Asterisk must send (websocket_client.conf password)"),
-            new Key("access.local", "full", "What a client on this machine may do without a token: none, watch (subscribe) or full (subscribe and command)"),
-            new Key("access.remote", "none", "What a client on another host may do without a token: none, watch or full (watch when public=true)"),
-            new Key("access.token-file", "", "Where the server keeps the admin token it makes when other hosts can connect and token.* is not set (empty = ~/.config/tinyphone/admin-token)"),
-            new Key("talkback.functions", "", "Dialplan functions apps may write with set_variable, by name, comma-separated (e.g. CALLERID,CDR); none by default"),
-            new Key("talkback.sound-dirs", "", "Absolute directories whose sound files apps may play by absolute path, comma-separated; none by default (sound names only)"),
-            new Key("clients.queue", "1000", "Events queued per client before it counts as behind (audio levels are then coalesced, latest per call wins)"),
-            new Key("clients.overload-timeout", "10s", "A client still behind after this long is disconnected with a reason"),
-            new Key("clients.idle-ping", "30s", "A WebSocket client that was sent nothing for this long gets a ping, so a vanished one is found"),
-            new Key("clients.max-line", "16384", "Longest message a client may send, in bytes (longer: error reply, line discarded)"),
-            new Key("clients.max-pending-commands", "32", "Talk-back commands a client may have waiting at once"),
-            new Key("stream.retries", "3", "How often a call's media stream is tried again when its app cannot be reached or fails during the call (0 = never); each failure is reported on the call"),
-            new Key("stream.retry-delay", "2s", "Wait before trying a media stream's app again"),
-            new Key("stream.connect-timeout", "5s", "How long opening the WebSocket to a media stream's app may take"),
-            new Key("stream.queue", "250", "Messages waiting to be sent to a media stream's app (250 = 5 s of audio); more are dropped and counted, so a slow app never slows the call"),
-            new Key("stream.play-buffer", "60s", "Audio an app may queue ahead to be played to the caller; what comes beyond it is dropped and counted"),
-            new Key("stream.auth-token", "", "A secret the media stream apps share with the server: each WebSocket handshake then carries X-Twilio-Signature, Twilio's HMAC-SHA1 of the stream URL keyed with it, so an app checks it as it checks Twilio's (the secret itself is never sent)"),
-            new Key("stream.bearer-token", "", "When set, each media stream's WebSocket handshake carries 'Authorization: Bearer' and this value, for apps that check a token"),
-            new Key("stream.allow", "", "Hosts a subscribed app may have a call streamed to with the stream command, comma-separated, or * for any; the hosts of the stream.<number> URLs are allowed too; empty = those only"),
-            new Key("stream.max-message", "262144", "Longest message a media stream's app may send, in characters (longer: dropped, counted and logged)"),
-            new Key("log.level", "INFO", "Log level of Tinyphone's own loggers (TRACE, DEBUG, INFO, WARN, ERROR)"));
+    /** Every key, in the order of docs/config.md (the table is {@link ConfigKeys}). */
+    public static final List<Key> KEYS = ConfigKeys.ALL;
 
     private static final Map<String, Key> BY_NAME;
 
@@ -165,7 +90,7 @@ public final class TinyphoneConfig {
                 put(values, tokens, name, p.getProperty(name).trim(), "file " + file, true);
             }
         }
-        checkEnvironment(env);
+        ConfigNames.checkEnvironment(env);
         for (Key k : KEYS) {
             String v = env.get(k.envVar());
             if (v != null) values.put(k.name(), new Value(v.trim(), "env " + k.envVar()));
@@ -190,7 +115,7 @@ public final class TinyphoneConfig {
         values.putAll(tokens);
         derive(values);
         TinyphoneConfig c = new TinyphoneConfig(Collections.unmodifiableMap(values), file);
-        c.validate();
+        ConfigChecks.validate(c);
         return c;
     }
 
@@ -233,186 +158,28 @@ public final class TinyphoneConfig {
     }
 
     /** A per-number key: {@code token.<number>} or {@code stream.<number>} (not one of {@link #KEYS}). */
-    private static boolean isPerNumber(String name) {
+    static boolean isPerNumber(String name) {
         if (BY_NAME.containsKey(name)) return false;
         return name.startsWith(TOKEN_PREFIX) && name.length() > TOKEN_PREFIX.length()
                 || name.startsWith(STREAM_PREFIX) && name.length() > STREAM_PREFIX.length()
                 && "0123456789+*".indexOf(name.charAt(STREAM_PREFIX.length())) >= 0;
     }
 
-    /**
-     * The one wording of every unknown name, wherever it came from: {@code "unknown config key 'http.prot' (command
-     * line): did you mean 'http.port'? Every key is listed in docs/config.md and by --print-config."}, or without a
-     * close name {@code "unknown config key 'x' (command line). Every key ..."}.
-     *
-     * @param what  what is unknown, as the message names it, e.g. {@code config key 'x' (file a.properties)}
-     * @param quote how the suggested name is quoted ("'" or "")
-     * @param where where the known names are listed (a sentence)
-     */
+    /** The one wording of every unknown name, with a "did you mean" ({@link ConfigNames#unknown}). */
     static String unknown(String what, String name, java.util.Collection<String> known, String quote, String where) {
-        String close = closest(name, known);
-        return "unknown " + what + (close == null ? ". " : ": did you mean " + quote + close + quote + "? ") + where;
+        return ConfigNames.unknown(what, name, known, quote, where);
     }
 
-    /**
-     * Variables named {@code TINYPHONE_*} that are not settings of the server but belong to the rest of Tinyphone;
-     * they may be in the same environment (a shell profile, a systemd unit) and are no typo.
-     */
-    public static final Map<String, String> OTHER_VARIABLES = otherVariables();
-
-    private static Map<String, String> otherVariables() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("TINYPHONE_JAVA_OPTS", "JVM options of the ./tinyphone launcher");
-        m.put("TINYPHONE_RELAY", "bin/tinyphone-agi: the server's relay address, host:port");
-        m.put("TINYPHONE_RELAY_CONNECT_MS", "bin/tinyphone-agi: how long it tries to connect");
-        m.put("TINYPHONE_RELAY_HANGUP_GRACE_MS", "bin/tinyphone-agi: how long it waits for the server after a hangup");
-        m.put("TINYPHONE_RELAY_JAVA_OPTS", "bin/tinyphone-agi: its JVM options");
-        m.put("TINYPHONE_RELAY_JAR", "bin/tinyphone-agi: the relay jar");
-        m.put("TINYPHONE_RELAY_AOT", "bin/tinyphone-agi: 0 turns its AOT cache off");
-        m.put("TINYPHONE_JAVA", "bin/tinyphone-agi: the java it runs");
-        m.put("TINYPHONE_CACHE_DIR", "bin/tinyphone-agi: where it keeps its java choice and caches");
-        m.put("TINYPHONE_AUDIO_FD", "bin/tinyphone-agi: the audio source instead of fd 3");
-        return Collections.unmodifiableMap(m);
-    }
-
-    /** The environment variable of a token: {@code TINYPHONE_TOKEN_<number>} (or {@code TINYPHONE_TOKEN_*}). */
-    private static final String TOKEN_VARIABLE = "TINYPHONE_TOKEN_";
-    /** The environment variable of a number's media stream: {@code TINYPHONE_STREAM_<number>}. */
-    private static final String STREAM_VARIABLE = "TINYPHONE_STREAM_";
-
-    /**
-     * A {@code TINYPHONE_*} variable that is neither a key's, a token's, a stream's nor one of {@link #OTHER_VARIABLES} is a typo,
-     * an error as an unknown key in the file or on the command line is.
-     */
-    private static void checkEnvironment(Map<String, String> env) {
-        List<String> known = new ArrayList<>();
-        for (Key k : KEYS) known.add(k.envVar());
-        known.addAll(OTHER_VARIABLES.keySet());
-        for (String name : new java.util.TreeSet<>(env.keySet())) {
-            if (!name.startsWith("TINYPHONE_") || known.contains(name)) continue;
-            if (name.startsWith(TOKEN_VARIABLE) && name.length() > TOKEN_VARIABLE.length()) continue;
-            // a number's stream (TINYPHONE_STREAM_13605162099, _*), as stream.<number> is; TINYPHONE_STREAM_RETRIS is no number
-            if (name.startsWith(STREAM_VARIABLE) && isPerNumber(STREAM_PREFIX + name.substring(STREAM_VARIABLE.length()))) continue;
-            known.add(TOKEN_VARIABLE + "<number>");
-            known.add(STREAM_VARIABLE + "<number>");
-            throw new ConfigException(unknown("environment variable " + org.tinyphone.net.LogText.escape(name), name, known, "",
-                    "Every setting's variable is listed in docs/config.md and by --print-config; the other "
-                            + "TINYPHONE_ variables (launcher, bin/tinyphone-agi) are listed there too."));
-        }
-    }
-
-    /** The closest of {@code known} to {@code name}, or null when none is close. */
-    private static String closest(String name, java.util.Collection<String> known) {
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (String k : known) {
-            // names whose lengths differ by more than the hint's limit cannot be that close: skip the O(n*m) distance
-            if (Math.abs(name.length() - k.length()) > 3) continue;
-            int d = distance(name, k);
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = k;
-            }
-        }
-        return best != null && bestDistance <= 3 ? best : null;
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
-    }
+    /** {@code TINYPHONE_*} variables of the rest of Tinyphone, no settings of the server and no typo ({@link ConfigNames}). */
+    public static final Map<String, String> OTHER_VARIABLES = ConfigNames.OTHER_VARIABLES;
 
     /** The environment variable for a key: TINYPHONE_ + upper case, dots and dashes as underscores. */
     public static String envVarOf(String key) {
         return "TINYPHONE_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
     }
 
-    private void validate() {
-        for (String l : LISTENERS) {
-            listener(l);
-            maxConnections(l);
-        }
-        if (handshakeTimeout().toMillis() < 100) throw invalid("listeners.handshake-timeout", "at least 100ms");
-        maxPerAddress();
-        asteriskAllow();
-        smsAllow();
-        positive("sms.max-per-minute", 1, 1_000_000);
-        String smsUrl = get("sms.url");
-        if (!smsUrl.isEmpty() && !smsUrl.matches("https?://[^\\s]+")) {
-            throw invalid("sms.url", "the webhook's full URL as configured at Twilio, e.g. https://phone.example.org/incoming");
-        }
-        port("ami.port");
-        bool("ami.enabled");
-        bool("ami.asyncagi");
-        bool("ari.audio");
-        if (!get("ari.url").matches("https?://[^/\\s]+/?(ari/?)?")) {
-            throw invalid("ari.url", "Asterisk's HTTP address such as http://127.0.0.1:8088");
-        }
-        if (!get("ari.app").matches("[A-Za-z0-9_.:-]{1,64}")) throw invalid("ari.app", "a Stasis application name (letters, digits, _ . : -)");
-        if (!get("ari.outbound.path").matches("/[A-Za-z0-9_./-]{0,200}")) throw invalid("ari.outbound.path", "a path such as /ari-out");
-        if (bool("ari.enabled") && get("ari.user").isEmpty()) {
-            throw new ConfigException("ari.enabled is true but ari.user is empty (" + source("ari.user") + ")");
-        }
-        positive("clients.queue", 10, 1_000_000);
-        positive("clients.max-line", 256, 16 * 1024 * 1024);
-        positive("clients.max-pending-commands", 1, 10_000);
-        duration("clients.overload-timeout");
-        if (duration("clients.idle-ping").toMillis() < 100) throw invalid("clients.idle-ping", "at least 100ms");
-        String level = get("log.level").toUpperCase(Locale.ROOT);
-        if (!List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF").contains(level)) {
-            throw invalid("log.level", "one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
-        }
-        bool("public");
-        for (String k : List.of("access.local", "access.remote")) {
-            String v = get(k).toLowerCase(Locale.ROOT);
-            if (!List.of("none", "watch", "full").contains(v)) throw invalid(k, "none, watch or full");
-        }
-        for (String dir : list("talkback.sound-dirs")) {
-            if (!dir.startsWith("/")) throw invalid("talkback.sound-dirs", "absolute directories, comma-separated");
-        }
-        for (String fn : list("talkback.functions")) {
-            if (!fn.matches("[A-Za-z][A-Za-z0-9_]{0,31}")) {
-                throw invalid("talkback.functions", "dialplan function names such as CALLERID,CDR (no parentheses)");
-            }
-        }
-        for (String origin : list("http.allowed-origins")) {
-            if (!origin.equals("*") && !origin.matches("https?://[^/\\s]+")) {
-                throw invalid("http.allowed-origins", "origins such as https://screen.example.org:8443 (scheme://host[:port], no path) or *");
-            }
-        }
-        if (bool("ami.enabled") && get("ami.user").isEmpty()) {
-            throw new ConfigException("ami.enabled is true but ami.user is empty (" + source("ami.user") + ")");
-        }
-        for (String name : values.keySet()) {
-            if (name.startsWith(TOKEN_PREFIX) && get(name).isEmpty()) {
-                throw invalid(name, "a non-empty token");
-            }
-            if (name.startsWith(STREAM_PREFIX) && isPerNumber(name)) streamUrl(name);
-        }
-        positive("stream.retries", 0, 1000);
-        duration("stream.retry-delay");
-        if (duration("stream.connect-timeout").toMillis() < 100) throw invalid("stream.connect-timeout", "at least 100ms");
-        positive("stream.queue", 10, 1_000_000);
-        if (duration("stream.play-buffer").toMillis() < 1000) throw invalid("stream.play-buffer", "at least 1s");
-        positive("stream.max-message", 1024, 64 * 1024 * 1024);
-        if (!get("stream.bearer-token").chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-            // a header value: no spaces, controls or line breaks (the value, a secret, is not repeated)
-            throw new ConfigException("config key stream.bearer-token (" + source("stream.bearer-token")
-                    + ") must be printable ASCII without spaces (it is sent as a header)");
-        }
-    }
+    /** The names of every effective value (the keys, tokens and streams). */
+    java.util.Set<String> names() { return values.keySet(); }
 
     // ---- typed access
 
@@ -474,19 +241,19 @@ public final class TinyphoneConfig {
         return d;
     }
 
-    private int port(String key) {
+    int port(String key) {
         int p = integer(key);
         if (p < 0 || p > 65535) throw invalid(key, "a port 0..65535 (0 = any free port)");
         return p;
     }
 
-    private int positive(String key, int min, int max) {
+    int positive(String key, int min, int max) {
         int v = integer(key);
         if (v < min || v > max) throw invalid(key, "a number from " + min + " to " + max);
         return v;
     }
 
-    private ConfigException invalid(String key, String expected) {
+    ConfigException invalid(String key, String expected) {
         return new ConfigException("config key " + key + " = '" + get(key) + "' (" + source(key) + ") must be " + expected);
     }
 
@@ -559,7 +326,7 @@ public final class TinyphoneConfig {
     }
 
     /** A stream.NUMBER value: a ws:// or wss:// URL with a host, no fragment, no user info. */
-    private java.net.URI streamUrl(String key) {
+    java.net.URI streamUrl(String key) {
         return streamUrlOf(get(key)).orElseThrow(() -> invalid(key, STREAM_URL));
     }
 
@@ -602,7 +369,7 @@ public final class TinyphoneConfig {
         m.putAll(tokens);
         derive(m);
         TinyphoneConfig c = new TinyphoneConfig(Collections.unmodifiableMap(m), file);
-        c.validate();
+        ConfigChecks.validate(c);
         return c;
     }
 
