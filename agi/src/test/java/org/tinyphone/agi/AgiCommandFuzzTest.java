@@ -1,15 +1,15 @@
 package org.tinyphone.agi;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
-import static org.tinyphone.testkit.fuzz.FuzzCheck.documented;
-import static org.tinyphone.testkit.fuzz.FuzzCheck.require;
+import static org.tinyphone.sim.fuzz.FuzzCheck.documented;
+import static org.tinyphone.sim.fuzz.FuzzCheck.require;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.tinyphone.testkit.agi.AgiArgs;
+import org.tinyphone.sim.agi.AgiArgs;
 
 /**
  * Command lines we build from values an app (or a client far away) chose: read back the way Asterisk's

@@ -1,8 +1,8 @@
 package org.tinyphone.agi;
 
-import static org.tinyphone.testkit.fuzz.FuzzCheck.documented;
-import static org.tinyphone.testkit.fuzz.FuzzCheck.oneIn;
-import static org.tinyphone.testkit.fuzz.FuzzCheck.require;
+import static org.tinyphone.sim.fuzz.FuzzCheck.documented;
+import static org.tinyphone.sim.fuzz.FuzzCheck.oneIn;
+import static org.tinyphone.sim.fuzz.FuzzCheck.require;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.DictionaryFile;
@@ -13,8 +13,8 @@ import java.io.InputStream;
 import java.util.List;
 import java.util.function.Consumer;
 import org.tinyphone.agi.fastagi.AgiRoutes;
-import org.tinyphone.testkit.fuzz.RepeatingInputStream;
-import org.tinyphone.testkit.fuzz.SegmentedInputStream;
+import org.tinyphone.sim.fuzz.RepeatingInputStream;
+import org.tinyphone.sim.fuzz.SegmentedInputStream;
 
 /**
  * A whole AGI session as FastAGI, process AGI and the relay tunnel run it, with the peer's bytes chosen by the

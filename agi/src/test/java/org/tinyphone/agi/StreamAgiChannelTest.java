@@ -72,7 +72,7 @@ class StreamAgiChannelTest {
         for (String endless : new String[] {"100 result=0 Trying...\n", "HANGUP\n"}) {
             byte[] env = ENV.getBytes(StandardCharsets.UTF_8);
             java.io.InputStream in = new java.io.SequenceInputStream(new ByteArrayInputStream(env),
-                    new org.tinyphone.testkit.fuzz.RepeatingInputStream(endless.getBytes(StandardCharsets.UTF_8),
+                    new org.tinyphone.sim.fuzz.RepeatingInputStream(endless.getBytes(StandardCharsets.UTF_8),
                             endless.length() * 1_000_000L)); // a million lines, then the end (a hang, before the fix)
             StreamAgiChannel ch = StreamAgiChannel.open(in, sent);
             assertThatThrownBy(() -> ch.gosub("agi-sub", "s", "1")).isInstanceOf(AgiProtocolException.class)

@@ -1,7 +1,7 @@
 package org.tinyphone.ami;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
-import static org.tinyphone.testkit.fuzz.FuzzCheck.require;
+import static org.tinyphone.sim.fuzz.FuzzCheck.require;
 
 import com.code_intelligence.jazzer.api.BugDetectors;
 import com.code_intelligence.jazzer.junit.DictionaryFile;
@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.tinyphone.ami.codec.AmiMessage;
-import org.tinyphone.testkit.ami.AmiFrame;
-import org.tinyphone.testkit.ami.FakeAmiServer;
+import org.tinyphone.sim.ami.AmiFrame;
+import org.tinyphone.sim.ami.FakeAmiServer;
 
 /**
  * A live {@link ManagerConnection} (over a real loopback socket) answering one action with whatever the fuzzer

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.tinyphone.agi.AgiChannel;
 import org.tinyphone.agi.AgiException;
 import org.tinyphone.agi.AgiHangupException;
-import org.tinyphone.testkit.ami.AsteriskSimulator;
-import org.tinyphone.testkit.ami.FakeAmiServer;
+import org.tinyphone.sim.ami.AsteriskSimulator;
+import org.tinyphone.sim.ami.FakeAmiServer;
 
 /** AsyncAGI edge cases against the simulator: routing, hangup mid-command, app returning, connection loss. */
 class AsyncAgiSimulatedTest {

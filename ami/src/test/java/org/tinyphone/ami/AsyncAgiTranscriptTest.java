@@ -16,9 +16,9 @@ import org.tinyphone.agi.AgiChannel;
 import org.tinyphone.agi.AgiException;
 import org.tinyphone.agi.AgiHangupException;
 import org.tinyphone.agi.AgiReply;
-import org.tinyphone.testkit.Transcript;
-import org.tinyphone.testkit.ami.FakeAmiServer;
-import org.tinyphone.testkit.ami.TranscriptReplay;
+import org.tinyphone.sim.Transcript;
+import org.tinyphone.sim.ami.FakeAmiServer;
+import org.tinyphone.sim.ami.TranscriptReplay;
 
 /** An ordinary AgiChannel app, run over AMI against the recorded AsyncAGI sessions 06a (BREAK) and 06b (hangup). */
 class AsyncAgiTranscriptTest {

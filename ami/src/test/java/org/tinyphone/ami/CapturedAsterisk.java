@@ -7,7 +7,7 @@ import java.util.List;
 
 import org.tinyphone.ami.codec.AmiDecoder;
 import org.tinyphone.ami.codec.AmiMessage;
-import org.tinyphone.testkit.Transcript;
+import org.tinyphone.sim.Transcript;
 
 /** What a real Asterisk sent in a capture, as bytes and as messages, for tests that need no socket. */
 final class CapturedAsterisk {

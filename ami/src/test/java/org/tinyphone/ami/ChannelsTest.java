@@ -13,10 +13,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.tinyphone.ami.event.AmiEvents;
-import org.tinyphone.testkit.Transcript;
-import org.tinyphone.testkit.ami.AsteriskSimulator;
-import org.tinyphone.testkit.ami.FakeAmiServer;
-import org.tinyphone.testkit.ami.TranscriptReplay;
+import org.tinyphone.sim.Transcript;
+import org.tinyphone.sim.ami.AsteriskSimulator;
+import org.tinyphone.sim.ami.FakeAmiServer;
+import org.tinyphone.sim.ami.TranscriptReplay;
 
 class ChannelsTest {
     private FakeAmiServer server;

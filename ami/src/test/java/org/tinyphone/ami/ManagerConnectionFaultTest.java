@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.tinyphone.ami.codec.AmiMessage;
-import org.tinyphone.testkit.ami.AsteriskSimulator;
-import org.tinyphone.testkit.ami.FakeAmiServer;
+import org.tinyphone.sim.ami.AsteriskSimulator;
+import org.tinyphone.sim.ami.FakeAmiServer;
 
 /**
  * The server misbehaves; nothing hangs: every pending future completes (exceptionally, with a clear message,
@@ -239,9 +239,9 @@ class ManagerConnectionFaultTest {
     void aLostConnectionFailsAnOriginateStillWaitingForItsOriginateResponse() throws Exception {
         server = FakeAmiServer.start(s -> {                   // queues the originate, then Asterisk goes away
             s.banner();
-            org.tinyphone.testkit.ami.AmiFrame login = s.read(Duration.ofSeconds(10));
+            org.tinyphone.sim.ami.AmiFrame login = s.read(Duration.ofSeconds(10));
             s.send("Response: Success", "ActionID: " + login.actionId(), "Message: Authentication accepted");
-            org.tinyphone.testkit.ami.AmiFrame o = s.read(Duration.ofSeconds(10));
+            org.tinyphone.sim.ami.AmiFrame o = s.read(Duration.ofSeconds(10));
             s.send("Response: Success", "ActionID: " + o.actionId(), "Message: Originate successfully queued");
             Thread.sleep(200);
         });

@@ -11,9 +11,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.tinyphone.ami.codec.AmiMessage;
-import org.tinyphone.testkit.Transcript;
-import org.tinyphone.testkit.ami.FakeAmiServer;
-import org.tinyphone.testkit.ami.TranscriptReplay;
+import org.tinyphone.sim.Transcript;
+import org.tinyphone.sim.ami.FakeAmiServer;
+import org.tinyphone.sim.ami.TranscriptReplay;
 
 /** Given what a real Asterisk 22 sent in each capture, we send what the capture shows and read it right. */
 class ManagerConnectionTranscriptTest {

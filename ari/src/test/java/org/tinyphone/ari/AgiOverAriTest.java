@@ -18,8 +18,8 @@ import org.tinyphone.agi.AgiHangupException;
 import org.tinyphone.agi.DigitResult;
 import org.tinyphone.agi.InputResult;
 import org.tinyphone.agi.RecordResult;
-import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
-import org.tinyphone.testkit.ari.SimulatedAriCall;
+import org.tinyphone.sim.ari.SimulatedAriAsterisk;
+import org.tinyphone.sim.ari.SimulatedAriCall;
 
 /**
  * AGI apps run over ARI unchanged (AgiOverAri), through the simulated ARI Asterisk on real sockets: each typed AGI

@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
-import org.tinyphone.testkit.ari.SimulatedAriCall;
+import org.tinyphone.sim.ari.SimulatedAriAsterisk;
+import org.tinyphone.sim.ari.SimulatedAriCall;
 
 /**
  * Bad input from Asterisk's side: garbage, huge and misshaped messages, event types this client has no record for,

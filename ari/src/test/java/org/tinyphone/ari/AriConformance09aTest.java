@@ -9,8 +9,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.tinyphone.testkit.ari.AriCapture;
-import org.tinyphone.testkit.ari.AriTranscriptReplay;
+import org.tinyphone.sim.ari.AriCapture;
+import org.tinyphone.sim.ari.AriTranscriptReplay;
 
 /**
  * Capture 09a (a Stasis call driven over REST, every WebSocket event) replayed against the real client over real

@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.tinyphone.testkit.ari.AriCapture;
-import org.tinyphone.testkit.ari.AriTranscriptReplay;
+import org.tinyphone.sim.ari.AriCapture;
+import org.tinyphone.sim.ari.AriTranscriptReplay;
 
 /**
  * Captures 09b (the caller hangs up during a playback) and 09c (error answers) replayed against the real client:

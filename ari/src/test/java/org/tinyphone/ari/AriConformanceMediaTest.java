@@ -19,11 +19,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.tinyphone.testkit.ari.AriCapture;
-import org.tinyphone.testkit.ari.AriTranscriptReplay;
-import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
-import org.tinyphone.testkit.ari.SimulatedAriCall;
-import org.tinyphone.testkit.audio.Pcm;
+import org.tinyphone.sim.ari.AriCapture;
+import org.tinyphone.sim.ari.AriTranscriptReplay;
+import org.tinyphone.sim.ari.SimulatedAriAsterisk;
+import org.tinyphone.sim.ari.SimulatedAriCall;
+import org.tinyphone.sim.audio.Pcm;
 
 /**
  * The ARI side of captures 10a (externalMedia over chan_websocket, both connection directions) and 10c
@@ -102,7 +102,7 @@ class AriConformanceMediaTest {
     }
 
     /**
-     * testkit's simulated Asterisk, which the server's end-to-end tests and {@code ./tinyphone simulate --via ari} use,
+     * the simulated Asterisk, which the server's end-to-end tests and {@code ./tinyphone simulate --via ari} use,
      * against the [as] side of 10c: it connects to {@code external_host}, sends the UUID frame first, then one frame
      * of the format's type per 20 ms of the bridged caller's audio, a 0x03 frame per key, and at our 0x00 frame closes
      * the connection and sends ChannelLeftBridge, StasisEnd, ChannelDestroyed (cause 16) and no ChannelHangupRequest.

@@ -14,12 +14,12 @@ import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.tinyphone.testkit.ari.AriCapture;
-import org.tinyphone.testkit.ari.AriOutboundReplay;
-import org.tinyphone.testkit.ari.AriTranscriptReplay;
+import org.tinyphone.sim.ari.AriCapture;
+import org.tinyphone.sim.ari.AriOutboundReplay;
+import org.tinyphone.sim.ari.AriTranscriptReplay;
 
 /**
- * Capture 09d: Asterisk's outbound ARI WebSocket, replayed by testkit against {@link OutboundAriServer} over real
+ * Capture 09d: Asterisk's outbound ARI WebSocket, replayed by asterisk-sim against {@link OutboundAriServer} over real
  * sockets (Asterisk connects with the captured path, credentials and {@code ari} subprotocol; the listener's
  * RESTRequests are checked against the captured ones), and REST over an inbound events WebSocket (part 3).
  */

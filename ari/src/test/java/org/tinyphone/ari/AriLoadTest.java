@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
-import org.tinyphone.testkit.ari.SimulatedAriCall;
+import org.tinyphone.sim.ari.SimulatedAriAsterisk;
+import org.tinyphone.sim.ari.SimulatedAriCall;
 
 /**
  * 1,000 calls in Stasis at once, each on its own virtual thread, through the simulated ARI Asterisk on real sockets:

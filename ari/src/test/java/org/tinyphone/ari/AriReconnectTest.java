@@ -13,8 +13,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.tinyphone.agi.AgiHangupException;
-import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
-import org.tinyphone.testkit.ari.SimulatedAriCall;
+import org.tinyphone.sim.ari.SimulatedAriAsterisk;
+import org.tinyphone.sim.ari.SimulatedAriCall;
 
 /**
  * Asterisk goes away and comes back: the client says LOST, reconnects with backoff, looks the calls in Stasis up

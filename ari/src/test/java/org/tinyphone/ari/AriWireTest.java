@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.tinyphone.testkit.ari.AriRequest;
-import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
+import org.tinyphone.sim.ari.AriRequest;
+import org.tinyphone.sim.ari.SimulatedAriAsterisk;
 
 /** What the client puts on the wire: encoded ids and values, and REST that survives Asterisk closing idle connections. */
 @Timeout(30)

@@ -12,7 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
+import org.tinyphone.sim.ari.SimulatedAriAsterisk;
 
 /**
  * The listener for Asterisk's outbound WebSocket has the guards of every Asterisk-facing port: a host not on the

@@ -5,7 +5,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.tinyphone.testkit.Transcript;
+import org.tinyphone.sim.Transcript;
 
 /** The EAGI audio captures shared by the audio tests. */
 public final class Captures {

@@ -3,8 +3,8 @@ package org.tinyphone.examples;
 import java.io.PrintStream;
 import java.time.Duration;
 import org.tinyphone.agi.fastagi.FastAgiServer;
-import org.tinyphone.testkit.agi.AgiPeer;
-import org.tinyphone.testkit.agi.SimulatedAgiCall;
+import org.tinyphone.sim.agi.AgiPeer;
+import org.tinyphone.sim.agi.SimulatedAgiCall;
 
 /**
  * {@code ./tinyphone demo} without Asterisk: starts the example FastAGI server on a free port and places one

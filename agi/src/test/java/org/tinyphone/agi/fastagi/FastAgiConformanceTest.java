@@ -17,7 +17,7 @@ import org.tinyphone.agi.ChannelState;
 import org.tinyphone.agi.DigitResult;
 import org.tinyphone.agi.InputResult;
 import org.tinyphone.agi.RecordResult;
-import org.tinyphone.testkit.agi.AgiTranscriptReplay;
+import org.tinyphone.sim.agi.AgiTranscriptReplay;
 
 /**
  * Conformance: a simulated Asterisk replays the Asterisk side of each FastAGI capture over a real socket against

@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Timeout;
 import org.tinyphone.agi.AgiApp;
 import org.tinyphone.agi.AgiHangupException;
 import org.tinyphone.agi.AgiProtocolException;
-import org.tinyphone.testkit.agi.AgiPeer;
-import org.tinyphone.testkit.agi.FastAgiEnvironment;
-import org.tinyphone.testkit.agi.SimulatedAgiCall;
+import org.tinyphone.sim.agi.AgiPeer;
+import org.tinyphone.sim.agi.FastAgiEnvironment;
+import org.tinyphone.sim.agi.SimulatedAgiCall;
 
 /** End to end through real sockets: routing, refusals, hangups, bad peers, load and shutdown. */
 @Timeout(120)

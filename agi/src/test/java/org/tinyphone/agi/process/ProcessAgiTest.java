@@ -14,9 +14,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.tinyphone.testkit.Transcript;
-import org.tinyphone.testkit.agi.AgiPeer;
-import org.tinyphone.testkit.agi.AgiTranscriptReplay;
+import org.tinyphone.sim.Transcript;
+import org.tinyphone.sim.agi.AgiPeer;
+import org.tinyphone.sim.agi.AgiTranscriptReplay;
 
 /** Process AGI: capture 04a replayed against a real child JVM on its stdin/stdout, and SIGHUP handling. */
 @Timeout(60)

@@ -1,8 +1,8 @@
 package org.tinyphone.ami.codec;
 
-import static org.tinyphone.testkit.fuzz.FuzzCheck.documented;
-import static org.tinyphone.testkit.fuzz.FuzzCheck.oneIn;
-import static org.tinyphone.testkit.fuzz.FuzzCheck.require;
+import static org.tinyphone.sim.fuzz.FuzzCheck.documented;
+import static org.tinyphone.sim.fuzz.FuzzCheck.oneIn;
+import static org.tinyphone.sim.fuzz.FuzzCheck.require;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.DictionaryFile;
@@ -14,7 +14,7 @@ import java.util.List;
 import org.tinyphone.agi.AgiException;
 import org.tinyphone.ami.AmiResponse;
 import org.tinyphone.ami.event.AmiEvents;
-import org.tinyphone.testkit.fuzz.RepeatingInputStream;
+import org.tinyphone.sim.fuzz.RepeatingInputStream;
 
 /**
  * Whatever bytes an AMI peer sends, as {@link AmiDecoder} gets them from the connection's reader: the decoder never

@@ -12,8 +12,8 @@ import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
-import org.tinyphone.testkit.Transcript;
-import org.tinyphone.testkit.Transcript.Dir;
+import org.tinyphone.sim.Transcript;
+import org.tinyphone.sim.Transcript.Dir;
 
 class AmiDecoderTest {
 

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.tinyphone.ami.codec.AmiMessage;
-import org.tinyphone.testkit.ami.AsteriskSimulator;
-import org.tinyphone.testkit.ami.FakeAmiServer;
+import org.tinyphone.sim.ami.AsteriskSimulator;
+import org.tinyphone.sim.ami.FakeAmiServer;
 
 class AmiToolTest {
     private final AsteriskSimulator sim = new AsteriskSimulator("admin", "s3cret");

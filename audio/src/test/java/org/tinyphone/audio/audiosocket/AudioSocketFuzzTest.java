@@ -1,8 +1,8 @@
 package org.tinyphone.audio.audiosocket;
 
-import static org.tinyphone.testkit.fuzz.FuzzCheck.documented;
-import static org.tinyphone.testkit.fuzz.FuzzCheck.oneIn;
-import static org.tinyphone.testkit.fuzz.FuzzCheck.require;
+import static org.tinyphone.sim.fuzz.FuzzCheck.documented;
+import static org.tinyphone.sim.fuzz.FuzzCheck.oneIn;
+import static org.tinyphone.sim.fuzz.FuzzCheck.require;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -10,7 +10,7 @@ import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.tinyphone.testkit.fuzz.RepeatingInputStream;
+import org.tinyphone.sim.fuzz.RepeatingInputStream;
 
 /**
  * AudioSocket frames from a peer, as {@link AudioSocketCodec.Decoder} gets them: the same frames however TCP cut the

@@ -24,10 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.tinyphone.audio.Captures;
 import org.tinyphone.audio.audiosocket.AudioSocketEvent.CloseReason;
-import org.tinyphone.testkit.Transcript;
-import org.tinyphone.testkit.audio.AudioSocketCaller;
-import org.tinyphone.testkit.audio.AudioSocketCaller.Pacing;
-import org.tinyphone.testkit.audio.Pcm;
+import org.tinyphone.sim.Transcript;
+import org.tinyphone.sim.audio.AudioSocketCaller;
+import org.tinyphone.sim.audio.AudioSocketCaller.Pacing;
+import org.tinyphone.sim.audio.Pcm;
 
 /** The AudioSocket server against a simulated Asterisk, replaying captures 07a and 07b over real sockets. */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.tinyphone.audio.Captures;
-import org.tinyphone.testkit.Transcript;
+import org.tinyphone.sim.Transcript;
 
 /**
  * The real relay ({@link RelayMain}) as a child process, with the test playing Asterisk on its stdin/stdout

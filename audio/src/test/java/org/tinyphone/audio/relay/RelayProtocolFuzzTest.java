@@ -1,7 +1,7 @@
 package org.tinyphone.audio.relay;
 
-import static org.tinyphone.testkit.fuzz.FuzzCheck.documented;
-import static org.tinyphone.testkit.fuzz.FuzzCheck.require;
+import static org.tinyphone.sim.fuzz.FuzzCheck.documented;
+import static org.tinyphone.sim.fuzz.FuzzCheck.require;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -12,7 +12,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import org.tinyphone.testkit.fuzz.SegmentedInputStream;
+import org.tinyphone.sim.fuzz.SegmentedInputStream;
 
 /**
  * The start of a connection to the relay port and the tunnel's frames, with any bytes: the greeting is taken only

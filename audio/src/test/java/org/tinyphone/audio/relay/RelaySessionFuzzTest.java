@@ -1,7 +1,7 @@
 package org.tinyphone.audio.relay;
 
-import static org.tinyphone.testkit.fuzz.FuzzCheck.oneIn;
-import static org.tinyphone.testkit.fuzz.FuzzCheck.require;
+import static org.tinyphone.sim.fuzz.FuzzCheck.oneIn;
+import static org.tinyphone.sim.fuzz.FuzzCheck.require;
 
 import com.code_intelligence.jazzer.api.BugDetectors;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.tinyphone.testkit.fuzz.RepeatingInputStream;
+import org.tinyphone.sim.fuzz.RepeatingInputStream;
 
 /**
  * The server's end of a relay tunnel over a real loopback connection, fed any frames: the AGI input it offers is

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.tinyphone.audio.Captures;
-import org.tinyphone.testkit.audio.AudioSocketCaller.Pacing;
-import org.tinyphone.testkit.audio.SimulatedRelay;
+import org.tinyphone.sim.audio.AudioSocketCaller.Pacing;
+import org.tinyphone.sim.audio.SimulatedRelay;
 
 /** The server side of the relay tunnel, driven frame by frame by a simulated relay. */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)

@@ -18,7 +18,7 @@ import org.tinyphone.client.TinyphoneListener;
 import org.tinyphone.server.sim.CallResult;
 import org.tinyphone.server.sim.SimulatedCall;
 import org.tinyphone.server.sim.Simulator;
-import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
+import org.tinyphone.sim.ari.SimulatedAriAsterisk;
 
 /**
  * {@code BenchMain ari-bridge-load}: the Asterisk side and the app side of the ari-bridge case, one process. It plays

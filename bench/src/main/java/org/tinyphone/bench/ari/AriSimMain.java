@@ -6,11 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
-import org.tinyphone.testkit.ari.SimulatedAriCall;
+import org.tinyphone.sim.ari.SimulatedAriAsterisk;
+import org.tinyphone.sim.ari.SimulatedAriCall;
 
 /**
- * {@code BenchMain ari-sim}: the simulated ARI Asterisk of testkit as a process of its own (the peer both libraries
+ * {@code BenchMain ari-sim}: the simulated ARI Asterisk of asterisk-sim as a process of its own (the peer both libraries
  * talk to), driven by lines on stdin: {@code place APP N} (N callers enter {@code Stasis(APP)} and stay until told),
  * {@code hangup} (they all hang up), {@code stasis}, {@code exit}. Prints {@code READY url=...} first.
  */

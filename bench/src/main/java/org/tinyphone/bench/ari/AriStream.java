@@ -3,7 +3,7 @@ package org.tinyphone.bench.ari;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.tinyphone.testkit.Transcript;
+import org.tinyphone.sim.Transcript;
 
 /**
  * The ARI event messages Asterisk 22.10.1 sent in captures 09a-09d (events WebSocket, outbound and per-call

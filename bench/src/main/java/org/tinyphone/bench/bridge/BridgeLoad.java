@@ -13,8 +13,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.HdrHistogram.ConcurrentHistogram;
-import org.tinyphone.testkit.agi.AgiPeer;
-import org.tinyphone.testkit.agi.FastAgiEnvironment;
+import org.tinyphone.sim.agi.AgiPeer;
+import org.tinyphone.sim.agi.FastAgiEnvironment;
 
 /**
  * The client side of the bridge case, run as its own process: N WebSocket apps ({@link WsApps}, one selector thread) subscribe to one number on the

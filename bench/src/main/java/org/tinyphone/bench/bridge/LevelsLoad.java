@@ -14,7 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.tinyphone.testkit.agi.AgiPeer;
+import org.tinyphone.sim.agi.AgiPeer;
 
 /**
  * The audio-level side of the bridge case, as its own process: {@code apps} WebSocket apps ({@link WsApps}) each watch one number;

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tinyphone.bench.agi.FastAgiCase;
 import org.tinyphone.bench.harness.ServerJar;
 import org.tinyphone.bench.soak.SoakServer;
-import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
+import org.tinyphone.sim.ari.SimulatedAriAsterisk;
 
 /**
  * ari-bridge's load and its checks against the real server built in server/target (the bench's reactor builds it

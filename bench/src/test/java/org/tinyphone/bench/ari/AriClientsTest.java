@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.tinyphone.bench.agi.FastAgiCase;
-import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
-import org.tinyphone.testkit.ari.SimulatedAriCall;
+import org.tinyphone.sim.ari.SimulatedAriAsterisk;
+import org.tinyphone.sim.ari.SimulatedAriCall;
 
 /**
  * The apps of ari-rest and ari-memory against the simulated ARI Asterisk over real sockets: each library holds the

@@ -11,12 +11,12 @@ import org.junit.jupiter.api.Timeout;
 import org.tinyphone.ari.AgiOverAri;
 import org.tinyphone.ari.AriClient;
 import org.tinyphone.examples.ExamplesServer;
-import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
-import org.tinyphone.testkit.ari.SimulatedAriCall;
+import org.tinyphone.sim.ari.SimulatedAriAsterisk;
+import org.tinyphone.sim.ari.SimulatedAriCall;
 
 /**
  * Write once, run anywhere: the {@code hello} and {@code ivr} example apps, unchanged, as Stasis applications over
- * ARI, called by testkit's simulated ARI Asterisk on real sockets (the same apps {@link ExampleAppsTest} runs over
+ * ARI, called by the simulated ARI Asterisk on real sockets (the same apps {@link ExampleAppsTest} runs over
  * FastAGI).
  */
 @Timeout(60)

@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.tinyphone.agi.fastagi.FastAgiServer;
 import org.tinyphone.examples.ExamplesServer;
-import org.tinyphone.testkit.agi.SimulatedAgiCall;
+import org.tinyphone.sim.agi.SimulatedAgiCall;
 
-/** Each example app through the real FastAGI server, called by testkit's simulated Asterisk. */
+/** Each example app through the real FastAGI server, called by the simulated Asterisk. */
 @Timeout(60)
 class ExampleAppsTest {
     private FastAgiServer server;

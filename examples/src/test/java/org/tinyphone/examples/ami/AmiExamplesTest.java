@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.tinyphone.ami.Channels;
 import org.tinyphone.ami.ManagerConnection;
 import org.tinyphone.examples.agi.IvrApp;
-import org.tinyphone.testkit.ami.AsteriskSimulator;
-import org.tinyphone.testkit.ami.FakeAmiServer;
+import org.tinyphone.sim.ami.AsteriskSimulator;
+import org.tinyphone.sim.ami.FakeAmiServer;
 
 /** Each AMI example against the simulated Asterisk manager, over a real socket. */
 class AmiExamplesTest {

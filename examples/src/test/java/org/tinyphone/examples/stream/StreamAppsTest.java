@@ -21,8 +21,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tinyphone.audio.codec.Mulaw;
-import org.tinyphone.testkit.Transcript;
-import org.tinyphone.testkit.audio.Pcm;
+import org.tinyphone.sim.Transcript;
+import org.tinyphone.sim.audio.Pcm;
 
 /**
  * The echo and recorder apps over real WebSockets, with Tinyphone's side played as Twilio's docs describe it: the

@@ -33,7 +33,7 @@ import org.tinyphone.server.sim.SimulatedSms;
 import org.tinyphone.server.sim.Simulator;
 import org.tinyphone.server.sim.Via;
 import org.tinyphone.server.sms.SmsWebhook;
-import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
+import org.tinyphone.sim.ari.SimulatedAriAsterisk;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

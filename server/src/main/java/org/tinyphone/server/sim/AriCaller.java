@@ -2,8 +2,8 @@ package org.tinyphone.server.sim;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
-import org.tinyphone.testkit.ari.SimulatedAriCall;
+import org.tinyphone.sim.ari.SimulatedAriAsterisk;
+import org.tinyphone.sim.ari.SimulatedAriCall;
 
 /**
  * A caller into {@code Stasis(app,args)} on a simulated ARI Asterisk that the server's ARI client is connected to

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.tinyphone.server.TinyphoneServer;
 import org.tinyphone.server.config.TinyphoneConfig;
-import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
+import org.tinyphone.sim.ari.SimulatedAriAsterisk;
 
 /**
  * {@code ./tinyphone demo}: the server plus a stream of simulated calls, so the live page shows something without

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.UUID;
-import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
+import org.tinyphone.sim.ari.SimulatedAriAsterisk;
 
 /**
  * Places simulated calls into a running Tinyphone server over the real protocols and ports, exactly as Asterisk

@@ -8,8 +8,8 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tinyphone.testkit.ami.AsteriskSimulator;
-import org.tinyphone.testkit.ami.FakeAmiServer;
+import org.tinyphone.sim.ami.AsteriskSimulator;
+import org.tinyphone.sim.ami.FakeAmiServer;
 
 /** {@code ./tinyphone examples ami NAME}: the AMI examples from the command line, their output alone on the terminal. */
 class ExamplesCommandTest {

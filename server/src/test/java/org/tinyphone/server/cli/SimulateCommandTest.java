@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tinyphone.audio.codec.Mulaw;
 import org.tinyphone.examples.stream.StreamApps;
-import org.tinyphone.testkit.Transcript;
-import org.tinyphone.testkit.audio.Pcm;
+import org.tinyphone.sim.Transcript;
+import org.tinyphone.sim.audio.Pcm;
 import org.tinyphone.server.TinyphoneServer;
 import org.tinyphone.server.config.TinyphoneConfig;
 

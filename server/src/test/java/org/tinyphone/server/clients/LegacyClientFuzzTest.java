@@ -1,7 +1,7 @@
 package org.tinyphone.server.clients;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
-import static org.tinyphone.testkit.fuzz.FuzzCheck.require;
+import static org.tinyphone.sim.fuzz.FuzzCheck.require;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.DictionaryFile;
@@ -17,7 +17,7 @@ import java.util.Optional;
 import org.tinyphone.net.LineReader;
 import org.tinyphone.server.bridge.CallEvent;
 import org.tinyphone.server.bridge.CallInfo;
-import org.tinyphone.testkit.fuzz.SegmentedInputStream;
+import org.tinyphone.sim.fuzz.SegmentedInputStream;
 
 /**
  * The original hub's client dialect on port 12002, any bytes cut anywhere: the line reader splits at {@code \n}

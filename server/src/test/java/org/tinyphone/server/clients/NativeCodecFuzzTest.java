@@ -1,8 +1,8 @@
 package org.tinyphone.server.clients;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
-import static org.tinyphone.testkit.fuzz.FuzzCheck.documented;
-import static org.tinyphone.testkit.fuzz.FuzzCheck.require;
+import static org.tinyphone.sim.fuzz.FuzzCheck.documented;
+import static org.tinyphone.sim.fuzz.FuzzCheck.require;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.DictionaryFile;

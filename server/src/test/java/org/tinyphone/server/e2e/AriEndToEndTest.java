@@ -25,10 +25,10 @@ import org.tinyphone.server.sim.AudioSource;
 import org.tinyphone.server.sim.CallResult;
 import org.tinyphone.server.sim.SimulatedCall;
 import org.tinyphone.server.sim.Simulator;
-import org.tinyphone.testkit.ari.AriRequest;
-import org.tinyphone.testkit.ari.SimulatedAriAsterisk;
-import org.tinyphone.testkit.ari.SimulatedAriCall;
-import org.tinyphone.testkit.audio.Pcm;
+import org.tinyphone.sim.ari.AriRequest;
+import org.tinyphone.sim.ari.SimulatedAriAsterisk;
+import org.tinyphone.sim.ari.SimulatedAriCall;
+import org.tinyphone.sim.audio.Pcm;
 
 /**
  * Calls that enter {@code Stasis(tinyphone,args)} on a simulated ARI Asterisk (real HTTP and WebSocket sockets), through

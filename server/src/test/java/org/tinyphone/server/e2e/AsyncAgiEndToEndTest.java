@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.tinyphone.client.CommandResult;
 import org.tinyphone.client.TinyphoneEvent;
-import org.tinyphone.testkit.ami.AsteriskSimulator;
-import org.tinyphone.testkit.ami.FakeAmiServer;
+import org.tinyphone.sim.ami.AsteriskSimulator;
+import org.tinyphone.sim.ami.FakeAmiServer;
 
 /** AsyncAGI over AMI: a call entering AGI(agi:async) runs the bridge app through AGI actions, both ways. */
 class AsyncAgiEndToEndTest {

@@ -8,8 +8,8 @@ import java.time.Duration;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.tinyphone.server.LogCapture;
-import org.tinyphone.testkit.agi.AgiPeer;
-import org.tinyphone.testkit.agi.FastAgiEnvironment;
+import org.tinyphone.sim.agi.AgiPeer;
+import org.tinyphone.sim.agi.FastAgiEnvironment;
 
 /**
  * Outside bytes reach the log escaped, whichever way they come in: a FastAGI script path and channel, a caller id in

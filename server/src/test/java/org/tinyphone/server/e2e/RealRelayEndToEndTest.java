@@ -19,7 +19,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.tinyphone.client.TinyphoneEvent;
-import org.tinyphone.testkit.Transcript;
+import org.tinyphone.sim.Transcript;
 
 /**
  * The real relay program, {@code bin/tinyphone-agi}, started as Asterisk starts it for

@@ -22,8 +22,8 @@ import org.tinyphone.server.sim.CallResult;
 import org.tinyphone.server.sim.SimulatedCall;
 import org.tinyphone.server.sim.Simulator;
 import org.tinyphone.server.sim.Via;
-import org.tinyphone.testkit.ami.AsteriskSimulator;
-import org.tinyphone.testkit.ami.FakeAmiServer;
+import org.tinyphone.sim.ami.AsteriskSimulator;
+import org.tinyphone.sim.ami.FakeAmiServer;
 
 /**
  * Talk-back cannot reach past the call, whichever way it came in: an app asking to write a file or the database

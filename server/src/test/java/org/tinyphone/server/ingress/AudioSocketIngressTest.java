@@ -33,8 +33,8 @@ import org.tinyphone.server.sim.CallResult;
 import org.tinyphone.server.sim.SimulatedCall;
 import org.tinyphone.server.sim.Simulator;
 import org.tinyphone.server.sim.Via;
-import org.tinyphone.testkit.Transcript;
-import org.tinyphone.testkit.audio.AudioSocketCaller;
+import org.tinyphone.sim.Transcript;
+import org.tinyphone.sim.audio.AudioSocketCaller;
 
 /**
  * AudioSocket connections: joined to their call by UUID, or a call of their own; DTMF and audio become events. An ARI

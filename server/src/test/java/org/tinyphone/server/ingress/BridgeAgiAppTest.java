@@ -23,9 +23,9 @@ import org.tinyphone.server.bridge.CallEvent;
 import org.tinyphone.server.bridge.CallInfo;
 import org.tinyphone.server.bridge.CommandResult;
 import org.tinyphone.server.bridge.Subscriber;
-import org.tinyphone.testkit.Transcript;
-import org.tinyphone.testkit.agi.AgiPeer;
-import org.tinyphone.testkit.agi.FastAgiEnvironment;
+import org.tinyphone.sim.Transcript;
+import org.tinyphone.sim.agi.AgiPeer;
+import org.tinyphone.sim.agi.FastAgiEnvironment;
 
 /** The bridge app: how it reads a call from Asterisk's AGI environment, and its loop line by line. */
 class BridgeAgiAppTest {

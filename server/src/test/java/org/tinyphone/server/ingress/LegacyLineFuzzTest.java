@@ -1,8 +1,8 @@
 package org.tinyphone.server.ingress;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
-import static org.tinyphone.testkit.fuzz.FuzzCheck.documented;
-import static org.tinyphone.testkit.fuzz.FuzzCheck.require;
+import static org.tinyphone.sim.fuzz.FuzzCheck.documented;
+import static org.tinyphone.sim.fuzz.FuzzCheck.require;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.DictionaryFile;
@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.tinyphone.net.LineReader;
-import org.tinyphone.testkit.fuzz.SegmentedInputStream;
+import org.tinyphone.sim.fuzz.SegmentedInputStream;
 
 /**
  * The original hub's relay lines on port 12001 ({@code id:<uniqueid>,event:<name>,value:<value>}), any bytes cut

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.tinyphone.testkit.Transcript;
+import org.tinyphone.sim.Transcript;
 
 /** The simulated Asterisk answers as the real one does in the captures (no sockets: lines in, replies out). */
 class SimulatedAsteriskTest {

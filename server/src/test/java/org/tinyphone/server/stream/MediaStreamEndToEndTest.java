@@ -29,12 +29,12 @@ import org.tinyphone.server.bridge.Subscriber;
 import org.tinyphone.server.config.AddressAllowList;
 import org.tinyphone.server.ingress.AudioSocketIngress;
 import org.tinyphone.server.ingress.AudioSocketJoins;
-import org.tinyphone.testkit.Transcript;
-import org.tinyphone.testkit.audio.AudioSocketCaller;
-import org.tinyphone.testkit.audio.Pcm;
+import org.tinyphone.sim.Transcript;
+import org.tinyphone.sim.audio.AudioSocketCaller;
+import org.tinyphone.sim.audio.Pcm;
 
 /**
- * AudioSocket calls streamed to a Twilio Media Streams app over real sockets: the simulated Asterisk (testkit's
+ * AudioSocket calls streamed to a Twilio Media Streams app over real sockets: the simulated Asterisk (asterisk-sim's
  * AudioSocketCaller) on one side, a WebSocket app built to Twilio's published messages on the other.
  */
 class MediaStreamEndToEndTest {
