@@ -72,6 +72,7 @@ public final class SimulatedRelay implements AutoCloseable {
     };
     private final CountDownLatch ended = new CountDownLatch(1);
     private volatile String endReason;
+    private volatile boolean heard;
     private long nextFrameAt;
 
     private SimulatedRelay(Socket socket) throws IOException {
@@ -166,6 +167,14 @@ public final class SimulatedRelay implements AutoCloseable {
         return ended.await(timeout, unit) ? endReason : null;
     }
 
+    /**
+     * True once the server sent a frame of the tunnel (AGI bytes or END): a peer that closes without one does not
+     * speak it (another port), or refused the call.
+     */
+    public boolean heardFromServer() {
+        return heard;
+    }
+
     private void readLoop() {
         String reason = "server closed the connection";
         try {
@@ -175,6 +184,7 @@ public final class SimulatedRelay implements AutoCloseable {
                 int length = in.readUnsignedShort();
                 byte[] payload = new byte[length];
                 in.readFully(payload);
+                if (type == AGI_OUT || type == SERVER_END) heard = true;
                 if (type == AGI_OUT) {
                     if (length > 0) fromServerChunks.add(payload);
                 } else if (type == SERVER_END) {

@@ -15,9 +15,9 @@ import org.HdrHistogram.Histogram;
 import org.tinyphone.client.TinyphoneClient;
 import org.tinyphone.client.TinyphoneEvent;
 import org.tinyphone.client.TinyphoneListener;
-import org.tinyphone.server.sim.CallResult;
-import org.tinyphone.server.sim.SimulatedCall;
-import org.tinyphone.server.sim.Simulator;
+import org.tinyphone.sim.call.CallResult;
+import org.tinyphone.sim.call.SimulatedCall;
+import org.tinyphone.sim.call.Simulator;
 import org.tinyphone.sim.ari.SimulatedAriAsterisk;
 
 /**

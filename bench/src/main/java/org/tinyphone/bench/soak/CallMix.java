@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import org.tinyphone.server.sim.AudioSource;
-import org.tinyphone.server.sim.SimulatedCall;
-import org.tinyphone.server.sim.Via;
+import org.tinyphone.sim.call.AudioSource;
+import org.tinyphone.sim.call.SimulatedCall;
+import org.tinyphone.sim.call.Via;
 
 /**
  * The soak's calls: a steady, seeded mix over every way in (FastAGI, the relay tunnel with audio, the original relay

@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.tinyphone.bench.soak.CallMix.Action;
 import org.tinyphone.bench.soak.CallMix.CallPlan;
-import org.tinyphone.server.sim.CallResult;
-import org.tinyphone.server.sim.Via;
+import org.tinyphone.sim.call.CallResult;
+import org.tinyphone.sim.call.Via;
 
 /**
  * What every good client was sent, held against what the simulated callers did. Each client's events are kept per

@@ -16,7 +16,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.tinyphone.bench.harness.Report;
 import org.tinyphone.bench.harness.ServerJar;
-import org.tinyphone.server.sim.Via;
+import org.tinyphone.sim.call.Via;
 
 /**
  * {@code ./tinyphone bench soak [--minutes N]}: the real server as a child process, calls placed continuously over

@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.tinyphone.bench.harness.Report;
-import org.tinyphone.server.sim.Via;
+import org.tinyphone.sim.call.Via;
 
 /** The soak's table and verdict, from what the run gathered. */
 final class SoakReport {

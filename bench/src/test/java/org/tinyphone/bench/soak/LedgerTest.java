@@ -8,9 +8,9 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.tinyphone.bench.soak.CallMix.Action;
 import org.tinyphone.bench.soak.CallMix.CallPlan;
-import org.tinyphone.server.sim.CallResult;
-import org.tinyphone.server.sim.SimulatedCall;
-import org.tinyphone.server.sim.Via;
+import org.tinyphone.sim.call.CallResult;
+import org.tinyphone.sim.call.SimulatedCall;
+import org.tinyphone.sim.call.Via;
 
 /** The soak's ledger finds every way a client's events can be wrong, and passes a call delivered as it must be. */
 class LedgerTest {

@@ -8,6 +8,11 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.tinyphone.server.TinyphoneServer;
 import org.tinyphone.server.config.TinyphoneConfig;
 import org.tinyphone.sim.ari.SimulatedAriAsterisk;
+import org.tinyphone.sim.call.AudioSource;
+import org.tinyphone.sim.call.CallResult;
+import org.tinyphone.sim.call.SimulatedCall;
+import org.tinyphone.sim.call.Simulator;
+import org.tinyphone.sim.call.Via;
 
 /**
  * {@code ./tinyphone demo}: the server plus a stream of simulated calls, so the live page shows something without

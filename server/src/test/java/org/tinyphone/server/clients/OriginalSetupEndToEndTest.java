@@ -12,10 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.tinyphone.server.TcpTestClient;
 import org.tinyphone.server.TinyphoneServer;
 import org.tinyphone.server.config.TinyphoneConfig;
-import org.tinyphone.server.sim.CallResult;
-import org.tinyphone.server.sim.SimulatedCall;
-import org.tinyphone.server.sim.Simulator;
-import org.tinyphone.server.sim.Via;
+import org.tinyphone.sim.call.CallResult;
+import org.tinyphone.sim.call.SimulatedCall;
+import org.tinyphone.sim.call.Simulator;
+import org.tinyphone.sim.call.Via;
 
 /**
  * The drop-in promise, through the whole server as `./tinyphone server` runs it (ingress found by ServiceLoader):

@@ -26,10 +26,10 @@ import org.tinyphone.client.TinyphoneEvent;
 import org.tinyphone.server.LogCapture;
 import org.tinyphone.server.TcpTestClient;
 import org.tinyphone.server.WsTestClient;
-import org.tinyphone.server.sim.CallResult;
-import org.tinyphone.server.sim.SimulatedCall;
-import org.tinyphone.server.sim.Simulator;
-import org.tinyphone.server.sim.Via;
+import org.tinyphone.sim.call.CallResult;
+import org.tinyphone.sim.call.SimulatedCall;
+import org.tinyphone.sim.call.Simulator;
+import org.tinyphone.sim.call.Via;
 
 /**
  * A flood of the client port (12002) while calls run: thousands of connections that close at once, send garbage,

@@ -19,11 +19,11 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.tinyphone.client.TinyphoneClient;
 import org.tinyphone.client.TinyphoneEvent;
-import org.tinyphone.server.sim.AudioSource;
-import org.tinyphone.server.sim.CallResult;
-import org.tinyphone.server.sim.SimulatedCall;
-import org.tinyphone.server.sim.Simulator;
-import org.tinyphone.server.sim.Via;
+import org.tinyphone.sim.call.AudioSource;
+import org.tinyphone.sim.call.CallResult;
+import org.tinyphone.sim.call.SimulatedCall;
+import org.tinyphone.sim.call.Simulator;
+import org.tinyphone.sim.call.Via;
 
 /**
  * Load, sized for CI: 1,000 concurrent simulated calls with audio (half over the relay tunnel, a quarter as the

@@ -12,11 +12,11 @@ import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.tinyphone.server.sim.AudioSource;
-import org.tinyphone.server.sim.SimulatedCall;
+import org.tinyphone.sim.call.AudioSource;
+import org.tinyphone.sim.call.SimulatedCall;
 import org.tinyphone.server.sim.SimulatedSms;
-import org.tinyphone.server.sim.Simulator;
-import org.tinyphone.server.sim.Via;
+import org.tinyphone.sim.call.Simulator;
+import org.tinyphone.sim.call.Via;
 
 /**
  * A page in the original web client's manner (src/test/resources/socketio/original-page.html), served from its own

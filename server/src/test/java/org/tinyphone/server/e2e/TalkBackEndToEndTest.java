@@ -14,10 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.tinyphone.client.CommandResult;
 import org.tinyphone.client.TinyphoneClient;
 import org.tinyphone.client.TinyphoneEvent;
-import org.tinyphone.server.sim.CallResult;
-import org.tinyphone.server.sim.SimulatedCall;
-import org.tinyphone.server.sim.Simulator;
-import org.tinyphone.server.sim.Via;
+import org.tinyphone.sim.call.CallResult;
+import org.tinyphone.sim.call.SimulatedCall;
+import org.tinyphone.sim.call.Simulator;
+import org.tinyphone.sim.call.Via;
 
 /** Apps talk back: commands from a native client run in order on the call's AGI session and are answered. */
 class TalkBackEndToEndTest {

@@ -18,10 +18,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.tinyphone.client.CommandResult;
 import org.tinyphone.client.TinyphoneClient;
 import org.tinyphone.client.TinyphoneEvent;
-import org.tinyphone.server.sim.CallResult;
-import org.tinyphone.server.sim.SimulatedCall;
-import org.tinyphone.server.sim.Simulator;
-import org.tinyphone.server.sim.Via;
+import org.tinyphone.sim.call.CallResult;
+import org.tinyphone.sim.call.SimulatedCall;
+import org.tinyphone.sim.call.Simulator;
+import org.tinyphone.sim.call.Via;
 import org.tinyphone.sim.ami.AsteriskSimulator;
 import org.tinyphone.sim.ami.FakeAmiServer;
 

@@ -10,11 +10,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.tinyphone.client.TinyphoneEvent;
-import org.tinyphone.server.sim.AudioSource;
-import org.tinyphone.server.sim.CallResult;
-import org.tinyphone.server.sim.SimulatedCall;
-import org.tinyphone.server.sim.Simulator;
-import org.tinyphone.server.sim.Via;
+import org.tinyphone.sim.call.AudioSource;
+import org.tinyphone.sim.call.CallResult;
+import org.tinyphone.sim.call.SimulatedCall;
+import org.tinyphone.sim.call.Simulator;
+import org.tinyphone.sim.call.Via;
 
 /**
  * Each way a call comes in, through the real server and its real ports, seen by a native client subscribed on the

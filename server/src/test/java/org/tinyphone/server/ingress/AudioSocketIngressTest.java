@@ -28,11 +28,11 @@ import org.tinyphone.server.bridge.CallEvent;
 import org.tinyphone.server.bridge.CallInfo;
 import org.tinyphone.server.bridge.CommandResult;
 import org.tinyphone.server.config.AddressAllowList;
-import org.tinyphone.server.sim.AudioSource;
-import org.tinyphone.server.sim.CallResult;
-import org.tinyphone.server.sim.SimulatedCall;
-import org.tinyphone.server.sim.Simulator;
-import org.tinyphone.server.sim.Via;
+import org.tinyphone.sim.call.AudioSource;
+import org.tinyphone.sim.call.CallResult;
+import org.tinyphone.sim.call.SimulatedCall;
+import org.tinyphone.sim.call.Simulator;
+import org.tinyphone.sim.call.Via;
 import org.tinyphone.sim.Transcript;
 import org.tinyphone.sim.audio.AudioSocketCaller;
 

@@ -16,11 +16,11 @@ import org.tinyphone.server.LogCapture;
 import org.tinyphone.server.bridge.Bridge;
 import org.tinyphone.server.bridge.CallEvent;
 import org.tinyphone.server.config.AddressAllowList;
-import org.tinyphone.server.sim.AudioSource;
-import org.tinyphone.server.sim.CallResult;
-import org.tinyphone.server.sim.SimulatedCall;
-import org.tinyphone.server.sim.Simulator;
-import org.tinyphone.server.sim.Via;
+import org.tinyphone.sim.call.AudioSource;
+import org.tinyphone.sim.call.CallResult;
+import org.tinyphone.sim.call.SimulatedCall;
+import org.tinyphone.sim.call.Simulator;
+import org.tinyphone.sim.call.Via;
 
 /** The relay port: the original Ruby script's lines and the bin/tinyphone-agi tunnel, told apart by the first line. */
 class CallRelayServerTest {

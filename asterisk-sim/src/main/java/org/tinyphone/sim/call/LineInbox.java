@@ -1,4 +1,4 @@
-package org.tinyphone.server.sim;
+package org.tinyphone.sim.call;
 
 import java.io.BufferedReader;
 import java.io.IOException;
