@@ -4,9 +4,11 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.ProtocolException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.UUID;
@@ -37,6 +39,24 @@ public final class AudioSocketCaller implements AutoCloseable {
         REAL_TIME,
         /** As fast as the socket takes them (tests, load). */
         FAST
+    }
+
+    /**
+     * What {@link #readFrame} throws when the server sends a byte that starts no AudioSocket frame: it speaks
+     * something else (an HTTP or AGI port, say). {@link #said()} is the start of what it sent, as text.
+     */
+    public static final class NotAudioSocketException extends ProtocolException {
+        private final String said;
+
+        NotAudioSocketException(String said) {
+            super("not an AudioSocket frame: " + said);
+            this.said = said;
+        }
+
+        /** The first line of what the server sent (at most 80 bytes, read as ISO-8859-1). */
+        public String said() {
+            return said;
+        }
     }
 
     /** A frame from the server. */
@@ -106,10 +126,17 @@ public final class AudioSocketCaller implements AutoCloseable {
         for (char c : digits.toCharArray()) sendFrame(DTMF, new byte[] {(byte) c});
     }
 
-    /** Sends 8 kHz s16le audio in 320-byte frames (a shorter last frame if it does not divide). */
+    /**
+     * Sends 8 kHz s16le audio in 320-byte frames (a shorter last frame if it does not divide); {@link Pacing#FAST}
+     * writes them all at once (one flush).
+     */
     public void sendAudio(byte[] pcm, Pacing pacing) throws IOException {
+        if (pacing == Pacing.FAST) {
+            framesSent += out.frames(AUDIO_8K, pcm, FRAME_BYTES);
+            return;
+        }
         for (int off = 0; off < pcm.length; off += FRAME_BYTES) {
-            if (pacing == Pacing.REAL_TIME) pace();
+            pace();
             sendFrame(AUDIO_8K, pcm, off, Math.min(FRAME_BYTES, pcm.length - off));
             framesSent++;
         }
@@ -137,6 +164,8 @@ public final class AudioSocketCaller implements AutoCloseable {
      * The next frame the server sent, waiting up to {@code timeout}; {@code null} on timeout.
      *
      * @throws EOFException when the server closed the connection
+     * @throws NotAudioSocketException when the server sent a byte that is no frame type (hangup, UUID, DTMF, audio
+     *                                 0x10-0x18 at Asterisk's rates, error)
      */
     public Frame readFrame(Duration timeout) throws IOException {
         socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
@@ -147,11 +176,28 @@ public final class AudioSocketCaller implements AutoCloseable {
             return null;
         }
         if (type < 0) throw new EOFException("the AudioSocket server closed the connection");
+        if (!isFrameType(type)) {
+            byte[] rest = new byte[79];
+            socket.setSoTimeout(1000);
+            int n;
+            try {
+                n = Math.max(0, in.read(rest));
+            } catch (IOException e) {
+                n = 0;
+            }
+            throw new NotAudioSocketException((char) type + new String(rest, 0, n, StandardCharsets.ISO_8859_1)
+                    .lines().findFirst().orElse(""));
+        }
         socket.setSoTimeout(10_000); // the rest of a started frame must follow
         int length = in.readUnsignedShort();
         byte[] payload = new byte[length];
         in.readFully(payload);
         return new Frame(type, payload);
+    }
+
+    /** Hangup, UUID, DTMF, audio (slin 0x10, and 0x11-0x18 at other rates in newer Asterisk), error. */
+    private static boolean isFrameType(int type) {
+        return type <= DTMF || type >= AUDIO_8K && type <= 0x18 || type == ERROR;
     }
 
     /** Reads until the server closes the connection (or {@code timeout} passes); true if it closed. */

@@ -31,6 +31,25 @@ final class FrameSender {
         }
     }
 
+    /** {@code bytes} cut into frames of {@code frameBytes} (a shorter last one), one flush at the end; how many. */
+    int frames(int type, byte[] bytes, int frameBytes) throws IOException {
+        int n = 0;
+        lock.lock();
+        try {
+            for (int off = 0; off < bytes.length; off += frameBytes, n++) {
+                int length = Math.min(frameBytes, bytes.length - off);
+                out.write(type);
+                out.write(length >>> 8);
+                out.write(length & 0xff);
+                out.write(bytes, off, length);
+            }
+            out.flush();
+        } finally {
+            lock.unlock();
+        }
+        return n;
+    }
+
     /** Bytes as they are (a greeting line, garbage, a partial frame). */
     void raw(byte[] bytes) throws IOException {
         lock.lock();
