@@ -4,7 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Builds the environment block Asterisk 22 sends to a FastAGI server, in Asterisk's order (capture 01).
+ * Builds the environment block Asterisk 22 sends to a FastAGI server, in Asterisk's order (capture 01), or with
+ * {@link #processAgi()} the one a process AGI or EAGI script reads on stdin (captures 04a, 04b).
  * Unset caller id / dnid read {@code unknown}, as Asterisk writes them.
  */
 public final class FastAgiEnvironment {
@@ -22,6 +23,8 @@ public final class FastAgiEnvironment {
     private String language = "en";
     private String type = "PJSIP";
     private List<String> args = List.of();
+    private String threadId = "139868254078656";
+    private boolean network = true;
 
     /** {@code script} is the text after {@code host:port/}, query included, e.g. {@code hello?lang=en}. */
     public static FastAgiEnvironment forScript(String script) {
@@ -44,17 +47,29 @@ public final class FastAgiEnvironment {
     }
     public FastAgiEnvironment language(String language) { this.language = language; return this; }
     public FastAgiEnvironment args(String... args) { this.args = List.of(args); return this; }
+    public FastAgiEnvironment threadId(long threadId) { this.threadId = Long.toString(threadId); return this; }
+
+    /**
+     * The process AGI / EAGI form: {@code agi_request} is the script itself, no {@code agi_network} lines, and
+     * {@code agi_enhanced: 1.0} (EAGI's audio on fd 3; capture 04b).
+     */
+    public FastAgiEnvironment processAgi() { this.network = false; return this; }
 
     public String channel() { return channel; }
     public String callerId() { return callerId; }
     public String callerIdName() { return callerIdName; }
+    public String dnid() { return dnid; }
 
     /** The lines, without the terminating empty line. */
     public List<String> lines() {
         List<String> l = new ArrayList<>(24 + args.size());
-        l.add("agi_network: yes");
-        l.add("agi_network_script: " + script);
-        l.add("agi_request: agi://" + host + ":" + port + "/" + script);
+        if (network) {
+            l.add("agi_network: yes");
+            l.add("agi_network_script: " + script);
+            l.add("agi_request: agi://" + host + ":" + port + "/" + script);
+        } else {
+            l.add("agi_request: " + script);
+        }
         l.add("agi_channel: " + channel);
         l.add("agi_language: " + language);
         l.add("agi_type: " + type);
@@ -71,9 +86,9 @@ public final class FastAgiEnvironment {
         l.add("agi_context: " + context);
         l.add("agi_extension: " + extension);
         l.add("agi_priority: " + priority);
-        l.add("agi_enhanced: 0.0");
+        l.add("agi_enhanced: " + (network ? "0.0" : "1.0"));
         l.add("agi_accountcode: ");
-        l.add("agi_threadid: 139868254078656");
+        l.add("agi_threadid: " + threadId);
         for (int i = 0; i < args.size(); i++) l.add("agi_arg_" + (i + 1) + ": " + args.get(i));
         return l;
     }

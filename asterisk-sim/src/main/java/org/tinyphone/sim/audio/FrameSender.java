@@ -21,10 +21,7 @@ final class FrameSender {
     void frame(int type, byte[] payload, int offset, int length) throws IOException {
         lock.lock();
         try {
-            out.write(type);
-            out.write(length >>> 8);
-            out.write(length & 0xff);
-            out.write(payload, offset, length);
+            write(type, payload, offset, length);
             out.flush();
         } finally {
             lock.unlock();
@@ -37,17 +34,20 @@ final class FrameSender {
         lock.lock();
         try {
             for (int off = 0; off < bytes.length; off += frameBytes, n++) {
-                int length = Math.min(frameBytes, bytes.length - off);
-                out.write(type);
-                out.write(length >>> 8);
-                out.write(length & 0xff);
-                out.write(bytes, off, length);
+                write(type, bytes, off, Math.min(frameBytes, bytes.length - off));
             }
             out.flush();
         } finally {
             lock.unlock();
         }
         return n;
+    }
+
+    private void write(int type, byte[] payload, int offset, int length) throws IOException {
+        out.write(type);
+        out.write(length >>> 8);
+        out.write(length & 0xff);
+        out.write(payload, offset, length);
     }
 
     /** Bytes as they are (a greeting line, garbage, a partial frame). */

@@ -3,6 +3,7 @@ package org.tinyphone.sim.call;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.tinyphone.sim.agi.SimulatedChannel;
 
 /**
  * The caller's side of a simulated call in time: key {@code i} is pressed at {@code firstKey + i * keyGap} after the
@@ -11,9 +12,9 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class KeyPad {
     /** {@link #awaitKey} result: no key within the time given. */
-    static final int TIMEOUT = -1;
+    static final int TIMEOUT = SimulatedChannel.TIMEOUT;
     /** {@link #awaitKey} result: the caller has hung up. */
-    static final int HANGUP = -2;
+    static final int HANGUP = SimulatedChannel.HANGUP;
 
     private static final long SAFETY_CAP_NANOS = TimeUnit.SECONDS.toNanos(60);
 

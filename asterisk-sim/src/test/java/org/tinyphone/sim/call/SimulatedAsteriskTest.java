@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.tinyphone.sim.Transcript;
+import org.tinyphone.sim.agi.AgiArgs;
 
 /** The simulated Asterisk answers as the real one does in the captures (no sockets: lines in, replies out). */
 class SimulatedAsteriskTest {
@@ -86,9 +87,9 @@ class SimulatedAsteriskTest {
 
     @Test
     void commandWordsSplitLikeAsterisksParser() {
-        assertThat(SimulatedAsterisk.split("SET VARIABLE QUOTED \"a \\\"quoted\\\" value  with   spaces\""))
+        assertThat(AgiArgs.parse("SET VARIABLE QUOTED \"a \\\"quoted\\\" value  with   spaces\""))
                 .containsExactly("SET", "VARIABLE", "QUOTED", "a \"quoted\" value  with   spaces");
-        assertThat(SimulatedAsterisk.split("STREAM FILE hello-world \"\" 4000"))
+        assertThat(AgiArgs.parse("STREAM FILE hello-world \"\" 4000"))
                 .containsExactly("STREAM", "FILE", "hello-world", "", "4000");
     }
 }
