@@ -159,7 +159,7 @@ public final class SimulatedAriCall {
     }
 
     List<String> requestsNow() {
-        synchronized (sim) {
+        synchronized (sim.lock()) {
             return List.copyOf(requests);
         }
     }
