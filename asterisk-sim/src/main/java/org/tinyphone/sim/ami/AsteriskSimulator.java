@@ -17,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.tinyphone.sim.agi.SimulatedChannel;
 
 /**
  * A small Asterisk 22 manager, speaking the wire exactly as the captures show (banner, Login plain/MD5 with
@@ -220,22 +221,45 @@ public final class AsteriskSimulator implements FakeAmiServer.Handler {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20").replace("%28", "(").replace("%29", ")");
     }
 
-    /** Default AGI replies, as a real Asterisk gives for a caller who presses nothing. */
+    /**
+     * Default AGI replies, as a real Asterisk gives on an answered channel whose caller presses nothing: the replies
+     * of {@link SimulatedChannel} (the one simulated AGI channel), each command on a fresh channel.
+     */
     public static String defaultAgiReply(String command) {
-        String c = command.trim().toUpperCase();
-        if (c.equals("ANSWER") || c.equals("NOOP") || c.startsWith("NOOP ") || c.startsWith("VERBOSE")) return "200 result=0";
-        if (c.startsWith("STREAM FILE") || c.startsWith("CONTROL STREAM FILE")) return "200 result=0 endpos=3404";
-        if (c.startsWith("SAY ")) return "200 result=0";
-        if (c.startsWith("WAIT FOR DIGIT")) return "200 result=0";
-        if (c.startsWith("GET DATA")) return "200 result= (timeout)";
-        if (c.startsWith("SET VARIABLE")) return "200 result=1";
-        if (c.startsWith("GET VARIABLE")) return "200 result=0";
-        if (c.startsWith("HANGUP")) return "200 result=1";
-        if (c.startsWith("ASYNCAGI BREAK")) return "200 result=0";
-        if (c.startsWith("EXEC")) return "200 result=0";
-        if (c.startsWith("CHANNEL STATUS")) return "200 result=6";
-        return "510 Invalid or unknown command";
+        SimulatedChannel channel = new SimulatedChannel("Local/agi@agi-test-00000001;2", "", "", "", SILENT_CALLER);
+        try {
+            channel.answer("ANSWER");
+            return channel.answer(command);
+        } catch (InterruptedException e) {   // the silent caller never waits
+            Thread.currentThread().interrupt();
+            return SimulatedChannel.DEAD_CHANNEL;
+        }
     }
+
+    /** A caller who presses nothing and never hangs up: prompts play out at once (endpos 3404), waits time out. */
+    private static final SimulatedChannel.Caller SILENT_CALLER = new SimulatedChannel.Caller() {
+        @Override
+        public SimulatedChannel.Played play(String file, String escape, long millis, boolean control) {
+            return new SimulatedChannel.Played(0, 3404);
+        }
+
+        @Override
+        public int waitForDigit(long timeoutMillis) { return SimulatedChannel.TIMEOUT; }
+
+        @Override
+        public int option(String escape, long timeoutMillis) { return SimulatedChannel.TIMEOUT; }
+
+        @Override
+        public int digit(String file, long timeoutMillis) { return SimulatedChannel.TIMEOUT; }
+
+        @Override
+        public boolean hungUp() { return false; }
+
+        @Override
+        public void channelHungUp() {
+            // each reply is a fresh channel's: nothing to remember
+        }
+    };
 
     // ------------------------------------------------------------------ the manager
 
