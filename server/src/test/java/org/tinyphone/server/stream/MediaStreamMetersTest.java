@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.tinyphone.server.TinyphoneServer;
 import org.tinyphone.server.config.TinyphoneConfig;
 import org.tinyphone.server.ingress.IngressPart;
-import org.tinyphone.testkit.audio.AudioSocketCaller;
+import org.tinyphone.sim.audio.AudioSocketCaller;
 
 /** The streams' counters as /metrics shows them, after calls streamed over real sockets. */
 class MediaStreamMetersTest {

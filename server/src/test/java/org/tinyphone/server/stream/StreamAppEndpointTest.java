@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.tinyphone.audio.codec.Mulaw;
 import org.tinyphone.server.TinyphoneServer;
 import org.tinyphone.server.ingress.AudioSocketIngress;
-import org.tinyphone.testkit.audio.AudioSocketCaller;
+import org.tinyphone.sim.audio.AudioSocketCaller;
 
 /**
  * Apps that connect in to the HTTP port's /streams/NUMBER (the app is the WebSocket client, as a Twilio app behind a

@@ -14,7 +14,7 @@ import org.tinyphone.server.TcpTestClient;
 import org.tinyphone.server.TinyphoneServer;
 import org.tinyphone.server.bridge.Call;
 import org.tinyphone.server.bridge.CallInfo;
-import org.tinyphone.testkit.audio.AudioSocketCaller;
+import org.tinyphone.sim.audio.AudioSocketCaller;
 
 /**
  * A subscriber starts and stops a call's media stream with the native dialect's {@code stream} and {@code stop_stream}
