@@ -56,6 +56,11 @@ public final class DemoCommand implements Callable<Integer> {
             try {
                 TinyphoneConfig cfg = TinyphoneConfig.load(config, System.getenv(), overrides);
                 Logging.setLevel(cfg.get("log.level"));
+                if (cfg.get("log.level").equalsIgnoreCase("INFO")) {
+                    // the demo prints one summary line per call: the bridge's "call ... from ... via" line would say
+                    // the same between them (log.level=DEBUG brings it back)
+                    Logging.setLevel("org.tinyphone.server.bridge.Bridge", "WARN");
+                }
                 return DemoRunner.run(cfg, Duration.ofSeconds(every), calls, System.out);
             } catch (ConfigException | ServerStartException e) {
                 System.err.println("tinyphone demo: " + e.getMessage());

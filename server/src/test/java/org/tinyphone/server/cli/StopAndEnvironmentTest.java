@@ -62,9 +62,15 @@ class StopAndEnvironmentTest {
         try (CliChild demo = CliChild.start(dir, Map.of(),
                 anyFreePorts("demo", "--skip-protocol", "--every", "1").toArray(String[]::new))) {
             demo.awaitOut("Ctrl-C stops.");
+            int loggedBefore = demo.err().length();
+            demo.awaitOut("  call ");   // a call's summary line
+            // after its banner, the demo's own lines only: no log line about each call between the summaries
+            String logged = demo.err().substring(loggedBefore);
             demo.signal("INT");
             assertThat(demo.exitCode()).as(demo.toString()).isZero();
-            assertThat(demo.out()).endsWith("tinyphone demo stopped (Ctrl-C)\n");
+            assertThat(demo.out()).endsWith("tinyphone demo stopped (Ctrl-C)\n")
+                    .containsPattern("\\n  call \\S+ +\\w+ +from ");
+            assertThat(logged).doesNotContain(" INFO ");
         }
     }
 
