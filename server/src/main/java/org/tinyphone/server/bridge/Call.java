@@ -27,6 +27,14 @@ public final class Call {
     private volatile CallControl control;
     private volatile java.util.function.Consumer<Character> keyTap;
     private volatile java.util.function.Function<CallCommand.Media, CompletableFuture<CommandResult>> media;
+    /** Completed when the call's audio joins ({@link #attachMedia}): stream commands sent before then wait for it. */
+    private final CompletableFuture<java.util.function.Function<CallCommand.Media, CompletableFuture<CommandResult>>> mediaJoined =
+            new CompletableFuture<>();
+    /** The ways in whose calls may get audio a moment after {@code new_caller} (AudioSocket, also after the FastAGI
+     *  hand-off; ARI's externalMedia; the EAGI relay's first frame). */
+    private static final java.util.Set<String> AUDIO_VIAS = java.util.Set.of("audiosocket", "ari", "relay");
+    /** How long a stream command waits for the call's audio to join before it fails with "has no audio". */
+    static final java.time.Duration MEDIA_WAIT = java.time.Duration.ofSeconds(3);
 
     // guarded by room.lock
     private boolean ended;
@@ -82,10 +90,12 @@ public final class Call {
 
     /**
      * Gives the call what runs its {@link CallCommand.Media} commands ({@code stream}, {@code stop_stream}): the media
-     * streams, once the call has audio. Until then they fail with "has no audio".
+     * streams, once the call has audio. Commands sent before wait for it up to {@link #MEDIA_WAIT} on a way in that
+     * can carry audio, and fail with "has no audio" at once on one that cannot.
      */
     public void attachMedia(java.util.function.Function<CallCommand.Media, CompletableFuture<CommandResult>> media) {
         this.media = media;
+        mediaJoined.complete(media);
     }
 
     /** The call's media stream changed ({@link CallEvent.Stream}); false after hangup. */
@@ -161,12 +171,21 @@ public final class Call {
         }
         if (command instanceof CallCommand.Media m) { // at once, not behind a prompt that plays
             var runner = media;
-            if (runner == null) {
-                result.complete(CommandResult.failed(m.kind() + ": call " + id() + " has no audio (it came in over "
-                        + info.via() + "; audio comes over AudioSocket, ARI or the EAGI relay)"));
+            if (runner != null) return runner.apply(m).exceptionally(e -> CommandResult.failed(describe(e)));
+            CommandResult noAudio = CommandResult.failed(m.kind() + ": call " + id() + " has no audio (it came in over "
+                    + info.via() + "; audio comes over AudioSocket, ARI or the EAGI relay)");
+            if (!AUDIO_VIAS.contains(info.via())) {
+                result.complete(noAudio);
                 return result;
             }
-            return runner.apply(m).exceptionally(e -> CommandResult.failed(describe(e)));
+            // its audio may join a moment after new_caller (AudioSocket after the FastAGI hand-off, the relay's first
+            // frame): the command waits for it here, so a client need not send it again
+            var waiting = mediaJoined.copy();
+            hungUp.whenComplete((cause, e) -> waiting.completeExceptionally(new java.util.concurrent.CancellationException()));
+            return waiting.orTimeout(MEDIA_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .thenCompose(r -> r.apply(m))
+                    .exceptionally(e -> ended() ? CommandResult.failed("call has ended")
+                            : unwrap(e) instanceof java.util.concurrent.TimeoutException ? noAudio : CommandResult.failed(describe(e)));
         }
         if (control == null) {
             result.complete(CommandResult.failed("call has no command channel"));
@@ -213,13 +232,19 @@ public final class Call {
     }
 
     private static String describe(Throwable e) {
+        Throwable t = unwrap(e);
+        String m = t.getMessage();
+        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+    }
+
+    /** The failure inside a future's wrapping exceptions. */
+    private static Throwable unwrap(Throwable e) {
         Throwable t = e;
         while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
                 && t.getCause() != null) {
             t = t.getCause();
         }
-        String m = t.getMessage();
-        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+        return t;
     }
 
     /** Snapshot of the call (caller holds room.lock). */

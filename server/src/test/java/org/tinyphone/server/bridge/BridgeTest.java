@@ -432,4 +432,35 @@ class BridgeTest {
         assertThat(joiner.types()).containsExactly("keypress");
         assertThat(leaver.events).as("it left before anything reached it").isEmpty();
     }
+
+    @Test
+    void a_stream_command_sent_before_the_calls_audio_joins_waits_for_it_on_a_way_in_with_audio_and_fails_at_once_on_one_without()
+            throws Exception {
+        Bridge bridge = new Bridge();
+        CallInfo base = info("m.1", "100");
+        Call audiosocket = bridge.open(new CallInfo("m.1", base.callerId(), base.callerName(), "100", base.args(), base.channel(),
+                "audiosocket", base.started()), null);
+        var waiting = audiosocket.submit(new CallCommand.Stream("ws://127.0.0.1:9/app"));
+        assertThat(waiting).as("waits for the audio").isNotDone();
+        audiosocket.attachMedia(m -> CompletableFuture.completedFuture(CommandResult.ok("ran " + m.kind())));
+        assertThat(waiting.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(CommandResult.ok("ran stream"));
+
+        Call fastagi = bridge.open(new CallInfo("m.2", base.callerId(), base.callerName(), "100", base.args(), base.channel(),
+                "fastagi", base.started()), null);
+        CommandResult none = fastagi.submit(new CallCommand.Stream("ws://127.0.0.1:9/app")).getNow(null);
+        assertThat(none).as("no audio can come: said at once").isNotNull();
+        assertThat(none.error()).contains("has no audio", "fastagi");
+
+        Call relay = bridge.open(new CallInfo("m.3", base.callerId(), base.callerName(), "100", base.args(), base.channel(),
+                "relay", base.started()), null);
+        var late = relay.submit(new CallCommand.Stream("ws://127.0.0.1:9/app"));
+        assertThat(late.get(Call.MEDIA_WAIT.toMillis() + 5000, java.util.concurrent.TimeUnit.MILLISECONDS).error())
+                .as("no audio joined in time").contains("has no audio");
+
+        Call hungUp = bridge.open(new CallInfo("m.4", base.callerId(), base.callerName(), "100", base.args(), base.channel(),
+                "ari", base.started()), null);
+        var cut = hungUp.submit(new CallCommand.Stream("ws://127.0.0.1:9/app"));
+        hungUp.hangup("caller");
+        assertThat(cut.get(5, java.util.concurrent.TimeUnit.SECONDS).error()).isEqualTo("call has ended");
+    }
 }

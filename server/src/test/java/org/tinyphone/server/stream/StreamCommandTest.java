@@ -36,16 +36,12 @@ class StreamCommandTest {
     }
 
     /**
-     * The result of a command sent once the call has audio: the server announces an AudioSocket call (new_caller)
-     * just before its audio is attached, so a command at once may still find none; sent again until it does.
+     * The result of a command sent right after the call's new_caller: the server announces an AudioSocket call just
+     * before its audio joins, and the command waits for it there (sent once; the client need not send it again).
      */
     private static JsonNode resultWithAudio(TcpTestClient client, String id, String call, String rest) throws IOException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-            client.send(command(id, call, rest));
-            JsonNode r = next(client, n -> n.path("id").asText().equals(id));
-            if (!r.path("error").asText().contains("has no audio") || System.nanoTime() > deadline) return r;
-        }
+        client.send(command(id, call, rest));
+        return next(client, n -> n.path("id").asText().equals(id));
     }
 
     private static String command(String id, String call, String rest) {
