@@ -124,7 +124,11 @@ class SocketIoNodeClientsTest {
                     List<String> names = new ArrayList<>(c.names());
                     assertThat(names.remove("upgrade")).as(c.label()).isEqualTo(c.label().endsWith(",websocket"));
                     assertThat(names).as(c.label()).containsExactly("connect", "new_call", "keypress", "keypress", "hangup", "sms");
-                    assertThat(c.first("connect").asText()).as(c.label()).isEqualTo(c.label().endsWith("/websocket") ? "websocket" : "polling");
+                    if (c.label().endsWith(",websocket")) {   // the upgrade may already be done when connect is seen
+                        assertThat(c.first("connect").asText()).as(c.label()).isIn("polling", "websocket");
+                    } else {
+                        assertThat(c.first("connect").asText()).as(c.label()).isEqualTo(c.label().endsWith("/websocket") ? "websocket" : "polling");
+                    }
                     assertThat(c.first("new_call").toString()).as(c.label())
                             .isEqualTo("{\"id\":\"1796400000.7\",\"event\":\"new_call\",\"value\":\"15550001111|red|a%20b\"}");
                     assertThat(c.first("keypress").toString()).isEqualTo("{\"id\":\"1796400000.7\",\"event\":\"keypress\",\"value\":\"4\"}");
