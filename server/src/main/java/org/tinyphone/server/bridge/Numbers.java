@@ -21,6 +21,19 @@ public final class Numbers {
         return sb.length() == number.length() ? number : sb.toString();
     }
 
+    /** Longest number a client may name (to watch, stream, or as the page's address). */
+    public static final int MAX_LENGTH = 64;
+
+    /**
+     * Why {@code normal} (a {@link #normalize normal form}) is no number a client may name, or null when it is one:
+     * 1 to {@value #MAX_LENGTH} characters, no control characters. The one check of every way a client names one.
+     */
+    public static String problem(String normal) {
+        if (normal.isEmpty() || normal.length() > MAX_LENGTH) return "number must be 1.." + MAX_LENGTH + " characters";
+        if (normal.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) return "number has control characters";
+        return null;
+    }
+
     private static boolean isSeparator(char c) {
         return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '-' || c == '.' || c == '(' || c == ')';
     }

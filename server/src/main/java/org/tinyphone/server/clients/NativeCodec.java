@@ -210,10 +210,8 @@ public final class NativeCodec {
         JsonNode n = root.get("number");
         if (n != null && n.isIntegralNumber() && n.canConvertToLong() && n.longValue() >= 0) return n.asText();
         String s = Numbers.normalize(text(root, "number", id, true));
-        if (s.isEmpty() || s.length() > 64) throw new ProtocolException("bad_message", "number must be 1..64 characters", id);
-        if (s.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-            throw new ProtocolException("bad_message", "number has control characters", id);
-        }
+        String problem = Numbers.problem(s);
+        if (problem != null) throw new ProtocolException("bad_message", problem, id);
         return s;
     }
 

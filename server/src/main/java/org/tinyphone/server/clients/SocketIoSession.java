@@ -64,8 +64,7 @@ final class SocketIoSession extends ClientSession {
         Object rawId = info.opt("id");
         String number = rawNumber == null || rawNumber == JSONObject.NULL ? "" : Numbers.normalize(String.valueOf(rawNumber));
         String clientId = rawId == null || rawId == JSONObject.NULL ? "" : String.valueOf(rawId);
-        if (number.isEmpty() || number.length() > 64 || Numbers.normalize("*").equals(number)
-                || number.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+        if (Numbers.problem(number) != null || Numbers.normalize("*").equals(number)) {
             malformed("setup with phoneNumber " + LogText.escape(rawNumber));
             return;
         }

@@ -73,7 +73,7 @@ final class LivePage extends Handler.Abstract.NonBlocking {
         HttpFields headers = request.getHeaders();
         if (origins.refusal(headers.get(HttpHeader.ORIGIN), headers.get(HttpHeader.HOST), request.isSecure()) != null) return "";
         String n = number == null || number.isBlank() ? "*" : Numbers.normalize(number);
-        if (n.isEmpty() || n.length() > 64 || n.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) return "";   // as subscribe
+        if (Numbers.problem(n) != null) return "";   // no number: the page's subscribe says why
         AccessPolicy.Grant grant = hub.access().grant(n, token == null || token.isEmpty() ? null : token, peer(request));
         if (!grant.allows(AccessPolicy.Level.WATCH)) return "";   // the WebSocket says why when the page subscribes
         List<CallState> calls = hub.bridge().snapshot(n);

@@ -80,7 +80,7 @@ public final class StreamAppUpgrade implements WebSocketCreator {
         }
         if (raw.equals(Bridge.ALL_NUMBERS)) return raw;
         String n = Numbers.normalize(raw);
-        if (n.isEmpty() || n.length() > 64 || n.chars().anyMatch(c -> c < 0x20 || c == 0x7f || c == '/' || c == '*')) return null;
+        if (Numbers.problem(n) != null || n.indexOf('/') >= 0 || n.indexOf('*') >= 0) return null;
         return n;
     }
 

@@ -137,8 +137,7 @@ public final class SmsWebhook {
         String from = field(form, "From");
         if (to == null || from == null) return invalid(r, 400, "missing field " + (to == null ? "To" : "From"));
         String number = Numbers.normalize(to);
-        if (number.isEmpty() || number.length() > 64 || Bridge.ALL_NUMBERS.equals(number)
-                || number.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+        if (Numbers.problem(number) != null || Bridge.ALL_NUMBERS.equals(number)) {
             return invalid(r, 400, "To is not a number: " + LogText.escape(to));
         }
         if (from.length() > 256) return invalid(r, 400, "From is longer than 256 characters");
