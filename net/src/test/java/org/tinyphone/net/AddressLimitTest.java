@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 class AddressLimitTest {
     @Test
-    void one_other_host_gets_at_most_its_share_and_gets_it_back_as_connections_close() throws Exception {
+    void oneOtherHostGetsAtMostItsShareAndGetsItBackAsConnectionsClose() throws Exception {
         AddressLimit limit = new AddressLimit(2);
         InetAddress a = InetAddress.getByName("192.0.2.10"), b = InetAddress.getByName("192.0.2.11");
         assertThat(limit.tryTake(a)).isTrue();
@@ -23,7 +23,7 @@ class AddressLimitTest {
     }
 
     @Test
-    void this_machine_is_not_limited() {
+    void thisMachineIsNotLimited() {
         AddressLimit limit = new AddressLimit(1);
         for (int i = 0; i < 10; i++) assertThat(limit.tryTake(InetAddress.getLoopbackAddress())).isTrue();
     }

@@ -26,30 +26,30 @@ class LineReaderTest {
     private static final Policy LF_OR_NUL_SKIP = new Policy(true, false, 10, Overflow.SKIP_LINE);
 
     @Test
-    void lf_ends_a_line_and_a_cr_before_it_is_dropped() throws IOException {
+    void lfEndsALineAndACrBeforeItIsDropped() throws IOException {
         assertLines("agi_arg: 1\n200 result=1\r\n\n", Policy.lf(100), text("agi_arg: 1"), text("200 result=1"), text(""), END);
         assertLines("one\ntwo\r\n\nthree\r\n", Policy.lf(100), text("one"), text("two"), text(""), text("three"), END);
     }
 
     @Test
-    void a_cr_alone_or_inside_a_line_is_kept() throws IOException {
+    void aCrAloneOrInsideALineIsKept() throws IOException {
         assertLines("a\rb\n\r\r\n", Policy.lf(100), text("a\rb"), text("\r"), END);
     }
 
     @Test
-    void with_crs_kept_a_crlf_line_ends_in_cr() throws IOException {
+    void withCrsKeptACrlfLineEndsInCr() throws IOException {
         assertLines("hi\r\n", new Policy(false, false, 100, Overflow.STOP), text("hi\r"), END);
     }
 
     @Test
-    void nul_ends_a_line_as_lf_does_when_the_policy_says_so() throws IOException {
+    void nulEndsALineAsLfDoesWhenThePolicySaysSo() throws IOException {
         assertLines("CONNECT 1\0{\"a\":1}\n\0x", LF_OR_NUL_SKIP, text("CONNECT 1"), text("{\"a\":1}"), text(""), text("x"), END);
         // and is an ordinary byte when it does not
         assertLines("a\0b\n", Policy.lf(100), text("a\0b"), END);
     }
 
     @Test
-    void a_line_of_exactly_the_limit_is_accepted_one_byte_more_is_too_long() throws IOException {
+    void aLineOfExactlyTheLimitIsAcceptedOneByteMoreIsTooLong() throws IOException {
         assertLines("0123456789\nnext\n", LF, text("0123456789"), text("next"), END);
         // STOP: too long at once, and nothing after it is read as a line
         assertLines("0123456789A\nnext\n", LF, TOO_LONG);
@@ -59,13 +59,13 @@ class LineReaderTest {
     }
 
     @Test
-    void the_cr_counts_toward_the_limit() throws IOException {
+    void theCrCountsTowardTheLimit() throws IOException {
         assertLines("0123456789\r\n", LF, TOO_LONG);
         assertLines("012345678\r\n", LF, text("012345678"), END);
     }
 
     @Test
-    void a_last_line_without_its_end_is_still_a_line() throws IOException {
+    void aLastLineWithoutItsEndIsStillALine() throws IOException {
         assertLines("one\ntw", LF, text("one"), text("tw"), END);
         assertLines("one\ntwo\r", LF, text("one"), text("two"), END);
         assertLines("", LF, END);
@@ -73,7 +73,7 @@ class LineReaderTest {
     }
 
     @Test
-    void utf8_split_across_reads_comes_out_whole() throws IOException {
+    void utf8SplitAcrossReadsComesOutWhole() throws IOException {
         assertLines("Zoë 🙂\n", Policy.lf(100), text("Zoë 🙂"), END);
     }
 
@@ -100,7 +100,7 @@ class LineReaderTest {
     }
 
     @Test
-    void shrink_keeps_what_is_buffered() throws IOException {
+    void shrinkKeepsWhatIsBuffered() throws IOException {
         String env = "agi_request: x\n".repeat(40) + "\n200 result=1\n";
         LineReader r = new LineReader(new ByteArrayInputStream(env.getBytes(UTF_8)), Policy.lf(100), 2048);
         for (int i = 0; i < 40; i++) assertThat(r.readLine()).isEqualTo("agi_request: x");
@@ -111,7 +111,7 @@ class LineReaderTest {
     }
 
     @Test
-    void rest_hands_on_every_byte_read_past_the_first_line_through_a_real_socket() throws Exception {
+    void restHandsOnEveryByteReadPastTheFirstLineThroughARealSocket() throws Exception {
         byte[] binary = new byte[3000];
         for (int i = 0; i < binary.length; i++) binary[i] = (byte) i;
         try (ServerSocket server = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
@@ -135,7 +135,7 @@ class LineReaderTest {
     }
 
     @Test
-    void a_policy_needs_a_limit() {
+    void aPolicyNeedsALimit() {
         assertThatThrownBy(() -> Policy.lf(0)).isInstanceOf(IllegalArgumentException.class);
     }
 

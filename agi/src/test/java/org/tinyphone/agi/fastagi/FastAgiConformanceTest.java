@@ -41,7 +41,7 @@ class FastAgiConformanceTest {
     }
 
     @Test
-    void capture01_environment() throws Exception {
+    void capture01Environment() throws Exception {
         AtomicReference<AgiEnvironment> env = new AtomicReference<>();
         replay("01-fastagi-environment.txt", "/path", new RecordingApp(ch -> {
             env.set(ch.environment());

@@ -16,7 +16,7 @@ class AccessPolicyTest {
     private final AccessPolicy defaults = new AccessPolicy(Map.of(), null, FULL, NONE);
 
     @Test
-    void by_default_this_machine_may_do_everything_and_other_hosts_nothing() {
+    void byDefaultThisMachineMayDoEverythingAndOtherHostsNothing() {
         assertThat(defaults.grant("13605162099", null, LOCAL).level()).isEqualTo(FULL);
         assertThat(defaults.grant("*", null, LOCAL).level()).isEqualTo(FULL);
         assertThat(defaults.grant("13605162099", null, REMOTE).level()).isEqualTo(NONE);
@@ -25,7 +25,7 @@ class AccessPolicyTest {
     }
 
     @Test
-    void public_lets_other_hosts_watch_numbers_but_not_command_nor_watch_every_number() {
+    void publicLetsOtherHostsWatchNumbersButNotCommandNorWatchEveryNumber() {
         AccessPolicy p = new AccessPolicy(Map.of(), "admin-token-0123456789", FULL, WATCH);
         AccessPolicy.Grant anonymous = p.grant("13605162099", null, REMOTE);
         assertThat(anonymous.level()).isEqualTo(WATCH);
@@ -39,7 +39,7 @@ class AccessPolicyTest {
     }
 
     @Test
-    void a_number_with_its_own_token_needs_it_from_everyone() {
+    void aNumberWithItsOwnTokenNeedsItFromEveryone() {
         AccessPolicy p = new AccessPolicy(Map.of("100", "s3cret", "*", "admin"), null, FULL, WATCH);
         assertThat(p.grant("100", null, LOCAL).level()).isEqualTo(NONE);
         assertThat(p.grant("100", null, LOCAL).why()).isEqualTo("number 100 needs a token");
@@ -52,7 +52,7 @@ class AccessPolicyTest {
     }
 
     @Test
-    void numbers_are_compared_in_their_normal_form_so_a_plus_or_spaces_do_not_escape_a_token() {
+    void numbersAreComparedInTheirNormalFormSoAPlusOrSpacesDoNotEscapeAToken() {
         AccessPolicy p = new AccessPolicy(Map.of("13605162099", "s3cret"), null, FULL, WATCH);
         for (String n : new String[] {"+13605162099", " 1 360 516 2099", "1-360-516-2099", "(1) 360.516.2099"}) {
             assertThat(p.grant(n, null, LOCAL).level()).as(n).isEqualTo(NONE);
@@ -67,7 +67,7 @@ class AccessPolicyTest {
     }
 
     @Test
-    void the_original_dialect_client_id_is_a_token_when_it_is_one_and_an_id_otherwise() throws Exception {
+    void theOriginalDialectClientIdIsATokenWhenItIsOneAndAnIdOtherwise() throws Exception {
         Peer remote = remotePeer("192.0.2.7");
         AccessPolicy p = new AccessPolicy(Map.of("100", "s3cret"), "admin-token-0123456789", FULL, WATCH);
         assertThat(p.canWatchWithClientId("100", "s3cret", remote)).isTrue();
@@ -82,7 +82,7 @@ class AccessPolicyTest {
     }
 
     @Test
-    void tokens_cannot_be_guessed_an_address_with_too_many_wrong_ones_is_refused_even_the_right_one() throws Exception {
+    void tokensCannotBeGuessedAnAddressWithTooManyWrongOnesIsRefusedEvenTheRightOne() throws Exception {
         AccessPolicy p = new AccessPolicy(Map.of("100", "s3cret"), null, FULL, WATCH);
         Peer guesser = remotePeer("192.0.2.66");
         for (int i = 0; i < WrongTokenLimiter.MAX_FAILURES; i++) {
@@ -96,7 +96,7 @@ class AccessPolicyTest {
     }
 
     @Test
-    void the_guessing_limit_forgets_after_a_minute() {
+    void theGuessingLimitForgetsAfterAMinute() {
         long[] now = {0};
         WrongTokenLimiter limiter = new WrongTokenLimiter(() -> now[0]);
         InetAddress a = InetAddress.getLoopbackAddress();

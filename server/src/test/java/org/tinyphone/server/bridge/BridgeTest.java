@@ -38,7 +38,7 @@ class BridgeTest {
     }
 
     @Test
-    void a_call_is_seen_by_the_subscribers_of_its_dialed_number_only() {
+    void aCallIsSeenByTheSubscribersOfItsDialedNumberOnly() {
         Bridge bridge = new Bridge();
         Recorder mine = new Recorder(), other = new Recorder(), all = new Recorder();
         bridge.subscribe("100", mine);
@@ -57,7 +57,7 @@ class BridgeTest {
     }
 
     @Test
-    void exactly_one_hangup_and_nothing_after_it() {
+    void exactlyOneHangupAndNothingAfterIt() {
         Bridge bridge = new Bridge();
         Recorder r = new Recorder();
         bridge.subscribe("100", r);
@@ -75,7 +75,7 @@ class BridgeTest {
     }
 
     @Test
-    void hangups_racing_from_many_threads_give_one_hangup_event() throws Exception {
+    void hangupsRacingFromManyThreadsGiveOneHangupEvent() throws Exception {
         Bridge bridge = new Bridge();
         Recorder r = new Recorder();
         bridge.subscribe("100", r);
@@ -112,7 +112,7 @@ class BridgeTest {
     }
 
     @Test
-    void only_real_keys_pass_and_levels_are_clamped() {
+    void onlyRealKeysPassAndLevelsAreClamped() {
         Bridge bridge = new Bridge();
         Recorder r = new Recorder();
         bridge.subscribe("100", r);
@@ -130,7 +130,7 @@ class BridgeTest {
     }
 
     @Test
-    void a_subscriber_gets_the_calls_in_progress_first_with_their_keys_so_far() {
+    void aSubscriberGetsTheCallsInProgressFirstWithTheirKeysSoFar() {
         Bridge bridge = new Bridge();
         Call c1 = bridge.open(info("c1", "100"), null);
         c1.keypress('4');
@@ -152,7 +152,7 @@ class BridgeTest {
     }
 
     @Test
-    void subscribing_while_calls_arrive_sees_each_call_once_either_in_the_snapshot_or_as_new_caller() throws Exception {
+    void subscribingWhileCallsArriveSeesEachCallOnceEitherInTheSnapshotOrAsNewCaller() throws Exception {
         Bridge bridge = new Bridge();
         int calls = 400;
         Thread opener = Thread.ofVirtual().start(() -> {
@@ -179,7 +179,7 @@ class BridgeTest {
     }
 
     @Test
-    void a_subscriber_of_a_number_and_of_all_numbers_gets_each_event_once() {
+    void aSubscriberOfANumberAndOfAllNumbersGetsEachEventOnce() {
         Bridge bridge = new Bridge();
         Recorder r = new Recorder();
         bridge.subscribe("100", r);
@@ -191,7 +191,7 @@ class BridgeTest {
     }
 
     @Test
-    void a_second_call_with_the_same_id_gets_a_unique_one() {
+    void aSecondCallWithTheSameIdGetsAUniqueOne() {
         Bridge bridge = new Bridge();
         Call a = bridge.open(info("same", "100"), null);
         Call b = bridge.open(info("same", "100"), null);
@@ -201,7 +201,7 @@ class BridgeTest {
     }
 
     @Test
-    void commands_run_one_at_a_time_in_order_and_a_hangup_answers_the_waiting_ones() throws Exception {
+    void commandsRunOneAtATimeInOrderAndAHangupAnswersTheWaitingOnes() throws Exception {
         Bridge bridge = new Bridge();
         ManualControl control = new ManualControl();
         Call call = bridge.open(info("c1", "100"), control);
@@ -227,7 +227,7 @@ class BridgeTest {
     }
 
     @Test
-    void a_call_without_command_channel_says_so_and_a_failing_control_becomes_an_error_result() throws Exception {
+    void aCallWithoutCommandChannelSaysSoAndAFailingControlBecomesAnErrorResult() throws Exception {
         Bridge bridge = new Bridge();
         Call plain = bridge.open(info("c1", "100"), null);
         assertThat(plain.submit(new CallCommand.Hangup()).get(5, TimeUnit.SECONDS))
@@ -241,7 +241,7 @@ class BridgeTest {
     }
 
     @Test
-    void a_number_is_routed_in_its_normal_form_whatever_way_it_is_written() {
+    void aNumberIsRoutedInItsNormalFormWhateverWayItIsWritten() {
         Bridge bridge = new Bridge();
         Recorder r = new Recorder();
         bridge.subscribe("1 (360) 516-2099", r);
@@ -253,7 +253,7 @@ class BridgeTest {
     }
 
     @Test
-    void a_command_the_talkback_policy_refuses_never_reaches_the_call() throws Exception {
+    void aCommandTheTalkbackPolicyRefusesNeverReachesTheCall() throws Exception {
         Bridge bridge = new Bridge();
         List<CallCommand> reached = new CopyOnWriteArrayList<>();
         Call call = bridge.open(info("c1", "100"), cmd -> {
@@ -276,7 +276,7 @@ class BridgeTest {
     }
 
     @Test
-    void numbers_without_calls_or_subscribers_are_forgotten_and_come_back_when_used() {
+    void numbersWithoutCallsOrSubscribersAreForgottenAndComeBackWhenUsed() {
         Bridge bridge = new Bridge();
         Recorder r = new Recorder();
         for (int i = 0; i < 1000; i++) bridge.subscribe("n" + i, r).close();
@@ -295,7 +295,7 @@ class BridgeTest {
     }
 
     @Test
-    void metrics_count_calls_and_events() {
+    void metricsCountCallsAndEvents() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         Bridge bridge = new Bridge(registry, TalkbackPolicy.DEFAULT);
         Call c = bridge.open(info("c1", "100"), null);
@@ -310,7 +310,7 @@ class BridgeTest {
     }
 
     @Test
-    void events_reach_subscribers_with_no_bridge_lock_held_inline_or_from_the_delivery_thread() throws Exception {
+    void eventsReachSubscribersWithNoBridgeLockHeldInlineOrFromTheDeliveryThread() throws Exception {
         Bridge bridge = new Bridge();
         Call[] call = new Call[1];
         List<Boolean> lockedAtDelivery = new CopyOnWriteArrayList<>();
@@ -335,7 +335,7 @@ class BridgeTest {
     }
 
     @Test
-    void an_event_emitted_by_a_subscriber_while_it_is_handed_one_comes_after_it_to_everyone() {
+    void anEventEmittedByASubscriberWhileItIsHandedOneComesAfterItToEveryone() {
         Bridge bridge = new Bridge();
         Call[] call = new Call[1];
         Recorder hangsUpOnKey = new Recorder() {
@@ -388,7 +388,7 @@ class BridgeTest {
     }
 
     @Test
-    void a_number_with_many_subscribers_is_delivered_by_its_own_thread_in_order_while_the_call_goes_on() throws Exception {
+    void aNumberWithManySubscribersIsDeliveredByItsOwnThreadInOrderWhileTheCallGoesOn() throws Exception {
         Bridge bridge = new Bridge();
         Stuck stuck = new Stuck();
         List<Recorder> others = busyNumber(bridge, "100", stuck);
@@ -413,7 +413,7 @@ class BridgeTest {
     }
 
     @Test
-    void joining_or_leaving_a_busy_number_while_its_events_wait_neither_repeats_nor_leaks_one() throws Exception {
+    void joiningOrLeavingABusyNumberWhileItsEventsWaitNeitherRepeatsNorLeaksOne() throws Exception {
         Bridge bridge = new Bridge();
         Stuck stuck = new Stuck();
         List<Recorder> others = busyNumber(bridge, "100", stuck);
@@ -434,7 +434,7 @@ class BridgeTest {
     }
 
     @Test
-    void a_stream_command_sent_before_the_calls_audio_joins_waits_for_it_on_a_way_in_with_audio_and_fails_at_once_on_one_without()
+    void aStreamCommandSentBeforeTheCallsAudioJoinsWaitsForItOnAWayInWithAudioAndFailsAtOnceOnOneWithout()
             throws Exception {
         Bridge bridge = new Bridge();
         CallInfo base = info("m.1", "100");

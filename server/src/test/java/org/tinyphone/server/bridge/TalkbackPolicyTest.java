@@ -21,7 +21,7 @@ class TalkbackPolicyTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"hello-world", "digits/5", "custom/welcome", "vm-intro", "beep", "silence/1", "en/tt-monkeys"})
-    void sound_names_inside_asterisks_sounds_may_be_played(String file) {
+    void soundNamesInsideAsterisksSoundsMayBePlayed(String file) {
         assertThat(play(file)).isNull();
         assertThat(policy.refusal(new CallCommand.CollectDigits(file, 4, Duration.ofSeconds(5)))).isNull();
     }
@@ -36,7 +36,7 @@ class TalkbackPolicyTest {
     }
 
     @Test
-    void an_operator_may_allow_absolute_paths_under_named_directories_only() {
+    void anOperatorMayAllowAbsolutePathsUnderNamedDirectoriesOnly() {
         TalkbackPolicy p = new TalkbackPolicy(Set.of(), List.of(Path.of("/var/lib/tinyphone/sounds")));
         assertThat(p.refusal(new CallCommand.Play("/var/lib/tinyphone/sounds/welcome", ""))).isNull();
         assertThat(p.refusal(new CallCommand.Play("/var/lib/tinyphone/sounds/en/welcome", ""))).isNull();
@@ -47,14 +47,14 @@ class TalkbackPolicyTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"COLOR", "choice", "_INHERITED", "__ALWAYS", "SCORE_2"})
-    void plain_channel_variables_may_be_set(String name) {
+    void plainChannelVariablesMayBeSet(String name) {
         assertThat(set(name)).isNull();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"FILE(/tmp/pwned)", "DB(family/key)", "SHELL(id)", "CALLERID(name)", "file(/x)",
             "DB_DELETE(a/b)", "ODBC_X(1)", "X Y", "1ABC", "A=B", "${X}", "A(B", "___X", "X-Y", "A.B"})
-    void dialplan_functions_and_anything_but_a_name_are_refused(String name) {
+    void dialplanFunctionsAndAnythingButANameAreRefused(String name) {
         assertThat(set(name)).isNotNull();
     }
 
@@ -67,7 +67,7 @@ class TalkbackPolicyTest {
     }
 
     @Test
-    void an_operator_may_allow_a_dialplan_function_by_name() {
+    void anOperatorMayAllowADialplanFunctionByName() {
         TalkbackPolicy p = new TalkbackPolicy(Set.of("callerid", "CDR"), List.of());
         assertThat(p.refusal(new CallCommand.SetVariable("CALLERID(name)", "Carol"))).isNull();
         assertThat(p.refusal(new CallCommand.SetVariable("CDR(userfield)", "x"))).isNull();
@@ -76,7 +76,7 @@ class TalkbackPolicyTest {
     }
 
     @Test
-    void numbers_and_digits_are_checked_when_the_command_is_made() {
+    void numbersAndDigitsAreCheckedWhenTheCommandIsMade() {
         assertThatThrownBy(() -> new CallCommand.SayNumber(1L << 40)).hasMessageContaining("between");
         assertThatThrownBy(() -> new CallCommand.SayDigits("12a")).hasMessageContaining("0-9");
         assertThatThrownBy(() -> new CallCommand.SayDigits("1".repeat(65))).hasMessageContaining("longer");

@@ -43,7 +43,7 @@ class MainTest {
     }
 
     @Test
-    void print_config_shows_every_effective_value_and_its_source() {
+    void printConfigShowsEveryEffectiveValueAndItsSource() {
         Run r = run("server", "--print-config", "--set", "http.port=8080");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("http.port=8080", "# command line", "relay.port=12001", "# default",
@@ -51,7 +51,7 @@ class MainTest {
     }
 
     @Test
-    void a_wrong_setting_is_a_clear_error() {
+    void aWrongSettingIsAClearError() {
         Run r = run("server", "--print-config", "--set", "http.prot=1");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).isEqualTo("tinyphone server: unknown config key 'http.prot' (command line): did you mean "
@@ -78,7 +78,7 @@ class MainTest {
     }
 
     @Test
-    void help_lists_every_command_of_the_readme_and_the_launcher_runs_those_the_jar_does_not() throws Exception {
+    void helpListsEveryCommandOfTheReadmeAndTheLauncherRunsThoseTheJarDoesNot() throws Exception {
         Run r = run("--help");
         assertThat(r.code()).isZero();
         List<String> listed = helpCommands(r.out());
@@ -96,7 +96,7 @@ class MainTest {
     }
 
     @Test
-    void every_wrong_command_line_says_what_is_wrong_in_one_form_and_exits_2() {
+    void everyWrongCommandLineSaysWhatIsWrongInOneFormAndExits2() {
         Run unknown = run("bogus");
         assertThat(unknown.code()).isEqualTo(2);
         assertThat(unknown.err()).isEqualTo("tinyphone: unknown command 'bogus'\n./tinyphone --help lists the commands.\n");
@@ -132,7 +132,7 @@ class MainTest {
     }
 
     @Test
-    void ami_says_tinyphone_ami_like_every_other_command_and_its_help_is_the_same_both_ways() {
+    void amiSaysTinyphoneAmiLikeEveryOtherCommandAndItsHelpIsTheSameBothWays() {
         Run help = run("ami", "--help");
         assertThat(help.code()).isZero();
         assertThat(help.out()).startsWith("usage: tinyphone ami [--host 127.0.0.1]");
@@ -155,7 +155,7 @@ class MainTest {
     }
 
     @Test
-    void the_launchers_own_commands_answer_help_at_once_without_building() throws Exception {
+    void theLaunchersOwnCommandsAnswerHelpAtOnceWithoutBuilding() throws Exception {
         for (String c : List.of("bench", "test", "fuzz", "build")) {
             Process p = new ProcessBuilder("bash", "../tinyphone", c, "--help").redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -184,7 +184,7 @@ class MainTest {
     }
 
     @Test
-    void the_launcher_passes_mavens_output_on_without_its_bare_colour_resets_and_keeps_its_exit_status(@TempDir Path dir)
+    void theLauncherPassesMavensOutputOnWithoutItsBareColourResetsAndKeepsItsExitStatus(@TempDir Path dir)
             throws Exception {
         // Maven 3.8 in batch mode, colour off, still writes ESC[0m twice at its start and at its end: this one does
         // just that, so the launcher's handling of Maven's output is seen without a Maven run inside the test run
@@ -208,7 +208,7 @@ class MainTest {
     }
 
     @Test
-    void ami_and_examples_get_their_options_as_given() throws Exception {
+    void amiAndExamplesGetTheirOptionsAsGiven() throws Exception {
         int closed;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closed = s.getLocalPort();
@@ -222,7 +222,7 @@ class MainTest {
     }
 
     @Test
-    void every_port_in_use_is_reported_at_once_before_any_is_bound_in_one_wording() throws Exception {
+    void everyPortInUseIsReportedAtOnceBeforeAnyIsBoundInOneWording() throws Exception {
         try (ServerSocket relay = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              ServerSocket http = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              ServerSocket sms = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -248,7 +248,7 @@ class MainTest {
     }
 
     @Test
-    void two_listeners_of_one_config_on_one_port_are_a_conflict_too() {
+    void twoListenersOfOneConfigOnOnePortAreAConflictToo() {
         try {
             ServerFixture.start(Map.of("http.port", "47123", "clients.port", "47123")).close();
             throw new AssertionError("started two listeners on one port");
@@ -260,7 +260,7 @@ class MainTest {
     }
 
     @Test
-    void a_bind_error_wrapped_by_a_listeners_library_reads_as_the_plain_one() {
+    void aBindErrorWrappedByAListenersLibraryReadsAsThePlainOne() {
         ListenerConfig relay = new ListenerConfig("relay", true, "127.0.0.1", 12001);
         IOException wrapped = new IOException("relay: cannot listen on 127.0.0.1:12001: Address already in use",
                 new BindException("Address already in use"));
@@ -270,7 +270,7 @@ class MainTest {
     }
 
     @Test
-    void the_start_up_log_shows_every_listener_as_host_colon_port() {
+    void theStartUpLogShowsEveryListenerAsHostColonPort() {
         Map<String, String> all = new java.util.HashMap<>();
         for (String l : org.tinyphone.server.config.TinyphoneConfig.LISTENERS) {
             all.putAll(Map.of(l + ".enabled", "true", l + ".bind", "127.0.0.1", l + ".port", "0"));
@@ -287,7 +287,7 @@ class MainTest {
     }
 
     @Test
-    void a_port_in_use_names_the_port_and_the_config_key() throws Exception {
+    void aPortInUseNamesThePortAndTheConfigKey() throws Exception {
         try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = busy.getLocalPort();
             try {

@@ -63,7 +63,7 @@ class AccessEndToEndTest {
     }
 
     @Test
-    void without_public_other_hosts_get_nothing_and_this_machine_everything(@TempDir Path dir) throws Exception {
+    void withoutPublicOtherHostsGetNothingAndThisMachineEverything(@TempDir Path dir) throws Exception {
         InetAddress other = otherHostAddress();
         assumeTrue(other != null, "this machine has no non-loopback address to connect from");
         try (ServerFixture fx = listeningEverywhere(dir, Map.of());
@@ -94,7 +94,7 @@ class AccessEndToEndTest {
     }
 
     @Test
-    void with_public_other_hosts_watch_without_a_token_and_command_with_the_admin_token(@TempDir Path dir) throws Exception {
+    void withPublicOtherHostsWatchWithoutATokenAndCommandWithTheAdminToken(@TempDir Path dir) throws Exception {
         InetAddress other = otherHostAddress();
         assumeTrue(other != null, "this machine has no non-loopback address to connect from");
         try (ServerFixture fx = ServerFixture.start(Map.of("public", "true", "clients.bind", "0.0.0.0",
@@ -142,7 +142,7 @@ class AccessEndToEndTest {
     }
 
     @Test
-    void a_browser_websocket_from_a_foreign_origin_is_refused(@TempDir Path dir) throws Exception {
+    void aBrowserWebsocketFromAForeignOriginIsRefused(@TempDir Path dir) throws Exception {
         try (ServerFixture fx = ServerFixture.start(Map.of("http.allowed-origins", "https://screen.example.org"))) {
             int port = fx.httpPort();
             assertThatThrownBy(() -> WsTestClient.connect(port, Map.of("Origin", "http://evil.example")))
@@ -163,7 +163,7 @@ class AccessEndToEndTest {
     }
 
     @Test
-    void a_page_that_points_its_own_name_at_the_server_counts_as_another_host() throws Exception {
+    void aPageThatPointsItsOwnNameAtTheServerCountsAsAnotherHost() throws Exception {
         try (ServerFixture fx = ServerFixture.start()) {
             int port = fx.httpPort();
             // DNS rebinding: evil.example resolves to 127.0.0.1, so the browser's Origin and Host both say evil.example

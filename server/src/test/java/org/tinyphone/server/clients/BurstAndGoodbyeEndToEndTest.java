@@ -27,7 +27,7 @@ class BurstAndGoodbyeEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
-    void a_client_that_subscribes_to_a_thousand_numbers_in_one_burst_gets_every_reply() throws Exception {
+    void aClientThatSubscribesToAThousandNumbersInOneBurstGetsEveryReply() throws Exception {
         // the queue is for events: 1000 replies must go through even when it holds only 100
         try (ServerFixture fx = ServerFixture.start(Map.of("clients.queue", "100"));
              TcpTestClient client = TcpTestClient.connect(fx.tcpPort(), 4096)) {
@@ -66,7 +66,7 @@ class BurstAndGoodbyeEndToEndTest {
     }
 
     @Test
-    void a_native_tcp_client_dropped_for_being_slow_gets_the_reason_as_its_last_line() throws Exception {
+    void aNativeTcpClientDroppedForBeingSlowGetsTheReasonAsItsLastLine() throws Exception {
         try (ServerFixture fx = ServerFixture.start(Map.of("clients.queue", "50"));
              TcpTestClient slow = TcpTestClient.connect(fx.tcpPort(), 4096)) {
             slow.expectLater();

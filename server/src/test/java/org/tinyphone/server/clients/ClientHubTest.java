@@ -8,7 +8,7 @@ import org.tinyphone.server.bridge.Bridge;
 
 class ClientHubTest {
     @Test
-    void all_clients_together_watch_at_most_the_hubs_number_of_numbers() {
+    void allClientsTogetherWatchAtMostTheHubsNumberOfNumbers() {
         ClientHub hub = new ClientHub(new Bridge(), new ClientHub.Limits(1000, Duration.ofSeconds(10), 16384, 32,
                 Duration.ofSeconds(30)), "test");
         for (int i = 0; i < ClientHub.MAX_SUBSCRIPTIONS; i++) assertThat(hub.takeSubscription()).isTrue();

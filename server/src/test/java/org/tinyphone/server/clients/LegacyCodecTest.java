@@ -17,7 +17,7 @@ class LegacyCodecTest {
     }
 
     @Test
-    void connect_lines_are_read_as_the_hub_read_them() {
+    void connectLinesAreReadAsTheHubReadThem() {
         assertThat(LegacyCodec.parseConnect("CONNECT,UNIQUEID123456,16468385747,NULL"))
                 .contains(new LegacyCodec.Connect("UNIQUEID123456", "16468385747", '\0'));
         assertThat(LegacyCodec.parseConnect("CONNECT,abc,16468385747,CR"))
@@ -32,7 +32,7 @@ class LegacyCodecTest {
     }
 
     @Test
-    void new_call_value_is_the_caller_id_and_args_without_the_dialed_number() {
+    void newCallValueIsTheCallerIdAndArgsWithoutTheDialedNumber() {
         assertThat(LegacyCodec.encode(new CallEvent.NewCaller(call("16466429290", List.of()), T)))
                 .isEqualTo("{\"id\":\"1700000000.42\",\"event\":\"new_call\",\"value\":\"16466429290\"}");
         assertThat(LegacyCodec.encode(new CallEvent.NewCaller(call("16466429290", List.of("red", "blue")), T)))
@@ -40,7 +40,7 @@ class LegacyCodecTest {
     }
 
     @Test
-    void args_from_other_ways_in_look_as_the_original_script_made_them() {
+    void argsFromOtherWaysInLookAsTheOriginalScriptMadeThem() {
         CallInfo fastagi = new CallInfo("1.1", "+15550001111", "", "1", List.of("a|b", "x:y,z", "{\"q\"}", "a b", "é/?&=+"),
                 "", "fastagi", T);
         assertThat(LegacyCodec.encode(new CallEvent.NewCaller(fastagi, T)))
@@ -48,20 +48,20 @@ class LegacyCodecTest {
     }
 
     @Test
-    void args_from_the_original_relay_lines_pass_as_they_came() {
+    void argsFromTheOriginalRelayLinesPassAsTheyCame() {
         CallInfo legacy = new CallInfo("1.1", "15550001111", "", "1", List.of("a%20b", "red"), "", "legacy", T);
         assertThat(LegacyCodec.encode(new CallEvent.NewCaller(legacy, T)))
                 .isEqualTo("{\"id\":\"1.1\",\"event\":\"new_call\",\"value\":\"15550001111|a%20b|red\"}");
     }
 
     @Test
-    void ruby_uri_escape_leaves_reserved_characters_alone() {
+    void rubyUriEscapeLeavesReservedCharactersAlone() {
         assertThat(LegacyCodec.rubyUriEscape("AZaz09-_.!~*'();/?:@&=+$,[]")).isEqualTo("AZaz09-_.!~*'();/?:@&=+$,[]");
         assertThat(LegacyCodec.rubyUriEscape("a b\"%<>#\\^`{}|")).isEqualTo("a%20b%22%25%3C%3E%23%5C%5E%60%7B%7D%7C");
     }
 
     @Test
-    void keypress_audio_level_and_hangup() {
+    void keypressAudioLevelAndHangup() {
         assertThat(LegacyCodec.encode(new CallEvent.Keypress("1.2", "1", '*', T)))
                 .isEqualTo("{\"id\":\"1.2\",\"event\":\"keypress\",\"value\":\"*\"}");
         assertThat(LegacyCodec.encode(new CallEvent.AudioLevel("1.2", "1", 32768, T)))
@@ -76,7 +76,7 @@ class LegacyCodecTest {
     }
 
     @Test
-    void strings_are_escaped_exactly_as_json_stringify_does() {
+    void stringsAreEscapedExactlyAsJsonStringifyDoes() {
         StringBuilder sb = new StringBuilder();
         LegacyCodec.jsonString(sb, "a\"b\\c\n\r\t\b\f\u0001\u001f\u007fé€\uD83D\uDE00\uD800x");
         // JSON.stringify("a\"b\\c\n\r\t\b\f\u0001\u001f\u007fé€😀\ud800x")

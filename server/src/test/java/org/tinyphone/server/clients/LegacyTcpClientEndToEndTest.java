@@ -43,7 +43,7 @@ class LegacyTcpClientEndToEndTest {
     }
 
     @Test
-    void null_terminated_client_gets_the_hubs_messages_byte_for_byte() throws Exception {
+    void nullTerminatedClientGetsTheHubsMessagesByteForByte() throws Exception {
         try (TcpTestClient client = TcpTestClient.connect(fx.tcpPort())) {
             client.send("CONNECT,UNIQUEID123456," + NUMBER + ",NULL\0");
             awaitSubscribers(NUMBER, 1);
@@ -63,7 +63,7 @@ class LegacyTcpClientEndToEndTest {
     }
 
     @Test
-    void cr_client_gets_newline_terminated_messages_and_connect_may_end_with_newline() throws Exception {
+    void crClientGetsNewlineTerminatedMessagesAndConnectMayEndWithNewline() throws Exception {
         try (TcpTestClient client = TcpTestClient.connect(fx.tcpPort())) {
             client.send("CONNECT,abc," + NUMBER + ",CR\n");
             awaitSubscribers(NUMBER, 1);
@@ -79,7 +79,7 @@ class LegacyTcpClientEndToEndTest {
     }
 
     @Test
-    void malformed_lines_are_ignored_and_a_later_connect_moves_the_client_to_another_number() throws Exception {
+    void malformedLinesAreIgnoredAndALaterConnectMovesTheClientToAnotherNumber() throws Exception {
         try (TcpTestClient client = TcpTestClient.connect(fx.tcpPort())) {
             client.send("CONNECT,a,1111,NULL\0");
             awaitSubscribers("1111", 1);
@@ -94,7 +94,7 @@ class LegacyTcpClientEndToEndTest {
     }
 
     @Test
-    void a_number_with_a_token_takes_the_token_as_client_id() throws Exception {
+    void aNumberWithATokenTakesTheTokenAsClientId() throws Exception {
         String gated = "19995550000";
         try (TcpTestClient client = TcpTestClient.connect(fx.tcpPort())) {
             client.send("CONNECT,guess," + gated + ",NULL\0CONNECT,x,2222,NULL\0");
@@ -108,7 +108,7 @@ class LegacyTcpClientEndToEndTest {
     }
 
     @Test
-    void every_legacy_client_of_a_number_gets_the_call_and_a_closed_one_is_forgotten() throws Exception {
+    void everyLegacyClientOfANumberGetsTheCallAndAClosedOneIsForgotten() throws Exception {
         try (TcpTestClient a = TcpTestClient.connect(fx.tcpPort()); TcpTestClient b = TcpTestClient.connect(fx.tcpPort())) {
             TcpTestClient c = TcpTestClient.connect(fx.tcpPort());
             a.send("CONNECT,a," + NUMBER + ",NULL\0");
@@ -127,7 +127,7 @@ class LegacyTcpClientEndToEndTest {
     }
 
     @Test
-    void server_stop_hangs_up_calls_in_progress_and_clients_see_it() throws Exception {
+    void serverStopHangsUpCallsInProgressAndClientsSeeIt() throws Exception {
         TcpTestClient client = TcpTestClient.connect(fx.tcpPort());
         client.send("CONNECT,a," + NUMBER + ",NULL\0");
         awaitSubscribers(NUMBER, 1);

@@ -22,7 +22,7 @@ class NativeCodecTest {
             "PJSIP/x-0001", "fastagi", T);
 
     @Test
-    void events_are_versioned_json_objects() {
+    void eventsAreVersionedJsonObjects() {
         assertThat(NativeCodec.event(new CallEvent.Keypress("1700.1", "13605162099", '5', T)))
                 .isEqualTo("{\"v\":1,\"type\":\"keypress\",\"call\":\"1700.1\",\"number\":\"13605162099\",\"value\":\"5\",\"ts\":1763900000123}");
         assertThat(NativeCodec.event(new CallEvent.AudioLevel("1700.1", "13605162099", 812, T)))
@@ -39,7 +39,7 @@ class NativeCodecTest {
     }
 
     @Test
-    void replies_echo_the_request_id() {
+    void repliesEchoTheRequestId() {
         assertThat(NativeCodec.result(new TextNode("r1"), "1700.1", CommandResult.ok("42")))
                 .isEqualTo("{\"v\":1,\"type\":\"result\",\"id\":\"r1\",\"call\":\"1700.1\",\"ok\":true,\"value\":\"42\"}");
         assertThat(NativeCodec.result(new IntNode(7), "1700.1", CommandResult.failed("call hung up")))
@@ -50,7 +50,7 @@ class NativeCodecTest {
     }
 
     @Test
-    void client_messages_decode_to_typed_messages() throws Exception {
+    void clientMessagesDecodeToTypedMessages() throws Exception {
         assertThat(NativeCodec.decode("{\"type\":\"subscribe\",\"number\":\"13605162099\",\"token\":\"t\",\"id\":1}"))
                 .isEqualTo(new ClientMessage.Subscribe(new IntNode(1), "13605162099", "t"));
         assertThat(NativeCodec.decode("{\"type\":\"subscribe\",\"number\":13605162099}"))
@@ -70,7 +70,7 @@ class NativeCodecTest {
     }
 
     @Test
-    void wrong_messages_say_what_is_wrong() {
+    void wrongMessagesSayWhatIsWrong() {
         assertError("not json", "bad_json", "not JSON");
         assertError("[1,2]", "bad_message", "must be a JSON object");
         assertError("{\"number\":\"1\"}", "bad_message", "missing field 'type'");
@@ -94,7 +94,7 @@ class NativeCodecTest {
     }
 
     @Test
-    void output_is_valid_json_even_with_odd_characters() throws Exception {
+    void outputIsValidJsonEvenWithOddCharacters() throws Exception {
         CallInfo odd = new CallInfo("id\"1", "x\ny", "Zoë \u0001", "1", List.of("\\"), "", "", T);
         String json = NativeCodec.event(new CallEvent.NewCaller(odd, T));
         assertThat(new ObjectMapper().readTree(json).path("caller_name").asText()).isEqualTo("Zoë \u0001");

@@ -49,7 +49,7 @@ class NativeTcpClientEndToEndTest {
     }
 
     @Test
-    void subscribe_gets_the_calls_in_progress_then_the_events() throws Exception {
+    void subscribeGetsTheCallsInProgressThenTheEvents() throws Exception {
         Call early = place("1.1", NUMBER, null);
         early.keypress('4');
         early.keypress('2');
@@ -84,7 +84,7 @@ class NativeTcpClientEndToEndTest {
     }
 
     @Test
-    void one_client_watches_several_numbers_and_unsubscribes() throws Exception {
+    void oneClientWatchesSeveralNumbersAndUnsubscribes() throws Exception {
         client.expectLater();
         subscribe("100");
         subscribe("200");
@@ -103,7 +103,7 @@ class NativeTcpClientEndToEndTest {
     }
 
     @Test
-    void commands_run_in_order_on_the_calls_control_and_each_gets_its_result() throws Exception {
+    void commandsRunInOrderOnTheCallsControlAndEachGetsItsResult() throws Exception {
         client.expectLater();
         subscribe(NUMBER);
         ManualControl control = new ManualControl();
@@ -137,7 +137,7 @@ class NativeTcpClientEndToEndTest {
     }
 
     @Test
-    void a_call_that_hangs_up_during_a_command_answers_it_with_an_error() throws Exception {
+    void aCallThatHangsUpDuringACommandAnswersItWithAnError() throws Exception {
         client.expectLater();
         subscribe(NUMBER);
         ManualControl control = new ManualControl();
@@ -155,7 +155,7 @@ class NativeTcpClientEndToEndTest {
     }
 
     @Test
-    void commands_need_a_command_channel_and_a_subscription() throws Exception {
+    void commandsNeedACommandChannelAndASubscription() throws Exception {
         client.expectLater();
         subscribe(NUMBER);
         place("5.1", NUMBER, null);
@@ -172,7 +172,7 @@ class NativeTcpClientEndToEndTest {
     }
 
     @Test
-    void tokens_gate_subscribing() throws Exception {
+    void tokensGateSubscribing() throws Exception {
         client.expectLater();
         client.send("{\"type\":\"subscribe\",\"number\":\"19995550000\",\"id\":1}\n");
         assertThat(client.expect("error").path("code").asText()).isEqualTo("forbidden");
@@ -185,7 +185,7 @@ class NativeTcpClientEndToEndTest {
     }
 
     @Test
-    void garbage_gets_error_replies_and_the_connection_stays_up() throws Exception {
+    void garbageGetsErrorRepliesAndTheConnectionStaysUp() throws Exception {
         client.send("{\"type\":\"ping\",\"id\":0}\n");
         client.expect("hello");
         client.expect("pong");
@@ -203,7 +203,7 @@ class NativeTcpClientEndToEndTest {
     }
 
     @Test
-    void a_first_line_in_no_dialect_gets_an_error_and_the_client_may_try_again() throws Exception {
+    void aFirstLineInNoDialectGetsAnErrorAndTheClientMayTryAgain() throws Exception {
         client.send("hello?\n");
         assertThat(client.expect("error").path("code").asText()).isEqualTo("unknown_dialect");
         client.send("{\"type\":\"ping\",\"id\":1}\n");
@@ -213,7 +213,7 @@ class NativeTcpClientEndToEndTest {
     }
 
     @Test
-    void a_client_that_keeps_speaking_no_dialect_is_closed() throws Exception {
+    void aClientThatKeepsSpeakingNoDialectIsClosed() throws Exception {
         client.send("hello?\nanyone?\nEHLO x\n{\"type\":\"ping\"}\n");
         assertThat(client.expect("error").path("message").asText()).contains("CONNECT");
         client.expect("error");
@@ -222,7 +222,7 @@ class NativeTcpClientEndToEndTest {
     }
 
     @Test
-    void an_http_request_is_answered_400_and_closed_so_a_web_page_cannot_smuggle_json_lines_in_a_form() throws Exception {
+    void anHttpRequestIsAnswered400AndClosedSoAWebPageCannotSmuggleJsonLinesInAForm() throws Exception {
         try (TcpTestClient browser = TcpTestClient.connect(fx.tcpPort())) {
             browser.send("POST / HTTP/1.1\r\nHost: 127.0.0.1:" + fx.tcpPort() + "\r\nContent-Type: text/plain\r\n"
                     + "Content-Length: 40\r\n\r\n{\"type\":\"subscribe\",\"number\":\"*\"}\n");

@@ -26,7 +26,7 @@ class OriginalSetupEndToEndTest {
     static final String NUMBER = "13605162099";
 
     @Test
-    void original_client_gets_the_hubs_bytes_for_the_original_script_and_for_fastagi_alike() throws Exception {
+    void originalClientGetsTheHubsBytesForTheOriginalScriptAndForFastagiAlike() throws Exception {
         TinyphoneConfig config = TinyphoneConfig.load(null, Map.of(), Map.of(
                 "relay.port", "0", "fastagi.port", "0", "clients.bind", "127.0.0.1", "clients.port", "0",
                 "http.enabled", "false", "audiosocket.enabled", "false", "sms.enabled", "false"));

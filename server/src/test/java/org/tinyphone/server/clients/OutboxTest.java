@@ -18,7 +18,7 @@ class OutboxTest {
     static CallEvent.Keypress key(String call, char c) { return new CallEvent.Keypress(call, "1", c, T); }
 
     @Test
-    void levels_waiting_for_a_slow_client_are_replaced_by_the_latest_one_per_call() throws Exception {
+    void levelsWaitingForASlowClientAreReplacedByTheLatestOnePerCall() throws Exception {
         Outbox box = new Outbox(100, Duration.ofSeconds(10), clock::get);
         assertThat(box.offerEvent(level("a", 1))).isEqualTo(Outbox.Offer.QUEUED);
         assertThat(box.offerEvent(level("b", 5))).isEqualTo(Outbox.Offer.QUEUED);
@@ -28,7 +28,7 @@ class OutboxTest {
     }
 
     @Test
-    void a_level_never_jumps_over_a_keypress_of_its_call() throws Exception {
+    void aLevelNeverJumpsOverAKeypressOfItsCall() throws Exception {
         Outbox box = new Outbox(100, Duration.ofSeconds(10), clock::get);
         box.offerEvent(level("a", 1));
         box.offerEvent(key("a", '5'));
@@ -38,7 +38,7 @@ class OutboxTest {
     }
 
     @Test
-    void a_level_taken_by_the_writer_is_not_changed_afterwards() throws Exception {
+    void aLevelTakenByTheWriterIsNotChangedAfterwards() throws Exception {
         Outbox box = new Outbox(100, Duration.ofSeconds(10), clock::get);
         box.offerEvent(level("a", 1));
         assertThat(box.take(10, Duration.ZERO)).containsExactly(level("a", 1));
@@ -47,7 +47,7 @@ class OutboxTest {
     }
 
     @Test
-    void keypresses_are_never_dropped_when_full_the_client_is_overloaded_instead() {
+    void keypressesAreNeverDroppedWhenFullTheClientIsOverloadedInstead() {
         Outbox box = new Outbox(10, Duration.ofSeconds(10), clock::get);
         for (int i = 0; i < 10; i++) assertThat(box.offerEvent(key("a", '1'))).isEqualTo(Outbox.Offer.QUEUED);
         assertThat(box.offerEvent(key("a", '2'))).isEqualTo(Outbox.Offer.OVERLOADED);
@@ -57,7 +57,7 @@ class OutboxTest {
     }
 
     @Test
-    void replies_never_make_a_client_slow_its_reader_waits_for_room_instead() throws Exception {
+    void repliesNeverMakeAClientSlowItsReaderWaitsForRoomInstead() throws Exception {
         Outbox box = new Outbox(10, Duration.ofSeconds(10), clock::get);
         for (int i = 0; i < 25; i++) assertThat(box.offerControl("reply " + i)).isEqualTo(Outbox.Offer.QUEUED);
         assertThat(box.offerEvent(key("a", '1'))).as("events still fit").isEqualTo(Outbox.Offer.QUEUED);
@@ -81,7 +81,7 @@ class OutboxTest {
     }
 
     @Test
-    void an_aborted_outbox_still_gives_the_writer_its_goodbye() throws Exception {
+    void anAbortedOutboxStillGivesTheWriterItsGoodbye() throws Exception {
         Outbox box = new Outbox(10, Duration.ofSeconds(10), clock::get);
         box.offerEvent(key("a", '1'));
         box.offerControl("reply");
@@ -92,7 +92,7 @@ class OutboxTest {
     }
 
     @Test
-    void a_writer_stuck_longer_than_the_timeout_makes_the_client_overloaded() throws Exception {
+    void aWriterStuckLongerThanTheTimeoutMakesTheClientOverloaded() throws Exception {
         Outbox box = new Outbox(100, Duration.ofSeconds(5), clock::get);
         box.offerEvent(key("a", '1'));
         assertThat(box.take(10, Duration.ZERO)).hasSize(1); // writer now busy writing it
@@ -105,7 +105,7 @@ class OutboxTest {
     }
 
     @Test
-    void an_idle_writer_is_not_mistaken_for_a_stuck_one() throws Exception {
+    void anIdleWriterIsNotMistakenForAStuckOne() throws Exception {
         Outbox box = new Outbox(100, Duration.ofSeconds(5), clock::get);
         assertThat(box.take(10, Duration.ZERO)).isEmpty(); // idle
         clock.addAndGet(Duration.ofMinutes(5).toNanos());
@@ -114,7 +114,7 @@ class OutboxTest {
     }
 
     @Test
-    void close_lets_the_writer_drain_then_ends_it() throws Exception {
+    void closeLetsTheWriterDrainThenEndsIt() throws Exception {
         Outbox box = new Outbox(100, Duration.ofSeconds(5), clock::get);
         box.offerControl("bye");
         box.close();
@@ -124,7 +124,7 @@ class OutboxTest {
     }
 
     @Test
-    void an_untimed_take_waits_for_the_first_message_and_ends_at_close() throws Exception {
+    void anUntimedTakeWaitsForTheFirstMessageAndEndsAtClose() throws Exception {
         Outbox box = new Outbox(100, Duration.ofSeconds(5), clock::get);
         var taken = new java.util.concurrent.LinkedBlockingQueue<Object>();
         Thread writer = Thread.ofVirtual().start(() -> {
@@ -144,7 +144,7 @@ class OutboxTest {
     }
 
     @Test
-    void idle_time_counts_from_the_last_take_and_only_while_nothing_waits() throws Exception {
+    void idleTimeCountsFromTheLastTakeAndOnlyWhileNothingWaits() throws Exception {
         Outbox box = new Outbox(100, Duration.ofSeconds(5), clock::get);
         clock.addAndGet(Duration.ofSeconds(40).toNanos());
         assertThat(box.idleNanos()).isEqualTo(Duration.ofSeconds(40).toNanos());
@@ -158,7 +158,7 @@ class OutboxTest {
     }
 
     @Test
-    void an_event_goes_past_the_queue_only_when_nothing_could_be_overtaken() throws Exception {
+    void anEventGoesPastTheQueueOnlyWhenNothingCouldBeOvertaken() throws Exception {
         Outbox box = new Outbox(100, Duration.ofSeconds(5), clock::get);
         box.take(10, Duration.ZERO); // the writer is idle
         assertThat(box.offerEvent(key("a", '1'), true)).isEqualTo(Outbox.Offer.DIRECT);
@@ -183,7 +183,7 @@ class OutboxTest {
     }
 
     @Test
-    void nothing_queued_after_a_direct_event_reaches_the_writer_before_the_transport_has_that_event() throws Exception {
+    void nothingQueuedAfterADirectEventReachesTheWriterBeforeTheTransportHasThatEvent() throws Exception {
         Outbox box = new Outbox(100, Duration.ofSeconds(5), clock::get);
         box.take(10, Duration.ZERO);
         assertThat(box.offerEvent(key("a", '1'), true)).isEqualTo(Outbox.Offer.DIRECT);
@@ -195,7 +195,7 @@ class OutboxTest {
     }
 
     @Test
-    void a_direct_write_that_never_ends_makes_later_messages_queue_and_the_client_overloaded_in_time() throws Exception {
+    void aDirectWriteThatNeverEndsMakesLaterMessagesQueueAndTheClientOverloadedInTime() throws Exception {
         Outbox box = new Outbox(100, Duration.ofSeconds(5), clock::get);
         box.take(10, Duration.ZERO);
         assertThat(box.offerEvent(key("a", '0'), true)).isEqualTo(Outbox.Offer.DIRECT); // its socket is full:

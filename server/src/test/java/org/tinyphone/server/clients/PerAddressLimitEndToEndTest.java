@@ -54,7 +54,7 @@ class PerAddressLimitEndToEndTest {
     }
 
     @Test
-    void the_tcp_and_http_ports_each_give_one_other_host_its_share_only(@TempDir Path dir) throws Exception {
+    void theTcpAndHttpPortsEachGiveOneOtherHostItsShareOnly(@TempDir Path dir) throws Exception {
         InetAddress other = otherHostAddress();
         assumeTrue(other != null, "this machine has no non-loopback address to connect from");
         try (ServerFixture fx = ServerFixture.start(Map.of("clients.bind", "0.0.0.0", "http.bind", "0.0.0.0",

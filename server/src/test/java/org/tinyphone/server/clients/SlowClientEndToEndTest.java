@@ -27,7 +27,7 @@ class SlowClientEndToEndTest {
     static final String NUMBER = "13605162099";
 
     @Test
-    void a_client_that_stops_reading_is_coalesced_then_disconnected_and_the_others_lose_nothing() throws Exception {
+    void aClientThatStopsReadingIsCoalescedThenDisconnectedAndTheOthersLoseNothing() throws Exception {
         try (ServerFixture fx = ServerFixture.start(Map.of("clients.queue", "200", "clients.overload-timeout", "1s"));
              TcpTestClient slow = TcpTestClient.connect(fx.tcpPort(), 4096);
              TcpTestClient fast = TcpTestClient.connect(fx.tcpPort())) {
@@ -103,7 +103,7 @@ class SlowClientEndToEndTest {
     }
 
     @Test
-    void a_websocket_client_that_stops_reading_is_disconnected_too() throws Exception {
+    void aWebsocketClientThatStopsReadingIsDisconnectedToo() throws Exception {
         try (ServerFixture fx = ServerFixture.start(Map.of("clients.queue", "50", "clients.overload-timeout", "1s"));
              WsTestClient slow = WsTestClient.connectNotReading(fx.httpPort())) {
             slow.send("{\"type\":\"subscribe\",\"number\":\"" + NUMBER + "\"}");

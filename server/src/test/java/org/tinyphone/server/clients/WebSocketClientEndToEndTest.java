@@ -42,7 +42,7 @@ class WebSocketClientEndToEndTest {
     }
 
     @Test
-    void subscribe_snapshot_events_and_talk_back_over_websocket() throws Exception {
+    void subscribeSnapshotEventsAndTalkBackOverWebsocket() throws Exception {
         ManualControl control = new ManualControl();
         Call call = place("1.1", control);
         call.keypress('9');
@@ -70,7 +70,7 @@ class WebSocketClientEndToEndTest {
     }
 
     @Test
-    void websocket_and_both_tcp_dialects_see_the_same_call() throws Exception {
+    void websocketAndBothTcpDialectsSeeTheSameCall() throws Exception {
         try (WsTestClient ws = WsTestClient.connect(fx.httpPort());
              TcpTestClient legacy = TcpTestClient.connect(fx.tcpPort());
              TcpTestClient tcp = TcpTestClient.connect(fx.tcpPort())) {
@@ -99,7 +99,7 @@ class WebSocketClientEndToEndTest {
     }
 
     @Test
-    void many_websocket_clients_get_every_event_of_a_burst_in_order_with_non_ascii_text_intact() throws Exception {
+    void manyWebsocketClientsGetEveryEventOfABurstInOrderWithNonAsciiTextIntact() throws Exception {
         // one event's bytes are shared by all clients and frames go out in batches: each client must still
         // see each event once, in order, as valid UTF-8 text
         List<WsTestClient> clients = new java.util.ArrayList<>();
@@ -131,7 +131,7 @@ class WebSocketClientEndToEndTest {
     }
 
     @Test
-    void events_published_from_several_threads_while_replies_flow_reach_a_websocket_client_complete_and_in_order()
+    void eventsPublishedFromSeveralThreadsWhileRepliesFlowReachAWebsocketClientCompleteAndInOrder()
             throws Exception {
         // an idle client is written from the publishing thread, a busy one by its writer: switching between the two
         // under concurrent publishers and replies must neither reorder a call's events nor lose any
@@ -180,7 +180,7 @@ class WebSocketClientEndToEndTest {
     }
 
     @Test
-    void a_quiet_websocket_client_is_pinged_every_idle_ping_interval() throws Exception {
+    void aQuietWebsocketClientIsPingedEveryIdlePingInterval() throws Exception {
         try (ServerFixture quick = ServerFixture.start(Map.of("clients.idle-ping", "300ms"));
                 WsTestClient ws = WsTestClient.connect(quick.httpPort())) {
             ws.expect("hello");
@@ -196,7 +196,7 @@ class WebSocketClientEndToEndTest {
     }
 
     @Test
-    void stopping_the_server_says_goodbye_to_websocket_clients() throws Exception {
+    void stoppingTheServerSaysGoodbyeToWebsocketClients() throws Exception {
         WsTestClient ws = WsTestClient.connect(fx.httpPort());
         ws.expect("hello");
         fx.close();

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TinyphoneConfigTest {
 
     @Test
-    void defaults_are_the_original_hubs_ports_all_on_loopback() {
+    void defaultsAreTheOriginalHubsPortsAllOnLoopback() {
         TinyphoneConfig c = TinyphoneConfig.defaults();
         assertThat(c.relay()).isEqualTo(new ListenerConfig("relay", true, "127.0.0.1", 12001));
         assertThat(c.clients()).isEqualTo(new ListenerConfig("clients", true, "127.0.0.1", 12002));
@@ -32,7 +32,7 @@ class TinyphoneConfigTest {
     }
 
     @Test
-    void file_then_environment_then_command_line(@TempDir Path dir) throws Exception {
+    void fileThenEnvironmentThenCommandLine(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("tinyphone.properties");
         Files.writeString(file, """
                 # my box
@@ -61,7 +61,7 @@ class TinyphoneConfigTest {
     }
 
     @Test
-    void public_opens_the_client_listeners_and_lets_other_hosts_watch_unless_those_keys_are_set() {
+    void publicOpensTheClientListenersAndLetsOtherHostsWatchUnlessThoseKeysAreSet() {
         TinyphoneConfig open = TinyphoneConfig.load(null, Map.of("TINYPHONE_PUBLIC", "true"), Map.of());
         assertThat(open.clients().bind()).isEqualTo("0.0.0.0");
         assertThat(open.http().bind()).isEqualTo("0.0.0.0");
@@ -81,7 +81,7 @@ class TinyphoneConfigTest {
     }
 
     @Test
-    void access_and_talkback_values_are_checked() {
+    void accessAndTalkbackValuesAreChecked() {
         // found by fuzzing: a duration beyond a long's milliseconds threw ArithmeticException, not a config error
         for (String huge : new String[] {"09999999999999999M", "99999999999999999999ms", "1e300s", "50000m"}) {
             assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("clients.idle-ping", huge)))
@@ -100,13 +100,13 @@ class TinyphoneConfigTest {
     }
 
     @Test
-    void every_key_has_an_environment_variable() {
+    void everyKeyHasAnEnvironmentVariable() {
         assertThat(TinyphoneConfig.envVarOf("clients.overload-timeout")).isEqualTo("TINYPHONE_CLIENTS_OVERLOAD_TIMEOUT");
         for (TinyphoneConfig.Key k : TinyphoneConfig.KEYS) assertThat(k.envVar()).matches("TINYPHONE_[A-Z0_9_]+");
     }
 
     @Test
-    void docs_config_md_lists_every_key_with_its_default_and_variable() throws Exception {
+    void docsConfigMdListsEveryKeyWithItsDefaultAndVariable() throws Exception {
         String doc = Files.readString(Path.of("../docs/config.md"));
         for (TinyphoneConfig.Key k : TinyphoneConfig.KEYS) {
             String dflt = k.defaultValue().isEmpty() ? "(empty)" : "`" + k.defaultValue() + "`";
@@ -115,7 +115,7 @@ class TinyphoneConfigTest {
     }
 
     @Test
-    void mistakes_are_named_with_key_and_source(@TempDir Path dir) throws Exception {
+    void mistakesAreNamedWithKeyAndSource(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("bad.properties");
         Files.writeString(file, "htpp.port=1\n");
         assertThatThrownBy(() -> TinyphoneConfig.load(file, Map.of(), Map.of()))
@@ -140,7 +140,7 @@ class TinyphoneConfigTest {
     }
 
     @Test
-    void the_streams_credentials_are_secrets_never_shown_and_the_bearer_token_must_be_a_header_value() {
+    void theStreamsCredentialsAreSecretsNeverShownAndTheBearerTokenMustBeAHeaderValue() {
         TinyphoneConfig c = TinyphoneConfig.load(null, Map.of("TINYPHONE_STREAM_AUTH_TOKEN", "hunter2"),
                 Map.of("stream.bearer-token", "hunter3.abc"));
         assertThat(c.get("stream.auth-token")).isEqualTo("hunter2");
@@ -155,7 +155,7 @@ class TinyphoneConfigTest {
     }
 
     @Test
-    void stream_urls_are_per_number_and_must_be_websocket_urls() {
+    void streamUrlsArePerNumberAndMustBeWebsocketUrls() {
         TinyphoneConfig c = TinyphoneConfig.load(null, Map.of("TINYPHONE_STREAM_15550002222", "ws://127.0.0.1:8765/media"),
                 Map.of("stream.13605162099", "wss://bot.example.org/media?token=s3cret", "stream.*", "ws://10.0.0.5/any",
                         "stream.retries", "1"));
@@ -176,7 +176,7 @@ class TinyphoneConfigTest {
     }
 
     @Test
-    void allow_list_takes_addresses_and_cidr_blocks() throws Exception {
+    void allowListTakesAddressesAndCidrBlocks() throws Exception {
         AddressAllowList l = AddressAllowList.parse("127.0.0.1, ::1, 10.1.0.0/16");
         assertThat(l.allows(InetAddress.getByName("127.0.0.1"))).isTrue();
         assertThat(l.allows(InetAddress.getByName("::1"))).isTrue();
@@ -205,7 +205,7 @@ class TinyphoneConfigTest {
             """;
 
     @Test
-    void the_original_hubs_config_json_is_read_as_it_is(@TempDir Path dir) throws Exception {
+    void theOriginalHubsConfigJsonIsReadAsItIs(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("config.json");
         Files.writeString(file, ORIGINAL_CONFIG_JSON.replace("12002", "13002").replace("12003", "13003"));
         TinyphoneConfig c = TinyphoneConfig.load(file, Map.of("TINYPHONE_SMS_PORT", "13004"), Map.of());
@@ -220,7 +220,7 @@ class TinyphoneConfigTest {
     }
 
     @Test
-    void config_json_flags_turn_listeners_off_and_null_means_the_default(@TempDir Path dir) throws Exception {
+    void configJsonFlagsTurnListenersOffAndNullMeansTheDefault(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("hub.conf"); // any name: the content says it is JSON
         Files.writeString(file, "  {\"enable_sms_connections\": false, \"enable_net_connections\": false, \"sms_response\": null,"
                 + " \"web_port\": \"8080\"}");
@@ -232,7 +232,7 @@ class TinyphoneConfigTest {
     }
 
     @Test
-    void an_unknown_tinyphone_variable_is_a_typo_like_an_unknown_key_but_tokens_and_tinyphones_other_variables_are_not() {
+    void anUnknownTinyphoneVariableIsATypoLikeAnUnknownKeyButTokensAndTinyphonesOtherVariablesAreNot() {
         assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of("TINYPHONE_HTTP_PROT", "1"), Map.of()))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("unknown environment variable TINYPHONE_HTTP_PROT: did you mean TINYPHONE_HTTP_PORT? ");
@@ -258,7 +258,7 @@ class TinyphoneConfigTest {
     }
 
     @Test
-    void every_tinyphone_variable_the_launcher_and_the_relay_read_is_known_and_documented() throws Exception {
+    void everyTinyphoneVariableTheLauncherAndTheRelayReadIsKnownAndDocumented() throws Exception {
         String doc = Files.readString(Path.of("../docs/config.md"));
         for (String other : TinyphoneConfig.OTHER_VARIABLES.keySet()) assertThat(doc).contains("`" + other + "`");
         java.util.Set<String> known = new java.util.HashSet<>(TinyphoneConfig.OTHER_VARIABLES.keySet());
@@ -278,7 +278,7 @@ class TinyphoneConfigTest {
     }
 
     @Test
-    void config_json_mistakes_are_named_like_the_properties_ones(@TempDir Path dir) throws Exception {
+    void configJsonMistakesAreNamedLikeThePropertiesOnes(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("config.json");
         Files.writeString(file, "{\"web_prot\": 12003}");
         assertThatThrownBy(() -> TinyphoneConfig.load(file, Map.of(), Map.of()))

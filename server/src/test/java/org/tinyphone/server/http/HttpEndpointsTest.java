@@ -29,7 +29,7 @@ class HttpEndpointsTest {
     }
 
     @Test
-    void metrics_count_calls_events_and_clients_by_dialect() throws Exception {
+    void metricsCountCallsEventsAndClientsByDialect() throws Exception {
         try (ServerFixture fx = ServerFixture.start(); WsTestClient ws = WsTestClient.connect(fx.httpPort())) {
             ws.expect("hello");
             Call call = fx.bridge().open(new CallInfo("m.1", "1", "", "100", List.of(), "", "test", Instant.now()), null);
@@ -55,7 +55,7 @@ class HttpEndpointsTest {
     }
 
     @Test
-    void health_is_json_with_calls_clients_and_listeners() throws Exception {
+    void healthIsJsonWithCallsClientsAndListeners() throws Exception {
         try (ServerFixture fx = ServerFixture.start()) {
             fx.bridge().open(new CallInfo("h.1", "1", "", "100", List.of(), "", "test", Instant.now()), null);
             HttpResponse<String> r = get(fx.httpPort(), "/health");
@@ -70,7 +70,7 @@ class HttpEndpointsTest {
     }
 
     @Test
-    void the_page_and_the_browser_client_are_served_from_the_classpath() throws Exception {
+    void thePageAndTheBrowserClientAreServedFromTheClasspath() throws Exception {
         try (ServerFixture fx = ServerFixture.start()) {
             HttpResponse<String> page = get(fx.httpPort(), "/");
             assertThat(page.statusCode()).isEqualTo(200);
@@ -98,7 +98,7 @@ class HttpEndpointsTest {
     }
 
     @Test
-    void the_page_comes_with_the_calls_in_progress_on_its_number_so_it_draws_them_before_its_websocket_is_open()
+    void thePageComesWithTheCallsInProgressOnItsNumberSoItDrawsThemBeforeItsWebsocketIsOpen()
             throws Exception {
         try (ServerFixture fx = ServerFixture.start()) {
             String hostile = "</script><script>alert(1)</script><!--";
@@ -131,7 +131,7 @@ class HttpEndpointsTest {
     }
 
     @Test
-    void the_page_shows_no_more_than_its_websocket_would_a_guarded_number_needs_its_token_and_other_sites_get_none()
+    void thePageShowsNoMoreThanItsWebsocketWouldAGuardedNumberNeedsItsTokenAndOtherSitesGetNone()
             throws Exception {
         try (ServerFixture fx = ServerFixture.start(Map.of("token.555", "letmein"))) {
             fx.bridge().open(new CallInfo("g.1", "15550001111", "Carol", "555", List.of(), "", "test", Instant.now()), null);
@@ -145,7 +145,7 @@ class HttpEndpointsTest {
     }
 
     @Test
-    void a_static_directory_replaces_the_built_in_page(@TempDir Path dir) throws Exception {
+    void aStaticDirectoryReplacesTheBuiltInPage(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("index.html"), "<html><body>my screen</body></html>");
         try (ServerFixture fx = ServerFixture.start(Map.of("http.static-dir", dir.toString()))) {
             assertThat(get(fx.httpPort(), "/").body()).contains("my screen");
@@ -154,7 +154,7 @@ class HttpEndpointsTest {
     }
 
     @Test
-    void every_response_says_nosniff_deny_no_referrer_and_a_policy_that_allows_only_the_page_itself() throws Exception {
+    void everyResponseSaysNosniffDenyNoReferrerAndAPolicyThatAllowsOnlyThePageItself() throws Exception {
         String page = new String(HttpEndpointsTest.class.getClassLoader().getResourceAsStream("web/index.html").readAllBytes(),
                 java.nio.charset.StandardCharsets.UTF_8);
         List<String> inline = SecurityHeaders.inlineScriptHashes(page);
@@ -175,14 +175,14 @@ class HttpEndpointsTest {
     }
 
     @Test
-    void inline_scripts_are_hashed_as_the_browser_hashes_them_and_scripts_with_src_are_not() {
+    void inlineScriptsAreHashedAsTheBrowserHashesThemAndScriptsWithSrcAreNot() {
         // the sha256 of the script element's text, UTF-8, base64: here of "alert(1)"
         assertThat(SecurityHeaders.inlineScriptHashes("<script src=\"/a.js\"></script><script>alert(1)</script>"))
                 .containsExactly("sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI=");
     }
 
     @Test
-    void a_static_directory_gets_a_policy_that_lets_its_own_inline_scripts_run_but_never_frames(@TempDir Path dir)
+    void aStaticDirectoryGetsAPolicyThatLetsItsOwnInlineScriptsRunButNeverFrames(@TempDir Path dir)
             throws Exception {
         Files.writeString(dir.resolve("index.html"), "<html><script>document.title='x'</script></html>");
         try (ServerFixture fx = ServerFixture.start(Map.of("http.static-dir", dir.toString()))) {
@@ -192,7 +192,7 @@ class HttpEndpointsTest {
     }
 
     @Test
-    void at_its_connection_cap_the_server_stops_accepting_and_takes_the_next_one_when_one_closes() throws Exception {
+    void atItsConnectionCapTheServerStopsAcceptingAndTakesTheNextOneWhenOneCloses() throws Exception {
         try (ServerFixture fx = ServerFixture.start(Map.of("http.max-connections", "2"))) {
             WebServer web = (WebServer) fx.server.listeners().stream().filter(l -> l.name().equals("http")).findFirst()
                     .orElseThrow().resource();

@@ -73,7 +73,7 @@ class SmsWebhookEndToEndTest {
     }
 
     @Test
-    void a_twilio_post_on_12004_reaches_every_dialect_and_twilio_gets_empty_twiml() throws Exception {
+    void aTwilioPostOn12004ReachesEveryDialectAndTwilioGetsEmptyTwiml() throws Exception {
         fx = ServerFixture.start();
         try (TcpTestClient legacy = TcpTestClient.connect(fx.tcpPort());
              TcpTestClient tcp = TcpTestClient.connect(fx.tcpPort());
@@ -116,7 +116,7 @@ class SmsWebhookEndToEndTest {
     }
 
     @Test
-    void the_java_client_gets_a_typed_sms_event() throws Exception {
+    void theJavaClientGetsATypedSmsEvent() throws Exception {
         fx = ServerFixture.start();
         java.util.concurrent.BlockingQueue<org.tinyphone.client.TinyphoneEvent> events = new java.util.concurrent.LinkedBlockingQueue<>();
         try (org.tinyphone.client.TinyphoneClient client = org.tinyphone.client.TinyphoneClient.builder().host("127.0.0.1")
@@ -138,7 +138,7 @@ class SmsWebhookEndToEndTest {
     }
 
     @Test
-    void the_http_port_takes_the_webhook_too_and_sms_response_becomes_the_twiml_reply() throws Exception {
+    void theHttpPortTakesTheWebhookTooAndSmsResponseBecomesTheTwimlReply() throws Exception {
         fx = ServerFixture.start(Map.of("sms.response", "Thanks <3 & see you"));
         try (TcpTestClient legacy = TcpTestClient.connect(fx.tcpPort())) {
             legacy.send("CONNECT,a," + NUMBER + ",CR\n");
@@ -152,7 +152,7 @@ class SmsWebhookEndToEndTest {
     }
 
     @Test
-    void what_twilio_never_sends_is_refused_with_a_reason_and_no_event() throws Exception {
+    void whatTwilioNeverSendsIsRefusedWithAReasonAndNoEvent() throws Exception {
         fx = ServerFixture.start();
         int port = fx.server.port("sms");
         String ok = encode(twilioForm("+15550001111", NUMBER, "hi"));
@@ -193,7 +193,7 @@ class SmsWebhookEndToEndTest {
     }
 
     @Test
-    void a_sip_message_posted_by_asterisks_dialplan_with_only_to_from_and_body_is_a_text_message() throws Exception {
+    void aSipMessagePostedByAsterisksDialplanWithOnlyToFromAndBodyIsATextMessage() throws Exception {
         fx = ServerFixture.start();
         try (TcpTestClient legacy = TcpTestClient.connect(fx.tcpPort())) {
             legacy.send("CONNECT,a," + NUMBER + ",CR\n");
@@ -208,7 +208,7 @@ class SmsWebhookEndToEndTest {
     }
 
     @Test
-    void with_an_auth_token_only_twilios_signature_lets_a_message_in() throws Exception {
+    void withAnAuthTokenOnlyTwiliosSignatureLetsAMessageIn() throws Exception {
         fx = ServerFixture.start(Map.of("sms.auth-token", "12345"));
         int port = fx.server.port("sms");
         Map<String, String> form = twilioForm("+15550001111", NUMBER, "signed");
@@ -230,7 +230,7 @@ class SmsWebhookEndToEndTest {
     }
 
     @Test
-    void more_than_sms_max_per_minute_are_refused_with_429() throws Exception {
+    void moreThanSmsMaxPerMinuteAreRefusedWith429() throws Exception {
         fx = ServerFixture.start(Map.of("sms.max-per-minute", "2"));
         int port = fx.server.port("sms");
         String ok = encode(twilioForm("+15550001111", NUMBER, "hi"));
@@ -242,7 +242,7 @@ class SmsWebhookEndToEndTest {
     }
 
     @Test
-    void sms_enabled_false_turns_the_webhook_off_on_both_ports() throws Exception {
+    void smsEnabledFalseTurnsTheWebhookOffOnBothPorts() throws Exception {
         fx = ServerFixture.start(Map.of("sms.enabled", "false"));
         assertThat(fx.server.port("sms")).isEqualTo(-1);
         assertThat(status(post(fx.httpPort(), "/incoming", encode(twilioForm("+1555", NUMBER, "x")), Map.of()))).isEqualTo(404);

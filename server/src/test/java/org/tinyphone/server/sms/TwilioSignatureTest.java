@@ -14,12 +14,12 @@ class TwilioSignatureTest {
             Map.entry("To", "+18005551212"));
 
     @Test
-    void twilios_documented_example_signs_to_its_documented_signature() {
+    void twiliosDocumentedExampleSignsToItsDocumentedSignature() {
         assertThat(new TwilioSignature("12345").sign(URL, PARAMS)).isEqualTo("0/KCTR6DLpKmkAf8muzZqo1nDgQ=");
     }
 
     @Test
-    void the_order_of_the_fields_does_not_matter_but_every_byte_of_them_and_of_the_url_does() {
+    void theOrderOfTheFieldsDoesNotMatterButEveryByteOfThemAndOfTheUrlDoes() {
         TwilioSignature s = new TwilioSignature("12345");
         assertThat(s.valid("0/KCTR6DLpKmkAf8muzZqo1nDgQ=", List.of(URL), PARAMS.reversed())).isTrue();
         assertThat(s.valid("0/KCTR6DLpKmkAf8muzZqo1nDgQ=", List.of(URL + "&x=1"), PARAMS)).isFalse();

@@ -62,7 +62,7 @@ class SocketIoPollingTest {
     }
 
     @Test
-    void engine_io_4_handshake_setup_and_the_hubs_events_as_event_packets() throws Exception {
+    void engineIo4HandshakeSetupAndTheHubsEventsAsEventPackets() throws Exception {
         fx = ServerFixture.start();
         HttpResponse<String> open = get("EIO=4&transport=polling&t=a1", Map.of());
         assertThat(open.statusCode()).isEqualTo(200);
@@ -107,7 +107,7 @@ class SocketIoPollingTest {
     }
 
     @Test
-    void engine_io_3_clients_are_connected_at_once_and_get_length_prefixed_payloads() throws Exception {
+    void engineIo3ClientsAreConnectedAtOnceAndGetLengthPrefixedPayloads() throws Exception {
         fx = ServerFixture.start();
         HttpResponse<String> open = get("EIO=3&transport=polling&t=b1", Map.of());
         assertThat(open.body()).matches("\\d+:0\\{.*\\}");
@@ -126,7 +126,7 @@ class SocketIoPollingTest {
     }
 
     @Test
-    void the_socket_io_script_is_served_from_the_webjar() throws Exception {
+    void theSocketIoScriptIsServedFromTheWebjar() throws Exception {
         fx = ServerFixture.start();
         HttpResponse<String> js = http.send(HttpRequest.newBuilder(URI.create(base() + "socket.io.js")).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -142,7 +142,7 @@ class SocketIoPollingTest {
     }
 
     @Test
-    void origins_tokens_bodies_queries_and_caps_follow_the_rules_of_every_client() throws Exception {
+    void originsTokensBodiesQueriesAndCapsFollowTheRulesOfEveryClient() throws Exception {
         fx = ServerFixture.start(Map.of("http.allowed-origins", "http://screen.example:8080", "token.19995550000", "s3cret",
                 "http.max-connections", "3", "clients.max-line", "1024"));
         // a page from a foreign origin: refused; from an allowed one: CORS headers for it
