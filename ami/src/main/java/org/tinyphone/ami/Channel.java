@@ -16,12 +16,12 @@ import org.tinyphone.ami.codec.AmiMessage;
 
 /**
  * One Asterisk channel (by Uniqueid) as seen through AMI events: name, state, caller id, variables, linked
- * channels, received DTMF; plus the actions that act on it. Kept up to date by {@link Channels}.
+ * channels, received DTMF; plus the actions that act on it. Kept up to date by {@link ChannelTracker}.
  */
 public final class Channel {
     private static final char HUNG_UP = '\uffff';
 
-    private final Channels owner;
+    private final ChannelTracker owner;
     private final String uniqueId;
     private volatile String name;
     private volatile String linkedId;
@@ -42,7 +42,7 @@ public final class Channel {
     private final StringBuffer digits = new StringBuffer();
     private final BlockingQueue<Character> dtmf = new LinkedBlockingQueue<>(1024);
 
-    Channel(Channels owner, String uniqueId) {
+    Channel(ChannelTracker owner, String uniqueId) {
         this.owner = owner;
         this.uniqueId = uniqueId;
     }
@@ -164,7 +164,7 @@ public final class Channel {
         return owner.ami().send(AmiAction.of("PlayDTMF").add("Channel", name).add("Digit", String.valueOf(digit)));
     }
 
-    // ---- updated by Channels on the reader thread
+    // ---- updated by ChannelTracker on the reader thread
 
     void apply(AmiMessage m) {
         String v;

@@ -18,7 +18,7 @@ import org.tinyphone.ami.codec.AmiMessage;
 /**
  * Where what a connection hears goes. {@link #dispatch} runs on the reader's thread for every event that is not
  * part of an event list: an {@code OriginateResponse} completes its originate, internal listeners (AsyncAGI,
- * {@link Channels}) see it at once, and each application listener gets it on its own {@link ListenerQueue}.
+ * {@link ChannelTracker}) see it at once, and each application listener gets it on its own {@link ListenerQueue}.
  * State changes go to the state listeners; the end of a session fails the originates sent on it and runs the
  * loss hooks.
  */
@@ -63,7 +63,7 @@ final class EventDispatch {
         return false;
     }
 
-    Subscription addListener(String name, Predicate<AmiMessage> filter, Consumer<AmiMessage> listener, int capacity,
+    AmiSubscription addListener(String name, Predicate<AmiMessage> filter, Consumer<AmiMessage> listener, int capacity,
                              Duration patience) {
         if (capacity < 1) throw new IllegalArgumentException("queue capacity must be positive");
         AtomicReference<ListenerQueue<AmiMessage>> self = new AtomicReference<>();
@@ -73,7 +73,7 @@ final class EventDispatch {
         return self.get();
     }
 
-    Subscription onState(Consumer<ConnectionState> listener) {
+    AmiSubscription onState(Consumer<ConnectionState> listener) {
         AtomicReference<ListenerQueue<ConnectionState>> self = new AtomicReference<>();
         self.set(new ListenerQueue<>("state#" + stateListeners.size(), null, listener, 1024, () -> stateListeners.remove(self.get())));
         stateListeners.add(self.get());

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * producer never waits for a listener that is itself waiting for an AMI response ({@link #enterCall()}), nor for
  * itself.
  */
-final class ListenerQueue<T> implements Subscription {
+final class ListenerQueue<T> implements AmiSubscription {
     private static final Logger log = LoggerFactory.getLogger(ListenerQueue.class);
     private static final Object STOP = new Object();
     private static final ThreadLocal<ListenerQueue<?>> CURRENT = new ThreadLocal<>();

@@ -125,40 +125,40 @@ public final class ManagerConnection implements AutoCloseable {
     }
 
     /** Listens to events named {@code eventName} (case-insensitive). */
-    public Subscription onEvent(String eventName, Consumer<AmiMessage> listener) {
+    public AmiSubscription onEvent(String eventName, Consumer<AmiMessage> listener) {
         Objects.requireNonNull(eventName);
         return addListener(eventName, m -> m.isEvent(eventName), listener);
     }
 
     /** Listens to events matching {@code filter} (the filter runs on the listener's own thread, never the reader's). */
-    public Subscription onEvent(Predicate<AmiMessage> filter, Consumer<AmiMessage> listener) {
+    public AmiSubscription onEvent(Predicate<AmiMessage> filter, Consumer<AmiMessage> listener) {
         return addListener("predicate", null, m -> {
             if (filter.test(m)) listener.accept(m);
         });
     }
 
     /** Listens to a typed event, e.g. {@code on(AmiEvents.Hangup.class, h -> ...)}. */
-    public <T> Subscription on(Class<T> type, Consumer<T> listener) {
+    public <T> AmiSubscription on(Class<T> type, Consumer<T> listener) {
         AmiEvents.as(type, AmiMessage.of("Event: " + type.getSimpleName()));   // fails early for an unknown type
         return addListener(type.getSimpleName(), m -> AmiEvents.matches(type, m), m -> listener.accept(AmiEvents.as(type, m)));
     }
 
     /** Listens to every event. */
-    public Subscription onEvents(Consumer<AmiMessage> listener) { return addListener("all", null, listener); }
+    public AmiSubscription onEvents(Consumer<AmiMessage> listener) { return addListener("all", null, listener); }
 
     /** Listens to events matching {@code filter}, with its own queue size (a stuck listener loses events beyond it, with a warning). */
-    public Subscription onEvent(Predicate<AmiMessage> filter, Consumer<AmiMessage> listener, int queueCapacity) {
+    public AmiSubscription onEvent(Predicate<AmiMessage> filter, Consumer<AmiMessage> listener, int queueCapacity) {
         return events.addListener("predicate", null, m -> {
             if (filter.test(m)) listener.accept(m);
         }, queueCapacity, cfg.listenerPatience());
     }
 
-    private Subscription addListener(String name, Predicate<AmiMessage> filter, Consumer<AmiMessage> listener) {
+    private AmiSubscription addListener(String name, Predicate<AmiMessage> filter, Consumer<AmiMessage> listener) {
         return events.addListener(name, filter, listener, cfg.listenerQueue(), cfg.listenerPatience());
     }
 
     /** Listens to connection state changes (CONNECTED, LOGGED_IN, LOST, RECONNECTING, CLOSED). */
-    public Subscription onState(Consumer<ConnectionState> listener) { return events.onState(listener); }
+    public AmiSubscription onState(Consumer<ConnectionState> listener) { return events.onState(listener); }
 
     /** Turns events on/off or sets a class mask ({@code on}, {@code off}, {@code call,agi}); kept across reconnects. */
     public CompletableFuture<AmiResponse> setEvents(String mask) {
@@ -176,7 +176,7 @@ public final class ManagerConnection implements AutoCloseable {
 
     /**
      * Events lost so far, over all event listeners, because a listener was stuck with a full queue (0 while every
-     * listener keeps up on average: a burst is held back in TCP, not dropped). Per listener: {@link Subscription#dropped()}.
+     * listener keeps up on average: a burst is held back in TCP, not dropped). Per listener: {@link AmiSubscription#dropped()}.
      */
     public long droppedEvents() { return events.droppedEvents(); }
 

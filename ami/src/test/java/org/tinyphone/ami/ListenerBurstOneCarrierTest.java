@@ -153,7 +153,7 @@ class ListenerBurstOneCarrierTest {
             CountDownLatch end = new CountDownLatch(1);
             try (ManagerConnection ami = ManagerConnection.builder().port(port).username("lab").secret("labsecret")
                     .keepAlive(Duration.ZERO).reconnect(false).build()) {
-                Subscription sub = ami.onEvent("UserEvent", e -> {
+                AmiSubscription sub = ami.onEvent("UserEvent", e -> {
                     if (e.is("UserEvent", "end")) {
                         end.countDown();
                     } else if (Long.parseLong(e.get("Seq")) != got.incrementAndGet()) {

@@ -181,7 +181,7 @@ class ManagerConnectionFaultTest {
         connect(base());
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger slowGot = new AtomicInteger();
-        Subscription slow = ami.onEvent(e -> e.isEvent("UserEvent"), e -> {
+        AmiSubscription slow = ami.onEvent(e -> e.isEvent("UserEvent"), e -> {
             try {
                 release.await(30, TimeUnit.SECONDS);
             } catch (InterruptedException ie) {
@@ -207,7 +207,7 @@ class ManagerConnectionFaultTest {
         // (behind the events in the stream) would never be read and nothing below would complete
         connect(base().listenerPatience(Duration.ofMinutes(10)));
         List<String> pongs = new CopyOnWriteArrayList<>();
-        Subscription sub = ami.onEvent(e -> e.isEvent("UserEvent"), e -> pongs.add(ami.call(AmiAction.of("Ping")).get("Ping")), 4);
+        AmiSubscription sub = ami.onEvent(e -> e.isEvent("UserEvent"), e -> pongs.add(ami.call(AmiAction.of("Ping")).get("Ping")), 4);
         for (int i = 0; i < 40; i++) sim.emit("Event: UserEvent", "UserEvent: n" + i);
         await().untilAsserted(() -> assertThat(pongs.size() + sub.dropped()).isEqualTo(40));
         assertThat(pongs).isNotEmpty().containsOnly("Pong");

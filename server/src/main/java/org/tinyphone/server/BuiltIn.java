@@ -101,7 +101,7 @@ final class BuiltIn {
         root.put("calls_active", server.bridge().calls().size());
         ObjectNode clients = root.putObject("clients");
         ClientHub hub = server.clients();
-        for (String d : List.of(ClientHub.LEGACY, ClientHub.TCP, ClientHub.WEBSOCKET, ClientHub.SOCKETIO)) {
+        for (String d : List.of(ClientHub.ORIGINAL, ClientHub.TCP, ClientHub.WEBSOCKET, ClientHub.SOCKETIO)) {
             clients.put(d, hub == null ? 0 : hub.count(d));
         }
         ObjectNode listeners = root.putObject("listeners");

@@ -94,7 +94,7 @@ final class RelayTunnelCaller {
         long next = System.nanoTime();
         try {
             while (!keypad.isHungUp()) {
-                LegacyRelayCaller.sleepUntil(next);
+                LegacyLineCaller.sleepUntil(next);
                 byte[] burst = new byte[AudioSource.FRAME_BYTES * framesPerBurst];
                 for (int i = 0; i < framesPerBurst; i++) {
                     System.arraycopy(audio.next(), 0, burst, i * AudioSource.FRAME_BYTES, AudioSource.FRAME_BYTES);

@@ -31,7 +31,7 @@ public final class Simulator {
         return switch (via) {
             case FASTAGI -> FastAgiCaller.place(call, server, BRIDGE_SCRIPT);
             case RELAY -> RelayTunnelCaller.place(call, server);
-            case LEGACY -> LegacyRelayCaller.place(call, server);
+            case LEGACY -> LegacyLineCaller.place(call, server);
             case AUDIOSOCKET -> audioSocket(call, server, UUID.randomUUID());
             case ARI -> throw new IllegalArgumentException("over ARI the server connects to Asterisk: place the call with "
                     + "placeAri on a simulated ARI Asterisk the server's ari.url points at");
@@ -133,7 +133,7 @@ public final class Simulator {
                     nextFrame += 20_000_000L * call.framesPerBurst();
                     continue;
                 }
-                LegacyRelayCaller.sleepUntil(audio == null ? keypad.nextEventAt()
+                LegacyLineCaller.sleepUntil(audio == null ? keypad.nextEventAt()
                         : Math.min(nextFrame, keypad.nextEventAt()));
             }
             // a server that ended the call: wait for the reader to have said how (a hangup frame, or not a word)

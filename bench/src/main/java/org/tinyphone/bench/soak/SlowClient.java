@@ -23,7 +23,7 @@ final class SlowClient implements Runnable {
 
     private final int clientsPort;
     private final int httpPort;
-    private final String legacyNumber;
+    private final String originalNumber;
     private final DoubleSupplier overloadDisconnects;
     private final long maxCycleNanos;
     private volatile boolean stopped;
@@ -39,10 +39,10 @@ final class SlowClient implements Runnable {
     /**
      * @param overloadDisconnects the server's count of clients it dropped for being too slow (NaN: unknown now)
      */
-    SlowClient(int clientsPort, int httpPort, String legacyNumber, DoubleSupplier overloadDisconnects, long maxCycleNanos) {
+    SlowClient(int clientsPort, int httpPort, String originalNumber, DoubleSupplier overloadDisconnects, long maxCycleNanos) {
         this.clientsPort = clientsPort;
         this.httpPort = httpPort;
-        this.legacyNumber = legacyNumber;
+        this.originalNumber = originalNumber;
         this.overloadDisconnects = overloadDisconnects;
         this.maxCycleNanos = maxCycleNanos;
     }
@@ -95,7 +95,7 @@ final class SlowClient implements Runnable {
                     c.send(RawConn.text("{\"type\":\"subscribe\",\"number\":\"*\",\"id\":\"slow\"}"));
                 }
                 case "tcp" -> c.send("{\"type\":\"subscribe\",\"number\":\"*\",\"id\":\"slow\"}\n");
-                default -> c.send("CONNECT,soak-slow," + legacyNumber + ",NULL\n");
+                default -> c.send("CONNECT,soak-slow," + originalNumber + ",NULL\n");
             }
             cycles.incrementAndGet();
             long start = System.nanoTime();

@@ -98,8 +98,8 @@ public final class SoakCase {
             Ledger ledger = new Ledger();
             int clientsPort = server.port("clients"), httpPort = server.port("http");
             List<AutoCloseable> apps = new ArrayList<>();
-            LegacyApp legacyA = new LegacyApp("legacy-a", clientsPort, A, true, ledger.watcher("legacy-a", "legacy", Set.of(A)));
-            LegacyApp legacyB = new LegacyApp("legacy-b", clientsPort, B, false, ledger.watcher("legacy-b", "legacy", Set.of(B)));
+            OriginalClientApp originalA = new OriginalClientApp("legacy-a", clientsPort, A, true, ledger.watcher("legacy-a", "legacy", Set.of(A)));
+            OriginalClientApp originalB = new OriginalClientApp("legacy-b", clientsPort, B, false, ledger.watcher("legacy-b", "legacy", Set.of(B)));
             NativeTcpApp tcp = new NativeTcpApp("tcp", clientsPort, ledger, ledger.watcher("tcp", "tcp", Set.of(A, B, C)),
                     List.of(A, B, "+1 (555) 010-0003"), true); // numbers in any form meet their normal form
             WebSocketApp ws = new WebSocketApp("ws", httpPort, ledger, ledger.watcher("ws", "websocket", Set.of(A, B, C)),
@@ -108,13 +108,13 @@ public final class SoakCase {
                     ledger.watcher("java", "java client", Set.of(A, B, C)));
             WebSocketApp wsAll = new WebSocketApp("ws-all", httpPort, ledger, ledger.watcher("ws-all", "websocket", Set.of("*")),
                     List.of("*", A), false); // "*" and a number: each event once
-            legacyA.start();
-            legacyB.start();
+            originalA.start();
+            originalB.start();
             tcp.start();
             ws.start();
             javaApp.start();
             wsAll.start();
-            apps.addAll(List.of(legacyA, legacyB, tcp, ws, javaApp, wsAll));
+            apps.addAll(List.of(originalA, originalB, tcp, ws, javaApp, wsAll));
             Thread.sleep(2000);
             SoakServer.Sample idleBefore = server.sample();
             java.util.SortedMap<String, Integer> namesBefore = server.threadNames();

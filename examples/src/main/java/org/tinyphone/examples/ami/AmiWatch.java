@@ -5,7 +5,7 @@ import java.util.concurrent.CountDownLatch;
 
 import org.tinyphone.ami.ConnectionState;
 import org.tinyphone.ami.ManagerConnection;
-import org.tinyphone.ami.Subscription;
+import org.tinyphone.ami.AmiSubscription;
 import org.tinyphone.ami.codec.AmiMessage;
 
 /**
@@ -25,7 +25,7 @@ public final class AmiWatch {
     }
 
     /** Subscribes the printer to {@code ami} (call before or after connect). */
-    public static Subscription watch(ManagerConnection ami, java.util.List<String> only, PrintStream out) {
+    public static AmiSubscription watch(ManagerConnection ami, java.util.List<String> only, PrintStream out) {
         ami.onState(s -> line(out, "-- " + s + (s == ConnectionState.LOGGED_IN ? " (" + ami.banner() + ")" : "")));
         return ami.onEvent(m -> only.isEmpty() || only.stream().anyMatch(m::isEvent), m -> line(out, format(m)));
     }

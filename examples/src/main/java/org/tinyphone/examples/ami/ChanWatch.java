@@ -4,7 +4,7 @@ import java.io.PrintStream;
 import java.util.concurrent.CountDownLatch;
 
 import org.tinyphone.ami.Channel;
-import org.tinyphone.ami.Channels;
+import org.tinyphone.ami.ChannelTracker;
 import org.tinyphone.ami.ManagerConnection;
 
 /**
@@ -18,13 +18,13 @@ public final class ChanWatch {
         AmiOptions o = AmiOptions.parse(args);
         try (ManagerConnection ami = o.builder().retryFirstConnect(true).build()) {
             ami.connect();
-            watch(Channels.track(ami), System.out);
+            watch(ChannelTracker.track(ami), System.out);
             new CountDownLatch(1).await();
         }
     }
 
     /** Prints channel lifecycles from {@code channels}. */
-    public static void watch(Channels channels, PrintStream out) {
+    public static void watch(ChannelTracker channels, PrintStream out) {
         channels.onNewChannel(c -> {
             long t0 = System.nanoTime();
             print(out, "+ " + c.name() + " from " + callerId(c) + " (" + c.uniqueId() + ")");

@@ -6,7 +6,7 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
 import org.tinyphone.ami.Channel;
-import org.tinyphone.ami.Channels;
+import org.tinyphone.ami.ChannelTracker;
 import org.tinyphone.ami.ManagerConnection;
 
 /**
@@ -21,13 +21,13 @@ public final class DtmfWatch {
         AmiOptions o = AmiOptions.parse(args);
         try (ManagerConnection ami = o.builder().retryFirstConnect(true).build()) {
             ami.connect();
-            capture(Channels.track(ami), Duration.ofSeconds(10), System.out);
+            capture(ChannelTracker.track(ami), Duration.ofSeconds(10), System.out);
             new CountDownLatch(1).await();
         }
     }
 
     /** For each new channel, a virtual thread collects entries until the call ends. */
-    public static void capture(Channels channels, Duration interDigit, PrintStream out) {
+    public static void capture(ChannelTracker channels, Duration interDigit, PrintStream out) {
         channels.onNewChannel(c -> Thread.ofVirtual().name("dtmf-" + c.name()).start(() -> collect(c, interDigit, out)));
     }
 

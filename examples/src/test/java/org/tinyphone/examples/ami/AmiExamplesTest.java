@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.tinyphone.ami.Channels;
+import org.tinyphone.ami.ChannelTracker;
 import org.tinyphone.ami.ManagerConnection;
 import org.tinyphone.examples.agi.IvrApp;
 import org.tinyphone.sim.ami.AsteriskSimulator;
@@ -61,7 +61,7 @@ class AmiExamplesTest {
     @Test
     void chanwatchShowsCallsComingAndGoing() {
         ami.connect();
-        ChanWatch.watch(Channels.track(ami), out);
+        ChanWatch.watch(ChannelTracker.track(ami), out);
         sim.newChannel("PJSIP/100-00000001", "100", "Alice", "600");
         sim.dtmf("PJSIP/100-00000001", "12");
         sim.hangup("PJSIP/100-00000001");
@@ -73,7 +73,7 @@ class AmiExamplesTest {
     @Test
     void dtmfCollectsEntriesAndRedirectsZero() {
         ami.connect();
-        DtmfWatch.capture(Channels.track(ami), Duration.ofSeconds(5), out);
+        DtmfWatch.capture(ChannelTracker.track(ami), Duration.ofSeconds(5), out);
         sim.newChannel("PJSIP/100-00000001", "100", "Alice", "600");
         sim.dtmf("PJSIP/100-00000001", "1234#");
         await().untilAsserted(() -> assertThat(output()).contains("PJSIP/100-00000001 entered 1234"));

@@ -73,7 +73,7 @@ public final class SimulateCommand implements Callable<Integer> {
             description = "The caller's audio: a 16-bit PCM WAV file, 'tone' or 'silence' (relay, legacy and audiosocket; default: tone for those)")
     String audio;
     @Option(names = "--via", paramLabel = "WAY", defaultValue = "fastagi",
-            description = "fastagi, relay (the bin/tinyphone-agi tunnel), legacy (the original relay lines), audiosocket or ari (default ${DEFAULT-VALUE})")
+            description = "fastagi, relay (the bin/tinyphone-agi tunnel), legacy (the original Ruby script's lines), audiosocket or ari (default ${DEFAULT-VALUE})")
     String via;
     @Option(names = "--host", paramLabel = "HOST", description = "Server host (default: where the server listens; 127.0.0.1 for 0.0.0.0)") String host;
     @Option(names = "--port", paramLabel = "PORT", description = "Server port (default: the server's port for --via: fastagi.port, relay.port, audiosocket.port or sms.port); "

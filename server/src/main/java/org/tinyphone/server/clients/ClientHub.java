@@ -22,8 +22,11 @@ import org.tinyphone.server.config.TinyphoneConfig;
 /** What every client session shares: the bridge, the limits and the client meters. Tracks live sessions. */
 public final class ClientHub {
     private static final Logger log = LoggerFactory.getLogger(ClientHub.class);
-    /** Dialect names as used in metrics and logs. */
-    public static final String LEGACY = "legacy", TCP = "tcp", WEBSOCKET = "websocket", SOCKETIO = "socketio";
+    /**
+     * Dialect names as used in metrics and logs. The original hub's dialect is labelled {@code legacy}, the name
+     * dashboards and the status have always shown (docs/design.md, "Words").
+     */
+    public static final String ORIGINAL = "legacy", TCP = "tcp", WEBSOCKET = "websocket", SOCKETIO = "socketio";
 
     /** Per-client limits. */
     public record Limits(int queue, Duration overloadTimeout, int maxLine, int maxPendingCommands, Duration idlePing) {
@@ -60,7 +63,7 @@ public final class ClientHub {
         this.sweepEvery = Duration.ofMillis(Math.clamp(limits.idlePing().toMillis() / 4, 25, 5_000));
         this.serverName = serverName;
         this.registry = bridge.registry();
-        for (String d : List.of(LEGACY, TCP, WEBSOCKET, SOCKETIO)) {
+        for (String d : List.of(ORIGINAL, TCP, WEBSOCKET, SOCKETIO)) {
             AtomicInteger n = new AtomicInteger();
             byDialect.put(d, n);
             Gauge.builder("tinyphone.clients", n, AtomicInteger::get).description("Connected clients by dialect")

@@ -22,7 +22,7 @@ import org.tinyphone.server.bridge.Subscription;
  * A socket.io client of the original hub's web dialect: it emits {@code setup} with {@code {id, phoneNumber}} and then
  * gets, for each call to that number, the socket.io events {@code new_call}, {@code keypress}, {@code audio_level},
  * {@code hangup} and {@code sms}, each with the message object {@code {id, event, value}} byte for byte as the
- * original TCP dialect has it ({@link LegacyCodec}). Receive only; no snapshot. A later {@code setup} adds a number
+ * original TCP dialect has it ({@link OriginalCodec}). Receive only; no snapshot. A later {@code setup} adds a number
  * (the hub joined the socket to one room per {@code setup}), up to {@value #MAX_NUMBERS}.
  *
  * <p>Access as for the original TCP dialect: the {@code id} may be a token ({@code AccessPolicy#canWatchWithClientId}).
@@ -50,8 +50,8 @@ final class SocketIoSession extends ClientSession {
 
     /** The socket.io event's arguments: {@code ["new_call",{"id":…,"event":"new_call","value":…}]}. */
     static String eventArray(CallEvent e) {
-        String message = LegacyCodec.encode(e);
-        return "[\"" + LegacyCodec.eventName(e) + "\"," + message + "]";
+        String message = OriginalCodec.encode(e);
+        return "[\"" + OriginalCodec.eventName(e) + "\"," + message + "]";
     }
 
     /** {@code setup} with {@code {id, phoneNumber}}: watch that number. */

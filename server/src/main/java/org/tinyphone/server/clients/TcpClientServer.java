@@ -122,10 +122,10 @@ public final class TcpClientServer implements AutoCloseable {
                     input.disarm();         // and lives as long as it likes
                 }
                 if (head.startsWith("CONNECT")) {
-                    LegacySession legacy = new LegacySession(hub, transport, peer);
-                    legacy.start();
-                    session = legacy;
-                    legacy.handleLine(line);
+                    OriginalSession original = new OriginalSession(hub, transport, peer);
+                    original.start();
+                    session = original;
+                    original.handleLine(line);
                 } else if (head.startsWith("{")) {
                     NativeSession nat = new NativeSession(hub, transport, ClientHub.TCP, true, peer);
                     nat.start();
@@ -144,8 +144,8 @@ public final class TcpClientServer implements AutoCloseable {
             }
             for (LineReader.Line next; !((next = reader.next()) instanceof LineReader.End); ) {
                 String text = next instanceof LineReader.Text t ? t.text() : null; // null: too long, skipped
-                if (session instanceof LegacySession legacy) {
-                    legacy.handleLine(text);
+                if (session instanceof OriginalSession original) {
+                    original.handleLine(text);
                 } else if (session instanceof NativeSession nat) {
                     if (text == null) nat.lineTooLong();
                     else nat.handleText(stripCr(text));

@@ -132,17 +132,17 @@ public final class CallRelayServer implements AutoCloseable {
             new RelayTunnelSession(app, peer, handshakeTimeout, acceptor.stats(), limiter, streams).run(socket, lines.rest());
         } else if (RelayProtocol.isOtherVersion(first)) {
             refuseVersion(socket, first, peer);
-        } else if (!startsLegacy(first)) {
+        } else if (!startsLegacyLine(first)) {
             // neither relay: e.g. a browser made to POST here, its body full of relay lines. Never a call.
             limiter.warn(log, "relay no protocol", "relay {}: first line is neither {} nor an original relay line "
                     + "(id:…,event:…,value:…): '{}'; closed", peer, RelayProtocol.MAGIC, LogText.escape(first, 80));
         } else {
-            new LegacyRelaySession(bridge, peer).run(first, lines);
+            new LegacyLineSession(bridge, peer).run(first, lines);
         }
     }
 
     /** Whether a first line is one the original per-call script sends (it always starts a connection so). */
-    private static boolean startsLegacy(String first) {
+    private static boolean startsLegacyLine(String first) {
         try {
             LegacyLine.parse(first);
             return true;

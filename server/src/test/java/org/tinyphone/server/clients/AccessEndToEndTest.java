@@ -68,7 +68,7 @@ class AccessEndToEndTest {
         assumeTrue(other != null, "this machine has no non-loopback address to connect from");
         try (ServerFixture fx = listeningEverywhere(dir, Map.of());
              TcpTestClient remote = TcpTestClient.connectFrom(other, other.getHostAddress(), fx.tcpPort());
-             TcpTestClient legacy = TcpTestClient.connectFrom(other, other.getHostAddress(), fx.tcpPort());
+             TcpTestClient original = TcpTestClient.connectFrom(other, other.getHostAddress(), fx.tcpPort());
              TcpTestClient local = TcpTestClient.connect(fx.tcpPort())) {
             remote.send("{\"type\":\"subscribe\",\"number\":\"13605162099\",\"id\":1}\n");
             remote.expectLater();
@@ -76,7 +76,7 @@ class AccessEndToEndTest {
             assertThat(refused.path("code").asText()).isEqualTo("forbidden");
             assertThat(refused.path("message").asText()).contains("other hosts", "access.remote=watch");
 
-            legacy.send("CONNECT,1763900000.1,13605162099,NULL\0");
+            original.send("CONNECT,1763900000.1,13605162099,NULL\0");
             local.send("{\"type\":\"subscribe\",\"number\":\"*\",\"id\":2}\n");
             local.expectLater();
             assertThat(local.expect("subscribed").path("number").asText()).isEqualTo("*");
@@ -87,8 +87,8 @@ class AccessEndToEndTest {
             call.hangup("caller");
             assertThat(local.expect("hangup").path("call").asText()).isEqualTo(call.id());
             // the original-dialect client on another host was refused: it got nothing of the call, not even its hangup
-            legacy.socket().setSoTimeout(500);
-            assertThatThrownBy(() -> legacy.read('\0')).isInstanceOf(java.net.SocketTimeoutException.class);
+            original.socket().setSoTimeout(500);
+            assertThatThrownBy(() -> original.read('\0')).isInstanceOf(java.net.SocketTimeoutException.class);
             assertThat(fx.server.adminToken()).as("other hosts can connect: the server made an admin token").isNotNull();
         }
     }
@@ -100,7 +100,7 @@ class AccessEndToEndTest {
         try (ServerFixture fx = ServerFixture.start(Map.of("public", "true", "clients.bind", "0.0.0.0",
                 "access.token-file", dir.resolve("admin-token").toString()));
              TcpTestClient watcher = TcpTestClient.connectFrom(other, other.getHostAddress(), fx.tcpPort());
-             TcpTestClient legacy = TcpTestClient.connectFrom(other, other.getHostAddress(), fx.tcpPort());
+             TcpTestClient original = TcpTestClient.connectFrom(other, other.getHostAddress(), fx.tcpPort());
              TcpTestClient admin = TcpTestClient.connectFrom(other, other.getHostAddress(), fx.tcpPort())) {
             String token = fx.server.adminToken().token();
             assertThat(fx.server.adminToken().file()).isEqualTo(dir.resolve("admin-token"));
@@ -110,7 +110,7 @@ class AccessEndToEndTest {
             assertThat(watcher.expect("subscribed").path("number").asText()).isEqualTo("13605162099");
             watcher.send("{\"type\":\"subscribe\",\"number\":\"*\",\"id\":2}\n");
             assertThat(watcher.expect("error").path("message").asText()).contains("admin token");
-            legacy.send("CONNECT,1763900000.1,13605162099,NULL\0");
+            original.send("CONNECT,1763900000.1,13605162099,NULL\0");
             admin.send("{\"type\":\"subscribe\",\"number\":\"*\",\"token\":\"" + token + "\",\"id\":3}\n");
             admin.expectLater();
             admin.expect("subscribed");
@@ -121,7 +121,7 @@ class AccessEndToEndTest {
             java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
             Call call = callOn(fx, "13605162099", seen);
             assertThat(watcher.expect("new_caller").path("call").asText()).isEqualTo(call.id());
-            assertThat(JSON.readTree(legacy.read('\0')).path("event").asText()).isEqualTo("new_call");
+            assertThat(JSON.readTree(original.read('\0')).path("event").asText()).isEqualTo("new_call");
             admin.expect("new_caller");
 
             watcher.send("{\"type\":\"command\",\"command\":\"hangup\",\"call\":\"" + call.id() + "\",\"id\":4}\n");

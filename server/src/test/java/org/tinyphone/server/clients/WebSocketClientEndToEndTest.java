@@ -72,7 +72,7 @@ class WebSocketClientEndToEndTest {
     @Test
     void websocketAndBothTcpDialectsSeeTheSameCall() throws Exception {
         try (WsTestClient ws = WsTestClient.connect(fx.httpPort());
-             TcpTestClient legacy = TcpTestClient.connect(fx.tcpPort());
+             TcpTestClient original = TcpTestClient.connect(fx.tcpPort());
              TcpTestClient tcp = TcpTestClient.connect(fx.tcpPort())) {
             ws.expect("hello");
             ws.send("{\"type\":\"subscribe\",\"number\":\"*\",\"token\":\"admin\"}");
@@ -80,7 +80,7 @@ class WebSocketClientEndToEndTest {
             tcp.expectLater();
             tcp.send("{\"type\":\"subscribe\",\"number\":\"" + NUMBER + "\",\"token\":\"admin\"}\n");
             tcp.expect("subscribed");
-            legacy.send("CONNECT,admin," + NUMBER + ",NULL\0");
+            original.send("CONNECT,admin," + NUMBER + ",NULL\0");
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15))
                     .until(() -> fx.bridge().subscriberCount(NUMBER) == 2);
 
@@ -91,9 +91,9 @@ class WebSocketClientEndToEndTest {
                 assertThat(ws.expect(type).path("call").asText()).isEqualTo("2.1");
                 assertThat(tcp.expect(type).path("call").asText()).isEqualTo("2.1");
             }
-            assertThat(legacy.read('\0')).contains("new_call");
-            assertThat(legacy.read('\0')).contains("keypress");
-            assertThat(legacy.read('\0')).contains("hangup");
+            assertThat(original.read('\0')).contains("new_call");
+            assertThat(original.read('\0')).contains("keypress");
+            assertThat(original.read('\0')).contains("hangup");
             assertThat(fx.server.clients().count(ClientHub.WEBSOCKET)).isEqualTo(1);
         }
     }

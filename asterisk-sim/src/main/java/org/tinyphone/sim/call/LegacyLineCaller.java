@@ -21,11 +21,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * key, an {@code audio_level} every 553 samples (the maximum signed sample, as the script computed it) while audio
  * flows, and {@code hangup} before it closes.
  */
-final class LegacyRelayCaller {
+final class LegacyLineCaller {
     /** Samples per audio_level line in the Ruby script (~14.5 per second at 8 kHz). */
     static final int SAMPLES_PER_LEVEL = 553;
 
-    private LegacyRelayCaller() {}
+    private LegacyLineCaller() {}
 
     /** The lines of a whole call, without timing, for a call id (used by tests and by {@link #place}). */
     static String newCallLine(String id, SimulatedCall call) {

@@ -20,14 +20,14 @@ import org.tinyphone.ami.codec.AmiMessage;
  * the live set (apps holding them keep the final state). {@link #refresh()} seeds it with CoreShowChannels, e.g.
  * after a reconnect, since events sent while disconnected are lost.
  */
-public final class Channels implements AutoCloseable {
+public final class ChannelTracker implements AutoCloseable {
     private final ManagerConnection ami;
     private final Map<String, Channel> live = new ConcurrentHashMap<>();
     private final List<ListenerQueue<Channel>> newListeners = new CopyOnWriteArrayList<>();
     private final Consumer<AmiMessage> listener = this::onEvent;
-    private final Subscription stateSub;
+    private final AmiSubscription stateSub;
 
-    private Channels(ManagerConnection ami) {
+    private ChannelTracker(ManagerConnection ami) {
         this.ami = ami;
         ami.addInternalListener(listener);
         this.stateSub = ami.onState(s -> {
@@ -36,7 +36,7 @@ public final class Channels implements AutoCloseable {
     }
 
     /** Starts tracking channels on this connection (events must be on, class {@code call} at least). */
-    public static Channels track(ManagerConnection ami) { return new Channels(ami); }
+    public static ChannelTracker track(ManagerConnection ami) { return new ChannelTracker(ami); }
 
     ManagerConnection ami() { return ami; }
 
@@ -52,7 +52,7 @@ public final class Channels implements AutoCloseable {
     public Collection<Channel> all() { return List.copyOf(live.values()); }
 
     /** Called (on its own virtual thread) for every new channel. */
-    public Subscription onNewChannel(Consumer<Channel> l) {
+    public AmiSubscription onNewChannel(Consumer<Channel> l) {
         AtomicReference<ListenerQueue<Channel>> self = new AtomicReference<>();
         self.set(new ListenerQueue<>("newchannel", null, l, 10_000, () -> newListeners.remove(self.get())));
         newListeners.add(self.get());

@@ -19,8 +19,8 @@ import org.tinyphone.server.bridge.CallInfo;
  * {@code hangup} line is hung up ("relay closed"), as the original hub did. A malformed line is logged (escaped, a
  * few lines per 10 s at most however many come) and skipped.
  */
-final class LegacyRelaySession {
-    private static final Logger log = LoggerFactory.getLogger(LegacyRelaySession.class);
+final class LegacyLineSession {
+    private static final Logger log = LoggerFactory.getLogger(LegacyLineSession.class);
     private static final LogLimiter LIMITER = new LogLimiter(5, Duration.ofSeconds(10));
 
     private final Bridge bridge;
@@ -28,7 +28,7 @@ final class LegacyRelaySession {
     private final Map<String, Call> calls = new LinkedHashMap<>();
 
     /** {@code peer} is escaped for the log already. */
-    LegacyRelaySession(Bridge bridge, String peer) {
+    LegacyLineSession(Bridge bridge, String peer) {
         this.bridge = bridge;
         this.peer = peer;
     }

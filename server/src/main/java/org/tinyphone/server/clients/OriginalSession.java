@@ -16,10 +16,10 @@ import org.tinyphone.server.bridge.Subscription;
  * earlier one, as in the hub), no snapshot, nothing sent back but events. A number gated by a token accepts
  * a CONNECT whose client id is that token (old client libraries cannot send anything else).
  */
-final class LegacySession extends ClientSession {
-    private static final Logger log = LoggerFactory.getLogger(LegacySession.class);
-    private static final EncodingCache EVENTS_CR = new EncodingCache(4096, LegacyCodec::encode, "\n");
-    private static final EncodingCache EVENTS_NULL = new EncodingCache(4096, LegacyCodec::encode, "\0");
+final class OriginalSession extends ClientSession {
+    private static final Logger log = LoggerFactory.getLogger(OriginalSession.class);
+    private static final EncodingCache EVENTS_CR = new EncodingCache(4096, OriginalCodec::encode, "\n");
+    private static final EncodingCache EVENTS_NULL = new EncodingCache(4096, OriginalCodec::encode, "\0");
 
     private volatile char terminator = '\n';
     private int malformed; // reader thread only
@@ -27,8 +27,8 @@ final class LegacySession extends ClientSession {
     private final ReentrantLock subLock = new ReentrantLock();
 
     /** @param peer where the client connects from */
-    LegacySession(ClientHub hub, Transport transport, Peer peer) {
-        super(hub, transport, ClientHub.LEGACY, peer);
+    OriginalSession(ClientHub hub, Transport transport, Peer peer) {
+        super(hub, transport, ClientHub.ORIGINAL, peer);
     }
 
     /** One line from the client, terminator removed (a too-long line arrives as {@code null}). */
@@ -37,12 +37,12 @@ final class LegacySession extends ClientSession {
             malformed("line longer than " + hub.limits().maxLine() + " bytes");
             return;
         }
-        Optional<LegacyCodec.Connect> parsed = LegacyCodec.parseConnect(line);
+        Optional<OriginalCodec.Connect> parsed = OriginalCodec.parseConnect(line);
         if (parsed.isEmpty()) {
             malformed(LogText.escape(line));
             return;
         }
-        LegacyCodec.Connect c = parsed.get();
+        OriginalCodec.Connect c = parsed.get();
         Bridge bridge = hub.bridge();
         String number = Numbers.normalize(c.number());
         if (number.isEmpty()) {
@@ -81,7 +81,7 @@ final class LegacySession extends ClientSession {
      */
     private void malformed(String what) {
         malformed++;
-        MALFORMED.info(log, "legacy malformed", "{}: malformed message from remote client ({} so far): {}", this,
+        MALFORMED.info(log, "original malformed", "{}: malformed message from remote client ({} so far): {}", this,
                 malformed, what);
     }
 

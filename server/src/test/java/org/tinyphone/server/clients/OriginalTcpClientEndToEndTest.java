@@ -20,7 +20,7 @@ import org.tinyphone.server.bridge.CallInfo;
  * The original hub's client dialect over a real socket on 12002, byte for byte: what the Processing and
  * openFrameworks client libraries receive.
  */
-class LegacyTcpClientEndToEndTest {
+class OriginalTcpClientEndToEndTest {
     static final String NUMBER = "13605162099";
     ServerFixture fx;
 
@@ -108,7 +108,7 @@ class LegacyTcpClientEndToEndTest {
     }
 
     @Test
-    void everyLegacyClientOfANumberGetsTheCallAndAClosedOneIsForgotten() throws Exception {
+    void everyOriginalClientOfANumberGetsTheCallAndAClosedOneIsForgotten() throws Exception {
         try (TcpTestClient a = TcpTestClient.connect(fx.tcpPort()); TcpTestClient b = TcpTestClient.connect(fx.tcpPort())) {
             TcpTestClient c = TcpTestClient.connect(fx.tcpPort());
             a.send("CONNECT,a," + NUMBER + ",NULL\0");
@@ -117,7 +117,7 @@ class LegacyTcpClientEndToEndTest {
             awaitSubscribers(NUMBER, 3);
             c.close();
             awaitSubscribers(NUMBER, 2);
-            assertThat(fx.server.clients().count(ClientHub.LEGACY)).isEqualTo(2);
+            assertThat(fx.server.clients().count(ClientHub.ORIGINAL)).isEqualTo(2);
             place("4.1", NUMBER, List.of()).keypress('1');
             assertThat(a.read('\0')).contains("new_call");
             assertThat(a.read('\0')).isEqualTo("{\"id\":\"4.1\",\"event\":\"keypress\",\"value\":\"1\"}");

@@ -1,7 +1,7 @@
 package org.tinyphone.ami;
 
 /** A registered listener; {@link #close()} removes it and stops its dispatch thread. */
-public interface Subscription extends AutoCloseable {
+public interface AmiSubscription extends AutoCloseable {
     @Override
     void close();
 

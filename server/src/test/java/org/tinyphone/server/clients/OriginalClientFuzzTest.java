@@ -25,11 +25,11 @@ import org.tinyphone.sim.fuzz.SegmentedInputStream;
  * goes on); {@code CONNECT} lines parse as the hub parsed them. And the other way: what we send such a client is
  * JSON that a JavaScript client reads back to exactly the values we meant, on one line.
  */
-class LegacyClientFuzzTest {
+class OriginalClientFuzzTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @FuzzTest
-    @DictionaryFile(resourcePath = "legacy-client.dict")
+    @DictionaryFile(resourcePath = "original-client.dict")
     void client(FuzzedDataProvider data) throws IOException {
         int max = data.consumeInt(1, 300);
         int[] cuts = {data.consumeInt(1, 9000), data.consumeInt(1, 5)};
@@ -57,19 +57,19 @@ class LegacyClientFuzzTest {
         CallInfo info = new CallInfo(callId, caller, "", "13605162099", args, "", "fastagi", Instant.EPOCH);
         for (CallEvent e : List.of(new CallEvent.NewCaller(info, Instant.EPOCH),
                 new CallEvent.Keypress(callId, "1", '#', Instant.EPOCH), new CallEvent.Hangup(callId, "1", caller, Instant.EPOCH))) {
-            String sent = LegacyCodec.encode(e);
+            String sent = OriginalCodec.encode(e);
             require(sent.indexOf('\n') < 0 && sent.indexOf('\0') < 0 && sent.indexOf('\r') < 0, "one line, no terminator inside");
             JsonNode back = JSON.readTree(sent);
             require(back.get("id").textValue().equals(callId), "the id reads back as it is");
             if (e instanceof CallEvent.NewCaller) {
-                require(back.get("value").textValue().equals(LegacyCodec.newCallValue(info)), "the value reads back as it is");
+                require(back.get("value").textValue().equals(OriginalCodec.newCallValue(info)), "the value reads back as it is");
             }
         }
     }
 
     /** CONNECT,<id>,<number>,NULL|CR: exactly four comma-separated fields, the first CONNECT. */
     private static void connect(String line) {
-        Optional<LegacyCodec.Connect> c = LegacyCodec.parseConnect(line);
+        Optional<OriginalCodec.Connect> c = OriginalCodec.parseConnect(line);
         String[] f = line.split(",", -1);
         require(c.isPresent() == (f.length == 4 && f[0].equals("CONNECT")), "CONNECT exactly as the hub read it");
         c.ifPresent(k -> require(k.clientId().equals(f[1]) && k.number().equals(f[2])

@@ -18,7 +18,7 @@ import org.tinyphone.sim.ami.AsteriskSimulator;
 import org.tinyphone.sim.ami.FakeAmiServer;
 import org.tinyphone.sim.ami.TranscriptReplay;
 
-class ChannelsTest {
+class ChannelTrackerTest {
     private FakeAmiServer server;
     private ManagerConnection ami;
 
@@ -35,7 +35,7 @@ class ChannelsTest {
         ami = ManagerConnection.builder().port(server.port()).username("lab").secret("labsecret")
                 .keepAlive(Duration.ZERO).reconnect(false).build();
         ami.connect();
-        Channels channels = Channels.track(ami);
+        ChannelTracker channels = ChannelTracker.track(ami);
         List<Channel> seen = new CopyOnWriteArrayList<>();
         channels.onNewChannel(seen::add);
         List<AmiEvents.Dtmf> dtmf = new CopyOnWriteArrayList<>();
@@ -84,7 +84,7 @@ class ChannelsTest {
         server = FakeAmiServer.start(sim);
         ami = ManagerConnection.builder().port(server.port()).username("lab").secret("s").keepAlive(Duration.ZERO).build();
         ami.connect();
-        Channels channels = Channels.track(ami);
+        ChannelTracker channels = ChannelTracker.track(ami);
         String u = sim.newChannel("PJSIP/100-00000001", "100", "Alice", "600");
         await().until(() -> channels.get(u).isPresent());
         Channel c = channels.get(u).orElseThrow();
@@ -116,7 +116,7 @@ class ChannelsTest {
         ami = ManagerConnection.builder().port(server.port()).username("lab").secret("s").keepAlive(Duration.ZERO)
                 .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200)).build();
         ami.connect();
-        Channels channels = Channels.track(ami);
+        ChannelTracker channels = ChannelTracker.track(ami);
         // wait for the loss as recorded, not for the state of the moment: RECONNECTING can be over in a millisecond
         // (a closing ServerSocket may still accept while its virtual accept thread has not run yet)
         List<ConnectionState> states = new CopyOnWriteArrayList<>();

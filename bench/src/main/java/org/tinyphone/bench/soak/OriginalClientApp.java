@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
  * {@code {"id","event","value"}} messages ended by {@code \0} or {@code \n}: {@code new_call} (value
  * {@code callerid|args…}), {@code keypress}, {@code audio_level}, {@code hangup}. Receive only.
  */
-final class LegacyApp implements AutoCloseable {
+final class OriginalClientApp implements AutoCloseable {
     private final String name;
     private final int port;
     private final String number;
@@ -22,7 +22,7 @@ final class LegacyApp implements AutoCloseable {
     private volatile boolean closing;
     private Socket socket;
 
-    LegacyApp(String name, int port, String number, boolean nullTerminated, Ledger.Watcher watcher) {
+    OriginalClientApp(String name, int port, String number, boolean nullTerminated, Ledger.Watcher watcher) {
         this.name = name;
         this.port = port;
         this.number = number;

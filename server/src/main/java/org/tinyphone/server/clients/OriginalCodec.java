@@ -9,8 +9,8 @@ import org.tinyphone.server.bridge.CallInfo;
  * ending in {@code \n} or {@code \0}; it then receives {@code {"id":"…","event":"…","value":"…"}} exactly as the
  * hub's {@code JSON.stringify} wrote it, ended by {@code \0} (NULL) or {@code \n} (anything else).
  */
-public final class LegacyCodec {
-    private LegacyCodec() {}
+public final class OriginalCodec {
+    private OriginalCodec() {}
 
     /** A parsed CONNECT line. {@code terminator} is '\0' for NULL, '\n' otherwise (as the hub decided). */
     public record Connect(String clientId, String number, char terminator) {}
