@@ -246,7 +246,7 @@ def main(argv=None):
         if e.get("caller_name"):
             name = " (%s)" % e["caller_name"]
         elif e.get("via") == "legacy":
-            name = " (no caller name: the original relay lines carry none)"
+            name = " (no caller name: the legacy lines carry none)"
         else:
             name = ""
         print("%s %s new caller %s%s -> %s via %s" % (stamp(), e["call"], e.get("caller_id") or "unknown", name,

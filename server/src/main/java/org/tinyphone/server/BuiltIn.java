@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.tinyphone.server.clients.ClientHub;
+import org.tinyphone.server.clients.ClientSessions;
 import org.tinyphone.server.clients.SocketIoClients;
 import org.tinyphone.server.clients.TcpClientServer;
 import org.tinyphone.server.clients.WebSocketClients;
@@ -36,16 +36,16 @@ final class BuiltIn {
      */
     private static void startClients(TinyphoneServer server) {
         TinyphoneConfig config = server.config();
-        ClientHub hub = new ClientHub(server.bridge(), server.access(), ClientHub.Limits.of(config),
+        ClientSessions clientSessions = new ClientSessions(server.bridge(), server.access(), ClientSessions.Limits.of(config),
                 "tinyphone " + Version.get());
-        server.setClients(hub);
+        server.setClients(clientSessions);
         SmsWebhook sms = smsWebhook(server);
         if (config.http().enabled()) {
-            SocketIoClients socketIo = new SocketIoClients(hub, config.maxConnections("http"), config.maxPerAddress(),
+            SocketIoClients socketIo = new SocketIoClients(clientSessions, config.maxConnections("http"), config.maxPerAddress(),
                     config.handshakeTimeout());
             String dir = config.get("http.static-dir");
             BrowserOrigins origins = new BrowserOrigins(config.list("http.allowed-origins"));
-            WebServer web = WebServer.start(config.http(), new WebSocketClients(hub), config.clientMaxLine(),
+            WebServer web = WebServer.start(config.http(), new WebSocketClients(clientSessions), config.clientMaxLine(),
                     server.metrics()::scrape, () -> health(server), dir.isEmpty() ? null : Path.of(dir),
                     origins, config.maxConnections("http"),
                     config.maxPerAddress(), config.handshakeTimeout(), sms, socketIo,
@@ -59,14 +59,14 @@ final class BuiltIn {
             ListenerMeters.register(server.metrics(), "sms", smsPort.stats());
             server.register("sms", smsPort.port(), smsPort);
         }
-        TcpClientServer tcp = config.clients().enabled() ? TcpClientServer.start(hub, config.clients(),
+        TcpClientServer tcp = config.clients().enabled() ? TcpClientServer.start(clientSessions, config.clients(),
                 config.maxConnections("clients"), config.maxPerAddress(), config.handshakeTimeout()) : null;
         if (tcp != null) ListenerMeters.register(server.metrics(), "clients", tcp.stats());
         server.register("clients", tcp == null ? -1 : tcp.port(), () -> {
             if (tcp != null) tcp.stopAccepting();
             server.bridge().close(); // calls still in progress end now, so clients see their hangup before goodbye
-            hub.closeAll("server stopping");
-            hub.awaitNone(Duration.ofSeconds(3));
+            clientSessions.closeAll("server stopping");
+            clientSessions.awaitNone(Duration.ofSeconds(3));
             if (tcp != null) tcp.close();
         });
     }
@@ -100,9 +100,9 @@ final class BuiltIn {
         root.put("uptime_s", Duration.between(server.started(), Instant.now()).toSeconds());
         root.put("calls_active", server.bridge().calls().size());
         ObjectNode clients = root.putObject("clients");
-        ClientHub hub = server.clients();
-        for (String d : List.of(ClientHub.ORIGINAL, ClientHub.TCP, ClientHub.WEBSOCKET, ClientHub.SOCKETIO)) {
-            clients.put(d, hub == null ? 0 : hub.count(d));
+        ClientSessions clientSessions = server.clients();
+        for (String d : List.of(ClientSessions.ORIGINAL, ClientSessions.TCP, ClientSessions.WEBSOCKET, ClientSessions.SOCKETIO)) {
+            clients.put(d, clientSessions == null ? 0 : clientSessions.count(d));
         }
         ObjectNode listeners = root.putObject("listeners");
         for (TinyphoneServer.Registered r : server.listeners()) listeners.put(r.name(), r.port());

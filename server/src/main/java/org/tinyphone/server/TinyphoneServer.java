@@ -23,7 +23,7 @@ import org.tinyphone.server.access.AdminToken;
 import org.tinyphone.server.bridge.Bridge;
 import org.tinyphone.server.bridge.TalkbackPolicy;
 import org.tinyphone.server.config.ListenerConfig;
-import org.tinyphone.server.clients.ClientHub;
+import org.tinyphone.server.clients.ClientSessions;
 import org.tinyphone.server.config.TinyphoneConfig;
 import org.tinyphone.server.stream.MediaStreams;
 
@@ -47,7 +47,7 @@ public final class TinyphoneServer implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, Registered> registered = new LinkedHashMap<>(); // guarded by lock
     private boolean closed; // guarded by lock
-    private volatile ClientHub clients;
+    private volatile ClientSessions clients;
     private final MediaStreams streams; // held here: the meters' registry holds it weakly
 
     private TinyphoneServer(TinyphoneConfig config) {
@@ -154,9 +154,9 @@ public final class TinyphoneServer implements AutoCloseable {
     public MediaStreams streams() { return streams; }
 
     /** The connected clients (null until the client listeners started). */
-    public ClientHub clients() { return clients; }
+    public ClientSessions clients() { return clients; }
 
-    void setClients(ClientHub hub) { this.clients = hub; }
+    void setClients(ClientSessions clientSessions) { this.clients = clientSessions; }
 
     /**
      * Registers a started listener (name like "relay", "fastagi", "audiosocket", "ami") with the port it

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Speaks the original hub's relay lines on 12001 exactly as the 2012 Ruby per-call script
+ * Speaks the original script's legacy lines on 12001 exactly as the 2012 Ruby per-call script
  * ({@code tinyphone_eagi_client.rb}) did: {@code new_call} with {@code callerid|dnid|args}, a {@code keypress} per
  * key, an {@code audio_level} every 553 samples (the maximum signed sample, as the script computed it) while audio
  * flows, and {@code hangup} before it closes.
@@ -115,8 +115,8 @@ final class LegacyLineCaller {
             if (answer.get() == null) throw e;
         }
         if (answer.get() != null) {
-            throw answer.get().isEmpty() ? WrongPeer.closed(server, "the original relay lines")
-                    : WrongPeer.answered(server, answer.get(), "the original relay lines");
+            throw answer.get().isEmpty() ? WrongPeer.closed(server, "the legacy lines")
+                    : WrongPeer.answered(server, answer.get(), "the legacy lines");
         }
         return new CallResult(Via.LEGACY, id, keypad.pressed(), List.of(), CallResult.EndedBy.CALLER, frames,
                 Duration.ofNanos(System.nanoTime() - started));

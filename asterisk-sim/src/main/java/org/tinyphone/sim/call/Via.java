@@ -8,7 +8,7 @@ public enum Via {
     FASTAGI(4573),
     /** {@code EAGI(bin/tinyphone-agi,...)}: the relay program's tunnel on 12001, AGI session plus caller audio. */
     RELAY(12001),
-    /** The original hub's relay lines ({@code id:..,event:..,value:..}) on 12001, as the Ruby per-call script sends them. */
+    /** The original script's legacy lines ({@code id:..,event:..,value:..}) on 12001, as the Ruby per-call script sends them. */
     LEGACY(12001),
     /** {@code AudioSocket(uuid,host:9092)}: UUID frame, 20 ms audio frames, DTMF frames, then close. */
     AUDIOSOCKET(9092),

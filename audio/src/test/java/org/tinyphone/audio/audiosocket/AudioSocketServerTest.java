@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.tinyphone.audio.Captures;
+import org.tinyphone.sim.EagiCaptures;
 import org.tinyphone.audio.audiosocket.AudioSocketEvent.CloseReason;
 import org.tinyphone.sim.Transcript;
 import org.tinyphone.sim.audio.AudioSocketCaller;
@@ -93,7 +93,7 @@ class AudioSocketServerTest {
     record CapturedFrame(int type, byte[] payload, int peak) {}
 
     static List<Object> replay07a() throws IOException {
-        byte[] eagi = Captures.eagiAudio();
+        byte[] eagi = EagiCaptures.eagiAudio();
         Pattern audio = Pattern.compile("type=0x10 len=(\\d+) AUDIO frame #(\\d+) peak=(\\d+) first4bytes=([0-9a-f]{8})");
         Pattern uuid = Pattern.compile("type=0x01 len=16 UUID payload=([0-9a-f]{32})");
         Pattern dtmf = Pattern.compile("type=0x03 len=1 DTMF .* raw=([0-9a-f]{8})");
@@ -178,7 +178,7 @@ class AudioSocketServerTest {
         // 258836 bytes = 129418 samples = 245 full windows; the first 75 are 04c's, so 04d's values
         List<AudioSocketEvent.Level> levels = call.levels();
         assertThat(levels).hasSize(245);
-        List<Captures.Window> windows = Captures.peakWindows();
+        List<EagiCaptures.Window> windows = EagiCaptures.peakWindows();
         for (int w = 0; w < 75; w++) {
             assertThat(levels.get(w)).as("window %d", w)
                     .isEqualTo(new AudioSocketEvent.Level(windows.get(w).peak(), windows.get(w).rms()));

@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.tinyphone.audio.Captures;
+import org.tinyphone.sim.EagiCaptures;
 
 /** The meter against the real EAGI capture: 04c's audio must give 04d's peak and RMS per 66 ms window. */
 class LevelMeterTest {
@@ -27,14 +27,14 @@ class LevelMeterTest {
 
     @Test
     void peaksAndRmsOfTheEagiCaptureMatchTheRecordedWindows() throws IOException {
-        byte[] pcm = Captures.eagiAudio();
-        List<Captures.Window> rows = Captures.peakWindows();
+        byte[] pcm = EagiCaptures.eagiAudio();
+        List<EagiCaptures.Window> rows = EagiCaptures.peakWindows();
         assertThat(rows).hasSize(246); // 16.2 s of tt-monkeys
         List<Level> levels = measure(pcm, 320); // Asterisk writes 320-byte reads on fd 3
         // 5 s = 40000 samples = 75 full windows of 528; the 76th is partial and not emitted
         assertThat(levels).hasSize(75);
         for (int w = 0; w < levels.size(); w++) {
-            Captures.Window row = rows.get(w);
+            EagiCaptures.Window row = rows.get(w);
             assertThat(row.index()).isEqualTo(w);
             assertThat(row.startMillis()).isEqualTo(w * 66);
             assertThat(levels.get(w)).as("window %d", w).isEqualTo(new Level(row.peak(), row.rms()));
@@ -44,7 +44,7 @@ class LevelMeterTest {
 
     @Test
     void chunkingDoesNotMatterEvenWithSamplesSplitAcrossChunks() throws IOException {
-        byte[] pcm = Captures.eagiAudio();
+        byte[] pcm = EagiCaptures.eagiAudio();
         List<Level> reference = measure(pcm, pcm.length);
         for (int chunk : new int[] {1, 3, 7, 319, 321, 1055, 2240}) {
             assertThat(measure(pcm, chunk)).as("chunk %d", chunk).isEqualTo(reference);

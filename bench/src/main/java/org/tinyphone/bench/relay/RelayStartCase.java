@@ -47,9 +47,9 @@ public final class RelayStartCase {
     public void run() throws Exception {
         Path root = Report.targetDir().toAbsolutePath().getParent().getParent();
         Path relay = root.resolve("bin").resolve("tinyphone-agi");
-        Path jar = audioJar();
+        Path jar = relayJar();
         if (!Files.isExecutable(relay) || jar == null) {
-            Report.summary("relay-start: not measurable (" + (jar == null ? "no tinyphone-audio jar in bench/target/lib" : relay + " missing") + ")");
+            Report.summary("relay-start: not measurable (" + (jar == null ? "no tinyphone-relay jar in bench/target/lib" : relay + " missing") + ")");
             return;
         }
         Path cache = Files.createTempDirectory("tinyphone-bench-relay-cache");
@@ -151,11 +151,11 @@ public final class RelayStartCase {
         }
     }
 
-    private static Path audioJar() throws IOException {
+    private static Path relayJar() throws IOException {
         Path lib = Report.targetDir().resolve("lib");
         if (!Files.isDirectory(lib)) return null;
         try (Stream<Path> s = Files.list(lib)) {
-            return s.filter(p -> p.getFileName().toString().startsWith("tinyphone-audio")).findFirst().map(Path::toAbsolutePath).orElse(null);
+            return s.filter(p -> p.getFileName().toString().startsWith("tinyphone-relay")).findFirst().map(Path::toAbsolutePath).orElse(null);
         }
     }
 

@@ -36,7 +36,7 @@ final class CallMix {
         SET_VARIABLE,
         /** {@code hangup}, sent when the second key arrives. */
         HANGUP,
-        /** {@code say_digits} on a call that has no command channel (original relay lines, AudioSocket): must fail. */
+        /** {@code say_digits} on a call that has no command channel (legacy lines, AudioSocket): must fail. */
         UNSUPPORTED;
 
         String wire() { return name().toLowerCase(Locale.ROOT); }

@@ -392,7 +392,7 @@ final class Ledger {
             case SET_VARIABLE -> r.commands().stream().anyMatch(c -> c.matches("SET VARIABLE SOAK_SEQ \"?" + plan.seq() + "\"?"))
                     ? null : "set_variable: Asterisk never got SET VARIABLE SOAK_SEQ " + plan.seq();
             case HANGUP -> r.endedBy() == CallResult.EndedBy.SERVER ? null : "hangup answered ok but the caller hung up first";
-            // the original relay lines have no command channel; an AudioSocket call can only be hung up (asked while
+            // the legacy lines have no command channel; an AudioSocket call can only be hung up (asked while
             // its FastAGI hand-off still runs, the answer says the audio went to AudioSocket)
             case UNSUPPORTED -> !a.ok() && a.error() != null && (a.error().contains("command channel")
                     || a.error().contains("not possible on an AudioSocket call")

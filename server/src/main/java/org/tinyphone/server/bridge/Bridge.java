@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 import org.tinyphone.net.LogText;
 
 /**
- * The hub: ingresses {@link #open} calls, subscribers watch dialed numbers. Each subscriber sees a number's
+ * The router between calls and subscribers: ingresses {@link #open} calls, subscribers watch dialed numbers. Each subscriber sees a number's
  * events in the order they happened, and a snapshot taken on subscribe never overlaps or misses the events that
  * follow it. A subscriber of a number and of all numbers gets each event once.
  *

@@ -21,7 +21,7 @@ abstract class ClientSession implements Subscriber {
     /** Queued by {@link #idleCheck} when nothing was sent for a while: the writer lets the transport ping. */
     private static final Object IDLE = new Object();
 
-    protected final ClientHub hub;
+    protected final ClientSessions clientSessions;
     protected final Transport transport;
     protected final Outbox outbox;
     private final String dialect;
@@ -33,13 +33,13 @@ abstract class ClientSession implements Subscriber {
     private Thread writer;
 
     /** @param peer where the client connects from (see {@code AccessPolicy}) */
-    ClientSession(ClientHub hub, Transport transport, String dialect, Peer peer) {
-        this.hub = hub;
+    ClientSession(ClientSessions clientSessions, Transport transport, String dialect, Peer peer) {
+        this.clientSessions = clientSessions;
         this.transport = transport;
         this.dialect = dialect;
         this.peer = peer;
-        this.id = hub.nextId();
-        this.outbox = new Outbox(hub.limits().queue(), hub.limits().overloadTimeout());
+        this.id = clientSessions.nextId();
+        this.outbox = new Outbox(clientSessions.limits().queue(), clientSessions.limits().overloadTimeout());
     }
 
     final String dialect() { return dialect; }
@@ -49,7 +49,7 @@ abstract class ClientSession implements Subscriber {
 
     /** Registers the session and starts its writer. */
     void start() {
-        hub.added(this);
+        clientSessions.added(this);
         writer = Thread.ofVirtual().name("tinyphone-client-" + id + "-writer").start(this::writeLoop);
     }
 
@@ -104,8 +104,8 @@ abstract class ClientSession implements Subscriber {
 
     private void handleOffer(Outbox.Offer offer) {
         switch (offer) {
-            case COALESCED -> hub.coalesced.increment();
-            case DROPPED -> hub.dropped.increment();
+            case COALESCED -> clientSessions.coalesced.increment();
+            case DROPPED -> clientSessions.dropped.increment();
             case OVERLOADED -> overloaded();
             default -> { }
         }
@@ -114,7 +114,7 @@ abstract class ClientSession implements Subscriber {
     private void writeLoop() {
         try {
             while (true) {
-                List<Object> batch = outbox.take(BATCH, null); // untimed: idle pings come from the hub's sweeper
+                List<Object> batch = outbox.take(BATCH, null); // untimed: idle pings come from ClientSessions' sweeper
                 if (batch == null) {
                     transport.drain(); // the goodbye and what came before it leave before the close
                     break;
@@ -122,7 +122,7 @@ abstract class ClientSession implements Subscriber {
                 for (Object m : batch) {
                     if (m == IDLE) transport.idle();
                     else if (m instanceof CallEvent.AudioLevel) {
-                        if (!transport.writeVolatile(render(m))) hub.dropped.increment();
+                        if (!transport.writeVolatile(render(m))) clientSessions.dropped.increment();
                     } else transport.write(render(m));
                 }
                 transport.flush(); // a WebSocket waits here only while its previous batch is still being written
@@ -148,7 +148,7 @@ abstract class ClientSession implements Subscriber {
      */
     final boolean readyForRequest() {
         try {
-            if (outbox.awaitReplyRoom(hub.limits().overloadTimeout())) return true;
+            if (outbox.awaitReplyRoom(clientSessions.limits().overloadTimeout())) return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -157,7 +157,7 @@ abstract class ClientSession implements Subscriber {
         return false;
     }
 
-    /** Called now and then by the hub: a session that sent nothing for {@code idleNanos} gets an idle ping. */
+    /** Called now and then by ClientSessions' sweeper: a session that sent nothing for {@code idleNanos} gets an idle ping. */
     final void idleCheck(long idleNanos) {
         if (!finished.get() && outbox.idleNanos() >= idleNanos) outbox.offerControl(IDLE);
     }
@@ -170,8 +170,8 @@ abstract class ClientSession implements Subscriber {
         String reason = outbox.overloadReason();
         if (finished.get() || !closingReason.compareAndSet(null, reason)) return;
         List<Object> dropped = outbox.abort(goodbye(reason)); // later events find it closed
-        for (Object m : dropped) hub.discarded(m instanceof CallEvent e ? e.type() : "reply").increment();
-        hub.overloadDisconnects.increment();
+        for (Object m : dropped) clientSessions.discarded(m instanceof CallEvent e ? e.type() : "reply").increment();
+        clientSessions.overloadDisconnects.increment();
         // may be called under the bridge's lock (unsubscribing there could deadlock): the rest on another thread
         Thread w = writer;
         Thread.ofVirtual().name("tinyphone-client-" + id + "-close").start(() -> {
@@ -215,7 +215,7 @@ abstract class ClientSession implements Subscriber {
         unsubscribeAll();
         outbox.abort();
         transport.close(reason);
-        hub.removed(this);
+        clientSessions.removed(this);
         log.debug("client {} ({}, {}) closed: {}", id, dialect, transport.remote(), LogText.escape(reason));
     }
 

@@ -44,15 +44,15 @@ final class NativeSession extends ClientSession {
      * @param lineFramed true over TCP (each message ends with a newline), false over WebSocket
      * @param peer       where the client connects from
      */
-    NativeSession(ClientHub hub, Transport transport, String dialect, boolean lineFramed, Peer peer) {
-        super(hub, transport, dialect, peer);
+    NativeSession(ClientSessions clientSessions, Transport transport, String dialect, boolean lineFramed, Peer peer) {
+        super(clientSessions, transport, dialect, peer);
         this.lineFramed = lineFramed;
     }
 
     @Override
     void start() {
         super.start();
-        send(NativeCodec.hello(hub.serverName()));
+        send(NativeCodec.hello(clientSessions.serverName()));
     }
 
     /**
@@ -61,8 +61,8 @@ final class NativeSession extends ClientSession {
      */
     void handleText(String text) {
         if (!readyForRequest()) return;
-        if (text.length() > hub.limits().maxLine()) {
-            send(NativeCodec.error(null, "line_too_long", "message longer than " + hub.limits().maxLine() + " bytes ignored"));
+        if (text.length() > clientSessions.limits().maxLine()) {
+            send(NativeCodec.error(null, "line_too_long", "message longer than " + clientSessions.limits().maxLine() + " bytes ignored"));
             return;
         }
         if (text.isBlank()) return;
@@ -83,14 +83,14 @@ final class NativeSession extends ClientSession {
 
     /** A message that was too long to read (TCP). */
     void lineTooLong() {
-        send(NativeCodec.error(null, "line_too_long", "message longer than " + hub.limits().maxLine() + " bytes ignored"));
+        send(NativeCodec.error(null, "line_too_long", "message longer than " + clientSessions.limits().maxLine() + " bytes ignored"));
     }
 
     private void subscribe(ClientMessage.Subscribe s) {
-        Bridge bridge = hub.bridge();
-        AccessPolicy.Grant grant = hub.access().grant(s.number(), s.token(), peer());
+        Bridge bridge = clientSessions.bridge();
+        AccessPolicy.Grant grant = clientSessions.access().grant(s.number(), s.token(), peer());
         if (!grant.allows(AccessPolicy.Level.WATCH)) {
-            hub.logRefusal(this, "subscribe to " + s.number(), grant.why());
+            clientSessions.logRefusal(this, "subscribe to " + s.number(), grant.why());
             send(NativeCodec.error(s.id(), "forbidden", grant.why()));
             return;
         }
@@ -104,9 +104,9 @@ final class NativeSession extends ClientSession {
                     "a client may watch at most " + MAX_SUBSCRIPTIONS + " numbers; subscribe to \"*\" to watch all"));
             return;
         }
-        if (!hub.takeSubscription()) {
+        if (!clientSessions.takeSubscription()) {
             send(NativeCodec.error(s.id(), "too_many_subscriptions", "the server's clients watch "
-                    + ClientHub.MAX_SUBSCRIPTIONS + " numbers already; subscribe to \"*\" to watch all"));
+                    + ClientSessions.MAX_SUBSCRIPTIONS + " numbers already; subscribe to \"*\" to watch all"));
             return;
         }
         grants.put(s.number(), grant);
@@ -132,12 +132,12 @@ final class NativeSession extends ClientSession {
             return;
         }
         sub.close();
-        hub.releaseSubscription();
+        clientSessions.releaseSubscription();
         send(NativeCodec.unsubscribed(u.id(), u.number()));
     }
 
     private void command(ClientMessage.Command c) {
-        Optional<Call> found = hub.bridge().find(c.call());
+        Optional<Call> found = clientSessions.bridge().find(c.call());
         if (found.isEmpty()) {
             send(NativeCodec.error(c.id(), "no_such_call", "no call in progress with id " + c.call()));
             return;
@@ -150,20 +150,20 @@ final class NativeSession extends ClientSession {
         }
         AccessPolicy.Grant grant = commandGrant(call.number());
         if (!grant.allows(AccessPolicy.Level.FULL)) {
-            hub.logRefusal(this, c.command().kind() + " on call " + call.id(), grant.why());
+            clientSessions.logRefusal(this, c.command().kind() + " on call " + call.id(), grant.why());
             send(NativeCodec.error(c.id(), "forbidden", grant.why()));
             return;
         }
-        String refused = hub.bridge().talkback().refusal(c.command());
+        String refused = clientSessions.bridge().talkback().refusal(c.command());
         if (refused != null) {
-            hub.logRefusal(this, c.command().kind() + " on call " + call.id(), refused);
+            clientSessions.logRefusal(this, c.command().kind() + " on call " + call.id(), refused);
             send(NativeCodec.error(c.id(), "bad_command", c.command().kind() + ": " + refused));
             return;
         }
-        if (pendingCommands.incrementAndGet() > hub.limits().maxPendingCommands()) {
+        if (pendingCommands.incrementAndGet() > clientSessions.limits().maxPendingCommands()) {
             pendingCommands.decrementAndGet();
             send(NativeCodec.error(c.id(), "too_many_commands",
-                    "more than " + hub.limits().maxPendingCommands() + " commands waiting; wait for their results"));
+                    "more than " + clientSessions.limits().maxPendingCommands() + " commands waiting; wait for their results"));
             return;
         }
         if (log.isDebugEnabled()) log.debug("{}: {} on {}", this, LogText.escape(c.command().toString()), LogText.escape(call.id()));
@@ -206,7 +206,7 @@ final class NativeSession extends ClientSession {
             Subscription s = subscriptions.remove(n);
             if (s != null) {
                 s.close();
-                hub.releaseSubscription();
+                clientSessions.releaseSubscription();
             }
         }
     }

@@ -80,7 +80,7 @@ public final class OriginalCodec {
         String callerId = info.callerId();
         while (callerId.startsWith("+")) callerId = callerId.substring(1);
         StringBuilder sb = new StringBuilder(clean(callerId));
-        // the original relay lines carry the args as the script made them; any other way in gets the same treatment
+        // the legacy lines carry the args as the script made them; any other way in gets the same treatment
         boolean fromScript = "legacy".equals(info.via());
         for (String arg : info.args()) {
             sb.append('|').append(fromScript ? clean(arg) : rubyUriEscape(stripReserved(arg)));

@@ -13,7 +13,7 @@ import org.tinyphone.server.bridge.Subscription;
 
 /**
  * A client of the original hub's dialect: receive-only, one number at a time (a later CONNECT replaces the
- * earlier one, as in the hub), no snapshot, nothing sent back but events. A number gated by a token accepts
+ * earlier one, as in the clientSessions), no snapshot, nothing sent back but events. A number gated by a token accepts
  * a CONNECT whose client id is that token (old client libraries cannot send anything else).
  */
 final class OriginalSession extends ClientSession {
@@ -27,14 +27,14 @@ final class OriginalSession extends ClientSession {
     private final ReentrantLock subLock = new ReentrantLock();
 
     /** @param peer where the client connects from */
-    OriginalSession(ClientHub hub, Transport transport, Peer peer) {
-        super(hub, transport, ClientHub.ORIGINAL, peer);
+    OriginalSession(ClientSessions clientSessions, Transport transport, Peer peer) {
+        super(clientSessions, transport, ClientSessions.ORIGINAL, peer);
     }
 
     /** One line from the client, terminator removed (a too-long line arrives as {@code null}). */
     void handleLine(String line) {
         if (line == null) {
-            malformed("line longer than " + hub.limits().maxLine() + " bytes");
+            malformed("line longer than " + clientSessions.limits().maxLine() + " bytes");
             return;
         }
         Optional<OriginalCodec.Connect> parsed = OriginalCodec.parseConnect(line);
@@ -43,16 +43,16 @@ final class OriginalSession extends ClientSession {
             return;
         }
         OriginalCodec.Connect c = parsed.get();
-        Bridge bridge = hub.bridge();
+        Bridge bridge = clientSessions.bridge();
         String number = Numbers.normalize(c.number());
         if (number.isEmpty()) {
-            hub.logRefusal(this, "CONNECT", "no number");
+            clientSessions.logRefusal(this, "CONNECT", "no number");
             return;
         }
-        if (!hub.access().canWatchWithClientId(number, c.clientId(), peer())) {
-            hub.logRefusal(this, "CONNECT to " + number, hub.access().hasOwnToken(number)
+        if (!clientSessions.access().canWatchWithClientId(number, c.clientId(), peer())) {
+            clientSessions.logRefusal(this, "CONNECT to " + number, clientSessions.access().hasOwnToken(number)
                     ? "the number needs its token (give it as the client id)"
-                    : hub.access().grant(number, null, peer().local()).why() + " (give it as the client id)");
+                    : clientSessions.access().grant(number, null, peer().local()).why() + " (give it as the client id)");
             return;
         }
         terminator = c.terminator();
@@ -68,7 +68,7 @@ final class OriginalSession extends ClientSession {
         if (previous != null && !previous.number().equals(next.number())) previous.close();
         if (finished()) next.close();
         // never log a token
-        String who = hub.access().hasOwnToken(number) || hub.access().isToken(c.clientId()) ? "(token)"
+        String who = clientSessions.access().hasOwnToken(number) || clientSessions.access().isToken(c.clientId()) ? "(token)"
                 : LogText.escape(c.clientId());
         log.info("{}: CONNECT {} as {} ({})", this, LogText.escape(number), who, c.terminator() == '\0' ? "NULL" : "CR");
     }

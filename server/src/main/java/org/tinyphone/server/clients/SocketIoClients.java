@@ -39,7 +39,7 @@ public final class SocketIoClients implements AutoCloseable {
     /** Engine.IO's ping interval and timeout, as socket.io's own server has them. */
     static final long PING_INTERVAL_MS = 25_000, PING_TIMEOUT_MS = 20_000;
 
-    private final ClientHub hub;
+    private final ClientSessions clientSessions;
     private final EngineIoServer engine;
     private final ScheduledExecutorService timer;
     private final int maxSessions;
@@ -61,8 +61,8 @@ public final class SocketIoClients implements AutoCloseable {
      * @param maxPerAddress socket.io clients one other host may have at once (listeners.max-per-address)
      * @param setupTimeout  how long a connected client may take to send {@code setup} (listeners.handshake-timeout)
      */
-    public SocketIoClients(ClientHub hub, int maxSessions, int maxPerAddress, java.time.Duration setupTimeout) {
-        this.hub = hub;
+    public SocketIoClients(ClientSessions clientSessions, int maxSessions, int maxPerAddress, java.time.Duration setupTimeout) {
+        this.clientSessions = clientSessions;
         this.setupTimeout = setupTimeout;
         this.maxSessions = maxSessions;
         this.perAddress = new AddressLimit(maxPerAddress);
@@ -129,7 +129,7 @@ public final class SocketIoClients implements AutoCloseable {
 
     /** A refusal before a client became a session (a foreign origin, a cap), for the log and metrics. */
     public void refused(String remote, String why) {
-        hub.logRefusal(remote, "socket.io", why);
+        clientSessions.logRefusal(remote, "socket.io", why);
     }
 
     private void opened(EngineIoSocket socket) {
@@ -175,7 +175,7 @@ public final class SocketIoClients implements AutoCloseable {
             socket.disconnect(true);
             return;
         }
-        SocketIoSession session = new SocketIoSession(hub, socket, c.peer(), c.backlog());
+        SocketIoSession session = new SocketIoSession(clientSessions, socket, c.peer(), c.backlog());
         session.start();
         timer.schedule(() -> session.setupDeadline(setupTimeout), setupTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }

@@ -41,8 +41,8 @@ final class SocketIoSession extends ClientSession {
     private final List<Subscription> subscriptions = new ArrayList<>(); // guarded by subLock
     private volatile boolean setUp;
 
-    SocketIoSession(ClientHub hub, SocketIoSocket socket, Peer peer, SocketIoBacklog backlog) {
-        super(hub, new SioTransport(socket, backlog, SocketIoClients.remote(peer)), ClientHub.SOCKETIO, peer);
+    SocketIoSession(ClientSessions clientSessions, SocketIoSocket socket, Peer peer, SocketIoBacklog backlog) {
+        super(clientSessions, new SioTransport(socket, backlog, SocketIoClients.remote(peer)), ClientSessions.SOCKETIO, peer);
         this.socket = socket;
         socket.on("setup", this::setup);
         socket.on("disconnect", args -> finish("client disconnected (" + (args.length > 0 ? args[0] : "") + ")"));
@@ -68,37 +68,37 @@ final class SocketIoSession extends ClientSession {
             malformed("setup with phoneNumber " + LogText.escape(rawNumber));
             return;
         }
-        if (!hub.access().canWatchWithClientId(number, clientId, peer())) {
-            hub.logRefusal(this, "setup for " + number, hub.access().hasOwnToken(number)
+        if (!clientSessions.access().canWatchWithClientId(number, clientId, peer())) {
+            clientSessions.logRefusal(this, "setup for " + number, clientSessions.access().hasOwnToken(number)
                     ? "the number needs its token (give it as the id)"
-                    : hub.access().grant(number, null, peer().local()).why() + " (give it as the id)");
+                    : clientSessions.access().grant(number, null, peer().local()).why() + " (give it as the id)");
             return;
         }
         subLock.lock();
         try {
             for (Subscription s : subscriptions) if (s.number().equals(number)) return;
             if (subscriptions.size() >= MAX_NUMBERS) {
-                hub.logRefusal(this, "setup for " + number, "a socket.io client may watch " + MAX_NUMBERS + " numbers");
+                clientSessions.logRefusal(this, "setup for " + number, "a socket.io client may watch " + MAX_NUMBERS + " numbers");
                 return;
             }
-            if (!hub.takeSubscription()) {
-                hub.logRefusal(this, "setup for " + number, "all clients together watch " + ClientHub.MAX_SUBSCRIPTIONS + " numbers");
+            if (!clientSessions.takeSubscription()) {
+                clientSessions.logRefusal(this, "setup for " + number, "all clients together watch " + ClientSessions.MAX_SUBSCRIPTIONS + " numbers");
                 return;
             }
-            subscriptions.add(hub.bridge().subscribe(number, this));
+            subscriptions.add(clientSessions.bridge().subscribe(number, this));
         } finally {
             subLock.unlock();
         }
         setUp = true;
         if (finished()) unsubscribeAll();
-        String who = hub.access().hasOwnToken(number) || hub.access().isToken(clientId) ? "(token)" : LogText.escape(clientId);
+        String who = clientSessions.access().hasOwnToken(number) || clientSessions.access().isToken(clientId) ? "(token)" : LogText.escape(clientId);
         log.info("{}: setup {} as {}", this, LogText.escape(number), who);
     }
 
     /** Called once the handshake deadline has passed: a client that never sent a usable setup is closed. */
     void setupDeadline(Duration deadline) {
         if (!setUp && !finished()) {
-            hub.logRefusal(this, "socket.io", "no setup within " + deadline.toMillis() + " ms (listeners.handshake-timeout)");
+            clientSessions.logRefusal(this, "socket.io", "no setup within " + deadline.toMillis() + " ms (listeners.handshake-timeout)");
             finish("no setup within " + deadline.toMillis() + " ms");
         }
     }
@@ -124,7 +124,7 @@ final class SocketIoSession extends ClientSession {
         }
         for (Subscription s : all) {
             s.close();
-            hub.releaseSubscription();
+            clientSessions.releaseSubscription();
         }
     }
 

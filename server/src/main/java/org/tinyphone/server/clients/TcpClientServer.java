@@ -41,14 +41,14 @@ public final class TcpClientServer implements AutoCloseable {
 
     private static final LogLimiter LIMITER = new LogLimiter(5, Duration.ofSeconds(10));
 
-    private final ClientHub hub;
+    private final ClientSessions clientSessions;
     private final Duration handshakeTimeout;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final GuardedAcceptor acceptor;
 
-    private TcpClientServer(ClientHub hub, ServerSocket server, int maxConnections, int maxPerAddress,
+    private TcpClientServer(ClientSessions clientSessions, ServerSocket server, int maxConnections, int maxPerAddress,
                             Duration handshakeTimeout) {
-        this.hub = hub;
+        this.clientSessions = clientSessions;
         this.handshakeTimeout = handshakeTimeout;
         this.acceptor = GuardedAcceptor.builder("clients", server, this::serve).maxConnections(maxConnections)
                 .maxPerAddress(maxPerAddress).logger(log).logLimiter(LIMITER).threadPrefix("tinyphone-client-").start();
@@ -59,7 +59,7 @@ public final class TcpClientServer implements AutoCloseable {
      * other host) and {@code handshakeTimeout} for a connection to choose its dialect; a bind failure names the port
      * and the config keys.
      */
-    public static TcpClientServer start(ClientHub hub, ListenerConfig listener, int maxConnections, int maxPerAddress,
+    public static TcpClientServer start(ClientSessions clientSessions, ListenerConfig listener, int maxConnections, int maxPerAddress,
                                         Duration handshakeTimeout) {
         ServerSocket s = null;
         try {
@@ -71,7 +71,7 @@ public final class TcpClientServer implements AutoCloseable {
             throw ServerStartException.cannotListen(listener, e);
         }
         log.info("TCP clients on {}", LogText.address(s.getLocalSocketAddress()));
-        return new TcpClientServer(hub, s, maxConnections, maxPerAddress, handshakeTimeout);
+        return new TcpClientServer(clientSessions, s, maxConnections, maxPerAddress, handshakeTimeout);
     }
 
     public int port() { return acceptor.port(); }
@@ -87,7 +87,7 @@ public final class TcpClientServer implements AutoCloseable {
             socket.setTcpNoDelay(true);
             socket.setKeepAlive(true);
             DeadlineInput input = new DeadlineInput(socket, handshakeTimeout);
-            LineReader reader = new LineReader(input, linePolicy(hub.limits().maxLine()), READ_BUFFER);
+            LineReader reader = new LineReader(input, linePolicy(clientSessions.limits().maxLine()), READ_BUFFER);
             TcpTransport transport = new TcpTransport(socket, remote);
             Peer peer = Peer.of(socket.getInetAddress());
             String line;
@@ -104,7 +104,7 @@ public final class TcpClientServer implements AutoCloseable {
                 if (next instanceof LineReader.End) return;
                 if (next instanceof LineReader.TooLong) {
                     transport.writeNow(NativeCodec.error(null, "line_too_long",
-                            "first message longer than " + hub.limits().maxLine() + " bytes ignored") + "\n");
+                            "first message longer than " + clientSessions.limits().maxLine() + " bytes ignored") + "\n");
                     continue;
                 }
                 line = ((LineReader.Text) next).text();
@@ -118,16 +118,16 @@ public final class TcpClientServer implements AutoCloseable {
                     return;
                 }
                 if (head.startsWith("CONNECT") || head.startsWith("{")) {
-                    sockets.remove(socket); // from now on the session (and ClientHub.closeAll) owns it
+                    sockets.remove(socket); // from now on the session (and ClientSessions.closeAll) owns it
                     input.disarm();         // and lives as long as it likes
                 }
                 if (head.startsWith("CONNECT")) {
-                    OriginalSession original = new OriginalSession(hub, transport, peer);
+                    OriginalSession original = new OriginalSession(clientSessions, transport, peer);
                     original.start();
                     session = original;
                     original.handleLine(line);
                 } else if (head.startsWith("{")) {
-                    NativeSession nat = new NativeSession(hub, transport, ClientHub.TCP, true, peer);
+                    NativeSession nat = new NativeSession(clientSessions, transport, ClientSessions.TCP, true, peer);
                     nat.start();
                     session = nat;
                     nat.handleText(stripCr(line));
@@ -208,7 +208,7 @@ public final class TcpClientServer implements AutoCloseable {
     @Override
     public void close() {
         stopAccepting();
-        // sessions are closed politely by the hub; connections that never chose a dialect go now
+        // sessions are closed politely by the clientSessions; connections that never chose a dialect go now
         for (Socket s : sockets) {
             try {
                 s.shutdownInput();

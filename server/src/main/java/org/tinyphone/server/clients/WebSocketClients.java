@@ -19,14 +19,14 @@ import org.tinyphone.server.access.Peer;
 public final class WebSocketClients {
     private static final Logger log = LoggerFactory.getLogger(WebSocketClients.class);
 
-    private final ClientHub hub;
+    private final ClientSessions clientSessions;
 
-    public WebSocketClients(ClientHub hub) {
-        this.hub = hub;
+    public WebSocketClients(ClientSessions clientSessions) {
+        this.clientSessions = clientSessions;
     }
 
-    /** The clients' hub (the live page's first paint asks it what a page may see). */
-    public ClientHub hub() { return hub; }
+    /** The client sessions (the live page's first paint asks it what a page may see). */
+    public ClientSessions clientSessions() { return clientSessions; }
 
     /**
      * A new endpoint for one upgraded connection.
@@ -34,28 +34,28 @@ public final class WebSocketClients {
      * @param peer where the client is (local: see {@code BrowserOrigins.fromLocal})
      */
     public Session.Listener.AutoDemanding newEndpoint(Peer peer) {
-        return new Endpoint(hub, peer);
+        return new Endpoint(clientSessions, peer);
     }
 
     /** An upgrade was refused before it became a client (a web page from a foreign origin). */
     public void refused(String remote, String why) {
-        hub.logRefusal(remote, "WebSocket", why);
+        clientSessions.logRefusal(remote, "WebSocket", why);
     }
 
     /** One WebSocket connection (public: Jetty looks its methods up by reflection). */
     public static final class Endpoint implements Session.Listener.AutoDemanding {
-        private final ClientHub hub;
+        private final ClientSessions clientSessions;
         private final Peer peer;
         private NativeSession session;
 
-        Endpoint(ClientHub hub, Peer peer) {
-            this.hub = hub;
+        Endpoint(ClientSessions clientSessions, Peer peer) {
+            this.clientSessions = clientSessions;
             this.peer = peer;
         }
 
         @Override
         public void onWebSocketOpen(Session ws) {
-            session = new NativeSession(hub, new WsTransport(ws), ClientHub.WEBSOCKET, false, peer);
+            session = new NativeSession(clientSessions, new WsTransport(ws), ClientSessions.WEBSOCKET, false, peer);
             session.start();
         }
 

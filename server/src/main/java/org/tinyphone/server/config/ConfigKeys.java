@@ -9,7 +9,7 @@ final class ConfigKeys {
 
     /** Every key, in the order of docs/config.md. */
     static final List<Key> ALL = List.of(
-            new Key("relay.enabled", "true", "Listen for the call relay (bin/tinyphone-agi) and the original hub's relay lines"),
+            new Key("relay.enabled", "true", "Listen for the call relay (bin/tinyphone-agi) and the original script's legacy lines"),
             new Key("relay.bind", "127.0.0.1", "Address the relay listener binds to"),
             new Key("relay.port", "12001", "Relay port (the original hub's AGI port)"),
             new Key("clients.enabled", "true", "Listen for TCP clients (the original hub's dialect and native JSON lines)"),

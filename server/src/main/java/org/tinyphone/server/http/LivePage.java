@@ -16,7 +16,7 @@ import org.tinyphone.server.access.AccessPolicy;
 import org.tinyphone.server.access.Peer;
 import org.tinyphone.server.bridge.CallState;
 import org.tinyphone.server.bridge.Numbers;
-import org.tinyphone.server.clients.ClientHub;
+import org.tinyphone.server.clients.ClientSessions;
 import org.tinyphone.server.clients.NativeCodec;
 
 /**
@@ -36,18 +36,18 @@ final class LivePage extends Handler.Abstract.NonBlocking {
 
     private final String before;
     private final String after;
-    private final ClientHub hub;
+    private final ClientSessions clientSessions;
     private final BrowserOrigins origins;
 
     /** @param page the built-in page's HTML, which holds {@link #SLOT} once */
-    LivePage(String page, ClientHub hub, BrowserOrigins origins) {
+    LivePage(String page, ClientSessions clientSessions, BrowserOrigins origins) {
         int at = page.indexOf(SLOT);
         if (at < 0 || page.indexOf(SLOT, at + 1) >= 0) {
             throw new IllegalArgumentException("the built-in page must hold the first-paint slot exactly once");
         }
         this.before = page.substring(0, at + SLOT.length() - "</script>".length());
         this.after = page.substring(at + SLOT.length() - "</script>".length());
-        this.hub = hub;
+        this.clientSessions = clientSessions;
         this.origins = origins;
     }
 
@@ -74,9 +74,9 @@ final class LivePage extends Handler.Abstract.NonBlocking {
         if (origins.refusal(headers.get(HttpHeader.ORIGIN), headers.get(HttpHeader.HOST), request.isSecure()) != null) return "";
         String n = number == null || number.isBlank() ? "*" : Numbers.normalize(number);
         if (Numbers.problem(n) != null) return "";   // no number: the page's subscribe says why
-        AccessPolicy.Grant grant = hub.access().grant(n, token == null || token.isEmpty() ? null : token, peer(request));
+        AccessPolicy.Grant grant = clientSessions.access().grant(n, token == null || token.isEmpty() ? null : token, peer(request));
         if (!grant.allows(AccessPolicy.Level.WATCH)) return "";   // the WebSocket says why when the page subscribes
-        List<CallState> calls = hub.bridge().snapshot(n);
+        List<CallState> calls = clientSessions.bridge().snapshot(n);
         return inScript(NativeCodec.subscribed(null, n, calls));
     }
 

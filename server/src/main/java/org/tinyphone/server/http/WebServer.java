@@ -121,7 +121,7 @@ public final class WebServer implements AutoCloseable {
         routes.addHandler(new Api(metrics, health));
         if (sms != null) routes.addHandler(new SmsHandler(sms));
         if (page != null) {   // an operator's own page (http.static-dir) is served as it is
-            routes.addHandler(new LivePage(page, clients.hub(), origins));
+            routes.addHandler(new LivePage(page, clients.clientSessions(), origins));
         }
         Resource base = staticBase(server, staticDir);
         if (base != null) {

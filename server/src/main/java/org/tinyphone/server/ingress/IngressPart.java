@@ -17,7 +17,7 @@ import org.tinyphone.server.stream.MediaStreams;
  * How calls come in: starts the enabled Asterisk-side listeners of the config and registers them with the server.
  * <ul>
  *   <li>"fastagi": {@code AGI(agi://127.0.0.1:4573/tinyphone,args)} runs the {@link BridgeAgiApp};</li>
- *   <li>"relay" (12001): the {@code bin/tinyphone-agi} tunnel and the original hub's relay lines;</li>
+ *   <li>"relay" (12001): the {@code bin/tinyphone-agi} tunnel and the original script's legacy lines;</li>
  *   <li>"audiosocket" (9092): caller audio and DTMF joined to their call by UUID;</li>
  *   <li>"ami" (when {@code ami.enabled}): calls in {@code AGI(agi:async)} run the {@link BridgeAgiApp} over AMI
  *       ({@code ami.asyncagi});</li>
@@ -55,9 +55,9 @@ public final class IngressPart implements ServerPart {
 
         ListenerConfig relay = config.relay();
         if (relay.enabled()) {
-            CallRelayServer r;
+            RelayIngress r;
             try {
-                r = CallRelayServer.start(server.bridge(), joins, relay.bind(), relay.port(), allow,
+                r = RelayIngress.start(server.bridge(), joins, relay.bind(), relay.port(), allow,
                         config.maxConnections("relay"), config.handshakeTimeout(), streams);
             } catch (IOException e) {
                 throw ServerStartException.cannotListen(relay, e);

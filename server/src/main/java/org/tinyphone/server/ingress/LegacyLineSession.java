@@ -14,7 +14,7 @@ import org.tinyphone.server.bridge.Call;
 import org.tinyphone.server.bridge.CallInfo;
 
 /**
- * One connection of the original per-call Ruby script: relay lines in, bridge calls out. Usually one call per
+ * One connection of the original per-call Ruby script: legacy lines in, bridge calls out. Usually one call per
  * connection, but lines carry the call id, so several are handled. A call whose connection closes without a
  * {@code hangup} line is hung up ("relay closed"), as the original hub did. A malformed line is logged (escaped, a
  * few lines per 10 s at most however many come) and skipped.

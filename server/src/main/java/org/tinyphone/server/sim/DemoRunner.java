@@ -17,7 +17,7 @@ import org.tinyphone.sim.call.Via;
 /**
  * {@code ./tinyphone demo}: the server plus a stream of simulated calls, so the live page shows something without
  * Asterisk. Every few seconds a caller dials the demo number over one of the real ways in (the relay tunnel with
- * audio, FastAGI, AudioSocket joined by its FastAGI hand-off, the original relay lines, and ARI: a simulated ARI
+ * audio, FastAGI, AudioSocket joined by its FastAGI hand-off, the legacy lines, and ARI: a simulated ARI
  * Asterisk the server connects to puts the caller into {@code Stasis(tinyphone)}, with its audio over externalMedia),
  * presses a few keys and hangs up. Prints the page's URL and one line per call.
  */

@@ -328,9 +328,9 @@ class SimulateCommandTest {
                     + "(relay.port); fastagi is on " + fastagi + " (fastagi.port).\n");
             org.awaitility.Awaitility.await().until(() -> log.lines().stream().anyMatch(l -> l.startsWith("WARN")));
             assertThat(log.lines()).filteredOn(l -> l.startsWith("WARN")).singleElement().asString()
-                    .contains("CallRelayServer").contains("'agi_network: yes'; closed");
+                    .contains("RelayIngress").contains("'agi_network: yes'; closed");
 
-            // the relay tunnel to the FastAGI port, the original relay lines to the web port, AudioSocket to 12002
+            // the relay tunnel to the FastAGI port, the legacy lines to the web port, AudioSocket to 12002
             String[] tunnel = run(List.of("simulate", "--to", "1", "--via", "relay", "--port", String.valueOf(fastagi)),
                     portsOf(server));
             assertThat(tunnel[0]).isEqualTo("1");
@@ -341,7 +341,7 @@ class SimulateCommandTest {
                     portsOf(server));
             assertThat(legacy[0]).isEqualTo("1");
             assertThat(legacy[2]).startsWith("tinyphone simulate: 127.0.0.1:" + http + " answered 'HTTP/1.1 400 ")
-                    .contains("': it does not speak the original relay lines. " + http + " is the server's http port");
+                    .contains("': it does not speak the legacy lines. " + http + " is the server's http port");
             String[] audio = run(List.of("simulate", "--to", "1", "--via", "audiosocket", "--port",
                     String.valueOf(clients)), portsOf(server));
             assertThat(audio[0]).isEqualTo("1");

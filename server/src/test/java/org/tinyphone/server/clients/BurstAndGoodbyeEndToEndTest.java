@@ -86,7 +86,7 @@ class BurstAndGoodbyeEndToEndTest {
             JsonNode last = JSON.readTree(lines.get(lines.size() - 1));
             assertThat(last.path("type").asText()).isEqualTo("disconnect");
             assertThat(last.path("reason").asText()).startsWith("too slow").contains("clients.queue = 50");
-            await().atMost(Duration.ofSeconds(20)).until(() -> fx.server.clients().count(ClientHub.TCP) == 0);
+            await().atMost(Duration.ofSeconds(20)).until(() -> fx.server.clients().count(ClientSessions.TCP) == 0);
         }
     }
 

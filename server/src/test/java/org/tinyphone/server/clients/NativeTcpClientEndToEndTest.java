@@ -209,7 +209,7 @@ class NativeTcpClientEndToEndTest {
         client.send("{\"type\":\"ping\",\"id\":1}\n");
         client.expect("hello");
         client.expect("pong");
-        await().atMost(Duration.ofSeconds(10)).until(() -> fx.server.clients().count(ClientHub.TCP) == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> fx.server.clients().count(ClientSessions.TCP) == 1);
     }
 
     @Test
@@ -230,6 +230,6 @@ class NativeTcpClientEndToEndTest {
             assertThat(status).startsWith("HTTP/1.1 400");
             assertThat(browser.drainUntilClosed()).isTrue();
         }
-        assertThat(fx.server.clients().count(ClientHub.TCP)).as("no session was made").isZero();
+        assertThat(fx.server.clients().count(ClientSessions.TCP)).as("no session was made").isZero();
     }
 }

@@ -20,7 +20,7 @@ import org.tinyphone.sim.call.Via;
 /**
  * The drop-in promise, through the whole server as `./tinyphone server` runs it (ingress found by ServiceLoader):
  * an original client on 12002 gets, byte for byte, what the 2012 Node hub sent for a call placed by the original
- * per-call script's relay lines on 12001, and exactly the same for that call placed over FastAGI.
+ * per-call script's legacy lines on 12001, and exactly the same for that call placed over FastAGI.
  */
 class OriginalSetupEndToEndTest {
     static final String NUMBER = "13605162099";

@@ -117,7 +117,7 @@ class OriginalTcpClientEndToEndTest {
             awaitSubscribers(NUMBER, 3);
             c.close();
             awaitSubscribers(NUMBER, 2);
-            assertThat(fx.server.clients().count(ClientHub.ORIGINAL)).isEqualTo(2);
+            assertThat(fx.server.clients().count(ClientSessions.ORIGINAL)).isEqualTo(2);
             place("4.1", NUMBER, List.of()).keypress('1');
             assertThat(a.read('\0')).contains("new_call");
             assertThat(a.read('\0')).isEqualTo("{\"id\":\"4.1\",\"event\":\"keypress\",\"value\":\"1\"}");

@@ -96,7 +96,7 @@ class SlowClientEndToEndTest {
             for (int i = 0; i < sent; i++) expectedKeys.append(digits.charAt(i % digits.length()));
             for (Call c : calls) assertThat(keysSeen.get(c.id())).hasToString(expectedKeys.toString());
             assertThat(slow.drainUntilClosed()).as("the slow client's connection was closed").isTrue();
-            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(fx.server.clients().count(ClientHub.TCP))
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(fx.server.clients().count(ClientSessions.TCP))
                     .as("the fast client is still connected").isEqualTo(1));
             reader.interrupt();
         }
@@ -118,7 +118,7 @@ class SlowClientEndToEndTest {
                 if (i % 50 == 49) Thread.sleep(20); // let the writer block on the full socket
             }
             assertThat(disconnects.count()).isEqualTo(1.0);
-            await().atMost(Duration.ofSeconds(15)).until(() -> fx.server.clients().count(ClientHub.WEBSOCKET) == 0);
+            await().atMost(Duration.ofSeconds(15)).until(() -> fx.server.clients().count(ClientSessions.WEBSOCKET) == 0);
             assertThat(fx.bridge().subscriberCount(NUMBER)).isZero();
         }
     }

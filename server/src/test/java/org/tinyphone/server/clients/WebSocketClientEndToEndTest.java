@@ -94,7 +94,7 @@ class WebSocketClientEndToEndTest {
             assertThat(original.read('\0')).contains("new_call");
             assertThat(original.read('\0')).contains("keypress");
             assertThat(original.read('\0')).contains("hangup");
-            assertThat(fx.server.clients().count(ClientHub.WEBSOCKET)).isEqualTo(1);
+            assertThat(fx.server.clients().count(ClientSessions.WEBSOCKET)).isEqualTo(1);
         }
     }
 

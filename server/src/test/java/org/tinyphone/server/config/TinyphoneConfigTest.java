@@ -264,7 +264,7 @@ class TinyphoneConfigTest {
         java.util.Set<String> known = new java.util.HashSet<>(TinyphoneConfig.OTHER_VARIABLES.keySet());
         for (TinyphoneConfig.Key k : TinyphoneConfig.KEYS) known.add(k.envVar());
         for (String source : java.util.List.of("../tinyphone", "../bin/tinyphone-agi",
-                "../audio/src/main/java/org/tinyphone/audio/relay/RelayMain.java",
+                "../relay/src/main/java/org/tinyphone/relay/RelayMain.java",
                 "../ami/src/main/java/org/tinyphone/ami/tool/AmiTool.java",
                 "../examples/src/main/java/org/tinyphone/examples/ami/AmiOptions.java")) {
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\bTINYPHONE_[A-Z0-9_]*[A-Z0-9]")

@@ -69,11 +69,11 @@ class AriEndToEndTest {
     void aStasisCallReachesAWebSocketClientAndAnOriginalDialectClientWithKeysLevelsAndOneHangup() throws Exception {
         String number = "15552000001";
         try (WsTestClient ws = WsTestClient.connect(server.port("http"));
-             TcpTestClient legacy = TcpTestClient.connect(server.port("clients"))) {
+             TcpTestClient original = TcpTestClient.connect(server.port("clients"))) {
             ws.expect("hello");
             ws.send("{\"type\":\"subscribe\",\"number\":\"" + number + "\",\"id\":\"s\"}");
             ws.expect("subscribed");
-            legacy.send("CONNECT,screen-1," + number + ",NULL\0");
+            original.send("CONNECT,screen-1," + number + ",NULL\0");
             await().atMost(RunningServer.Watcher.WAIT).until(() -> server.server.bridge().subscriberCount(number) == 2);
 
             CallResult r = Simulator.placeAri(call(number, "12#").withArgs(List.of("lobby", "screen 2"))
@@ -105,11 +105,11 @@ class AriEndToEndTest {
             assertThat(events.getLast().path("cause").asText()).isEqualTo("caller");
 
             String id = r.callId();
-            assertThat(legacy.read('\0')).as("args escaped as the 2012 hub did").isEqualTo("{\"id\":\"" + id
+            assertThat(original.read('\0')).as("args escaped as the 2012 hub did").isEqualTo("{\"id\":\"" + id
                     + "\",\"event\":\"new_call\",\"value\":\"15550001111|lobby|screen%202\"}");
             List<String> keys = new ArrayList<>();
             String line;
-            while (!(line = legacy.read('\0')).contains("\"hangup\"")) {
+            while (!(line = original.read('\0')).contains("\"hangup\"")) {
                 if (line.contains("\"keypress\"")) keys.add(line);
             }
             assertThat(keys).containsExactly("{\"id\":\"" + id + "\",\"event\":\"keypress\",\"value\":\"1\"}",

@@ -17,7 +17,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.tinyphone.audio.relay.RelayProtocol;
+import org.tinyphone.relay.RelayProtocol;
 
 /**
  * Connections that never say who they are are closed by their listener's deadline ({@code listeners.handshake-timeout},

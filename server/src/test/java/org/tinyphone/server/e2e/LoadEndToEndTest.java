@@ -27,7 +27,7 @@ import org.tinyphone.sim.call.Via;
 
 /**
  * Load, sized for CI: 1,000 concurrent simulated calls with audio (half over the relay tunnel, a quarter as the
- * original relay lines, a quarter as AudioSocket after the FastAGI hand-off) on 100 numbers, watched by 200 native
+ * legacy lines, a quarter as AudioSocket after the FastAGI hand-off) on 100 numbers, watched by 200 native
  * clients (two per number). Every subscriber of a number gets every keypress and the hangup of every call on it,
  * in order per call, and audio levels while the calls talk.
  */

@@ -23,7 +23,7 @@ import org.tinyphone.sim.call.Via;
 /**
  * The disk for the log is full: the server's stderr, where logback writes, is /dev/full (every write fails with
  * ENOSPC). Calls still come in through FastAGI and the relay, connected clients see them, new clients connect, apps
- * talk back, while the server logs a great deal (refused paths, malformed relay lines, clients without a dialect).
+ * talk back, while the server logs a great deal (refused paths, malformed legacy lines, clients without a dialect).
  */
 class LogDiskFullTest {
 
@@ -57,7 +57,7 @@ class LogDiskFullTest {
         }
     }
 
-    /** Things the server logs: an unknown FastAGI path, malformed relay lines, (once) a silent client. */
+    /** Things the server logs: an unknown FastAGI path, malformed legacy lines, (once) a silent client. */
     private static void makeLogLines(ChildServer child, boolean silentClient) throws Exception {
         try (Socket relay = new Socket("127.0.0.1", child.port("relay"))) {
             OutputStream out = relay.getOutputStream();

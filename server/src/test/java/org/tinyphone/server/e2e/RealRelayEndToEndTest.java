@@ -34,21 +34,21 @@ class RealRelayEndToEndTest {
         Map<String, String> env = pb.environment();
         env.put("TINYPHONE_RELAY", "127.0.0.1:" + port);
         env.put("TINYPHONE_AUDIO_FD", audio == null ? "none" : audio.toString());
-        env.put("TINYPHONE_RELAY_JAR", audioJar());
+        env.put("TINYPHONE_RELAY_JAR", relayJar());
         env.put("TINYPHONE_JAVA", ProcessHandle.current().info().command().orElse("java"));
         env.put("TINYPHONE_CACHE_DIR", Files.createTempDirectory("tinyphone-relay-cache").toString());
         env.put("TINYPHONE_RELAY_AOT", "0"); // no background cache-training JVMs during the test run
         return pb.start();
     }
 
-    /** The audio module's jar (or classes) on this test's class path. */
-    private static String audioJar() {
+    /** The relay module's jar (or classes) on this test's class path. */
+    private static String relayJar() {
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            if (entry.contains("tinyphone-audio") || entry.endsWith("audio/target/classes")) {
+            if (entry.contains("tinyphone-relay") || entry.endsWith("relay/target/classes")) {
                 return entry;
             }
         }
-        throw new IllegalStateException("no tinyphone-audio on the class path");
+        throw new IllegalStateException("no tinyphone-relay on the class path");
     }
 
     /** The EAGI environment Asterisk writes to the script's stdin. */

@@ -15,7 +15,7 @@ import org.tinyphone.net.LineReader;
 import org.tinyphone.sim.fuzz.SegmentedInputStream;
 
 /**
- * The original hub's relay lines on port 12001 ({@code id:<uniqueid>,event:<name>,value:<value>}), any bytes cut
+ * The original script's legacy lines on port 12001 ({@code id:<uniqueid>,event:<name>,value:<value>}), any bytes cut
  * anywhere: the line reader returns exactly the LF-ended lines and refuses one beyond its limit with an
  * {@link IOException}; {@link LegacyLine#parse} and the value readers accept what the format allows and refuse the
  * rest with an {@link IllegalArgumentException} that says why.

@@ -15,7 +15,7 @@ import org.tinyphone.server.bridge.Bridge;
 import org.tinyphone.server.bridge.CallEvent;
 import org.tinyphone.server.bridge.Subscriber;
 import org.tinyphone.server.config.AddressAllowList;
-import org.tinyphone.server.ingress.CallRelayServer;
+import org.tinyphone.server.ingress.RelayIngress;
 import org.tinyphone.sim.call.AudioSource;
 import org.tinyphone.sim.call.CallResult;
 import org.tinyphone.sim.call.SimulatedCall;
@@ -32,7 +32,7 @@ class MediaStreamRelayTest {
         List<CallEvent> events = new CopyOnWriteArrayList<>();
         bridge.subscribe(Bridge.ALL_NUMBERS, (Subscriber) events::add);
         try (TwilioTestApp app = new TwilioTestApp();
-             CallRelayServer relay = CallRelayServer.start(bridge, null, "127.0.0.1", 0, AddressAllowList.parse("127.0.0.1"),
+             RelayIngress relay = RelayIngress.start(bridge, null, "127.0.0.1", 0, AddressAllowList.parse("127.0.0.1"),
                      100, Duration.ofSeconds(5), MediaStreams.of(Map.of("13605162099", app.uri()),
                              MediaStreams.Settings.defaults(), Player.Ticker.SYSTEM))) {
             SimulatedCall call = SimulatedCall.of("13605162099", "15550001111", "Carol", "12#")

@@ -20,8 +20,8 @@ import org.tinyphone.server.bridge.Bridge;
 import org.tinyphone.server.config.TinyphoneConfig;
 
 /** What every client session shares: the bridge, the limits and the client meters. Tracks live sessions. */
-public final class ClientHub {
-    private static final Logger log = LoggerFactory.getLogger(ClientHub.class);
+public final class ClientSessions {
+    private static final Logger log = LoggerFactory.getLogger(ClientSessions.class);
     /**
      * Dialect names as used in metrics and logs. The original hub's dialect is labelled {@code legacy}, the name
      * dashboards and the status have always shown (docs/design.md, "Words").
@@ -51,12 +51,12 @@ public final class ClientHub {
     private final Counter refusalsCounter;
     private final MeterRegistry registry;
 
-    /** A hub whose clients may all do everything (tests of other parts). */
-    public ClientHub(Bridge bridge, Limits limits, String serverName) {
+    /** Client sessions whose clients may all do everything (tests of other parts). */
+    public ClientSessions(Bridge bridge, Limits limits, String serverName) {
         this(bridge, AccessPolicy.open(), limits, serverName);
     }
 
-    public ClientHub(Bridge bridge, AccessPolicy access, Limits limits, String serverName) {
+    public ClientSessions(Bridge bridge, AccessPolicy access, Limits limits, String serverName) {
         this.bridge = bridge;
         this.access = java.util.Objects.requireNonNull(access, "access");
         this.limits = limits;
@@ -150,7 +150,7 @@ public final class ClientHub {
     public static final int MAX_SUBSCRIPTIONS = 100_000;
     private final AtomicInteger subscriptionCount = new AtomicInteger();
 
-    /** Takes one of the hub's subscriptions; false when all are taken. */
+    /** Takes one of the subscriptions all clients share; false when all are taken. */
     boolean takeSubscription() {
         while (true) {
             int n = subscriptionCount.get();

@@ -1,4 +1,4 @@
-package org.tinyphone.audio.relay;
+package org.tinyphone.relay;
 
 import static org.tinyphone.sim.fuzz.FuzzCheck.documented;
 import static org.tinyphone.sim.fuzz.FuzzCheck.require;

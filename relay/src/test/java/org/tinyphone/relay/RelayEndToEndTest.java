@@ -1,4 +1,4 @@
-package org.tinyphone.audio.relay;
+package org.tinyphone.relay;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.tinyphone.audio.Captures;
+import org.tinyphone.sim.EagiCaptures;
 import org.tinyphone.sim.Transcript;
 
 /**
@@ -156,7 +156,7 @@ class RelayEndToEndTest {
     @Test
     void eagiCallPassesEnvironmentCommandsRepliesAndAudioThroughAndEndsWhenTheServerCloses() throws Exception {
         ServerSocket server = server();
-        byte[] audio = Captures.eagiAudio();
+        byte[] audio = EagiCaptures.eagiAudio();
         Path fd3 = Files.write(tmp.resolve("fd3.raw"), audio);
         Process relay = startRelay(Map.of("TINYPHONE_RELAY", "127.0.0.1:" + server.getLocalPort(),
                 "TINYPHONE_AUDIO_FD", fd3.toString()));
@@ -202,7 +202,7 @@ class RelayEndToEndTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> rec.audio().length == audio.length);
         assertThat(rec.audio()).isEqualTo(audio);
         await().atMost(Duration.ofSeconds(5)).until(() -> rec.levels.size() == 75);
-        List<Captures.Window> rows = Captures.peakWindows();
+        List<EagiCaptures.Window> rows = EagiCaptures.peakWindows();
         for (int w = 0; w < 75; w++) {
             assertThat(rec.levels.get(w)).as("window %d", w).containsExactly(rows.get(w).peak(), rows.get(w).rms());
         }
@@ -344,7 +344,7 @@ class RelayEndToEndTest {
         write(relay.getOutputStream(), eagiEnvironment());
         Recorder rec = new Recorder();
         RelaySession session = accept(server, rec);
-        byte[] audio = Captures.eagiAudio();
+        byte[] audio = EagiCaptures.eagiAudio();
         try (OutputStream asteriskFd3 = Files.newOutputStream(fifo)) { // blocks until the relay opens it
             for (int off = 0; off < 32000; off += 320) asteriskFd3.write(audio, off, 320);
             asteriskFd3.flush();

@@ -1,4 +1,4 @@
-package org.tinyphone.audio.relay;
+package org.tinyphone.relay;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -61,7 +61,7 @@ public final class RelayProtocol {
     /**
      * Whether a first line is the greeting of another version of this protocol ({@code TINYPHONE-RELAY/2}, any
      * {@code TINYPHONE-RELAY/...} that is not {@value #MAGIC}): a server refuses it (an END frame with the reason)
-     * rather than read it as the original hub's relay lines.
+     * rather than read it as the original script's legacy lines.
      */
     public static boolean isOtherVersion(String firstLine) {
         return firstLine != null && firstLine.startsWith(MAGIC_PREFIX) && !isGreeting(firstLine);

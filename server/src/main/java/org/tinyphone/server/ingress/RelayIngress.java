@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.tinyphone.audio.relay.RelayProtocol;
+import org.tinyphone.relay.RelayProtocol;
 import org.tinyphone.net.DeadlineInput;
 import org.tinyphone.net.GuardedAcceptor;
 import org.tinyphone.net.LineReader;
@@ -25,7 +25,7 @@ import org.tinyphone.server.config.AddressAllowList;
 /**
  * The call relay port (12001): looks at each connection's first line and serves either the tunnel of
  * {@code bin/tinyphone-agi} (first line {@value RelayProtocol#MAGIC}: an AGI session plus the caller's audio, run by
- * the {@link BridgeAgiApp}) or the original hub's relay lines ({@code id:...,event:...,value:...}) of the 2012 Ruby
+ * the {@link BridgeAgiApp}) or the original script's legacy lines ({@code id:...,event:...,value:...}) of the 2012 Ruby
  * per-call script. A greeting of another relay protocol version ({@code TINYPHONE-RELAY/2}) is refused with an END
  * frame that says why.
  *
@@ -33,8 +33,8 @@ import org.tinyphone.server.config.AddressAllowList;
  * connections over the cap at once, accept errors (out of descriptors) are retried with a backoff. A connection has
  * the handshake deadline for its first line, and a tunnel the same again for its AGI environment.
  */
-public final class CallRelayServer implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(CallRelayServer.class);
+public final class RelayIngress implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RelayIngress.class);
     /** Relay connections open at once, unless configured (relay.max-connections). */
     public static final int DEFAULT_MAX_CONNECTIONS = 1000;
     /** How long a new connection may take to send its first line, and a tunnel its environment, unless configured. */
@@ -47,7 +47,7 @@ public final class CallRelayServer implements AutoCloseable {
     private final GuardedAcceptor acceptor;
     private final MediaStreams streams;
 
-    private CallRelayServer(Bridge bridge, AudioSocketJoins joins, String bind, int port, AddressAllowList allowList,
+    private RelayIngress(Bridge bridge, AudioSocketJoins joins, String bind, int port, AddressAllowList allowList,
                             int maxConnections, Duration handshakeTimeout, MediaStreams streams) throws IOException {
         this.bridge = bridge;
         this.streams = streams;
@@ -74,7 +74,7 @@ public final class CallRelayServer implements AutoCloseable {
      * @param joins where relay calls register their AudioSocket UUID, or null when AudioSocket is off
      * @param allowList hosts allowed to connect (null: anyone)
      */
-    public static CallRelayServer start(Bridge bridge, AudioSocketJoins joins, String bind, int port,
+    public static RelayIngress start(Bridge bridge, AudioSocketJoins joins, String bind, int port,
                                         AddressAllowList allowList) throws IOException {
         return start(bridge, joins, bind, port, allowList, DEFAULT_MAX_CONNECTIONS, DEFAULT_HANDSHAKE_TIMEOUT);
     }
@@ -83,17 +83,17 @@ public final class CallRelayServer implements AutoCloseable {
      * As above, with a connection cap and the deadline for a connection's first line (and a tunnel's AGI
      * environment after its greeting).
      */
-    public static CallRelayServer start(Bridge bridge, AudioSocketJoins joins, String bind, int port,
+    public static RelayIngress start(Bridge bridge, AudioSocketJoins joins, String bind, int port,
                                         AddressAllowList allowList, int maxConnections, Duration handshakeTimeout)
             throws IOException {
-        return new CallRelayServer(bridge, joins, bind, port, allowList, maxConnections, handshakeTimeout, MediaStreams.none());
+        return new RelayIngress(bridge, joins, bind, port, allowList, maxConnections, handshakeTimeout, MediaStreams.none());
     }
 
     /** As above; EAGI calls stream the caller's audio to their number's app ({@code stream.<number>}). */
-    public static CallRelayServer start(Bridge bridge, AudioSocketJoins joins, String bind, int port,
+    public static RelayIngress start(Bridge bridge, AudioSocketJoins joins, String bind, int port,
                                         AddressAllowList allowList, int maxConnections, Duration handshakeTimeout,
                                         MediaStreams streams) throws IOException {
-        return new CallRelayServer(bridge, joins, bind, port, allowList, maxConnections, handshakeTimeout, streams);
+        return new RelayIngress(bridge, joins, bind, port, allowList, maxConnections, handshakeTimeout, streams);
     }
 
     /** The bound port. */
@@ -129,11 +129,11 @@ public final class CallRelayServer implements AutoCloseable {
         if (first == null) {
             log.debug("relay {}: closed before its first line", peer);
         } else if (RelayProtocol.isGreeting(first)) {
-            new RelayTunnelSession(app, peer, handshakeTimeout, acceptor.stats(), limiter, streams).run(socket, lines.rest());
+            new RelayCall(app, peer, handshakeTimeout, acceptor.stats(), limiter, streams).run(socket, lines.rest());
         } else if (RelayProtocol.isOtherVersion(first)) {
             refuseVersion(socket, first, peer);
         } else if (!startsLegacyLine(first)) {
-            // neither relay: e.g. a browser made to POST here, its body full of relay lines. Never a call.
+            // neither relay: e.g. a browser made to POST here, its body full of legacy lines. Never a call.
             limiter.warn(log, "relay no protocol", "relay {}: first line is neither {} nor an original relay line "
                     + "(id:…,event:…,value:…): '{}'; closed", peer, RelayProtocol.MAGIC, LogText.escape(first, 80));
         } else {

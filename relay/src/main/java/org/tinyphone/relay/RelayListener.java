@@ -1,4 +1,4 @@
-package org.tinyphone.audio.relay;
+package org.tinyphone.relay;
 
 /**
  * What a {@link RelaySession} reports besides the AGI bytes. Called on the session's reader thread, in order;

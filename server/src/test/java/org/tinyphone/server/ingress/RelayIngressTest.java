@@ -11,7 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.tinyphone.audio.relay.RelayProtocol;
+import org.tinyphone.relay.RelayProtocol;
 import org.tinyphone.server.LogCapture;
 import org.tinyphone.server.bridge.Bridge;
 import org.tinyphone.server.bridge.CallEvent;
@@ -23,18 +23,18 @@ import org.tinyphone.sim.call.Simulator;
 import org.tinyphone.sim.call.Via;
 
 /** The relay port: the original Ruby script's lines and the bin/tinyphone-agi tunnel, told apart by the first line. */
-class CallRelayServerTest {
+class RelayIngressTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     private Bridge bridge;
-    private CallRelayServer relay;
+    private RelayIngress relay;
     private final RecordingSubscriber watcher = new RecordingSubscriber();
 
     @BeforeEach
     void start() throws Exception {
         bridge = new Bridge();
         bridge.subscribe("13605162099", watcher);
-        relay = CallRelayServer.start(bridge, new AudioSocketJoins(), "127.0.0.1", 0, AddressAllowList.parse("127.0.0.1"));
+        relay = RelayIngress.start(bridge, new AudioSocketJoins(), "127.0.0.1", 0, AddressAllowList.parse("127.0.0.1"));
     }
 
     @AfterEach
@@ -97,7 +97,7 @@ class CallRelayServerTest {
 
     @Test
     void aConnectionThatDoesNotStartAsARelayIsClosedAndMakesNoCall() throws Exception {
-        // a web page that makes a browser POST here, its body full of relay lines
+        // a web page that makes a browser POST here, its body full of legacy lines
         try (Socket s = new Socket("127.0.0.1", relay.port())) {
             s.setSoTimeout(10_000);
             send(s, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n\r\n"

@@ -1,16 +1,15 @@
-package org.tinyphone.audio;
+package org.tinyphone.sim;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.tinyphone.sim.Transcript;
 
-/** The EAGI audio captures shared by the audio tests. */
-public final class Captures {
+/** The EAGI audio of captures 04c and 04d, as the audio and relay tests read it. */
+public final class EagiCaptures {
 
-    private Captures() {}
+    private EagiCaptures() {}
 
     /** One row of 04d: a 66 ms window's start, peak and RMS, as Asterisk's fd-3 audio gave them. */
     public record Window(int index, int startMillis, int peak, int rms) {}

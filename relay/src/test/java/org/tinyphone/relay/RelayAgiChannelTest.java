@@ -1,4 +1,4 @@
-package org.tinyphone.audio.relay;
+package org.tinyphone.relay;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -5,7 +5,7 @@ Plays Asterisk: starts the relay with its stdin piped, writes an EAGI environmen
 a fake Tinyphone server (in this script) has received the relay's greeting and the whole environment. The
 server then sends END and the relay exits; the total process lifetime is reported too.
 
-  audio/scripts/relay-startup-bench.py [-n 40] [--variant NAME ...] [--relay bin/tinyphone-agi] [--baseline DIR]
+  relay/scripts/relay-startup-bench.py [-n 40] [--variant NAME ...] [--relay bin/tinyphone-agi] [--baseline DIR]
 
 Variants: script (bin/tinyphone-agi as Asterisk runs it), plain (java -cp jar, no flags),
 c1 (java -XX:TieredStopAtLevel=1 -Xshare:auto, no AppCDS), fast (the script's flags without AppCDS),
@@ -89,7 +89,7 @@ def main():
     a = ap.parse_args()
 
     def audio_jar(project):
-        return [j for j in glob.glob(os.path.join(project, "audio", "target", "tinyphone-audio-*.jar"))
+        return [j for j in glob.glob(os.path.join(project, "relay", "target", "tinyphone-relay-*.jar"))
                 if not j.endswith(("-sources.jar", "-tests.jar", "-javadoc.jar"))][0]
     jar = audio_jar(root)
     java = os.path.join(os.environ.get("JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java")
@@ -102,9 +102,9 @@ def main():
             "-Xms4m", "-Xmx64m", "-Xss512k", "-Xshare:auto", "-Djdk.reflect.useNativeAccessorOnly=true"]
     variants = {
         "script": ([a.relay], dict(env, TINYPHONE_CACHE_DIR=cache)),
-        "plain": ([java, "-cp", jar, "org.tinyphone.audio.relay.RelayMain"], env),
-        "c1": ([java, "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", jar, "org.tinyphone.audio.relay.RelayMain"], env),
-        "fast": ([java] + fast + ["-cp", jar, "org.tinyphone.audio.relay.RelayMain"], env),
+        "plain": ([java, "-cp", jar, "org.tinyphone.relay.RelayMain"], env),
+        "c1": ([java, "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", jar, "org.tinyphone.relay.RelayMain"], env),
+        "fast": ([java] + fast + ["-cp", jar, "org.tinyphone.relay.RelayMain"], env),
     }
     if a.baseline:
         variants["baseline"] = ([os.path.join(a.baseline, "bin", "tinyphone-agi")],

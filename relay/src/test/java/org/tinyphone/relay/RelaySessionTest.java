@@ -1,4 +1,4 @@
-package org.tinyphone.audio.relay;
+package org.tinyphone.relay;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.tinyphone.audio.Captures;
+import org.tinyphone.sim.EagiCaptures;
 import org.tinyphone.sim.audio.AudioSocketCaller.Pacing;
 import org.tinyphone.sim.audio.SimulatedRelay;
 
@@ -113,7 +113,7 @@ class RelaySessionTest {
         asterisk.write("200 result=35 endpos=6720\n".getBytes(UTF_8));
         assertThat(readLine(session.agiInput())).isEqualTo("200 result=35 endpos=6720");
 
-        byte[] audio = Captures.eagiAudio();
+        byte[] audio = EagiCaptures.eagiAudio();
         relay.sendAudio(audio, Pacing.FAST);
         await().atMost(Duration.ofSeconds(30)).until(() -> rec.levels.size() == 75);
         synchronized (rec) {

@@ -1,4 +1,4 @@
-package org.tinyphone.audio.relay;
+package org.tinyphone.relay;
 
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;

@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
 import org.tinyphone.agi.AgiChannel;
 import org.tinyphone.agi.AgiException;
 import org.tinyphone.agi.StreamAgiChannel;
-import org.tinyphone.audio.relay.RelayListener;
-import org.tinyphone.audio.relay.RelaySession;
+import org.tinyphone.relay.RelayListener;
+import org.tinyphone.relay.RelaySession;
 import org.tinyphone.net.ListenerStats;
 import org.tinyphone.net.LogLimiter;
 import org.tinyphone.net.LogText;
@@ -27,8 +27,8 @@ import org.tinyphone.server.stream.MediaStreams;
  * carry audio back). The AGI environment must come within the handshake deadline after the greeting (as FastAGI's
  * must after the connect): a relay that greets and then says nothing gets an END frame with the reason.
  */
-final class RelayTunnelSession {
-    private static final Logger log = LoggerFactory.getLogger(RelayTunnelSession.class);
+final class RelayCall {
+    private static final Logger log = LoggerFactory.getLogger(RelayCall.class);
 
     private final BridgeAgiApp app;
     private final String peer;
@@ -38,7 +38,7 @@ final class RelayTunnelSession {
     private final MediaStreams streams;
 
     /** {@code peer} is escaped for the log already. */
-    RelayTunnelSession(BridgeAgiApp app, String peer, Duration environmentTimeout, ListenerStats stats, LogLimiter limiter,
+    RelayCall(BridgeAgiApp app, String peer, Duration environmentTimeout, ListenerStats stats, LogLimiter limiter,
                        MediaStreams streams) {
         this.streams = streams;
         this.app = app;
