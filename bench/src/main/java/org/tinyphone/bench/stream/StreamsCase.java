@@ -46,6 +46,9 @@ public final class StreamsCase {
                 "--set", "sms.enabled=false", "--set", "audiosocket.port=" + audioPort,
                 "--set", "audiosocket.max-connections=" + Math.max(5000, 2 * n),
                 "--set", "stream.*=ws://127.0.0.1:" + appPort + "/echo", "--set", "log.level=WARN"));
+        // -Dbench.server-jvm="-agentpath:...": options for the server under test, e.g. a profiler (docs/performance.md)
+        String serverJvm = System.getProperty("bench.server-jvm", "").trim();
+        if (!serverJvm.isEmpty()) cmd.addAll(cmd.indexOf("-XX:+UseSerialGC") + 1, List.of(serverJvm.split("\\s+")));
         if (!Sys.hasTaskset()) cmd.subList(0, 3).clear();
         int warmup = quick ? 3 : 5, seconds = quick ? 10 : 30;
         try (Child server = Child.start("streams-server-" + n, cmd, Report.targetDir().resolve("bench-logs"))) {
