@@ -196,6 +196,8 @@ final class AriChannelRoutes {
         }
         if (name.startsWith("DB(") && name.endsWith(")")) return st.db.get(name.substring(3, name.length() - 1));
         if (name.startsWith("DB_DELETE(") && name.endsWith(")")) return st.db.remove(name.substring(10, name.length() - 1));
+        // a function reads "" where it has nothing (func_callerid.c: CALLERID(dnid) of a call without one), not 404
+        if (name.startsWith("CALLERID(") && name.endsWith(")")) return c.vars.getOrDefault(name, "");
         return c.vars.get(name);
     }
 

@@ -19,8 +19,8 @@ public record AriResponse(int status, String reason, String body, Map<String, St
         return new AriResponse(201, "Created", json, h);
     }
 
-    /** An error with Asterisk's {@code {"message":"..."}} body. */
+    /** An error with Asterisk's {@code {"message":"..."}} body (JSON-escaped, control characters too, as Asterisk's ast_json does). */
     public static AriResponse error(int status, String reason, String message) {
-        return new AriResponse(status, reason, "{\"message\":\"" + message.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}", Map.of());
+        return new AriResponse(status, reason, AriState.JSON.createObjectNode().put("message", message).toString(), Map.of());
     }
 }
