@@ -51,6 +51,7 @@ final class AriCalls {
         c.vars.putAll(call.variables);
         c.vars.put("CALLERID(dnid)", call.dnid);
         c.call = call;
+        for (SimulatedAriCall.VariableFault f : call.faults) st.faults.add(RestFaults.variableRead(c.id, f.name()), f.times(), f.fault());
         st.channels.put(c.id, c);
         OutboundConfig pc = st.perCall.get(call.app);
         if (pc != null) {

@@ -258,7 +258,11 @@ final class AriRoutes {
     // ------------------------------------------------------------------------------------------ REST over a WebSocket
 
     /** A RESTRequest message; the answer is a RESTResponse message (capture 09d). Caller holds the lock. */
-    String restOverWebSocket(String text, String user, String application) {
+    /**
+     * A RESTRequest over a WebSocket: its RESTResponse goes to {@code reply}, now, or later or never when a
+     * {@link RestFault} says so. Callers hold the state's lock.
+     */
+    void restOverWebSocket(String text, String user, String application, java.util.function.Consumer<String> reply) {
         JsonNode msg;
         try {
             msg = JSON.readTree(text);
@@ -270,7 +274,8 @@ final class AriRoutes {
         if (msg == null || !msg.isObject()) {
             out.put("transaction_id", "").put("request_id", "").put("status_code", 400)
                     .put("reason_phrase", "Failed to parse request message JSON").put("uri", "");
-            return finishResponse(out, application);
+            reply.accept(finishResponse(out, application));
+            return;
         }
         out.put("transaction_id", msg.path("transaction_id").asText("")).put("request_id", msg.path("request_id").asText(""));
         String uri = msg.path("uri").asText("");
@@ -304,8 +309,24 @@ final class AriRoutes {
             if (!type.isEmpty()) headers.put("content-type", type);
             if (type.startsWith("application/x-www-form-urlencoded")) params.addAll(AriRequest.parseQuery(body));
             AriRequest r = new AriRequest(msg.path("method").asText(), path, query.toString(), params, headers, body);
-            resp = wire.mayWrite(user, r.method()) ? route(r) : AriResponse.error(403, "Forbidden", "Write access denied");
+            boolean may = wire.mayWrite(user, r.method());
+            RestFault fault = may ? st.faults.take(r) : null;
+            if (fault != null && fault.kind == RestFault.Kind.DROP) return;   // never answered
+            if (fault != null && fault.kind == RestFault.Kind.LATE) {
+                String p = path;
+                st.timer.schedule(() -> {
+                    synchronized (st) {
+                        reply.accept(answered(out, route(r), p, application));
+                    }
+                }, fault.delay.toMillis(), TimeUnit.MILLISECONDS);
+                return;
+            }
+            resp = fault != null ? fault.answer : may ? route(r) : AriResponse.error(403, "Forbidden", "Write access denied");
         }
+        reply.accept(answered(out, resp, path, application));
+    }
+
+    private String answered(ObjectNode out, AriResponse resp, String path, String application) {
         out.put("status_code", resp.status()).put("reason_phrase", resp.reason()).put("uri", path);
         if (!resp.body().isEmpty()) out.put("content_type", "application/json").put("message_body", resp.body());
         return finishResponse(out, application);

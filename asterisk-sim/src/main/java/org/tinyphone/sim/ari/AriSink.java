@@ -61,7 +61,7 @@ abstract class AriSink {
     /** A text message from the peer: REST over the WebSocket. */
     void received(String text) {
         synchronized (st) {
-            enqueue(routes.restOverWebSocket(text, user, apps.isEmpty() ? null : apps.iterator().next()));
+            routes.restOverWebSocket(text, user, apps.isEmpty() ? null : apps.iterator().next(), this::enqueue);
         }
     }
 

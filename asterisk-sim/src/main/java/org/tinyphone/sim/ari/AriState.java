@@ -36,6 +36,8 @@ final class AriState {
         t.setDaemon(true);
         return t;
     });
+    /** Requests to fail (their own lock: the HTTP server asks before it takes this one). */
+    final RestFaults faults = new RestFaults();
     // ---- guarded by this
     final Map<String, Chan> channels = new LinkedHashMap<>();
     final Map<String, Pb> playbacks = new HashMap<>();

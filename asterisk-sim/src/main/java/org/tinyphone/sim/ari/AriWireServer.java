@@ -43,6 +43,9 @@ public final class AriWireServer implements AutoCloseable {
          * refuses it.
          */
         Object events(AriRequest upgrade, String user);
+
+        /** How an authenticated REST request is to go wrong, or null (the default): it is answered. */
+        default RestFault fault(AriRequest request) { return null; }
     }
 
     private final Map<String, String> users;
@@ -281,6 +284,17 @@ public final class AriWireServer implements AutoCloseable {
                     return true;
                 }
             }
+            RestFault fault = handler.fault(r);
+            if (fault != null && fault.kind == RestFault.Kind.DROP) {
+                req.getConnectionMetaData().getConnection().getEndPoint().close();   // no response: the peer sees the connection end
+                cb.failed(new java.io.IOException("simulated fault: " + fault));
+                return true;
+            }
+            if (fault != null && fault.kind == RestFault.Kind.ANSWER) {
+                write(resp, cb, fault.answer);
+                return true;
+            }
+            if (fault != null) Thread.sleep(fault.delay);   // LATE: then the real answer
             AriResponse answer;
             try {
                 answer = handler.rest(r, user);

@@ -25,7 +25,7 @@ import java.util.function.ToLongFunction;
  * hangup, 409 for a channel not in Stasis, the caller hanging up during a playback, REST over the WebSocket, the
  * outbound WebSocket mode), and it places calls into Stasis applications ({@link #call(String)}). Faults for
  * tests: {@link #dropEventConnections()}, {@link #goAway()} / {@link #comeBack()}, {@link #loseEvents(boolean)},
- * {@link #sendRaw(String)}.
+ * {@link #sendRaw(String)}, {@link #failRequests} (an error answer, a late one, none).
  *
  * <pre>{@code
  * try (SimulatedAriAsterisk sim = SimulatedAriAsterisk.builder().user("lab", "labsecret").start()) {
@@ -54,6 +54,9 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
 
             @Override
             public Object events(AriRequest upgrade, String user) { return late[0].handler.events(upgrade, user); }
+
+            @Override
+            public RestFault fault(AriRequest r) { return st.faults.take(r); }
         });
         this.routes = new AriRoutes(st, calls, wire);
         late[0] = routes;
@@ -116,6 +119,12 @@ public final class SimulatedAriAsterisk implements AutoCloseable {
             st.loseEvents = lose;
         }
     }
+
+    /**
+     * The next {@code times} REST requests {@code which} matches (HTTP or WebSocket) go wrong as {@code fault} says; later
+     * ones are answered. A call's own: {@link SimulatedAriCall#failVariableReads}.
+     */
+    public void failRequests(java.util.function.Predicate<AriRequest> which, int times, RestFault fault) { st.faults.add(which, times, fault); }
 
     /** Sends text as is to every events connection (bad input for clients). */
     public void sendRaw(String text) {

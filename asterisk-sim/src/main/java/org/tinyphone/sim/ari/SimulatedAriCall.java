@@ -36,6 +36,7 @@ public final class SimulatedAriCall {
     final Deque<Character> keys = new ArrayDeque<>();
     final Map<String, Character> pressDuring = new HashMap<>();
     final Map<String, String> variables = new LinkedHashMap<>();
+    final List<VariableFault> faults = new ArrayList<>();
     String hangupDuring;
     Duration hangupAfter;
     Duration idle = Duration.ofMillis(100);
@@ -58,8 +59,8 @@ public final class SimulatedAriCall {
 
     public SimulatedAriCall callerId(String number, String name) { callerNumber = number; callerName = name; return this; }
 
-    /** The dialed number ({@code CALLERID(dnid)}). */
-    public SimulatedAriCall dnid(String v) { dnid = v; return this; }
+    /** The dialed number ({@code CALLERID(dnid)}); {@code ""}: none (a Local channel, an originate), read as {@code ""} as Asterisk does. */
+    public SimulatedAriCall dnid(String v) { dnid = v == null ? "" : v; return this; }
 
     /** The {@code Stasis(app,arg1,arg2)} arguments. */
     public SimulatedAriCall args(String... a) { args = List.of(a); return this; }
@@ -87,6 +88,19 @@ public final class SimulatedAriCall {
 
     /** With no keys left, the caller hangs up after the app waited this long; default 10 s. */
     public SimulatedAriCall giveUpAfter(Duration d) { giveUpAfter = d; return this; }
+
+    /**
+     * The next {@code times} reads of this channel's variable {@code name} ({@code GET channels/<id>/variable}) go wrong
+     * as {@code fault} says; later reads are answered. The failed reads are in the simulator's
+     * {@link SimulatedAriAsterisk#httpRequests()}, not in this call's {@link Result#requests()}.
+     */
+    public SimulatedAriCall failVariableReads(String name, int times, RestFault fault) {
+        if (times < 1) throw new IllegalArgumentException("times must be at least 1: " + times);
+        faults.add(new VariableFault(java.util.Objects.requireNonNull(name), times, java.util.Objects.requireNonNull(fault)));
+        return this;
+    }
+
+    record VariableFault(String name, int times, RestFault fault) {}
 
     /** A channel variable the app can read. */
     public SimulatedAriCall variable(String name, String value) { variables.put(name, value); return this; }
