@@ -51,7 +51,7 @@ final class HttpRestTransport implements RestTransport, AutoCloseable {
     public RestResponse call(RestRequest r) {
         String q = r.query();
         if (apiKey != null) q = q.isEmpty() ? "api_key=" + UrlCodec.query(apiKey) : q + "&api_key=" + UrlCodec.query(apiKey);
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + r.path + (q.isEmpty() ? "" : "?" + q))).timeout(timeout);
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + r.path + (q.isEmpty() ? "" : "?" + q))).timeout(r.wait(timeout));
         if (authorization != null) b.header("Authorization", authorization);
         if (r.body != null) {
             b.header("Content-Type", "application/json").method(r.method, HttpRequest.BodyPublishers.ofString(r.body.toString()));
@@ -70,7 +70,7 @@ final class HttpRestTransport implements RestTransport, AutoCloseable {
             try {
                 resp = http.send(request, HttpResponse.BodyHandlers.ofString());
             } catch (HttpTimeoutException e) {
-                throw new AriConnectionException("no answer from Asterisk to " + r + " within " + timeout.toMillis() + " ms", e);
+                throw new AriConnectionException("no answer from Asterisk to " + r + " within " + r.wait(timeout).toMillis() + " ms", e);
             } catch (ConnectException e) {
                 throw new AriConnectionException("cannot reach Asterisk at " + base + " (" + r + "): " + e.getMessage(), e);
             } catch (IOException first) {

@@ -1,6 +1,7 @@
 package org.tinyphone.ari;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,8 @@ final class RestRequest {
     final String path;                 // encoded, no leading slash: channels/1796391224.62/answer
     final List<Map.Entry<String, String>> params = new ArrayList<>(4);
     JsonNode body;
+    /** The longest wait for this request's answer, if shorter than the transport's own timeout; null: the transport's. */
+    Duration maxWait;
 
     private RestRequest(String method, String... segments) {
         this.method = method;
@@ -38,6 +41,9 @@ final class RestRequest {
         this.body = json;
         return this;
     }
+
+    /** How long a transport whose own timeout is {@code timeout} waits for this request's answer. */
+    Duration wait(Duration timeout) { return maxWait != null && maxWait.compareTo(timeout) < 0 ? maxWait : timeout; }
 
     /** The encoded query ({@code a=b&c=d}), {@code ""} if none. */
     String query() {

@@ -16,6 +16,7 @@ public final class StasisCall {
     private final List<String> args;
     private final CallEvents events;
     private final Ari ari;
+    private final java.util.function.Consumer<String> ownChannel;
     private volatile AriSession session;
     private volatile Channel channel;
     private volatile boolean inStasis = true;
@@ -31,7 +32,8 @@ public final class StasisCall {
         this.channel = channel;
         this.args = List.copyOf(args);
         this.events = new CallEvents(queueCapacity);
-        this.ari = new Ari(() -> this.session.rest(), runtime::ownChannel);
+        this.ownChannel = runtime::ownChannel;
+        this.ari = new Ari(() -> this.session.rest(), ownChannel);
     }
 
     /** The channel id. */
@@ -122,6 +124,23 @@ public final class StasisCall {
     }
 
     AriSession session() { return session; }
+
+    /** REST calls like {@link #ari()}'s, each waiting at most {@code maxWait} for its answer (or the transport's timeout if shorter). */
+    Ari ari(Duration maxWait) {
+        return new Ari(() -> {
+            RestTransport t = session.rest();
+            return t == null ? null : new RestTransport() {
+                @Override
+                public RestResponse call(RestRequest r) {
+                    r.maxWait = maxWait;
+                    return t.call(r);
+                }
+
+                @Override
+                public String where() { return t.where(); }
+            };
+        }, ownChannel);
+    }
 
     void rebind(AriSession s) { this.session = s; }
 

@@ -74,9 +74,9 @@ final class WebSocketRestTransport implements RestTransport {
         }
         if (lost != null) answer.completeExceptionally(new AriConnectionException("ARI WebSocket " + where + " is gone (" + lost + ")"));
         try {
-            return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return answer.get(r.wait(timeout).toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw new AriConnectionException("no RESTResponse from Asterisk to " + r + " within " + timeout.toMillis() + " ms", e);
+            throw new AriConnectionException("no RESTResponse from Asterisk to " + r + " within " + r.wait(timeout).toMillis() + " ms", e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof AriException a) throw new AriConnectionException(a.getMessage() + " (waiting for " + r + ")", a);
             throw new AriConnectionException(e.getCause().toString(), e.getCause());
