@@ -1,7 +1,9 @@
 package org.tinyphone.ari;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -9,6 +11,8 @@ import org.slf4j.LoggerFactory;
 import org.tinyphone.agi.AgiApp;
 import org.tinyphone.agi.AgiEnvironment;
 import org.tinyphone.agi.AgiHangupException;
+import org.tinyphone.net.LogLimiter;
+import org.tinyphone.net.LogText;
 
 /**
  * Write once, run over ARI: an {@link AgiApp} becomes a {@link StasisApp}, unchanged. The app gets an
@@ -18,6 +22,11 @@ import org.tinyphone.agi.AgiHangupException;
  * ({@code CALLERID(dnid)}), dialplan place, and the {@code Stasis(app,args)} arguments as {@code agi_arg_N}.
  * When the app returns the dialplan goes on, at the place SET CONTEXT/EXTENSION/PRIORITY named, as after an AGI.
  *
+ * <p>The dialed number and {@code agi_version} are read when the call starts. A channel without a DNID gives
+ * {@code agi_dnid: unknown}, as over FastAGI. A read that fails (no answer, a lost connection, a 5xx) is tried again,
+ * three times in all; if it still fails the app gets {@code unknown} too, and a WARN names the call and the reason,
+ * since the app cannot tell that from a call without a number.
+ *
  * <pre>{@code
  * AriClient.builder().url("http://127.0.0.1:8088").credentials("u", "p")
  *         .app("hello", AgiOverAri.app(new HelloApp()))   // exten => 600,1,Stasis(hello)
@@ -26,6 +35,8 @@ import org.tinyphone.agi.AgiHangupException;
  */
 public final class AgiOverAri implements StasisApp {
     private static final Logger log = LoggerFactory.getLogger(AgiOverAri.class);
+    /** A failing Asterisk fails every call's reads: a few lines a window, then a count. */
+    private static final LogLimiter LIMITER = new LogLimiter(10, Duration.ofSeconds(10));
 
     private final Function<StasisCall, AgiApp> apps;
     private final AtomicReference<String> version = new AtomicReference<>();
@@ -93,23 +104,42 @@ public final class AgiOverAri implements StasisApp {
     private String version(StasisCall call) {
         String v = version.get();
         if (v != null) return v;
-        try {
-            v = call.ari().asterisk().info().version();
-        } catch (AriException e) {
-            log.debug("AGI over ARI: no Asterisk version ({})", e.getMessage());
+        StartRead.Outcome<AsteriskInfo> info = StartRead.read(call, ari -> ari.asterisk().info());
+        if (info.failed()) {
+            unread(call, "Asterisk's version", "GET asterisk/info", info, "agi_version 'unknown'");
             return "unknown";
         }
-        v = v.isEmpty() ? "unknown" : v;
+        v = info.value().version().isEmpty() ? "unknown" : info.value().version();
         version.compareAndSet(null, v);
         return v;
     }
 
+    /**
+     * {@code CALLERID(dnid)}, the dialed number; {@code unknown} when the channel has none (a Local channel, an
+     * originate: Asterisk answers {@code ""}) or it is not set (404 {@code Provided variable was not found}), and also
+     * when it cannot be read (see {@link StartRead}), which is said in a WARN: the app cannot tell the two apart.
+     */
     private static String dnid(StasisCall call) {
-        try {
-            return call.getVariable("CALLERID(dnid)").filter(s -> !s.isEmpty()).orElse("unknown");
-        } catch (AriException e) {
+        StartRead.Outcome<Optional<String>> dnid = StartRead.read(call, ari -> ari.channels().getVariable(call.id(), "CALLERID(dnid)"));
+        if (dnid.failed()) {
+            Channel.Dialplan d = call.channel().dialplan();
+            unread(call, "its dialed number", "GET CALLERID(dnid)", dnid, "agi_dnid 'unknown', as for a call without one (agi_extension '"
+                    + LogText.escape(d == null ? "" : d.exten()) + "')");
             return "unknown";
         }
+        return dnid.value().filter(s -> !s.isEmpty()).orElse("unknown");
+    }
+
+    /** The WARN for a start-of-call read that failed (DEBUG when the client is closing). Outside text is escaped. */
+    private static void unread(StasisCall call, String what, String request, StartRead.Outcome<?> o, String consequence) {
+        String name = call.channel().name() == null ? "" : call.channel().name();
+        if (o.interrupted()) {
+            log.debug("AGI over ARI: call {} ({}): {} not read, the client is closing", LogText.escape(call.id()), LogText.escape(name), what);
+            return;
+        }
+        LIMITER.warn(log, "AGI over ARI: " + what + " not read", "AGI over ARI: call {} ({}): {} could not be read: {} failed {} time(s), "
+                + "the last: {}; the app gets {}", LogText.escape(call.id()), LogText.escape(name), what, request, o.attempts(),
+                LogText.escape(o.failure().getMessage()), consequence);
     }
 
     private static String orUnknown(String s) { return s == null || s.isEmpty() ? "unknown" : s; }
