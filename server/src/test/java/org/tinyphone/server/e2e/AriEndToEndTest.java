@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.tinyphone.client.CommandResult;
 import org.tinyphone.client.TinyphoneEvent;
+import org.tinyphone.server.LogCapture;
 import org.tinyphone.server.TcpTestClient;
 import org.tinyphone.server.WsTestClient;
 import org.tinyphone.sim.call.AudioSource;
@@ -26,6 +27,7 @@ import org.tinyphone.sim.call.CallResult;
 import org.tinyphone.sim.call.SimulatedCall;
 import org.tinyphone.sim.call.Simulator;
 import org.tinyphone.sim.ari.AriRequest;
+import org.tinyphone.sim.ari.RestFault;
 import org.tinyphone.sim.ari.SimulatedAriAsterisk;
 import org.tinyphone.sim.ari.SimulatedAriCall;
 import org.tinyphone.sim.audio.Pcm;
@@ -208,6 +210,21 @@ class AriEndToEndTest {
 
     private static int plays(SimulatedAriCall caller) {
         return (int) caller.requestsSoFar().stream().filter(q -> q.contains("/play")).count();
+    }
+
+    @Test
+    void aDialedNumberAsteriskFailsToGiveGoesToTheCallsExtensionWithAWarning() throws Exception {
+        try (LogCapture logs = LogCapture.begin(); RunningServer.Watcher w = server.watch("ari")) {
+            SimulatedAriCall caller = waitingCaller("15552000009").failVariableReads("CALLERID(dnid)", 3, RestFault.functionReadFailed())
+                    .place();
+            assertThat(newCaller(w)).as("routed by the extension it entered Stasis from").isEqualTo(caller.id());
+            caller.hangup();
+            await().atMost(RunningServer.Watcher.WAIT).until(w::hungUp);
+            assertThat(logs.lines()).filteredOn(l -> l.startsWith("WARN ") && l.contains(caller.id())).singleElement()
+                    .satisfies(l -> assertThat(l).startsWith("WARN org.tinyphone.ari.AgiOverAri - AGI over ARI: call " + caller.id())
+                            .contains("GET CALLERID(dnid) failed 3 time(s), the last: GET channels/" + caller.id()
+                                    + "/variable: 500 (Unable to read provided function)"));
+        }
     }
 
     @Test

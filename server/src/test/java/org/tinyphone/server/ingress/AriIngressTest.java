@@ -1,11 +1,112 @@
 package org.tinyphone.server.ingress;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.tinyphone.ari.AriClient;
+import org.tinyphone.server.LogCapture;
+import org.tinyphone.server.bridge.Bridge;
+import org.tinyphone.server.bridge.CallEvent;
+import org.tinyphone.sim.ari.RestFault;
+import org.tinyphone.sim.ari.SimulatedAriAsterisk;
+import org.tinyphone.sim.ari.SimulatedAriCall;
 
-/** Where Asterisk is told to connect for an ARI call's audio (externalMedia's {@code external_host}). */
+/**
+ * Calls over ARI into the bridge app ({@link AriIngress#bridgeApp}) through the simulated Asterisk on real sockets:
+ * which number a call is routed by when Asterisk fails to say its dialed number, and where Asterisk is told to
+ * connect for a call's audio (externalMedia's {@code external_host}).
+ */
+@Timeout(60)
 class AriIngressTest {
+    private static final String DIALED = "13605162099";
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    private SimulatedAriAsterisk asterisk;
+    private AriClient ari;
+    private Bridge bridge;
+    private final RecordingSubscriber dialed = new RecordingSubscriber();
+    private final RecordingSubscriber extension = new RecordingSubscriber();
+    private LogCapture logs;
+
+    @BeforeEach
+    void start() {
+        logs = LogCapture.begin();
+        bridge = new Bridge();
+        bridge.subscribe(DIALED, dialed);
+        bridge.subscribe("ari", extension);   // the sim's calls enter Stasis from extension 'ari' (capture 09a's dialplan)
+        asterisk = SimulatedAriAsterisk.builder().user("tinyphone", "s3cret").start();
+        ari = AriClient.builder().url(asterisk.url()).credentials("tinyphone", "s3cret").restTimeout(Duration.ofMillis(400))
+                .app("tinyphone", AriIngress.bridgeApp(bridge, null)).build();
+        ari.connect(Duration.ofSeconds(5));
+    }
+
+    @AfterEach
+    void stop() {
+        ari.close();
+        asterisk.close();
+        bridge.close();
+        logs.close();
+    }
+
+    /** Places the call, waits for its new_caller anywhere, hangs up, and waits for its hangup. */
+    private void placeAndHangUp(SimulatedAriCall call) {
+        call.giveUpAfter(Duration.ofMinutes(1)).place();
+        await().atMost(WAIT).until(() -> dialed.events.size() + extension.events.size() > 0);
+        call.hangup();
+        await().atMost(WAIT).until(() -> !dialed.of(CallEvent.Hangup.class).isEmpty() || !extension.of(CallEvent.Hangup.class).isEmpty());
+    }
+
+    private List<String> dialedNumberWarnings() {
+        return logs.lines().stream().filter(l -> l.startsWith("WARN ") && l.contains("its dialed number could not be read")).toList();
+    }
+
+    static Stream<Arguments> failures() {
+        return Stream.of(Arguments.of("500 Error With Function", RestFault.functionReadFailed(), 3),
+                Arguments.of("answers later than the client waits", RestFault.answerAfter(Duration.ofSeconds(2)), 3),
+                Arguments.of("the connection closes without an answer", RestFault.dropConnection(), 100));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("failures")
+    void aDialedNumberAsteriskFailsToGiveIsRoutedByTheExtensionAndSaidSoInAWarning(String what, RestFault fault, int times) {
+        SimulatedAriCall call = asterisk.call("tinyphone").dnid(DIALED).failVariableReads("CALLERID(dnid)", times, fault);
+        placeAndHangUp(call);
+
+        assertThat(dialed.events).as("the dialed number's apps never hear of it").isEmpty();
+        assertThat(extension.typesWithoutLevels()).containsExactly("new_caller", "hangup");
+        assertThat(extension.of(CallEvent.NewCaller.class).get(0).info().callId()).isEqualTo(call.id());
+        assertThat(dialedNumberWarnings()).singleElement().satisfies(l -> assertThat(l)
+                .startsWith("WARN org.tinyphone.ari.AgiOverAri - AGI over ARI: call " + call.id() + " (Local/ari@tp-ari-")
+                .contains("GET CALLERID(dnid) failed 3 time(s)")
+                .endsWith("the app gets agi_dnid 'unknown', as for a call without one (agi_extension 'ari')"));
+    }
+
+    @Test
+    void aReadThatFailsOnceIsTriedAgainAndTheCallReachesItsNumber() {
+        SimulatedAriCall call = asterisk.call("tinyphone").dnid(DIALED).failVariableReads("CALLERID(dnid)", 1, RestFault.functionReadFailed());
+        placeAndHangUp(call);
+        assertThat(dialed.typesWithoutLevels()).containsExactly("new_caller", "hangup");
+        assertThat(extension.events).isEmpty();
+        assertThat(dialedNumberWarnings()).isEmpty();
+    }
+
+    @Test
+    void aCallWithoutADialedNumberGoesToItsExtensionQuietlyAsDocumented() {
+        placeAndHangUp(asterisk.call("tinyphone").dnid(""));   // a Local channel or an originate: Asterisk reads ""
+        assertThat(extension.typesWithoutLevels()).containsExactly("new_caller", "hangup");
+        assertThat(dialed.events).isEmpty();
+        assertThat(logs.lines()).noneMatch(l -> l.startsWith("WARN "));
+    }
 
     @Test
     void theAudioSocketListenersAddressAsAsteriskReachesIt() {
