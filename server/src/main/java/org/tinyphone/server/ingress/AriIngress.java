@@ -34,9 +34,9 @@ import org.tinyphone.server.config.TinyphoneConfig;
 /**
  * Calls that come in over ARI: a channel entering {@code Stasis(tinyphone,arg1,arg2)} runs the {@link BridgeAgiApp},
  * written for AGI, over ARI ({@link AgiOverAri}): {@code new_caller} from the channel (caller id and name, dialed
- * number {@code CALLERID(dnid)} else the extension, the Stasis args), {@code keypress} from its DTMF events, talk-back
- * commands (which passed the bridge's {@code TalkbackPolicy} like every other way in) as REST requests, and exactly
- * one {@code hangup}. With {@code ari.audio} the caller's audio comes too ({@link AriCallerAudio}).
+ * number {@code CALLERID(dnid)} else the extension, also, with a WARN, when Asterisk fails that read; the Stasis args),
+ * {@code keypress} from its DTMF events, talk-back commands (which passed the bridge's {@code TalkbackPolicy} like
+ * every other way in) as REST requests, and exactly one {@code hangup}. With {@code ari.audio} the caller's audio comes too ({@link AriCallerAudio}).
  *
  * <p>Two ways to be connected, each optional: {@code ari.enabled}, the server connects to Asterisk's
  * {@code /ari/events} ({@code ari.url}, reconnecting for ever; registered as "ari"); {@code ari.outbound.enabled},
