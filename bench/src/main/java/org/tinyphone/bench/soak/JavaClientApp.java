@@ -18,12 +18,12 @@ final class JavaClientApp implements AutoCloseable {
     private final String name;
     private final int port;
     private final List<String> numbers;
-    private final Ledger.Watcher watcher;
+    private final Watcher watcher;
     private final Commander commander;
     private volatile boolean closing;
     private TinyphoneClient client;
 
-    JavaClientApp(String name, int port, List<String> numbers, Ledger ledger, Ledger.Watcher watcher) {
+    JavaClientApp(String name, int port, List<String> numbers, Ledger ledger, Watcher watcher) {
         this.name = name;
         this.port = port;
         this.numbers = List.copyOf(numbers);

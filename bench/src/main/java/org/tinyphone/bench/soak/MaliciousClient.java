@@ -28,7 +28,7 @@ final class MaliciousClient implements Runnable {
 
     private final Random random;
     private final Map<String, Tally> tallies = new LinkedHashMap<>(); // kinds fixed at construction
-    private final Ledger.Problems unexpected = new Ledger.Problems();
+    private final Problems unexpected = new Problems();
     private final HalfOpenConns halfOpen = new HalfOpenConns();
     private final PortAttacks attacks;
     private final TalkBack talkBack;
@@ -58,7 +58,7 @@ final class MaliciousClient implements Runnable {
         return tallies;
     }
 
-    Ledger.Problems unexpected() {
+    Problems unexpected() {
         return unexpected;
     }
 

@@ -23,7 +23,7 @@ abstract class NativeApp implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
 
     final String name;
-    final Ledger.Watcher watcher;
+    final Watcher watcher;
     private final List<String> subscribeAs;
     private final Commander commander; // null: this app only watches
     private final Map<String, CompletableFuture<JsonNode>> requests = new ConcurrentHashMap<>();
@@ -35,7 +35,7 @@ abstract class NativeApp implements AutoCloseable {
      * @param subscribeAs the numbers as this app writes them in its subscribe messages (any form, {@code "*"})
      * @param commands    whether it carries out the plans addressed to {@code name}
      */
-    NativeApp(String name, Ledger ledger, Ledger.Watcher watcher, List<String> subscribeAs, boolean commands) {
+    NativeApp(String name, Ledger ledger, Watcher watcher, List<String> subscribeAs, boolean commands) {
         this.name = name;
         this.watcher = watcher;
         this.subscribeAs = List.copyOf(subscribeAs);
@@ -87,7 +87,7 @@ abstract class NativeApp implements AutoCloseable {
         try {
             m = JSON.readTree(text);
         } catch (IOException e) {
-            watcher.problem("not JSON from the server: " + Ledger.printable(text));
+            watcher.problem("not JSON from the server: " + Problems.printable(text));
             return;
         }
         String type = m.path("type").asText();
@@ -117,11 +117,11 @@ abstract class NativeApp implements AutoCloseable {
             case "result", "error" -> {
                 CompletableFuture<JsonNode> r = requests.remove(m.path("id").asText());
                 if (r != null) r.complete(m);
-                else watcher.problem("unexpected " + type + " from the server: " + Ledger.printable(text));
+                else watcher.problem("unexpected " + type + " from the server: " + Problems.printable(text));
             }
             case "disconnect" -> watcher.connectionLost("the server said disconnect: " + m.path("reason").asText());
             case "hello", "pong" -> { }
-            default -> watcher.problem("unknown message from the server: " + Ledger.printable(text));
+            default -> watcher.problem("unknown message from the server: " + Problems.printable(text));
         }
     }
 

@@ -7,7 +7,7 @@ import java.util.List;
 final class NativeTcpApp extends NativeApp {
     private final JsonLines lines;
 
-    NativeTcpApp(String name, int port, Ledger ledger, Ledger.Watcher watcher, List<String> subscribeAs, boolean commands) {
+    NativeTcpApp(String name, int port, Ledger ledger, Watcher watcher, List<String> subscribeAs, boolean commands) {
         super(name, ledger, watcher, subscribeAs, commands);
         this.lines = new JsonLines(name, port, this::onText, this::onClosed);
     }

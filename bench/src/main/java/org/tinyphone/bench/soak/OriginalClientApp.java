@@ -18,11 +18,11 @@ final class OriginalClientApp implements AutoCloseable {
     private final int port;
     private final String number;
     private final boolean nullTerminated;
-    private final Ledger.Watcher watcher;
+    private final Watcher watcher;
     private volatile boolean closing;
     private Socket socket;
 
-    OriginalClientApp(String name, int port, String number, boolean nullTerminated, Ledger.Watcher watcher) {
+    OriginalClientApp(String name, int port, String number, boolean nullTerminated, Watcher watcher) {
         this.name = name;
         this.port = port;
         this.number = number;
@@ -69,7 +69,7 @@ final class OriginalClientApp implements AutoCloseable {
         try {
             m = NativeApp.JSON.readTree(text);
         } catch (IOException e) {
-            watcher.problem("not JSON from the server: " + Ledger.printable(text));
+            watcher.problem("not JSON from the server: " + Problems.printable(text));
             return;
         }
         String id = m.path("id").asText();
@@ -81,11 +81,11 @@ final class OriginalClientApp implements AutoCloseable {
                 try {
                     watcher.level(id, Long.parseLong(value));
                 } catch (NumberFormatException e) {
-                    watcher.problem("audio_level value '" + Ledger.printable(value) + "'");
+                    watcher.problem("audio_level value '" + Problems.printable(value) + "'");
                 }
             }
             case "hangup" -> watcher.hangup(id, value);
-            default -> watcher.problem("unknown message from the server: " + Ledger.printable(text));
+            default -> watcher.problem("unknown message from the server: " + Problems.printable(text));
         }
     }
 

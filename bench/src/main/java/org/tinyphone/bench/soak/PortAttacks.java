@@ -111,7 +111,7 @@ final class PortAttacks {
                     if (c.closedWithin(500)) return "closed the connection";
                     try {
                         String l = c.readLine(200);
-                        return l == null ? "closed the connection" : "answered " + Ledger.printable(l);
+                        return l == null ? "closed the connection" : "answered " + Problems.printable(l);
                     } catch (SocketTimeoutException e) {
                         return null;
                     }

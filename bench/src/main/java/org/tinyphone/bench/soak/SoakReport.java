@@ -83,7 +83,7 @@ final class SoakReport {
     /** Per good client: {events expected, events delivered}. */
     Map<String, long[]> expectedDelivered() {
         Map<String, long[]> m = new LinkedHashMap<>();
-        for (Ledger.Watcher w : ledger.watchers()) m.put(w.name, new long[] {w.expected.get(), w.delivered.get()});
+        for (Watcher w : ledger.watchers()) m.put(w.name, new long[] {w.expected.get(), w.delivered.get()});
         return m;
     }
 
@@ -216,7 +216,7 @@ final class SoakReport {
         out("Good clients (each checks every event: per call new_caller first, exactly the keys pressed in order, one hangup last)");
         out("| client | dialect | watches | calls | events expected | delivered | lost | extra | audio levels | problems |");
         out("|---|---|---|---|---|---|---|---|---|---|");
-        for (Ledger.Watcher w : ledger.watchers()) {
+        for (Watcher w : ledger.watchers()) {
             out("| %s | %s | %s | %,d | %,d | %,d | %,d | %,d | %,d | %,d |", w.name, w.dialect, w.watching(), w.calls.get(),
                     w.expected.get(), w.delivered.get(), w.lost.get(), w.extra.get(), w.levels.get(), w.problems.count());
             if (w.expected.get() != w.delivered.get() || w.lost.get() > 0 || w.extra.get() > 0) {
@@ -299,7 +299,7 @@ final class SoakReport {
     private void problemsSection() {
         List<String> all = new ArrayList<>();
         for (String p : ledger.callProblems().first()) all.add(p);
-        for (Ledger.Watcher w : ledger.watchers()) for (String p : w.problems.first()) all.add(w.name + ": " + p);
+        for (Watcher w : ledger.watchers()) for (String p : w.problems.first()) all.add(w.name + ": " + p);
         long total = ledger.callProblems().count();
         if (total > 0) failures.add(total + " problems with calls (commands, Asterisk lines, placement)");
         if (all.isEmpty()) return;
@@ -327,7 +327,7 @@ final class SoakReport {
         Report.put("soak", "tinyphone", "calls_placed", callers.placed.get());
         Report.put("soak", "tinyphone", "calls_completed", callers.completed.get());
         Report.put("soak", "tinyphone", "calls_failed", callers.failed.get());
-        for (Ledger.Watcher w : ledger.watchers()) {
+        for (Watcher w : ledger.watchers()) {
             Report.put("soak", w.name, "events_expected", w.expected.get());
             Report.put("soak", w.name, "events_delivered", w.delivered.get());
             Report.put("soak", w.name, "problems", w.problems.count());

@@ -179,7 +179,7 @@ public final class SoakServer implements AutoCloseable {
                 if (warn) warns++;
                 if (error) errors++;
                 if (l.contains("disconnected: too slow")) tooSlow++;
-                if ((error || warn && !l.contains("disconnected: too slow")) && first.size() < 12) first.add(Ledger.printable(l));
+                if ((error || warn && !l.contains("disconnected: too slow")) && first.size() < 12) first.add(Problems.printable(l));
             }
         }
         return new LogStats(Files.size(log), lines, warns, errors, tooSlow, first);

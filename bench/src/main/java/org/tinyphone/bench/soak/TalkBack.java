@@ -41,7 +41,7 @@ final class TalkBack {
     private final int clientsPort;
     private final Random random;
     private final Map<String, MaliciousClient.Tally> tallies;
-    private final Ledger.Problems unexpected;
+    private final Problems unexpected;
     private final Map<String, String> pending = new ConcurrentHashMap<>(); // request id -> attack kind
     private final AtomicLong ids = new AtomicLong();
     private volatile boolean stopped;
@@ -49,7 +49,7 @@ final class TalkBack {
     private JsonLines outsider;
 
     /** Tallies go into {@code tallies} (which must hold every talk-back kind) and {@code unexpected}. */
-    TalkBack(int clientsPort, Random random, Map<String, MaliciousClient.Tally> tallies, Ledger.Problems unexpected) {
+    TalkBack(int clientsPort, Random random, Map<String, MaliciousClient.Tally> tallies, Problems unexpected) {
         this.clientsPort = clientsPort;
         this.random = random;
         this.tallies = tallies;
@@ -142,14 +142,14 @@ final class TalkBack {
         boolean outsiderAttack = kind.endsWith("not watched");
         if (m.path("type").asText().equals("result")) {
             t.unexpected.incrementAndGet();
-            unexpected.add(kind + ": carried out! " + Ledger.printable(m.toString()));
+            unexpected.add(kind + ": carried out! " + Problems.printable(m.toString()));
         } else if (code.equals("no_such_call")) {
             t.neutral.incrementAndGet(); // the call had ended before the attack reached it
         } else if (outsiderAttack ? code.equals("not_subscribed") : code.equals("bad_command") || code.equals("bad_message")) {
             t.refused.incrementAndGet();
         } else {
             t.unexpected.incrementAndGet();
-            unexpected.add(kind + ": answered " + Ledger.printable(m.toString()));
+            unexpected.add(kind + ": answered " + Problems.printable(m.toString()));
         }
     }
 }

@@ -19,7 +19,7 @@ final class WebSocketApp extends NativeApp {
     private HttpClient http;
     private WebSocket ws;
 
-    WebSocketApp(String name, int port, Ledger ledger, Ledger.Watcher watcher, List<String> subscribeAs, boolean commands) {
+    WebSocketApp(String name, int port, Ledger ledger, Watcher watcher, List<String> subscribeAs, boolean commands) {
         super(name, ledger, watcher, subscribeAs, commands);
         this.port = port;
     }

@@ -16,8 +16,8 @@ import org.tinyphone.sim.call.Via;
 class LedgerTest {
     private static final String N = "15550100001";
     private final Ledger ledger = new Ledger();
-    private final Ledger.Watcher app = ledger.watcher("app", "tcp", Set.of(N));
-    private final Ledger.Watcher other = ledger.watcher("other", "tcp", Set.of("15550100002"));
+    private final Watcher app = ledger.watcher("app", "tcp", Set.of(N));
+    private final Watcher other = ledger.watcher("other", "tcp", Set.of("15550100002"));
 
     private static CallPlan plan(long seq, Via via, Action action, String keys) {
         return new CallPlan(seq, via, N, SimulatedCall.of(N, "15551234567", "Carol", keys), action,
