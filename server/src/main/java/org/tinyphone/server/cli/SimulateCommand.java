@@ -1,11 +1,8 @@
 package org.tinyphone.server.cli;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.ProtocolException;
-import java.net.SocketException;
-import java.net.URI;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,12 +16,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import javax.sound.sampled.AudioFileFormat;
-import javax.sound.sampled.AudioFormat;
-import javax.sound.sampled.AudioInputStream;
-import javax.sound.sampled.AudioSystem;
+import org.tinyphone.server.cli.ServerTargets.Target;
 import org.tinyphone.server.config.ConfigException;
-import org.tinyphone.server.config.ListenerConfig;
 import org.tinyphone.server.config.TinyphoneConfig;
 import org.tinyphone.sim.call.AudioSource;
 import org.tinyphone.sim.call.CallResult;
@@ -46,7 +39,8 @@ import picocli.CommandLine.Spec;
  * says which it used; a port that answers in another protocol is said so at once. With {@code --via ari} it is the
  * other way round, as with a real Asterisk: it plays Asterisk's HTTP server (ARI) on the port of the server's
  * {@code ari.url} (8088), waits for the server ({@code ari.enabled=true}) to connect, and puts the calls into
- * {@code Stasis(tinyphone,args)}.
+ * {@code Stasis(tinyphone,args)}. Here are its options and how a call is placed; where the server listens, and what
+ * to say when a call there fails, is {@link ServerTargets}'s job; what is printed of a call, {@link CallReport}'s.
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = {"Place a simulated call into a running server, exactly as Asterisk would",
@@ -108,17 +102,6 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", description = "A setting as the server was given it, e.g. --set fastagi.port=14573")
     Map<String, String> overrides = new LinkedHashMap<>();
 
-    /** Where a call goes, and why there: "the server's fastagi.port, env TINYPHONE_FASTAGI_PORT" or "--port". */
-    record Target(String listener, String host, int port, String why) {
-        String address() {
-            return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
-        }
-
-        Target withWhy(String newWhy) {
-            return new Target(listener, host, port, newWhy);
-        }
-    }
-
     @Override
     public Integer call() throws Exception {
         if (to == null || to.isBlank()) throw Main.usage(spec, "--to is missing: the dialed number, e.g. --to 13605162099");
@@ -148,13 +131,14 @@ public final class SimulateCommand implements Callable<Integer> {
             System.err.println("tinyphone simulate: the server's settings: " + e.getMessage());
             return Main.USAGE;
         }
-        if (v == null) return sendSms(server);
+        ServerTargets targets = new ServerTargets(server, host, spec);
+        if (v == null) return sendSms(server, targets);
         SimulatedCall call = SimulatedCall.of(to, from, name, keys).withArgs(args == null ? List.of() : args)
                 .withAudio(source)
                 .withTiming(Duration.ofMillis(firstKey), Duration.ofMillis(keyGap), Duration.ofMillis(hold));
-        if (v == Via.ARI) return placeOverAri(server, call, source);
-        Target target = target(server, listenerOf(v), port);
-        Target handOff = v == Via.AUDIOSOCKET ? handOff(server) : null;
+        if (v == Via.ARI) return placeOverAri(server, targets, call, source);
+        Target target = targets.listener(ServerTargets.listenerOf(v), port);
+        Target handOff = v == Via.AUDIOSOCKET ? targets.handOff(fastagiPort) : null;
         String way = v.name().toLowerCase(Locale.ROOT);
         System.out.printf("calling %s from %s%s via %s to %s (%s)%s%s%n", to, from, name.isEmpty() ? "" : " (" + name + ")",
                 way, target.address(), target.why(), source == null ? "" : ", audio: " + source.describe(),
@@ -177,98 +161,14 @@ public final class SimulateCommand implements Callable<Integer> {
                     throw new ExecutionException(new ProtocolException(target.address() + " ended the call without a "
                             + "single AGI command: it is no Tinyphone " + way + " port"));
                 }
-                print(r);
-                if (recordBack != null && !writeBack(r.audioBack(), recordBack)) rc = Main.FAILED;
+                CallReport.print(r);
+                if (recordBack != null && !CallReport.writeBack(r.audioBack(), recordBack)) rc = Main.FAILED;
             } catch (ExecutionException e) {
                 List<Target> tried = handOff == null ? List.of(target) : List.of(handOff, target);
-                rc = Math.max(rc, failed(e.getCause(), way, tried, server));
+                rc = Math.max(rc, targets.failed(e.getCause(), way, tried));
             }
         }
         return rc;
-    }
-
-    /**
-     * Says why a call failed, naming the address and where it came from, and when the port is another listener's of
-     * the server, which; returns the exit status.
-     *
-     * @param tried the listeners the call went to, in order (the FastAGI hand-off, then AudioSocket)
-     */
-    private static int failed(Throwable cause, String way, List<Target> tried, TinyphoneConfig server) {
-        String message = Main.message(cause);
-        if (cause instanceof ConnectException) {
-            List<String> where = tried.stream().map(t -> t.address() + " (" + t.why() + ")").toList();
-            System.err.printf("tinyphone simulate: nothing is listening on %s for %s. Start the server first "
-                    + "(./tinyphone server), or give the settings it was started with (--config, --set).%n",
-                    String.join(" or ", where), way);
-            return Main.NO_CONNECTION;
-        }
-        Target at = tried.reversed().stream().filter(t -> message.startsWith(t.address())).findFirst()
-                .orElse(tried.getLast()); // the AudioSocket leg, when both legs share the address
-        if (cause instanceof SocketException) {
-            System.err.println("tinyphone simulate: " + at.address() + " closed the connection in the middle of the "
-                    + "call (" + message + ")." + otherListener(server, at));
-            return Main.FAILED;
-        }
-        if (cause instanceof ProtocolException) {
-            System.err.println("tinyphone simulate: " + message + "." + otherListener(server, at));
-            return Main.FAILED;
-        }
-        System.err.println("tinyphone simulate: the call failed: " + message);
-        return Main.FAILED;
-    }
-
-    /** " 12001 is the server's relay port (relay.port); fastagi calls go to 4573 (fastagi.port)" and the like. */
-    private static String otherListener(TinyphoneConfig server, Target at) {
-        for (String name : TinyphoneConfig.LISTENERS) {
-            ListenerConfig l = server.listener(name);
-            if (l.enabled() && l.port() == at.port() && !name.equals(at.listener())) {
-                ListenerConfig right = server.listener(at.listener());
-                return " " + at.port() + " is the server's " + name + " port (" + name + ".port); " + at.listener()
-                        + " is " + (right.enabled() ? "on " + right.port() : "off") + " (" + at.listener() + ".port).";
-            }
-        }
-        return " Is " + at.port() + " the server's " + at.listener() + " port (" + at.listener() + ".port)?";
-    }
-
-    /** The address and port of the server's listener {@code name}, or {@code --host}/{@code --port}, and why. */
-    private Target target(TinyphoneConfig server, String name, Integer explicitPort) {
-        ListenerConfig l = server.listener(name);
-        String h = host != null ? host : connectable(l.bind());
-        if (explicitPort != null) return new Target(name, h, explicitPort, "--port");
-        if (!l.enabled()) {
-            throw Main.usage(spec, "the server's " + name + " listener is off (" + name + ".enabled=false, "
-                    + server.source(name + ".enabled") + "): give --port if it listens elsewhere");
-        }
-        if (l.port() == 0) {
-            throw Main.usage(spec, "the server's " + name + ".port is 0 (any free port, " + server.source(name + ".port")
-                    + "): give --port (the server prints its ports when it starts; /health lists them)");
-        }
-        return new Target(name, h, l.port(), "the server's " + name + ".port, " + server.source(name + ".port"));
-    }
-
-    /** The FastAGI hand-off of an AudioSocket call, or null for a plain AudioSocket call (--fastagi-port 0). */
-    private Target handOff(TinyphoneConfig server) {
-        if (fastagiPort == null) return target(server, "fastagi", null);
-        return fastagiPort == 0 ? null : target(server, "fastagi", fastagiPort).withWhy("--fastagi-port");
-    }
-
-    /** Where to reach a listener bound to {@code bind}: its address, or loopback for "every address". */
-    private static String connectable(String bind) {
-        return switch (bind) {
-            case "0.0.0.0", "" -> "127.0.0.1";
-            case "::", "[::]", "0:0:0:0:0:0:0:0" -> "::1";
-            default -> bind;
-        };
-    }
-
-    /** The server's listener a call over {@code v} goes to (ARI has none: the server connects to Asterisk). */
-    private static String listenerOf(Via v) {
-        return switch (v) {
-            case FASTAGI -> "fastagi";
-            case RELAY, LEGACY -> "relay";
-            case AUDIOSOCKET -> "audiosocket";
-            case ARI -> throw new IllegalArgumentException("ARI calls are placed by placeOverAri");
-        };
     }
 
     /**
@@ -276,8 +176,9 @@ public final class SimulateCommand implements Callable<Integer> {
      * server's ARI user, password and application unless told otherwise, waits for the server to connect, places the
      * calls into Stasis and says what happened.
      */
-    private int placeOverAri(TinyphoneConfig server, SimulatedCall call, AudioSource source) throws InterruptedException {
-        Target target = ariTarget(server);
+    private int placeOverAri(TinyphoneConfig server, ServerTargets targets, SimulatedCall call, AudioSource source)
+            throws InterruptedException {
+        Target target = targets.ari(port);
         String user = ariUser != null ? ariUser : server.get("ari.user").isEmpty() ? "tinyphone" : server.get("ari.user");
         String password = ariPassword != null ? ariPassword : server.get("ari.password");
         String app = ariApp != null ? ariApp : server.get("ari.app");
@@ -314,7 +215,7 @@ public final class SimulateCommand implements Callable<Integer> {
             int rc = 0;
             for (Future<CallResult> f : placed) {
                 try {
-                    print(f.get());
+                    CallReport.print(f.get());
                 } catch (ExecutionException e) {
                     System.err.println("tinyphone simulate: the call failed: " + Main.message(e.getCause()));
                     rc = Main.FAILED;
@@ -322,14 +223,6 @@ public final class SimulateCommand implements Callable<Integer> {
             }
             return rc;
         }
-    }
-
-    /** With {@code --via ari}: where the simulated Asterisk listens, the port of the server's ari.url, and why. */
-    private Target ariTarget(TinyphoneConfig server) {
-        if (port != null) return new Target("ari", "127.0.0.1", port, "--port");
-        URI url = URI.create(server.get("ari.url"));
-        int p = url.getPort() > 0 ? url.getPort() : "https".equalsIgnoreCase(url.getScheme()) ? 443 : 80;
-        return new Target("ari", "127.0.0.1", p, "the server's ari.url, " + server.source("ari.url"));
     }
 
     private Via parseVia() {
@@ -365,24 +258,9 @@ public final class SimulateCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code --record-back}: what came back as a WAV file; false (and said why) if it cannot be written. */
-    private static boolean writeBack(CallResult.AudioBack back, Path file) {
-        byte[] samples = back.samples();
-        AudioFormat pcm8k = new AudioFormat(8000, 16, 1, true, false);
-        try (AudioInputStream in = new AudioInputStream(new ByteArrayInputStream(samples), pcm8k, samples.length / 2)) {
-            AudioSystem.write(in, AudioFileFormat.Type.WAVE, file.toFile());
-        } catch (IOException e) {
-            System.err.println("tinyphone simulate: cannot write " + file + ": " + e.getMessage());
-            return false;
-        }
-        System.out.printf("  the audio back (%.1f s) is in %s%s%n", samples.length / 16000.0, file,
-                samples.length / 320 < back.frames() ? " (its first " + CallResult.AudioBack.MAX_KEPT_BYTES / 16000 / 60 + " minutes)" : "");
-        return true;
-    }
-
     /** {@code --sms}: one text message to the webhook, as Twilio posts it; prints Twilio's view of the answer. */
-    private int sendSms(TinyphoneConfig server) throws Exception {
-        Target target = target(server, "sms", port);
+    private int sendSms(TinyphoneConfig server, ServerTargets targets) throws Exception {
+        Target target = targets.listener("sms", port);
         String url = "http://" + target.address() + SmsWebhook.PATH;
         SimulatedSms message = new SimulatedSms(e164(to), e164(from), sms);
         String token = authToken != null ? authToken : server.get("sms.auth-token");
@@ -391,7 +269,7 @@ public final class SimulateCommand implements Callable<Integer> {
         try {
             reply = message.post(url, token.isEmpty() ? null : token);
         } catch (ConnectException e) {
-            return failed(e, "sms", List.of(target), server);
+            return targets.failed(e, "sms", List.of(target));
         }
         System.out.printf("webhook answered %d: %s%n", reply.status(), reply.body().strip());
         return reply.status() == 200 ? 0 : Main.FAILED;
@@ -401,43 +279,5 @@ public final class SimulateCommand implements Callable<Integer> {
     private static String e164(String number) {
         String n = number.trim();
         return n.startsWith("+") ? n : "+" + n;
-    }
-
-    private static void print(CallResult r) {
-        System.out.printf("call %s: pressed %s, %s hung up after %.1f s%s%n", r.callId(),
-                r.keys().isEmpty() ? "no keys" : String.join(" ", r.keys().split("")),
-                r.endedBy() == CallResult.EndedBy.CALLER ? "caller" : "server",
-                r.duration().toMillis() / 1000.0,
-                r.audioFrames() > 0 ? ", " + r.audioFrames() * 20 / 1000.0 + " s of audio sent" : "");
-        if (r.via() == Via.AUDIOSOCKET) {
-            System.out.println(r.audioBack().frames() == 0 ? "  no audio came back (a number with a media stream app plays its audio to the caller: docs/streams.md)"
-                    : String.format("  audio back from the server: %d frames (%.1f s)", r.audioBack().frames(), r.audioBack().seconds()));
-        }
-        if (!r.commands().isEmpty()) {
-            System.out.println((r.via() == Via.ARI ? "  ARI requests from the server about the call: " : "  AGI commands from the server: ")
-                    + summarize(r.commands()));
-        }
-    }
-
-    /** "ANSWER, WAIT FOR DIGIT 250 ×12, STREAM FILE hello-world ..." */
-    static String summarize(List<String> commands) {
-        List<String> out = new ArrayList<>();
-        String last = null;
-        int repeat = 0;
-        for (String c : commands) {
-            if (c.equals(last)) {
-                repeat++;
-                continue;
-            }
-            if (last != null) {
-                out.add(repeat > 1 ? last + " ×" + repeat : last);
-            }
-            last = c;
-            repeat = 1;
-        }
-        if (last != null) {
-            out.add(repeat > 1 ? last + " ×" + repeat : last);
-        }
-        return String.join(", ", out);
     }
 }
