@@ -115,7 +115,7 @@ public final class AgiReply {
     /**
      * For every position i of s, whether s[i..] is empty or a sequence of " key=value" pairs (value bare or
      * "quoted"), in one pass from the right: a line full of parentheses costs linear time, not quadratic (checking
-     * the suffix after each ')' anew made a 64 KiB line from the peer cost seconds).
+     * the suffix after each ')' anew was quadratic in the peer's line: docs/fuzzing.md, AgiReplyFuzzTest).
      */
     private static boolean[] attributeSuffixes(String s) {
         int n = s.length();

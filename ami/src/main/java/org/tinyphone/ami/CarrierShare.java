@@ -10,10 +10,10 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Virtual threads are not time-sliced, and a carrier runs what is in its own queue (the reader and listener
  * wake each other there, and {@code Thread.yield} goes there too) before it looks at new virtual threads and
  * wake-ups coming from other threads: timers, the I/O poller, the completion of an action's future. On a single
- * carrier (a 1-CPU host, or every carrier busy) those waited until the flood ended: a Ping sent at the start of a
- * 2,000,000-event flood was answered after the last event, 2.3 s later, although its response had been read after
- * 100 ms. So after {@link #SLICE_NANOS} of running without blocking, the thread parks for a moment, which sends
- * it to the back of the line behind them. One owner thread per instance.
+ * carrier (a 1-CPU host, or every carrier busy) those waited until the flood ended: a Ping sent as a flood began
+ * was answered only after its last event, long after its response had been read (docs/performance.md, "Actions
+ * during an event flood"). So after {@link #SLICE_NANOS} of running without blocking, the thread parks for a moment,
+ * which sends it to the back of the line behind them. One owner thread per instance.
  */
 final class CarrierShare {
     /** Longest a thread runs without blocking before it lets the others on its carrier have a turn. */

@@ -114,8 +114,8 @@ final class FastAgiCalls {
                 // We only read when the last command's reply (or more of it) is needed, and Asterisk cannot have
                 // answered yet. Letting the other calls run first means that under load the reply is usually
                 // there when we read, instead of read -> EAGAIN -> epoll_ctl -> park -> poller -> unpark; with
-                // nothing else to run, yield returns at once and the read parks as before. Measured at 1,000
-                // calls: server CPU per call -9 to -28 %, command p99 -20 to -50 %.
+                // nothing else to run, yield returns at once and the read parks as before.
+                // Measured: docs/performance.md, "FastAGI with the single-selector load generator", "Changed in agi, last".
                 Thread.yield();
             }
             return super.read(b, off, len);
