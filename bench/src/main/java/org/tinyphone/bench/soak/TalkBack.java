@@ -119,6 +119,7 @@ final class TalkBack {
     }
 
     private void sendAttack(JsonLines via, String kind, String call, String command, Map<String, Object> fields) {
+        if (stopped) return; // a new_caller read as the soak stopped us: no attack, so nothing to count
         String id = "a" + ids.incrementAndGet();
         ObjectNode m = NativeApp.JSON.createObjectNode().put("type", "command").put("id", id).put("call", call)
                 .put("command", command);
@@ -129,6 +130,10 @@ final class TalkBack {
             via.send(m.toString());
         } catch (IOException e) {
             pending.remove(id);
+            if (stopped) { // stop() closed the connection meanwhile: not sent, and not the server's doing
+                tallies.get(kind).tried.decrementAndGet();
+                return;
+            }
             tallies.get(kind).unexpected.incrementAndGet();
             unexpected.add(kind + ": could not send: " + e);
         }
