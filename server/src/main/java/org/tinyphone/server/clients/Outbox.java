@@ -25,6 +25,11 @@ import org.tinyphone.server.bridge.CallEvent;
  * request while {@code capacity} replies wait, so a client that sends faster than it reads is slowed down by TCP,
  * not disconnected.
  *
+ * <p>Frames of a call's audio (for a client that listens, {@code listen}) have a bound of their own
+ * ({@code audioCapacity}): one that finds it full is {@link Offer#DROPPED}, and frames never make a client overloaded.
+ * The overload timeout counts only while something other than audio waits: a client whose writer is stuck behind
+ * audio it does not read loses audio, not its connection, until a call event has waited that long.
+ *
  * <p>An event may skip the queue ({@link Offer#DIRECT}) when that can overtake nothing: nothing is queued, the writer
  * is idle and the last such event's write has ended. The offering thread then writes it itself through a transport
  * that can send from any thread without blocking (a WebSocket), and nothing queued later is handed to the writer until
@@ -38,21 +43,27 @@ final class Outbox {
         DIRECT
     }
 
+    /** Frames of audio that may wait for one client by default (5 s of one call). */
+    static final int AUDIO_CAPACITY = 250;
+
     private static final class Item {
         Object payload;
         final String callId;
         final boolean level;
         final boolean reply;
+        final boolean audio;
 
-        Item(Object payload, String callId, boolean level, boolean reply) {
+        Item(Object payload, String callId, boolean level, boolean reply, boolean audio) {
             this.payload = payload;
             this.callId = callId;
             this.level = level;
             this.reply = reply;
+            this.audio = audio;
         }
     }
 
     private final int capacity;
+    private final int audioCapacity;
     private final long overloadNanos;
     private final LongSupplier clock;
     private final ReentrantLock lock = new ReentrantLock();
@@ -60,6 +71,8 @@ final class Outbox {
     private final Condition replyRoom = lock.newCondition();
     private int events;  // queued items that are events (the rest are replies)
     private int replies; // queued replies
+    private int audio;   // queued audio frames (counted apart from events and replies)
+    private long othersSince; // when something other than audio began to wait (the overload timeout counts from it)
     private final ArrayDeque<Item> queue = new ArrayDeque<>();
     private final Map<String, Item> lastOfCall = new HashMap<>();
     private boolean closed;
@@ -74,7 +87,12 @@ final class Outbox {
     }
 
     Outbox(int capacity, Duration overloadTimeout, LongSupplier clock) {
+        this(capacity, AUDIO_CAPACITY, overloadTimeout, clock);
+    }
+
+    Outbox(int capacity, int audioCapacity, Duration overloadTimeout, LongSupplier clock) {
         this.capacity = capacity;
+        this.audioCapacity = audioCapacity;
         this.overloadNanos = overloadTimeout.toNanos();
         this.clock = clock;
         this.lastProgress = clock.getAsLong();
@@ -99,15 +117,36 @@ final class Outbox {
         return offer(message, null, false, true, false);
     }
 
+    /**
+     * Queues a frame of a call's audio, or drops it ({@link Offer#DROPPED}) when {@code audioCapacity} frames wait
+     * already; never {@link Offer#OVERLOADED}.
+     */
+    Offer offerAudio(Object frame) {
+        lock.lock();
+        try {
+            if (closed || overloadReason != null) return Offer.CLOSED;
+            if (audio >= audioCapacity) return Offer.DROPPED;
+            Item item = new Item(frame, null, false, false, true);
+            queue.addLast(item);
+            audio++;
+            if (queue.size() == 1) notEmpty.signal();
+            return Offer.QUEUED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private Offer offer(Object payload, String callId, boolean level, boolean reply, boolean direct) {
         lock.lock();
         try {
             if (closed) return Offer.CLOSED;
             if (overloadReason != null) return Offer.OVERLOADED;
             long now = clock.getAsLong();
-            if ((writerBusy || directInFlight) && !queue.isEmpty() && now - lastProgress > overloadNanos) {
-                overloadReason = "too slow: no message taken for " + TimeUnit.NANOSECONDS.toSeconds(now - lastProgress)
-                        + " s with " + queue.size() + " waiting";
+            int others = queue.size() - audio;
+            long stuck = now - Math.max(lastProgress, othersSince);
+            if ((writerBusy || directInFlight) && others > 0 && stuck > overloadNanos) {
+                overloadReason = "too slow: no message taken for " + TimeUnit.NANOSECONDS.toSeconds(stuck)
+                        + " s with " + others + " waiting";
                 return Offer.OVERLOADED;
             }
             if (direct && !writerBusy && !directInFlight && queue.isEmpty()) {
@@ -126,7 +165,8 @@ final class Outbox {
                 overloadReason = "too slow: " + events + " events waiting (clients.queue = " + capacity + ")";
                 return Offer.OVERLOADED;
             }
-            Item item = new Item(payload, callId, level, reply);
+            Item item = new Item(payload, callId, level, reply, false);
+            if (queue.size() == audio) othersSince = now;
             queue.addLast(item);
             if (reply) replies++;
             else events++;
@@ -180,7 +220,8 @@ final class Outbox {
             while (out.size() < max && !queue.isEmpty()) {
                 Item item = queue.pollFirst();
                 if (item.callId != null && lastOfCall.get(item.callId) == item) lastOfCall.remove(item.callId);
-                if (item.reply) replies--;
+                if (item.audio) audio--;
+                else if (item.reply) replies--;
                 else events--;
                 out.add(item.payload);
             }
@@ -259,8 +300,9 @@ final class Outbox {
             lastOfCall.clear();
             events = 0;
             replies = 0;
+            audio = 0;
             if (last != null) {
-                queue.add(new Item(last, null, false, true));
+                queue.add(new Item(last, null, false, true, false));
                 replies = 1;
             }
             notEmpty.signalAll();

@@ -206,4 +206,35 @@ class OutboxTest {
         clock.addAndGet(Duration.ofSeconds(6).toNanos());
         assertThat(box.offerEvent(key("a", '3'))).isEqualTo(Outbox.Offer.OVERLOADED);
     }
+    @Test
+    void audioFramesOverTheirOwnBoundAreDroppedAndNeverMakeTheClientOverloaded() throws Exception {
+        Outbox box = new Outbox(10, 3, Duration.ofSeconds(5), clock::get);
+        for (int i = 0; i < 3; i++) assertThat(box.offerAudio("frame " + i)).isEqualTo(Outbox.Offer.QUEUED);
+        assertThat(box.offerAudio("frame 3")).isEqualTo(Outbox.Offer.DROPPED);
+        // events and replies do not count against the audio's bound, nor the audio against theirs
+        for (int i = 0; i < 10; i++) assertThat(box.offerEvent(key("a", '1'))).isEqualTo(Outbox.Offer.QUEUED);
+        assertThat(box.offerControl("reply")).isEqualTo(Outbox.Offer.QUEUED);
+        assertThat(box.offerAudio("frame 4")).isEqualTo(Outbox.Offer.DROPPED);
+        assertThat(box.overloadReason()).isNull();
+        List<Object> taken = box.take(100, Duration.ZERO);
+        assertThat(taken).startsWith("frame 0", "frame 1", "frame 2", key("a", '1')).endsWith("reply").hasSize(14);
+        assertThat(box.offerAudio("frame 5")).as("room again").isEqualTo(Outbox.Offer.QUEUED);
+    }
+
+    @Test
+    void aWriterStuckOnAudioMakesNoOverloadUntilAnEventHasWaitedTheTimeout() throws Exception {
+        Outbox box = new Outbox(100, 3, Duration.ofSeconds(5), clock::get);
+        box.offerAudio("frame 0");
+        assertThat(box.take(10, Duration.ZERO)).hasSize(1); // the writer is stuck writing it: the client reads nothing
+        for (int i = 1; i < 50; i++) box.offerAudio("frame " + i);
+        clock.addAndGet(Duration.ofMinutes(1).toNanos()); // only audio waits: it is dropped, the client stays
+        assertThat(box.offerAudio("frame 50")).isEqualTo(Outbox.Offer.DROPPED);
+        assertThat(box.offerEvent(key("a", '1'))).isEqualTo(Outbox.Offer.QUEUED);
+        clock.addAndGet(Duration.ofSeconds(4).toNanos());
+        assertThat(box.offerEvent(key("a", '2'))).as("the key has waited 4 s").isEqualTo(Outbox.Offer.QUEUED);
+        clock.addAndGet(Duration.ofSeconds(2).toNanos());
+        assertThat(box.offerEvent(key("a", '3'))).as("the key has waited 6 s").isEqualTo(Outbox.Offer.OVERLOADED);
+        assertThat(box.overloadReason()).isEqualTo("too slow: no message taken for 6 s with 2 waiting");
+        assertThat(box.offerAudio("frame 51")).as("nothing more once overloaded").isEqualTo(Outbox.Offer.CLOSED);
+    }
 }
