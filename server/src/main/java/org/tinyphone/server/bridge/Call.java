@@ -89,8 +89,8 @@ public final class Call {
     }
 
     /**
-     * Gives the call what runs its {@link CallCommand.Media} commands ({@code stream}, {@code stop_stream}): the media
-     * streams, once the call has audio. Commands sent before wait for it up to {@link #MEDIA_WAIT} on a way in that
+     * Gives the call what runs its {@link CallCommand.Media} commands ({@code stream}, {@code stop_stream}, {@code listen},
+     * {@code send_audio}, {@code clear_audio}): the media streams, once the call has audio. Commands sent before wait for it up to {@link #MEDIA_WAIT} on a way in that
      * can carry audio, and fail with "has no audio" at once on one that cannot.
      */
     public void attachMedia(java.util.function.Function<CallCommand.Media, CompletableFuture<CommandResult>> media) {

@@ -80,8 +80,9 @@ public sealed interface CallCommand permits CallCommand.Play, CallCommand.SayNum
     }
 
     /**
-     * A command on the call's media stream ({@code stream}, {@code stop_stream}): run at once by the media streams
-     * of a call that has audio ({@link Call#attachMedia}), not queued behind the call's other commands.
+     * A command on the call's audio ({@code stream}, {@code stop_stream}, {@code listen}, {@code send_audio},
+     * {@code clear_audio}): run at once by the media streams of a call that has audio ({@link Call#attachMedia}), not
+     * queued behind the call's other commands.
      */
     sealed interface Media extends CallCommand {}
 
@@ -96,6 +97,41 @@ public sealed interface CallCommand permits CallCommand.Play, CallCommand.SayNum
     /** End the call's media stream ({@code stop} to the app), the call goes on. */
     record StopStream() implements Media {
         @Override public String kind() { return "stop_stream"; }
+    }
+
+    /** Give {@code sink} the call's audio in {@code format}, 20 ms a frame, until the call or the sink ends. */
+    record Listen(AudioFormat format, AudioSink sink) implements Media {
+        public Listen {
+            Objects.requireNonNull(format, "format");
+            Objects.requireNonNull(sink, "sink");
+        }
+        @Override public String kind() { return "listen"; }
+    }
+
+    /**
+     * Play {@code audio} (in {@code format}) to the caller, after the audio queued before it, at real time. The array
+     * is the command's own.
+     */
+    record SendAudio(AudioFormat format, byte[] audio) implements Media {
+        public SendAudio {
+            Objects.requireNonNull(format, "format");
+            if (audio == null || audio.length == 0) throw new IllegalArgumentException("audio is missing");
+            if (audio.length % format.bytesPerSample() != 0) {
+                throw new IllegalArgumentException(format + " audio must be whole " + format.bytesPerSample() * 8
+                        + "-bit samples (" + audio.length + " bytes)");
+            }
+        }
+        @Override public String kind() { return "send_audio"; }
+
+        @Override
+        public String toString() { // not the audio itself
+            return "SendAudio[format=" + format + ", " + format.millis(audio.length) + " ms]";
+        }
+    }
+
+    /** Drop the audio queued to be played to the caller (send_audio's), at once. */
+    record ClearAudio() implements Media {
+        @Override public String kind() { return "clear_audio"; }
     }
 
     /** Most digits one command says or collects. */

@@ -1,6 +1,7 @@
 package org.tinyphone.server.clients;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.tinyphone.server.bridge.AudioFormat;
 import org.tinyphone.server.bridge.CallCommand;
 
 /** A message a native client sends (decoded by {@link NativeCodec}); {@code id} is echoed in the reply (may be null). */
@@ -15,6 +16,12 @@ public sealed interface ClientMessage {
 
     /** Run a command on a call the client watches. */
     record Command(JsonNode id, String call, CallCommand command) implements ClientMessage {}
+
+    /** Listen to a call's audio in {@code format} (a command: the client's own listener, so not a {@link CallCommand}). */
+    record Listen(JsonNode id, String call, AudioFormat format) implements ClientMessage {}
+
+    /** Stop listening to a call's audio. */
+    record StopListen(JsonNode id, String call) implements ClientMessage {}
 
     /** Liveness check; answered with pong. */
     record Ping(JsonNode id) implements ClientMessage {}

@@ -48,6 +48,8 @@ public final class ClientSessions {
     final Counter coalesced;
     final Counter dropped;
     final Counter overloadDisconnects;
+    /** Listens open now, of every client ({@code listen}: {@link AudioListens}). */
+    final AtomicInteger listening = new AtomicInteger();
     private final Counter refusalsCounter;
     private final MeterRegistry registry;
 
@@ -75,6 +77,8 @@ public final class ClientSessions {
                 .description("Audio levels dropped because a slow client's queue was full").register(registry);
         overloadDisconnects = Counter.builder("tinyphone.client.disconnects")
                 .description("Clients disconnected by the server").tag("reason", "overload").register(registry);
+        Gauge.builder("tinyphone.stream.listeners", listening, AtomicInteger::get)
+                .description("Clients listening to a call's audio now (one per client and call)").register(registry);
         refusalsCounter = Counter.builder("tinyphone.client.refusals")
                 .description("Subscriptions and commands refused by the access rules or the talk-back policy").register(registry);
     }

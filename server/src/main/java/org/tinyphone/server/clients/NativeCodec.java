@@ -10,7 +10,11 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
+import java.util.Objects;
+import org.tinyphone.server.access.AccessPolicy;
+import org.tinyphone.server.bridge.AudioFormat;
 import org.tinyphone.server.bridge.CallCommand;
 import org.tinyphone.server.bridge.CallEvent;
 import org.tinyphone.server.bridge.CallInfo;
@@ -54,12 +58,16 @@ public final class NativeCodec {
         });
     }
 
-    /** The reply to subscribe: the number and the calls in progress on it. */
-    public static String subscribed(JsonNode id, String number, List<CallState> calls) {
+    /**
+     * The reply to subscribe: the number, what the client may do on it ({@code access}: {@code watch}, or {@code full}
+     * with commands and audio) and the calls in progress on it.
+     */
+    public static String subscribed(JsonNode id, String number, AccessPolicy.Level access, List<CallState> calls) {
         return write(g -> {
             head(g, "subscribed");
             id(g, id);
             g.writeStringField("number", number);
+            g.writeStringField("access", access.name().toLowerCase(java.util.Locale.ROOT));
             g.writeArrayFieldStart("calls");
             for (CallState c : calls) {
                 g.writeStartObject();
@@ -71,6 +79,34 @@ public final class NativeCodec {
                 g.writeEndObject();
             }
             g.writeEndArray();
+        });
+    }
+
+    /** One 20 ms frame of a call's audio for a client that listens. */
+    static String audio(AudioListens.Frame f) {
+        return write(g -> {
+            head(g, "audio");
+            g.writeStringField("call", f.call());
+            g.writeStringField("number", f.number());
+            g.writeStringField("format", f.format().wireName());
+            g.writeNumberField("seq", f.seq());
+            g.writeNumberField("lost", f.lost());
+            g.writeNumberField("ts", f.time());
+            g.writeFieldName("payload");
+            g.writeBinary(f.audio()); // base64, as Jackson writes it: the standard alphabet with padding, no line breaks
+        });
+    }
+
+    /** A client's listen to a call ended: why, and how many frames it was given and lost. */
+    static String audioEnd(AudioListens.End e) {
+        return write(g -> {
+            head(g, "audio_end");
+            g.writeStringField("call", e.call());
+            g.writeStringField("number", e.number());
+            g.writeStringField("reason", e.reason());
+            g.writeNumberField("frames", e.frames());
+            g.writeNumberField("lost", e.lost());
+            g.writeNumberField("ts", e.time());
         });
     }
 
@@ -198,7 +234,7 @@ public final class NativeCodec {
         return switch (type) {
             case "subscribe" -> new ClientMessage.Subscribe(id, number(root, id), text(root, "token", id, false));
             case "unsubscribe" -> new ClientMessage.Unsubscribe(id, number(root, id));
-            case "command" -> new ClientMessage.Command(id, text(root, "call", id, true), command(root, id));
+            case "command" -> commandMessage(root, id, text(root, "call", id, true));
             case "ping" -> new ClientMessage.Ping(id);
             default -> throw new ProtocolException("unknown_type",
                     "unknown message type '" + type + "' (expected subscribe, unsubscribe, command or ping)", id);
@@ -215,8 +251,22 @@ public final class NativeCodec {
         return s;
     }
 
-    private static CallCommand command(JsonNode root, JsonNode id) throws ProtocolException {
+    /** A command: the client's own listen, or one for the call. */
+    private static ClientMessage commandMessage(JsonNode root, JsonNode id, String call) throws ProtocolException {
         String kind = text(root, "command", id, true);
+        try {
+            return switch (kind) {
+                case "listen" -> new ClientMessage.Listen(id, call, AudioFormat.parse(Objects.requireNonNullElse(
+                        text(root, "format", id, false), AudioFormat.ULAW.wireName())));
+                case "stop_listen" -> new ClientMessage.StopListen(id, call);
+                default -> new ClientMessage.Command(id, call, callCommand(root, id, kind));
+            };
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException("bad_command", kind + ": " + e.getMessage(), id);
+        }
+    }
+
+    private static CallCommand callCommand(JsonNode root, JsonNode id, String kind) throws ProtocolException {
         try {
             return switch (kind) {
                 case "play" -> new CallCommand.Play(text(root, "file", id, true), text(root, "escape_digits", id, false));
@@ -229,11 +279,24 @@ public final class NativeCodec {
                 case "hangup" -> new CallCommand.Hangup();
                 case "stream" -> new CallCommand.Stream(text(root, "url", id, true));
                 case "stop_stream" -> new CallCommand.StopStream();
-                default -> throw new ProtocolException("bad_command", "unknown command '" + kind
-                        + "' (expected play, say_number, say_digits, collect_digits, set_variable, hangup, stream or stop_stream)", id);
+                case "send_audio" -> new CallCommand.SendAudio(AudioFormat.parse(text(root, "format", id, true)),
+                        base64(text(root, "payload", id, true)));
+                case "clear_audio" -> new CallCommand.ClearAudio();
+                default -> throw new ProtocolException("bad_command", "unknown command '" + kind + "' (expected play, "
+                        + "say_number, say_digits, collect_digits, set_variable, hangup, stream, stop_stream, listen, "
+                        + "stop_listen, send_audio or clear_audio)", id);
             };
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new ProtocolException("bad_command", kind + ": " + e.getMessage(), id);
+        }
+    }
+
+    /** Base64 (the standard alphabet, padding optional; no line breaks). */
+    private static byte[] base64(String text) {
+        try {
+            return Base64.getDecoder().decode(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("payload must be base64 (" + e.getMessage() + ")");
         }
     }
 

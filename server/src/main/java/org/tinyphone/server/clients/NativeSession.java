@@ -14,14 +14,16 @@ import org.tinyphone.server.access.AccessPolicy;
 import org.tinyphone.server.access.Peer;
 import org.tinyphone.server.bridge.Bridge;
 import org.tinyphone.server.bridge.Call;
+import org.tinyphone.server.bridge.CallCommand;
 import org.tinyphone.server.bridge.CallEvent;
 import org.tinyphone.server.bridge.CallState;
+import org.tinyphone.server.bridge.CommandResult;
 import org.tinyphone.server.bridge.Subscription;
 
 /**
  * A client of the native dialect (WebSocket, or JSON lines over TCP): subscribes to any number of numbers,
- * gets a snapshot on each subscribe, then events; sends commands to calls it watches. A wrong message gets
- * an {@code error} reply and the connection stays up.
+ * gets a snapshot on each subscribe, then events; sends commands to calls it watches, and may listen to their audio
+ * ({@link AudioListens}). A wrong message gets an {@code error} reply and the connection stays up.
  */
 final class NativeSession extends ClientSession {
     private static final Logger log = LoggerFactory.getLogger(NativeSession.class);
@@ -31,14 +33,16 @@ final class NativeSession extends ClientSession {
     static final int MAX_SUBSCRIPTIONS = 1000;
 
     /** A snapshot queued under the bridge's lock, rendered by the writer. */
-    private record Snapshot(JsonNode id, String number, List<CallState> calls) {}
+    private record Snapshot(JsonNode id, String number, AccessPolicy.Level access, List<CallState> calls) {}
 
     private final boolean lineFramed;
     private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
     /** What the client may do on each number it watches (from the token it subscribed with). */
     private final Map<String, AccessPolicy.Grant> grants = new ConcurrentHashMap<>();
     private final AtomicInteger pendingCommands = new AtomicInteger();
+    private final AudioListens listens;
     private JsonNode subscribingId; // set by the reader thread around bridge.subscribe
+    private AccessPolicy.Level subscribingLevel;
 
     /**
      * @param lineFramed true over TCP (each message ends with a newline), false over WebSocket
@@ -47,6 +51,7 @@ final class NativeSession extends ClientSession {
     NativeSession(ClientSessions clientSessions, Transport transport, String dialect, boolean lineFramed, Peer peer) {
         super(clientSessions, transport, dialect, peer);
         this.lineFramed = lineFramed;
+        this.listens = new AudioListens(this, clientSessions);
     }
 
     @Override
@@ -77,6 +82,8 @@ final class NativeSession extends ClientSession {
             case ClientMessage.Subscribe s -> subscribe(s);
             case ClientMessage.Unsubscribe u -> unsubscribe(u);
             case ClientMessage.Command c -> command(c);
+            case ClientMessage.Listen l -> listen(l);
+            case ClientMessage.StopListen s -> stopListen(s);
             case ClientMessage.Ping p -> send(NativeCodec.pong(p.id()));
         }
     }
@@ -96,7 +103,8 @@ final class NativeSession extends ClientSession {
         }
         if (subscriptions.containsKey(s.number())) {
             grants.put(s.number(), grant);
-            send(new Snapshot(s.id(), s.number(), bridge.snapshot(s.number())));
+            listens.end(l -> !commandGrant(l.number).allows(AccessPolicy.Level.FULL), "not allowed any more");
+            send(new Snapshot(s.id(), s.number(), grant.level(), bridge.snapshot(s.number())));
             return;
         }
         if (subscriptions.size() >= MAX_SUBSCRIPTIONS) {
@@ -111,6 +119,7 @@ final class NativeSession extends ClientSession {
         }
         grants.put(s.number(), grant);
         subscribingId = s.id();
+        subscribingLevel = grant.level();
         try {
             subscriptions.put(s.number(), bridge.subscribe(s.number(), this));
         } finally {
@@ -121,7 +130,17 @@ final class NativeSession extends ClientSession {
 
     @Override
     public void onSnapshot(String number, List<CallState> calls) {
-        send(new Snapshot(subscribingId, number, calls));
+        send(new Snapshot(subscribingId, number, subscribingLevel, calls));
+    }
+
+    /** A call's hangup ends this client's listen to it first: its {@code audio_end} comes before the hangup. */
+    @Override
+    public void onEvent(CallEvent event) {
+        if (event instanceof CallEvent.Hangup h) {
+            AudioListens.Listen l = listens.of(h.callId());
+            if (l != null) l.end("hangup");
+        }
+        super.onEvent(event);
     }
 
     private void unsubscribe(ClientMessage.Unsubscribe u) {
@@ -133,44 +152,89 @@ final class NativeSession extends ClientSession {
         }
         sub.close();
         clientSessions.releaseSubscription();
+        listens.end(l -> !subscriptions.containsKey(l.number) && !subscriptions.containsKey(Bridge.ALL_NUMBERS), "unsubscribed");
         send(NativeCodec.unsubscribed(u.id(), u.number()));
     }
 
     private void command(ClientMessage.Command c) {
-        Optional<Call> found = clientSessions.bridge().find(c.call());
-        if (found.isEmpty()) {
-            send(NativeCodec.error(c.id(), "no_such_call", "no call in progress with id " + c.call()));
-            return;
-        }
-        Call call = found.get();
-        if (!subscriptions.containsKey(call.number()) && !subscriptions.containsKey(Bridge.ALL_NUMBERS)) {
-            send(NativeCodec.error(c.id(), "not_subscribed",
-                    "subscribe to " + call.number() + " before sending commands to its calls"));
-            return;
-        }
-        AccessPolicy.Grant grant = commandGrant(call.number());
-        if (!grant.allows(AccessPolicy.Level.FULL)) {
-            clientSessions.logRefusal(this, c.command().kind() + " on call " + call.id(), grant.why());
-            send(NativeCodec.error(c.id(), "forbidden", grant.why()));
-            return;
-        }
+        Call call = commandable(c.id(), c.call(), c.command().kind());
+        if (call == null) return;
         String refused = clientSessions.bridge().talkback().refusal(c.command());
         if (refused != null) {
             clientSessions.logRefusal(this, c.command().kind() + " on call " + call.id(), refused);
             send(NativeCodec.error(c.id(), "bad_command", c.command().kind() + ": " + refused));
             return;
         }
-        if (pendingCommands.incrementAndGet() > clientSessions.limits().maxPendingCommands()) {
-            pendingCommands.decrementAndGet();
-            send(NativeCodec.error(c.id(), "too_many_commands",
-                    "more than " + clientSessions.limits().maxPendingCommands() + " commands waiting; wait for their results"));
+        submit(c.id(), call, c.command(), r -> { });
+    }
+
+    /**
+     * {@code listen}: the call's audio to this client, with the same rights as a command (a caller's voice is no less
+     * than commanding the call). Frames may come before the result.
+     */
+    private void listen(ClientMessage.Listen m) {
+        Call call = commandable(m.id(), m.call(), "listen");
+        if (call == null) return;
+        AudioListens.Listen listen = listens.open(call.id(), call.number(), m.format());
+        if (listen == null) {
+            send(NativeCodec.result(m.id(), call.id(), CommandResult.failed("listen: " + listens.refusal(call.id()))));
             return;
         }
-        if (log.isDebugEnabled()) log.debug("{}: {} on {}", this, LogText.escape(c.command().toString()), LogText.escape(call.id()));
-        call.submit(c.command()).whenComplete((r, e) -> {
+        submit(m.id(), call, new CallCommand.Listen(m.format(), listen), r -> {
+            if (!r.ok()) listen.finish(null); // never started: nothing to end
+        });
+    }
+
+    /** {@code stop_listen}: this client's own listen ends ({@code audio_end}, then the result). */
+    private void stopListen(ClientMessage.StopListen m) {
+        AudioListens.Listen listen = listens.of(m.call());
+        if (listen == null) {
+            send(NativeCodec.result(m.id(), m.call(), CommandResult.failed("stop_listen: not listening to call " + m.call())));
+            return;
+        }
+        listen.end("stopped");
+        send(NativeCodec.result(m.id(), m.call(), CommandResult.ok(listen.format.wireName())));
+    }
+
+    /**
+     * The call a command names, when the client may command it (it exists, its number is watched, with full access);
+     * else null, and the client has been told why (refusals logged).
+     */
+    private Call commandable(JsonNode id, String callId, String kind) {
+        Optional<Call> found = clientSessions.bridge().find(callId);
+        if (found.isEmpty()) {
+            send(NativeCodec.error(id, "no_such_call", "no call in progress with id " + callId));
+            return null;
+        }
+        Call call = found.get();
+        if (!subscriptions.containsKey(call.number()) && !subscriptions.containsKey(Bridge.ALL_NUMBERS)) {
+            send(NativeCodec.error(id, "not_subscribed", "subscribe to " + call.number() + " before sending commands to its calls"));
+            return null;
+        }
+        AccessPolicy.Grant grant = commandGrant(call.number());
+        if (!grant.allows(AccessPolicy.Level.FULL)) {
+            clientSessions.logRefusal(this, kind + " on call " + call.id(), grant.why());
+            send(NativeCodec.error(id, "forbidden", grant.why()));
+            return null;
+        }
+        return call;
+    }
+
+    /** Runs a command on the call (at most clients.max-pending-commands waiting); {@code after} sees the result first. */
+    private void submit(JsonNode id, Call call, CallCommand command, java.util.function.Consumer<CommandResult> after) {
+        if (pendingCommands.incrementAndGet() > clientSessions.limits().maxPendingCommands()) {
             pendingCommands.decrementAndGet();
-            send(NativeCodec.result(c.id(), call.id(), r != null ? r
-                    : org.tinyphone.server.bridge.CommandResult.failed(String.valueOf(e))));
+            send(NativeCodec.error(id, "too_many_commands",
+                    "more than " + clientSessions.limits().maxPendingCommands() + " commands waiting; wait for their results"));
+            if (command instanceof CallCommand.Listen l && l.sink() instanceof AudioListens.Listen listen) listen.finish(null);
+            return;
+        }
+        if (log.isDebugEnabled()) log.debug("{}: {} on {}", this, LogText.escape(command.toString()), LogText.escape(call.id()));
+        call.submit(command).whenComplete((r, e) -> {
+            pendingCommands.decrementAndGet();
+            CommandResult result = r != null ? r : CommandResult.failed(String.valueOf(e));
+            after.accept(result);
+            send(NativeCodec.result(id, call.id(), result));
         });
     }
 
@@ -192,7 +256,9 @@ final class NativeSession extends ClientSession {
     protected byte[] render(Object message) {
         if (message instanceof CallEvent e) return (lineFramed ? EVENT_LINES : EVENTS).encode(e);
         String text = switch (message) {
-            case Snapshot s -> NativeCodec.subscribed(s.id(), s.number(), s.calls());
+            case AudioListens.Frame f -> NativeCodec.audio(f);
+            case AudioListens.End e -> NativeCodec.audioEnd(e);
+            case Snapshot s -> NativeCodec.subscribed(s.id(), s.number(), s.access(), s.calls());
             case String s -> s;
             default -> throw new IllegalStateException("cannot render " + message.getClass());
         };
@@ -201,6 +267,7 @@ final class NativeSession extends ClientSession {
 
     @Override
     protected void unsubscribeAll() {
+        listens.dropAll();
         grants.clear();
         for (String n : List.copyOf(subscriptions.keySet())) {
             Subscription s = subscriptions.remove(n);

@@ -77,7 +77,7 @@ final class LivePage extends Handler.Abstract.NonBlocking {
         AccessPolicy.Grant grant = clientSessions.access().grant(n, token == null || token.isEmpty() ? null : token, peer(request));
         if (!grant.allows(AccessPolicy.Level.WATCH)) return "";   // the WebSocket says why when the page subscribes
         List<CallState> calls = clientSessions.bridge().snapshot(n);
-        return inScript(NativeCodec.subscribed(null, n, calls));
+        return inScript(NativeCodec.subscribed(null, n, grant.level(), calls));
     }
 
     /** JSON made safe inside a script element: no {@code </script>}, no HTML comment, no line separators JS refuses. */

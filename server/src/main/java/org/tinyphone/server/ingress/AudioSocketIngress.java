@@ -173,6 +173,7 @@ public final class AudioSocketIngress implements AutoCloseable {
         if (!call.ended()) {
             log.info("audiosocket {}: the audio of call {} ended ({}{}); the call goes on without audio levels", session.uuid(),
                     LogText.escape(call.id()), end.reason(), end.detail().isEmpty() ? "" : ": " + LogText.escape(end.detail()));
+            stream.audioEnded("audio ended"); // its listeners get their end; the call goes on
         }
     }
 

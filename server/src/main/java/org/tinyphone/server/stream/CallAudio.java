@@ -12,8 +12,10 @@ import org.tinyphone.server.config.TinyphoneConfig;
 
 /**
  * A call that has audio, as its ingress feeds it ({@link #audio}): the media stream it has now, if any — its number's
- * app from the start, or one a subscriber's {@code stream} command opened — and that command and {@code stop_stream}.
- * One stream at a time. Made by {@link MediaStreams#attach}.
+ * app from the start, or one a subscriber's {@code stream} command opened — and that command and {@code stop_stream};
+ * the clients listening to it ({@code listen}: {@link Listeners}) and the audio clients send it ({@code send_audio},
+ * {@code clear_audio}: {@link ClientPlayback}). One stream at a time. Made by {@link MediaStreams#attach}; the call's
+ * hangup, or {@link #audioEnded}, ends the listening and the clients' audio.
  */
 public final class CallAudio {
     private static final Logger log = LoggerFactory.getLogger(CallAudio.class);
@@ -21,21 +23,44 @@ public final class CallAudio {
     private final MediaStreams owner;
     private final Call call;
     private final MediaStream.AudioBack back;
+    private final Listeners listeners;
     private volatile MediaStream current;
+    private volatile int callerRate = TwilioMessages.SAMPLE_RATE;
+    private ClientPlayback playback; // guarded by this; made at the first send_audio
+    private String over;             // guarded by this: why no more audio goes to the caller
 
     CallAudio(MediaStreams owner, Call call, MediaStream.AudioBack back) {
         this.owner = owner;
         this.call = call;
         this.back = back;
+        this.listeners = new Listeners(owner, call.id());
+        call.whenHungUp().whenComplete((cause, error) -> audioEnded("hangup"));
     }
 
     /**
      * The caller's audio (slin 16-bit little-endian mono at 8000 or 16000 Hz, any chunking), from the ingress's one audio
-     * thread; to the stream open now, if any. Never blocks.
+     * thread; to the stream open now, if any, and to the clients listening. Never blocks.
      */
     public void audio(int sampleRate, byte[] pcm, int offset, int length) {
+        callerRate = sampleRate;
         MediaStream s = current;
         if (s != null) s.audio(sampleRate, pcm, offset, length);
+        listeners.audio(sampleRate, pcm, offset, length);
+    }
+
+    /**
+     * The call's audio is over ({@code reason}: {@code hangup}, or its audio connection closed while the call goes on):
+     * the clients listening get their end, the clients' audio waiting to be played is dropped. Idempotent.
+     */
+    public void audioEnded(String reason) {
+        ClientPlayback p;
+        synchronized (this) {
+            if (over == null) over = reason;
+            p = playback;
+            playback = null;
+        }
+        listeners.end(reason);
+        if (p != null) p.close();
     }
 
     /** The stream open now, if any. */
@@ -83,6 +108,33 @@ public final class CallAudio {
                 s.stop();
                 yield CommandResult.ok(s.app());
             }
+            case CallCommand.Listen l -> {
+                String refused = listeners.add(l.sink(), l.format());
+                yield refused == null ? CommandResult.ok(l.format().wireName()) : CommandResult.failed("listen: " + refused);
+            }
+            case CallCommand.SendAudio a -> {
+                ClientPlayback p = playback();
+                yield p == null ? noAudioBack(a.kind()) : p.send(a.format(), a.audio());
+            }
+            case CallCommand.ClearAudio c -> {
+                ClientPlayback p = playback();
+                yield p == null ? noAudioBack(c.kind()) : p.clear();
+            }
         });
+    }
+
+    /** The clients' audio to this call, made at first use; null when none can go back, or the call's audio is over. */
+    private synchronized ClientPlayback playback() {
+        if (back == null || over != null) return null;
+        if (playback == null) playback = new ClientPlayback(owner, call.id(), back, callerRate == 16000 ? 16000 : 8000);
+        return playback;
+    }
+
+    private synchronized CommandResult noAudioBack(String kind) {
+        if (back == null) {
+            return CommandResult.failed(kind + ": call " + call.id() + " came in over the EAGI relay, which carries the "
+                    + "caller's audio only: no audio can go back to the caller");
+        }
+        return CommandResult.failed(kind + ": the audio of call " + call.id() + " has ended (" + over + ")");
     }
 }

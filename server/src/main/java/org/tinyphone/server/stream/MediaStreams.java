@@ -71,6 +71,12 @@ public final class MediaStreams {
     final LongAdder marks = new LongAdder();
     final LongAdder bytesToApp = new LongAdder();
     final LongAdder bytesFromApp = new LongAdder();
+    // clients of the native dialects listening (listen) and sending audio (send_audio)
+    final LongAdder listens = new LongAdder();
+    final LongAdder framesToClients = new LongAdder();
+    final LongAdder droppedToClients = new LongAdder();
+    final LongAdder framesFromClients = new LongAdder();
+    final LongAdder droppedFromClients = new LongAdder();
 
     MediaStreams(Map<String, URI> apps, Settings settings, Credentials credentials, java.util.List<String> allow,
                  Player.Ticker ticker) {
@@ -214,8 +220,10 @@ public final class MediaStreams {
      * {@code _frames_total{direction="to-app"|"to-caller"}} (20 ms frames sent to apps, played to callers),
      * {@code _frames_dropped_total{direction=…}} (the app behind; the play buffer full or no way back),
      * {@code _marks_total} (marks answered), {@code _ignored_total} (app messages that were no command) and
-     * {@code _bytes_total{direction="to-app"|"from-app"}} (WebSocket text). The registry holds this object weakly: the
-     * caller keeps it.
+     * {@code _bytes_total{direction="to-app"|"from-app"}} (WebSocket text); for the native dialects' clients,
+     * {@code _listens_total}, {@code _client_frames_total{direction="to-client"|"from-client"}} and
+     * {@code _client_frames_dropped_total{direction=…}} (a listener behind; audio over the play buffer). The registry holds
+     * this object weakly: the caller keeps it.
      */
     public void register(MeterRegistry registry) {
         Gauge.builder("tinyphone.stream.active", this, MediaStreams::active).description("Media streams open now")
@@ -235,6 +243,15 @@ public final class MediaStreams {
                 "Messages from apps that were ignored (not JSON, unknown, too long, binary)");
         count(registry, "tinyphone.stream.bytes", "to-app", m -> m.bytesToApp.sum(), "WebSocket text to and from the apps");
         count(registry, "tinyphone.stream.bytes", "from-app", m -> m.bytesFromApp.sum(), "WebSocket text to and from the apps");
+        count(registry, "tinyphone.stream.listens", null, m -> m.listens.sum(), "Clients' listen commands that started");
+        count(registry, "tinyphone.stream.client.frames", "to-client", m -> m.framesToClients.sum(),
+                "20 ms frames of callers' audio queued for listening clients, and of clients' audio played to callers");
+        count(registry, "tinyphone.stream.client.frames", "from-client", m -> m.framesFromClients.sum(),
+                "20 ms frames of callers' audio queued for listening clients, and of clients' audio played to callers");
+        count(registry, "tinyphone.stream.client.frames.dropped", "to-client", m -> m.droppedToClients.sum(),
+                "Frames a listening client was too far behind to take, and clients' audio over the play buffer");
+        count(registry, "tinyphone.stream.client.frames.dropped", "from-client", m -> m.droppedFromClients.sum(),
+                "Frames a listening client was too far behind to take, and clients' audio over the play buffer");
     }
 
     private void count(MeterRegistry registry, String name, String direction,

@@ -49,8 +49,8 @@ final class Player implements AutoCloseable {
 
     /** Where frames go: the caller. */
     interface Sink {
-        /** One frame of µ-law (160 bytes, or fewer for the end of an app's message). */
-        void play(byte[] ulaw) throws IOException;
+        /** One frame (µ-law: 160 bytes, or fewer for the end of an app's message). */
+        void play(byte[] frame) throws IOException;
     }
 
     /** Told of every mark in order: reached (its audio played) or cleared. */
@@ -63,6 +63,7 @@ final class Player implements AutoCloseable {
     private final Marks marks;
     private final int maxFrames;
     private final int maxMarks;
+    private final int frameBytes;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<Object> queue = new ArrayDeque<>(); // byte[] frames and String marks; guarded by lock
@@ -74,7 +75,14 @@ final class Player implements AutoCloseable {
     private volatile IOException sinkFailure;
     private final Thread thread;
 
+    /** A player of µ-law frames (160 bytes: 20 ms at 8 kHz). */
     Player(Ticker ticker, Sink sink, Marks marks, int maxFrames, int maxMarks, String name) {
+        this(ticker, sink, marks, maxFrames, maxMarks, name, TwilioMessages.CHUNK_BYTES);
+    }
+
+    /** A player of frames of {@code frameBytes} (20 ms of the audio it is given). */
+    Player(Ticker ticker, Sink sink, Marks marks, int maxFrames, int maxMarks, String name, int frameBytes) {
+        this.frameBytes = frameBytes;
         this.ticker = ticker;
         this.sink = sink;
         this.marks = marks;
@@ -84,17 +92,17 @@ final class Player implements AutoCloseable {
     }
 
     /** Queues audio (split into 20 ms frames); returns how many frames were dropped because the queue was full. */
-    int media(byte[] ulaw) {
+    int media(byte[] audio) {
         int lost = 0;
         lock.lock();
         try {
             if (closed) return 0;
-            for (int off = 0; off < ulaw.length; off += TwilioMessages.CHUNK_BYTES) {
+            for (int off = 0; off < audio.length; off += frameBytes) {
                 if (frames >= maxFrames) {
                     lost++;
                     continue;
                 }
-                queue.add(java.util.Arrays.copyOfRange(ulaw, off, Math.min(ulaw.length, off + TwilioMessages.CHUNK_BYTES)));
+                queue.add(java.util.Arrays.copyOfRange(audio, off, Math.min(audio.length, off + frameBytes)));
                 frames++;
             }
             changed.signalAll();

@@ -64,6 +64,8 @@ class NativeCodecFuzzTest {
                     require(c.call() != null && c.command() != null, "a command on a call");
                     talkBack(c.command());
                 }
+                case ClientMessage.Listen l -> require(l.call() != null && l.format() != null, "a listen to a call, in a format");
+                case ClientMessage.StopListen s -> require(s.call() != null, "a stop_listen of a call");
                 case ClientMessage.Ping p -> { }
             }
         }
@@ -73,7 +75,8 @@ class NativeCodecFuzzTest {
         CallInfo info = new CallInfo(callId, caller, reason, "13605162099", List.of(caller, reason), reason, "fastagi", Instant.EPOCH);
         List<String> sent = List.of(NativeCodec.event(new CallEvent.NewCaller(info, Instant.EPOCH)),
                 NativeCodec.event(new CallEvent.Hangup(callId, callId, reason, Instant.EPOCH)),
-                NativeCodec.subscribed(id, callId, List.of(new CallState(info, "12#", 7))),
+                NativeCodec.subscribed(id, callId, org.tinyphone.server.access.AccessPolicy.Level.FULL,
+                        List.of(new CallState(info, "12#", 7))),
                 NativeCodec.result(id, callId, CommandResult.failed(reason)),
                 NativeCodec.error(id, "bad_message", reason), NativeCodec.disconnect(reason));
         for (String line : sent) {
@@ -112,6 +115,8 @@ class NativeCodecFuzzTest {
                 case CallCommand.Play p -> sound(p.file(), policy);
                 case CallCommand.CollectDigits c -> { if (!c.prompt().isEmpty()) sound(c.prompt(), policy); }
                 case CallCommand.SetVariable v -> variable(v.name(), policy);
+                case CallCommand.SendAudio a -> require(a.audio().length > 0 && a.audio().length % a.format().bytesPerSample() == 0,
+                        () -> "audio back is whole samples: " + a);
                 default -> { }
             }
         }

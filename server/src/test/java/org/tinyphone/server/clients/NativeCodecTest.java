@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.tinyphone.server.access.AccessPolicy;
 import org.tinyphone.server.bridge.CallCommand;
 import org.tinyphone.server.bridge.CallEvent;
 import org.tinyphone.server.bridge.CallInfo;
@@ -44,8 +45,12 @@ class NativeCodecTest {
                 .isEqualTo("{\"v\":1,\"type\":\"result\",\"id\":\"r1\",\"call\":\"1700.1\",\"ok\":true,\"value\":\"42\"}");
         assertThat(NativeCodec.result(new IntNode(7), "1700.1", CommandResult.failed("call hung up")))
                 .isEqualTo("{\"v\":1,\"type\":\"result\",\"id\":7,\"call\":\"1700.1\",\"ok\":false,\"error\":\"call hung up\"}");
-        assertThat(NativeCodec.subscribed(new TextNode("s"), "13605162099", List.of(new CallState(INFO, "12", 300))))
-                .contains("\"type\":\"subscribed\"", "\"id\":\"s\"", "\"keys\":\"12\"", "\"audio_level\":300", "\"call\":\"1700.1\"");
+        assertThat(NativeCodec.subscribed(new TextNode("s"), "13605162099", AccessPolicy.Level.FULL,
+                List.of(new CallState(INFO, "12", 300))))
+                .contains("\"type\":\"subscribed\"", "\"id\":\"s\"", "\"access\":\"full\"", "\"keys\":\"12\"",
+                        "\"audio_level\":300", "\"call\":\"1700.1\"");
+        assertThat(NativeCodec.subscribed(null, "13605162099", AccessPolicy.Level.WATCH, List.of())).isEqualTo(
+                "{\"v\":1,\"type\":\"subscribed\",\"number\":\"13605162099\",\"access\":\"watch\",\"calls\":[]}");
         assertThat(NativeCodec.error(null, "bad_json", "not JSON")).isEqualTo("{\"v\":1,\"type\":\"error\",\"code\":\"bad_json\",\"message\":\"not JSON\"}");
     }
 
