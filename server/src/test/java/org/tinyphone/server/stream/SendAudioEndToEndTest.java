@@ -202,4 +202,31 @@ class SendAudioEndToEndTest {
             assertThat(MediaStreamMetersTest.value(scrape, "tinyphone_stream_client_frames_total{direction=\"from-client\"}")).isZero();
         }
     }
+    @Test
+    void aCallerAtSixteenKilohertzGetsTheAudioAtItsOwnRate() throws Exception {
+        byte[] tone = Pcm.tone(500, Duration.ofMillis(400), 8000); // 20 frames at 8 kHz
+        try (TinyphoneServer server = MediaStreamMetersTest.server(Map.of());
+             TcpTestClient client = TcpTestClient.connect(server.port("clients"))) {
+            client.send("{\"type\":\"subscribe\",\"number\":\"unknown\",\"id\":\"s\"}\n");
+            next(client, reply("s"));
+            try (AudioSocketCaller caller = AudioSocketCaller.connect("127.0.0.1", server.port("audiosocket"), UUID.randomUUID())) {
+                String call = next(client, type("new_caller")).path("call").asText();
+                client.send(command("l", call, "\"command\":\"listen\",\"format\":\"slin16\"") + "\n");
+                assertThat(next(client, reply("l")).path("ok").asBoolean()).isTrue();
+                caller.sendFrame(0x12, new byte[640]); // slin at 16 kHz: heard, so the server knows the caller's rate
+                assertThat(next(client, type("audio")).path("seq").asLong()).isEqualTo(1);
+                client.send(send("a", call, "slin", tone) + "\n");
+                assertThat(next(client, reply("a")).path("ok").asBoolean()).isTrue();
+                ByteArrayOutputStream got = new ByteArrayOutputStream();
+                while (got.size() < tone.length * 2) {
+                    AudioSocketCaller.Frame f = caller.readFrame(WAIT);
+                    assertThat(f.type()).as("16 kHz frames, as the caller's own").isEqualTo(0x12);
+                    assertThat(f.payload()).hasSize(640);
+                    got.writeBytes(f.payload());
+                }
+                assertThat(got.toByteArray()).isEqualTo(org.tinyphone.audio.codec.Resampler.upsampler().process(tone, 0, tone.length));
+                caller.hangUp();
+            }
+        }
+    }
 }
