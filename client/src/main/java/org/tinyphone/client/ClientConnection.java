@@ -36,6 +36,7 @@ final class ClientConnection {
     private final Settings cfg;
     private final Map<String, String> subscriptions = new LinkedHashMap<>(); // number -> token; guarded by lock
     private final Map<String, CompletableFuture<Object>> pending = new ConcurrentHashMap<>();
+    private final AudioListeners audio = new AudioListeners();
     private final AtomicLong ids = new AtomicLong();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition stateChanged = lock.newCondition();
@@ -97,6 +98,11 @@ final class ClientConnection {
         }
         String id = nextId();
         return request(id, Wire.unsubscribe(id, number), Duration.ZERO);
+    }
+
+    /** The calls this client listens to. */
+    AudioListeners audio() {
+        return audio;
     }
 
     /** A command on a call; {@code expected} is how long it may take on top of the request timeout. */
@@ -264,6 +270,8 @@ final class ClientConnection {
                     log.warn("server error: {}", err.message());
                 }
             }
+            case Wire.Message.Audio a -> audio.frame(a.frame());
+            case Wire.Message.AudioEnd e -> audio.end(e.callId(), e.reason(), e.frames(), e.lost());
             case Wire.Message.Ignored ignored -> { }
         }
     }
@@ -301,6 +309,7 @@ final class ClientConnection {
         } catch (IOException ignored) {
             // already gone
         }
+        audio.lostAll(reason);
         TinyphoneException error = new TinyphoneException("connection lost: " + reason);
         for (String id : List.copyOf(pending.keySet())) {
             CompletableFuture<Object> f = pending.remove(id);

@@ -23,7 +23,8 @@ import java.util.concurrent.CompletableFuture;
  * Subscriptions are kept: after a lost connection the client reconnects with backoff (unless turned off) and
  * subscribes again, and the server's snapshot tells what is in progress. Commands in flight when the connection goes
  * fail at once with a {@link TinyphoneException}; they are not resent (they act on a phone call).
- * Thread-safe. One virtual thread reads and calls the listener. This class is the API; the connection and its
+ * A call's audio: {@link #listen} (frames to an {@link AudioListener}), {@link #sendAudio}, {@link #clearAudio}.
+ * Thread-safe. One virtual thread reads and calls the listeners. This class is the API; the connection and its
  * state are {@link ClientConnection}'s.
  */
 public final class TinyphoneClient implements AutoCloseable {
@@ -159,6 +160,62 @@ public final class TinyphoneClient implements AutoCloseable {
     /** Ends the call's media stream (the app gets {@code stop}); the call goes on. */
     public CompletableFuture<CommandResult> stopStream(String callId) {
         return command(callId, "stop_stream", Map.of(), Duration.ZERO);
+    }
+
+    /**
+     * Listens to the call's audio in {@code format}: {@code listener} gets it 20 ms a frame, then its end (the call's
+     * hangup, {@link #stopListening}, a lost connection). Needs the right to command the call; the value is the format.
+     * Frames may reach the listener before this completes. See docs/protocol.md, "A call's audio".
+     */
+    public CompletableFuture<CommandResult> listen(String callId, AudioFormat format, AudioListener listener) {
+        Objects.requireNonNull(callId, "callId");
+        Objects.requireNonNull(listener, "listener");
+        if (!conn.audio().add(callId, listener)) {
+            return CompletableFuture.failedFuture(new TinyphoneException("already listening to call " + callId));
+        }
+        return command(callId, "listen", Map.of("format", format.wireName()), Duration.ofSeconds(5)).whenComplete((r, e) -> {
+            if (e != null || !r.ok()) {
+                conn.audio().remove(callId, listener);
+            }
+        });
+    }
+
+    /** Stops listening to the call's audio; its listener gets its end first. */
+    public CompletableFuture<CommandResult> stopListening(String callId) {
+        return command(callId, "stop_listen", Map.of(), Duration.ZERO);
+    }
+
+    /**
+     * Plays {@code audio} (whole samples of {@code format}) to the caller, after what was sent before, at real time;
+     * longer audio goes in pieces of {@value #AUDIO_PIECE} bytes, one after the other (a message is at most the
+     * server's clients.max-line). The value is the milliseconds of audio waiting to be played after it. Fails when the
+     * call came in a way that carries no audio back (the EAGI relay), or the server's play buffer is full.
+     */
+    public CompletableFuture<CommandResult> sendAudio(String callId, AudioFormat format, byte[] audio) {
+        Objects.requireNonNull(format, "format");
+        if (audio.length == 0 || audio.length % format.bytesPerSample() != 0) {
+            throw new IllegalArgumentException(format.wireName() + " audio must be whole samples: " + audio.length + " bytes");
+        }
+        CompletableFuture<CommandResult> sent = piece(callId, format, audio, 0);
+        for (int off = AUDIO_PIECE; off < audio.length; off += AUDIO_PIECE) {
+            int from = off;
+            sent = sent.thenCompose(r -> r.ok() ? piece(callId, format, audio, from) : CompletableFuture.completedFuture(r));
+        }
+        return sent;
+    }
+
+    /** Bytes of audio per send_audio message: 48 frames of µ-law, 24 of slin, 12 of slin16; 10 KiB of base64. */
+    static final int AUDIO_PIECE = 7680;
+
+    private CompletableFuture<CommandResult> piece(String callId, AudioFormat format, byte[] audio, int from) {
+        byte[] piece = java.util.Arrays.copyOfRange(audio, from, Math.min(audio.length, from + AUDIO_PIECE));
+        return command(callId, "send_audio", ordered("format", format.wireName(), "payload",
+                java.util.Base64.getEncoder().encodeToString(piece)), Duration.ZERO);
+    }
+
+    /** Drops the audio still waiting to be played to the caller; the value is the milliseconds dropped. */
+    public CompletableFuture<CommandResult> clearAudio(String callId) {
+        return command(callId, "clear_audio", Map.of(), Duration.ZERO);
     }
 
     private CompletableFuture<CommandResult> command(String callId, String name, Map<String, Object> args,

@@ -27,6 +27,12 @@ final class Wire {
         /** An error, for a request (requestId set) or for the connection. */
         record Error(String requestId, String message) implements Message {}
 
+        /** 20 ms of a call's audio, for a listen. */
+        record Audio(AudioFrame frame) implements Message {}
+
+        /** A listen ended. */
+        record AudioEnd(String callId, String reason, long frames, long lost) implements Message {}
+
         /** Something this client does not need (hello, pong, a newer message type). */
         record Ignored(String type) implements Message {}
     }
@@ -88,6 +94,11 @@ final class Wire {
                     root.path("value").asInt(0), ts));
             case "hangup" -> new Message.Event(new TinyphoneEvent.Hangup(call, number, root.path("cause").asText(""),
                     ts));
+            case "audio" -> new Message.Audio(new AudioFrame(call, number, AudioFormat.of(root.path("format").asText())
+                    .orElseThrow(() -> new IllegalArgumentException("audio in an unknown format")), root.path("seq").asLong(),
+                    root.path("lost").asLong(), ts, base64(root.path("payload").asText(""))));
+            case "audio_end" -> new Message.AudioEnd(call, root.path("reason").asText(""), root.path("frames").asLong(),
+                    root.path("lost").asLong());
             case "sms" -> new Message.Event(new TinyphoneEvent.Sms(root.path("message_id").asText(""), number,
                     root.path("from").asText(""), root.path("body").asText(""), ts));
             case "subscribed" -> new Message.Answer(requestId, snapshot(number, root.path("calls")));
@@ -100,6 +111,14 @@ final class Wire {
             case "disconnect" -> new Message.Error(null, "server disconnects: " + root.path("reason").asText(""));
             default -> new Message.Ignored(type);
         };
+    }
+
+    private static byte[] base64(String text) {
+        try {
+            return java.util.Base64.getDecoder().decode(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("audio whose payload is not base64");
+        }
     }
 
     private static TinyphoneEvent.Snapshot snapshot(String number, JsonNode calls) {

@@ -181,4 +181,102 @@ class TinyphoneClientTest {
         assertThatThrownBy(() -> TinyphoneClient.builder().port(port).connect())
                 .hasMessageContaining("cannot connect to the Tinyphone server at 127.0.0.1:" + port);
     }
+    @Test
+    void aListenGetsTheCallsFramesInOrderThenItsEndAndAnotherListenToTheSameCallIsRefusedMeanwhile() throws Exception {
+        connect();
+        List<AudioFrame> frames = new CopyOnWriteArrayList<>();
+        List<String> ends = new CopyOnWriteArrayList<>();
+        AudioListener listener = new AudioListener() {
+            @Override
+            public void onFrame(AudioFrame frame) {
+                frames.add(frame);
+            }
+
+            @Override
+            public void onEnd(String callId, String reason, long count, long lost) {
+                ends.add(callId + " " + reason + " " + count + " " + lost);
+            }
+        };
+        CompletableFuture<CommandResult> listen = client.listen("c1", AudioFormat.SLIN, listener);
+        Socket s = accepted.poll(10, TimeUnit.SECONDS);
+        BufferedReader in = reader(s);
+        assertThat(in.readLine()).isEqualTo("{\"type\":\"command\",\"id\":\"r1\",\"call\":\"c1\",\"command\":\"listen\","
+                + "\"format\":\"slin\"}");
+        assertThatThrownBy(() -> client.listen("c1", AudioFormat.ULAW, f -> { }).get(10, TimeUnit.SECONDS))
+                .hasMessageContaining("already listening to call c1");
+        // a frame may come before the listen's result
+        send(s, "{\"v\":1,\"type\":\"audio\",\"call\":\"c1\",\"number\":\"1360\",\"format\":\"slin\",\"seq\":1,"
+                + "\"lost\":0,\"ts\":1763900001000,\"payload\":\"AQACAA==\"}");
+        send(s, "{\"v\":1,\"type\":\"result\",\"id\":\"r1\",\"call\":\"c1\",\"ok\":true,\"value\":\"slin\"}");
+        assertThat(listen.get(10, TimeUnit.SECONDS)).isEqualTo(CommandResult.ok("slin"));
+        send(s, "{\"v\":1,\"type\":\"audio\",\"call\":\"c1\",\"number\":\"1360\",\"format\":\"slin\",\"seq\":4,"
+                + "\"lost\":2,\"ts\":1763900001060,\"payload\":\"AwAEAA==\"}");
+        send(s, "{\"v\":1,\"type\":\"audio_end\",\"call\":\"c1\",\"number\":\"1360\",\"reason\":\"hangup\",\"frames\":4,"
+                + "\"lost\":2,\"ts\":1763900001070}");
+        send(s, "{\"v\":1,\"type\":\"hangup\",\"call\":\"c1\",\"number\":\"1360\",\"cause\":\"caller\"}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> events.size() == 1);
+        assertThat(ends).containsExactly("c1 hangup 4 2");
+        assertThat(frames).extracting(AudioFrame::seq).containsExactly(1L, 4L);
+        assertThat(frames).extracting(AudioFrame::lost).containsExactly(0L, 2L);
+        assertThat(frames.get(0).audio()).containsExactly(1, 0, 2, 0);
+        assertThat(frames.get(1).audio()).containsExactly(3, 0, 4, 0);
+        assertThat(frames.get(1).format()).isEqualTo(AudioFormat.SLIN);
+        assertThat(frames.get(1).time()).isEqualTo(java.time.Instant.ofEpochMilli(1763900001060L));
+        assertThat(frames.get(1).number()).isEqualTo("1360");
+    }
+
+    @Test
+    void aRefusedListenLeavesNoListenerAndALostConnectionEndsTheListens() throws Exception {
+        connect();
+        List<String> ends = new CopyOnWriteArrayList<>();
+        CompletableFuture<CommandResult> refused = client.listen("c1", AudioFormat.ULAW, f -> { });
+        Socket s = accepted.poll(10, TimeUnit.SECONDS);
+        BufferedReader in = reader(s);
+        in.readLine();
+        send(s, "{\"v\":1,\"type\":\"error\",\"id\":\"r1\",\"code\":\"forbidden\",\"message\":\"commands need a token\"}");
+        assertThatThrownBy(() -> refused.get(10, TimeUnit.SECONDS)).hasMessageContaining("forbidden: commands need a token");
+        CompletableFuture<CommandResult> again = client.listen("c1", AudioFormat.ULAW, new AudioListener() {
+            @Override
+            public void onFrame(AudioFrame frame) { }
+
+            @Override
+            public void onEnd(String callId, String reason, long frames, long lost) {
+                ends.add(callId + ": " + reason);
+            }
+        });
+        assertThat(in.readLine()).contains("\"id\":\"r2\"").contains("\"command\":\"listen\"");
+        send(s, "{\"v\":1,\"type\":\"result\",\"id\":\"r2\",\"call\":\"c1\",\"ok\":true,\"value\":\"ulaw\"}");
+        assertThat(again.get(10, TimeUnit.SECONDS).ok()).isTrue();
+        s.close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> ends.size() == 1);
+        assertThat(ends.get(0)).startsWith("c1: connection lost: ");
+    }
+
+    @Test
+    void sendAudioGoesInPiecesEachAfterThePreviousOnesResultAndClearIsItsOwnCommand() throws Exception {
+        connect();
+        byte[] audio = new byte[20_000]; // slin: 1.25 s, three pieces
+        for (int i = 0; i < audio.length; i++) audio[i] = (byte) i;
+        CompletableFuture<CommandResult> sent = client.sendAudio("c1", AudioFormat.SLIN, audio);
+        Socket s = accepted.poll(10, TimeUnit.SECONDS);
+        BufferedReader in = reader(s);
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        for (int piece = 1; piece <= 3; piece++) {
+            com.fasterxml.jackson.databind.JsonNode m = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in.readLine());
+            assertThat(m.path("command").asText()).isEqualTo("send_audio");
+            assertThat(m.path("format").asText()).isEqualTo("slin");
+            got.writeBytes(java.util.Base64.getDecoder().decode(m.path("payload").asText()));
+            assertThat(in.ready()).as("the next piece waits for this one's result").isFalse();
+            send(s, "{\"v\":1,\"type\":\"result\",\"id\":\"" + m.path("id").asText() + "\",\"call\":\"c1\",\"ok\":true,"
+                    + "\"value\":\"" + piece * 400 + "\"}");
+        }
+        assertThat(got.toByteArray()).isEqualTo(audio);
+        assertThat(sent.get(10, TimeUnit.SECONDS)).isEqualTo(CommandResult.ok("1200"));
+        assertThatThrownBy(() -> client.sendAudio("c1", AudioFormat.SLIN16, new byte[3]))
+                .hasMessageContaining("slin16 audio must be whole samples: 3 bytes");
+        CompletableFuture<CommandResult> clear = client.clearAudio("c1");
+        assertThat(in.readLine()).isEqualTo("{\"type\":\"command\",\"id\":\"r4\",\"call\":\"c1\",\"command\":\"clear_audio\"}");
+        send(s, "{\"v\":1,\"type\":\"result\",\"id\":\"r4\",\"call\":\"c1\",\"ok\":true,\"value\":\"800\"}");
+        assertThat(clear.get(10, TimeUnit.SECONDS)).isEqualTo(CommandResult.ok("800"));
+    }
 }
