@@ -3,10 +3,12 @@
 
 Watches dialed numbers on a Tinyphone server (native JSON-lines dialect, TCP port 12002; docs/protocol.md) and
 prints every call event and text message. With --talk-back it also answers callers: it says each key back to the caller.
+With --record DIR it writes each call's audio to DIR/<call>.wav; with --echo it plays the caller's audio back to them.
 
     ./tinyphone demo                                            # a server with simulated calls (other terminal)
     python3 examples/python/tinyphone_client.py 13605162099    # watch that number
     python3 examples/python/tinyphone_client.py --talk-back '*' # watch every number and talk back
+    python3 examples/python/tinyphone_client.py --record calls  # keep each call's audio as a WAV file
 
 Use it as a library too:
 
@@ -17,13 +19,17 @@ Use it as a library too:
 """
 
 import argparse
+import base64
 import itertools
 import json
+import os
 import queue
+import re
 import socket
 import sys
 import threading
 import time
+import wave
 
 
 class TinyphoneError(Exception):
@@ -33,7 +39,9 @@ class TinyphoneError(Exception):
 class TinyphoneClient:
     """One connection to a Tinyphone server. Event handlers run on the reader thread, one event at a time."""
 
-    EVENTS = ("new_caller", "keypress", "audio_level", "hangup", "sms", "snapshot", "connected", "disconnected")
+    EVENTS = ("new_caller", "keypress", "audio_level", "hangup", "sms", "audio", "audio_end", "snapshot", "connected",
+              "disconnected")
+    AUDIO_PIECE = 7680  # bytes of audio per send_audio message: it must fit the server's clients.max-line (16 KiB)
 
     def __init__(self, host="127.0.0.1", port=12002, tokens=None, reconnect=True):
         self.host, self.port, self.reconnect = host, port, reconnect
@@ -50,7 +58,9 @@ class TinyphoneClient:
 
     def on(self, event, handler):
         """Calls handler(event_dict) for 'new_caller', 'keypress', 'audio_level', 'hangup', 'sms' (a text message
-        to a watched number: message_id, number, from, body), 'snapshot', 'connected' or 'disconnected'."""
+        to a watched number: message_id, number, from, body), 'audio' (20 ms of a call this client listens to: call,
+        format, seq, lost, and 'audio', the payload's bytes), 'audio_end' (call, reason, frames, lost), 'snapshot',
+        'connected' or 'disconnected'."""
         if event not in self.handlers:
             raise ValueError("unknown event %r (one of %s)" % (event, ", ".join(self.EVENTS)))
         self.handlers[event].append(handler)
@@ -105,6 +115,31 @@ class TinyphoneClient:
 
     def hangup(self, call):
         return self.command(call, "hangup")
+
+    # ---- a call's audio (docs/protocol.md, "A call's audio")
+
+    def listen(self, call, audio_format="slin"):
+        """Starts the call's 'audio' events (20 ms each) in 'ulaw', 'slin' (16-bit 8 kHz) or 'slin16'; they end with
+        'audio_end'. Needs the right to command the call. Frames may come before the answer."""
+        return self.command(call, "listen", format=audio_format)
+
+    def stop_listen(self, call):
+        return self.command(call, "stop_listen")
+
+    def send_audio(self, call, audio_format, data):
+        """Plays data (bytes of audio_format) to the caller after what was sent before, at real time; in pieces that
+        fit a message, each after the previous one's answer. The answer's value: milliseconds waiting to be played."""
+        answer = {"ok": False, "value": "", "error": "no audio"}
+        for start in range(0, len(data), self.AUDIO_PIECE):
+            piece = base64.b64encode(data[start:start + self.AUDIO_PIECE]).decode("ascii")
+            answer = self.command(call, "send_audio", format=audio_format, payload=piece)
+            if not answer["ok"]:
+                break
+        return answer
+
+    def clear_audio(self, call):
+        """Drops the audio still waiting to be played to the caller."""
+        return self.command(call, "clear_audio")
 
     def _request(self, message, callback):
         request_id = "py%d" % next(self._ids)
@@ -194,7 +229,14 @@ class TinyphoneClient:
             print("tinyphone: ignoring a line that is not JSON: %r" % line[:200], file=sys.stderr)
             return
         kind = message.get("type")
-        if kind in ("new_caller", "keypress", "audio_level", "hangup", "sms"):
+        if kind == "audio":
+            try:
+                message["audio"] = base64.b64decode(message.get("payload", ""), validate=True)
+            except ValueError:
+                print("tinyphone: ignoring audio that is not base64", file=sys.stderr)
+                return
+            self._emit(kind, message)
+        elif kind in ("new_caller", "keypress", "audio_level", "hangup", "sms", "audio_end"):
             self._emit(kind, message)
         elif kind == "subscribed":
             self._emit("snapshot", message)
@@ -233,11 +275,15 @@ def main(argv=None):
     parser.add_argument("--levels", action="store_true", help="print audio levels too (about 15 a second per call)")
     parser.add_argument("--talk-back", action="store_true", help="say each key the caller presses back to them")
     parser.add_argument("--calls", type=int, default=0, help="exit after this many calls have hung up (0: run on)")
+    parser.add_argument("--record", metavar="DIR", help="write each call's audio to DIR/<call>.wav (16-bit, 8 kHz)")
+    parser.add_argument("--echo", action="store_true", help="play each caller's audio back to them (in 200 ms pieces)")
     args = parser.parse_args(argv)
 
     client = TinyphoneClient(args.host, args.port, reconnect=args.calls == 0)
     ended = []
-    worker = queue.Queue()   # talk-back runs off the reader thread: a command waits for its answer
+    worker = queue.Queue()   # commands run off the reader thread: a command waits for its answer
+    recordings = {}          # call -> (wave writer, path)
+    echoes = {}              # call -> the caller's audio not yet sent back
 
     def stamp():
         return time.strftime("%H:%M:%S")
@@ -251,11 +297,58 @@ def main(argv=None):
             name = ""
         print("%s %s new caller %s%s -> %s via %s" % (stamp(), e["call"], e.get("caller_id") or "unknown", name,
                                                        e["number"], e.get("via")), flush=True)
+        if args.record or args.echo:
+            worker.put(lambda: start_listening(e["call"]))
 
     def keypress(e):
         print("%s %s keypress %s" % (stamp(), e["call"], e["value"]), flush=True)
         if args.talk_back and e["value"].isdigit():
-            worker.put((e["call"], e["value"]))
+            worker.put(lambda: say_back(e["call"], e["value"]))
+
+    def start_listening(call):
+        if args.record:
+            os.makedirs(args.record, exist_ok=True)
+            path = os.path.join(args.record, re.sub(r"[^A-Za-z0-9._-]", "_", call)[:100] + ".wav")
+            writer = wave.open(path, "wb")
+            writer.setnchannels(1)
+            writer.setsampwidth(2)
+            writer.setframerate(8000)
+            recordings[call] = (writer, path)
+        if args.echo:
+            echoes[call] = bytearray()
+        result = client.listen(call, "slin")
+        print("%s %s listening: %s" % (stamp(), call, "ok" if result["ok"] else result["error"]), flush=True)
+        if not result["ok"]:
+            echoes.pop(call, None)
+            if call in recordings:
+                writer, path = recordings.pop(call)
+                writer.close()
+                os.remove(path)
+
+    def audio(e):
+        call = e["call"]
+        if call in recordings:
+            # frames the server dropped (this client was behind) become silence, so the recording keeps its length
+            recordings[call][0].writeframes(b"\0" * 320 * e.get("lost", 0) + e["audio"])
+        if call in echoes:
+            echoes[call] += e["audio"]
+            if len(echoes[call]) >= 3200:
+                piece, echoes[call] = bytes(echoes[call]), bytearray()
+                worker.put(lambda: client.send_audio(call, "slin", piece))
+
+    def audio_end(e):
+        call = e["call"]
+        echoes.pop(call, None)
+        if call in recordings:
+            writer, path = recordings.pop(call)
+            frames = writer.getnframes() // 160
+            writer.close()
+            print("%s %s recorded %.1f s to %s (%d frames lost)" % (stamp(), call, frames / 50.0, path, e.get("lost", 0)),
+                  flush=True)
+
+    def say_back(call, digit):
+        result = client.say_digits(call, digit)
+        print("%s %s said %s back: %s" % (stamp(), call, digit, "ok" if result["ok"] else result["error"]), flush=True)
 
     def hangup(e):
         print("%s %s hangup (%s)" % (stamp(), e["call"], e.get("cause")), flush=True)
@@ -268,6 +361,7 @@ def main(argv=None):
                                                 e.get("body", "")), flush=True)
 
     client.on("new_caller", new_caller).on("keypress", keypress).on("hangup", hangup).on("sms", sms)
+    client.on("audio", audio).on("audio_end", audio_end)
     client.on("snapshot", lambda s: print("%s watching %s: %d call(s) in progress" % (
         stamp(), s.get("number"), len(s.get("calls", []))), flush=True))
     last_failure = {"reason": None, "at": 0.0}
@@ -292,14 +386,11 @@ def main(argv=None):
     if args.levels:
         client.on("audio_level", lambda e: print("%s %s level %s" % (stamp(), e["call"], e["value"]), flush=True))
 
-    def talk_back():
+    def work():
         while True:
-            call, digit = worker.get()
-            result = client.say_digits(call, digit)
-            print("%s %s said %s back: %s" % (stamp(), call, digit, "ok" if result["ok"] else result["error"]),
-                  flush=True)
+            worker.get()()
 
-    threading.Thread(target=talk_back, daemon=True).start()
+    threading.Thread(target=work, daemon=True).start()
     for number in args.numbers:
         client.subscribe(number, args.token)
     try:

@@ -8,9 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.tinyphone.sim.audio.AudioSocketCaller;
+import org.tinyphone.sim.audio.Pcm;
 import org.tinyphone.sim.call.AudioSource;
 import org.tinyphone.sim.call.SimulatedCall;
 import org.tinyphone.sim.call.Simulator;
@@ -53,6 +56,86 @@ class PythonExampleTest {
                 p.destroyForcibly();
                 Files.deleteIfExists(out);
             }
+        }
+    }
+
+    @Test
+    void thePythonExampleRecordsTheCallersAudioToAWavFileSampleForSample() throws Exception {
+        Assumptions.assumeTrue(python().isPresent(), "python3 is not installed: Python example test skipped");
+        byte[] pcm;
+        try (java.io.InputStream in = org.tinyphone.sim.Transcript.resource("04c-eagi-audio-8k-s16le.wav")) {
+            pcm = java.util.Arrays.copyOf(Pcm.fromWav(in), 320 * 150); // 3 s of a real Asterisk capture
+        }
+        Path dir = Files.createTempDirectory("tinyphone-python-wav-");
+        try (RunningServer server = RunningServer.start()) {
+            UUID uuid = UUID.randomUUID();
+            String printed = withScript(server, List.of("--record", dir.toString(), "unknown"), uuid, caller -> {
+                caller.sendAudio(pcm, AudioSocketCaller.Pacing.FAST);
+                caller.sendDtmf("4");
+            });
+            Path wav = dir.resolve(uuid + ".wav");
+            assertThat(printed).contains("keypress 4").contains("recorded 3.0 s to " + wav + " (0 frames lost)");
+            assertThat(Pcm.load(wav)).as("the WAV holds the caller's samples").isEqualTo(pcm);
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) Files.delete(f);
+            }
+            Files.delete(dir);
+        }
+    }
+
+    @Test
+    void thePythonExampleEchoesTheCallersAudioBackToThem() throws Exception {
+        Assumptions.assumeTrue(python().isPresent(), "python3 is not installed: Python example test skipped");
+        byte[] tone = Pcm.tone(600, Duration.ofSeconds(1), 7000);
+        try (RunningServer server = RunningServer.start()) {
+            withScript(server, List.of("--echo", "unknown"), UUID.randomUUID(), caller -> {
+                caller.sendAudio(tone, AudioSocketCaller.Pacing.FAST);
+                java.io.ByteArrayOutputStream back = new java.io.ByteArrayOutputStream();
+                while (back.size() < tone.length) {
+                    AudioSocketCaller.Frame f = caller.readFrame(Duration.ofSeconds(20));
+                    if (f.type() == AudioSocketCaller.AUDIO_8K) back.writeBytes(f.payload());
+                }
+                assertThat(back.toByteArray()).as("the caller hears their own audio").isEqualTo(tone);
+            });
+        }
+    }
+
+    private interface CallerPart {
+        void run(AudioSocketCaller caller) throws Exception;
+    }
+
+    /**
+     * Runs the script with {@code options} and {@code --calls 1}, places an AudioSocket call once it listens to it, lets
+     * {@code during} act as the caller, hangs up; the script's output.
+     */
+    private static String withScript(RunningServer server, List<String> options, UUID uuid, CallerPart during) throws Exception {
+        Path out = Files.createTempFile("tinyphone-python-", ".out");
+        List<String> command = new java.util.ArrayList<>(List.of(python().get(), SCRIPT.toString(), "--port",
+                String.valueOf(server.port("clients")), "--calls", "1"));
+        command.addAll(options);
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        try {
+            awaitPrinted(out, "watching unknown");
+            try (AudioSocketCaller caller = AudioSocketCaller.connect("127.0.0.1", server.port("audiosocket"), uuid)) {
+                awaitPrinted(out, uuid + " listening: ok");
+                during.run(caller);
+                caller.hangUp();
+            }
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("the script exits after one call").isTrue();
+            assertThat(p.exitValue()).isZero();
+            return Files.readString(out, StandardCharsets.UTF_8);
+        } finally {
+            p.destroyForcibly();
+            Files.deleteIfExists(out);
+        }
+    }
+
+    private static void awaitPrinted(Path out, String text) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!Files.readString(out).contains(text)) {
+            if (System.nanoTime() > deadline) throw new AssertionError("the script did not print '" + text + "': " + Files.readString(out));
+            Thread.sleep(50);
         }
     }
 
