@@ -15,9 +15,19 @@
  * and the native ones (call, number, caller_id, caller_name, args, via, cause, ts).
  * 'sms': a text message to a watched number, with the original client's fields (id, event 'sms', value
  * "from|text URI-encoded", callerNumber, message) and the native ones (message_id, number, from, body, ts).
- * Other events: 'snapshot' (calls already in progress, after each (re)subscribe), 'connect', 'disconnect', 'error'.
+ * Other events: 'snapshot' (calls already in progress, after each (re)subscribe; its access is 'full' when this page
+ * may command them and hear them, else 'watch'), 'connect', 'disconnect', 'error'.
  * tinyphone.prime(data) draws the calls in progress that the server put into the page, before the socket is open.
  * The connection comes back by itself after a drop (backoff up to 10 s) and subscribes again.
+ *
+ * A call's audio (docs/protocol.md, "A call's audio"; needs the right to command the call):
+ *
+ *   tinyphone.on('audio', function (e) { draw(e.samples); });   // 20 ms: e.call, e.seq, e.lost, e.format, e.samples
+ *   tinyphone.on('audio_end', function (e) { ... });             // e.call, e.reason, e.frames, e.lost
+ *   tinyphone.listen(callId, 'ulaw');                            // or 'slin', 'slin16'; stopListening(callId)
+ *   tinyphone.sendAudio(callId, 'slin', int16Samples);           // played at real time; clearAudio(callId)
+ *
+ * e.samples is an Int16Array of the frame's samples (µ-law decoded), e.payload the frame's bytes in base64.
  */
 (function (global) {
   'use strict';
@@ -44,6 +54,61 @@
       }
     }
   }
+
+  // G.711 µ-law to 16-bit linear: each code's value, computed once (0x00 -> -32124 ... 0xff -> 0)
+  var ULAW = new Int16Array(256);
+  for (var code = 0; code < 256; code++) {
+    var u = ~code & 0xff;
+    var t = (((u & 0x0f) << 3) + 0x84) << ((u & 0x70) >> 4);
+    ULAW[code] = (u & 0x80) ? 0x84 - t : t - 0x84;
+  }
+
+  /** The bytes of base64 text. */
+  function fromBase64(text) {
+    var bin = global.atob(text || '');
+    var bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return bytes;
+  }
+
+  function toBase64(bytes, from, to) {
+    var parts = [];
+    for (var i = from; i < to; i += 4096) {
+      parts.push(String.fromCharCode.apply(null, bytes.subarray(i, Math.min(to, i + 4096))));
+    }
+    return global.btoa(parts.join(''));
+  }
+
+  /** A frame's samples: µ-law decoded, or 16-bit little-endian as they are. */
+  function samples(format, bytes) {
+    var out;
+    if (format === 'ulaw') {
+      out = new Int16Array(bytes.length);
+      for (var i = 0; i < bytes.length; i++) out[i] = ULAW[bytes[i]];
+      return out;
+    }
+    out = new Int16Array(bytes.length >> 1);
+    for (var j = 0; j < out.length; j++) out[j] = (bytes[2 * j] | bytes[2 * j + 1] << 8) << 16 >> 16;
+    return out;
+  }
+
+  /** Audio to send as bytes: an Int16Array of samples, a Uint8Array or ArrayBuffer of bytes, or base64 text. */
+  function audioBytes(data) {
+    if (typeof data === 'string') return fromBase64(data);
+    if (data instanceof Int16Array) {
+      var b = new Uint8Array(data.length * 2);
+      for (var i = 0; i < data.length; i++) {
+        b[2 * i] = data[i] & 0xff;
+        b[2 * i + 1] = (data[i] >> 8) & 0xff;
+      }
+      return b;
+    }
+    if (data instanceof ArrayBuffer) return new Uint8Array(data);
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Bytes of audio per send_audio message: it must fit the server's clients.max-line (16 KiB by default). */
+  var AUDIO_PIECE = 7680;
 
   /** Gives a native event the original client's fields too. */
   function shape(msg) {
@@ -105,6 +170,14 @@
       case 'hangup':
         emit(msg.type, shape(msg));
         break;
+      case 'audio':
+        var frame = shape(msg);
+        frame.samples = samples(msg.format, fromBase64(msg.payload));
+        emit('audio', frame);
+        break;
+      case 'audio_end':
+        emit('audio_end', shape(msg));
+        break;
       case 'sms':
         var sms = {};
         for (var f in msg) if (Object.prototype.hasOwnProperty.call(msg, f)) sms[f] = msg[f];
@@ -123,7 +196,7 @@
           c.value = [c.caller_id || ''].concat(c.args || []).join('|');
           calls.push(c);
         }
-        emit('snapshot', { number: msg.number, calls: calls });
+        emit('snapshot', { number: msg.number, access: msg.access || 'watch', calls: calls });
         break;
       case 'result':
         if (pending[msg.id]) {
@@ -236,7 +309,10 @@
       return this;
     },
 
-    /** Listens: 'new_call' (alias 'new_caller'), 'keypress', 'audio_level', 'hangup', 'sms', 'snapshot', 'connect', 'disconnect', 'error'. */
+    /**
+     * Listens: 'new_call' (alias 'new_caller'), 'keypress', 'audio_level', 'hangup', 'sms', 'audio', 'audio_end',
+     * 'snapshot', 'connect', 'disconnect', 'error'.
+     */
     on: function (event, fn) {
       (handlers[event] = handlers[event] || []).push(fn);
       return this;
@@ -271,6 +347,41 @@
     /** Hangs up the call. */
     hangup: function (callId) {
       return command(callId, 'hangup', {});
+    },
+
+    /** Listens to the call's audio: 'audio' events (20 ms each) in format ('ulaw' by default, 'slin', 'slin16'). */
+    listen: function (callId, format) {
+      return command(callId, 'listen', { format: format || 'ulaw' });
+    },
+
+    /** Stops listening to the call's audio (its 'audio_end' comes first). */
+    stopListening: function (callId) {
+      return command(callId, 'stop_listen', {});
+    },
+
+    /**
+     * Plays audio to the caller, after what was sent before, at real time: data in format ('ulaw', 'slin' or 'slin16')
+     * as an Int16Array of samples, bytes (Uint8Array, ArrayBuffer) or base64 text; sent in pieces, each after the
+     * previous one's answer. Resolves to the last answer ({ok, value: ms waiting to be played, error}).
+     */
+    sendAudio: function (callId, format, data) {
+      var bytes = audioBytes(data);
+      var at = 0;
+      function next(answer) {
+        if (at >= bytes.length || (answer && !answer.ok)) {
+          return Promise.resolve(answer || { ok: false, value: '', error: 'no audio' });
+        }
+        var to = Math.min(bytes.length, at + AUDIO_PIECE);
+        var payload = toBase64(bytes, at, to);
+        at = to;
+        return command(callId, 'send_audio', { format: format, payload: payload }).then(next);
+      }
+      return next(null);
+    },
+
+    /** Drops the audio still waiting to be played to the caller. */
+    clearAudio: function (callId) {
+      return command(callId, 'clear_audio', {});
     },
 
     /**

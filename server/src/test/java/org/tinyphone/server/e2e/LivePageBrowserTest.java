@@ -80,6 +80,12 @@ class LivePageBrowserTest {
             assertThat(browser.eval("document.querySelector('.number .ncalls').textContent").asText()).isEqualTo("1 call");
             assertThat(browser.eval("document.querySelector('.meter').dataset.audio || ''").asText()).as("relay calls have audio")
                     .isEmpty();
+            // the page may command the call (this machine, access.local=full): it hears it and draws its waveform
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+                    browser.eval("Number(document.querySelector('.card .wave').dataset.frames)").asInt() >= 25);
+            assertThat(browser.eval("document.querySelector('.card .wave').hidden").asBoolean()).isFalse();
+            assertThat(browser.eval("Number(document.querySelector('.card .wave').dataset.peak)").asInt())
+                    .as("the simulated caller's tone").isGreaterThan(1000);
             // a text message to the number, as Twilio posts it, shows in the page's list of messages
             browser.eval("tinyphone.on('sms', m => seen.push('sms ' + m.callerNumber + ' ' + m.message + ' ' + m.value)); true");
             assertThat(new org.tinyphone.server.sim.SimulatedSms("+" + NUMBER, "+15550002222", "Hello <b>page</b>, 50%")
@@ -193,6 +199,79 @@ class LivePageBrowserTest {
             assertThat(cards(browser).get(0).path("state").asText()).isEqualTo("ended");
             assertThat(browser.eval("document.querySelector('.number .ncalls').textContent").asText()).isEqualTo("0 calls · 1 ended");
         }   // the server stopping ends the call
+    }
+
+    @Test
+    void tinyphoneJsHearsACallsSamplesExactlySendsAudioBackAndAPageThatMayOnlyWatchAsksForNoAudio() throws Exception {
+        Optional<String> binary = HeadlessChromium.find();
+        Assumptions.assumeTrue(binary.isPresent(),
+                "chromium is not installed (apt-get install chromium; .ci/run installs it): browser test skipped");
+        byte[] pcm;
+        try (java.io.InputStream in = org.tinyphone.sim.Transcript.resource("04c-eagi-audio-8k-s16le.wav")) {
+            pcm = java.util.Arrays.copyOf(org.tinyphone.sim.audio.Pcm.fromWav(in), 320 * 50);
+        }
+        try (RunningServer server = RunningServer.start();
+             HeadlessChromium browser = HeadlessChromium.open(binary.get(),
+                     "http://127.0.0.1:" + server.port("http") + "/?number=unknown")) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    "connected".equals(browser.eval("(document.getElementById('status') || {dataset: {}}).dataset.state").asText()));
+            browser.eval("window.heard = []; window.ends = []; tinyphone.on('audio', e => { for (const s of e.samples) heard.push(s); });"
+                    + "tinyphone.on('audio_end', e => ends.push(e.reason + ' ' + e.frames + ' ' + e.lost)); true");
+            java.util.UUID uuid = java.util.UUID.randomUUID();
+            try (org.tinyphone.sim.audio.AudioSocketCaller caller = org.tinyphone.sim.audio.AudioSocketCaller.connect("127.0.0.1",
+                    server.port("audiosocket"), uuid)) {
+                // the page listens to the new call by itself (µ-law, for its waveform)
+                await().atMost(Duration.ofSeconds(30)).until(() ->
+                        Scrape.value(Scrape.metrics(server.port("http")), "tinyphone_stream_listeners") == 1);
+                caller.sendAudio(pcm, org.tinyphone.sim.audio.AudioSocketCaller.Pacing.FAST);
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+                        browser.eval("heard.length").asInt() == 8000);
+                byte[] expected = org.tinyphone.audio.codec.Mulaw.toPcm(org.tinyphone.audio.codec.Mulaw.fromPcm(pcm, 0, pcm.length),
+                        0, pcm.length / 2);
+                JsonNode heard = browser.eval("heard");
+                for (int i = 0; i < 8000; i++) {
+                    assertThat(heard.get(i).asInt()).as("sample %d after the µ-law round trip", i)
+                            .isEqualTo((int) (short) ((expected[2 * i] & 0xff) | expected[2 * i + 1] << 8));
+                }
+                // audio to the caller from the page: an Int16Array of samples, as slin
+                browser.eval("window.tone = new Int16Array(4000); for (let i = 0; i < 4000; i++) tone[i] = Math.round("
+                        + "6000 * Math.sin(2 * Math.PI * 440 * i / 8000)); true");
+                JsonNode sent = browser.eval("tinyphone.sendAudio('" + uuid + "', 'slin', tone)");
+                assertThat(sent.path("ok").asBoolean()).as(sent.toString()).isTrue();
+                java.io.ByteArrayOutputStream back = new java.io.ByteArrayOutputStream();
+                while (back.size() < 8000) {
+                    org.tinyphone.sim.audio.AudioSocketCaller.Frame f = caller.readFrame(Duration.ofSeconds(20));
+                    if (f.type() == org.tinyphone.sim.audio.AudioSocketCaller.AUDIO_8K) back.writeBytes(f.payload());
+                }
+                byte[] got = back.toByteArray();
+                for (int i = 0; i < 4000; i++) {
+                    assertThat((int) (short) ((got[2 * i] & 0xff) | got[2 * i + 1] << 8))
+                            .isEqualTo((int) Math.round(6000 * Math.sin(2 * Math.PI * 440 * i / 8000)));
+                }
+                caller.hangUp();
+            }
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+                    browser.eval("ends.length").asInt() == 1);
+            assertThat(browser.eval("ends[0]").asText()).isEqualTo("hangup 50 0");
+        }
+        // a page that may only watch: no waveform, and it asks for none (no refusal is logged or counted)
+        try (RunningServer server = RunningServer.start(java.util.Map.of("access.local", "watch"));
+             HeadlessChromium browser = HeadlessChromium.open(binary.get(),
+                     "http://127.0.0.1:" + server.port("http") + "/?number=unknown")) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    "connected".equals(browser.eval("(document.getElementById('status') || {dataset: {}}).dataset.state").asText()));
+            try (org.tinyphone.sim.audio.AudioSocketCaller caller = org.tinyphone.sim.audio.AudioSocketCaller.connect("127.0.0.1",
+                    server.port("audiosocket"), java.util.UUID.randomUUID())) {
+                caller.sendAudio(pcm, org.tinyphone.sim.audio.AudioSocketCaller.Pacing.REAL_TIME);
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+                        cards(browser).size() == 1 && cards(browser).get(0).path("distinct").asInt() >= 3);
+                assertThat(browser.eval("document.querySelector('.card .wave').hidden").asBoolean()).isTrue();
+                caller.hangUp();
+            }
+            String metrics = Scrape.metrics(server.port("http"));
+            assertThat(Scrape.value(metrics, "tinyphone_client_refusals_total")).isZero();
+            assertThat(Scrape.value(metrics, "tinyphone_stream_listens_total")).isZero();
+        }
     }
 
     private static JsonNode cards(HeadlessChromium browser) throws Exception {
