@@ -60,6 +60,21 @@ class ListenEndToEndTest {
         }
     }
 
+    /** A TCP client watching {@code number}, its subscribe answered; {@code receiveBuffer}: SO_RCVBUF, or -1. */
+    static TcpTestClient watching(TinyphoneServer server, String number, int receiveBuffer) throws Exception {
+        TcpTestClient c = TcpTestClient.connect(server.port("clients"), receiveBuffer);
+        c.send("{\"type\":\"subscribe\",\"number\":\"" + number + "\",\"id\":\"s\"}\n");
+        next(c, reply("s"));
+        return c;
+    }
+
+    /** Listens to {@code call} in {@code format}, which must be answered ok. */
+    static void listen(TcpTestClient c, String id, String call, String format) throws Exception {
+        c.send(command(id, call, "\"command\":\"listen\",\"format\":\"" + format + "\"") + "\n");
+        JsonNode r = next(c, reply(id));
+        assertThat(r.path("ok").asBoolean()).as(r.toString()).isTrue();
+    }
+
     static Predicate<JsonNode> type(String type) {
         return n -> n.path("type").asText().equals(type);
     }
@@ -174,14 +189,12 @@ class ListenEndToEndTest {
     @Test
     void aListenEndsWithStopListenAndWithUnsubscribeAndIsRefusedOnACallWithoutAudioOrTwice() throws Exception {
         try (TinyphoneServer server = MediaStreamMetersTest.server(Map.of());
-             TcpTestClient client = TcpTestClient.connect(server.port("clients"))) {
-            client.send("{\"type\":\"subscribe\",\"number\":\"unknown\",\"id\":\"s\"}\n");
+             TcpTestClient client = watching(server, "unknown", -1)) {
             client.send("{\"type\":\"subscribe\",\"number\":\"13605162099\",\"id\":\"s2\"}\n");
             next(client, reply("s2"));
             try (AudioSocketCaller caller = AudioSocketCaller.connect("127.0.0.1", server.port("audiosocket"), UUID.randomUUID())) {
                 String call = next(client, type("new_caller")).path("call").asText();
-                client.send(command("l1", call, "\"command\":\"listen\",\"format\":\"slin\"") + "\n");
-                assertThat(next(client, reply("l1")).path("ok").asBoolean()).isTrue();
+                listen(client, "l1", call, "slin");
                 client.send(command("l2", call, "\"command\":\"listen\",\"format\":\"ulaw\"") + "\n");
                 JsonNode twice = next(client, reply("l2"));
                 assertThat(twice.path("ok").asBoolean()).isFalse();
@@ -200,8 +213,7 @@ class ListenEndToEndTest {
                 assertThat(next(client, reply("x2")).path("error").asText()).isEqualTo("stop_listen: not listening to call " + call);
 
                 // listening again, then unsubscribing from the call's number ends it
-                client.send(command("l3", call, "\"command\":\"listen\",\"format\":\"slin16\"") + "\n");
-                assertThat(next(client, reply("l3")).path("ok").asBoolean()).isTrue();
+                listen(client, "l3", call, "slin16");
                 caller.sendAudio(new byte[320], AudioSocketCaller.Pacing.FAST);
                 JsonNode again = next(client, type("audio"));
                 assertThat(again.path("seq").asLong()).as("a new listen counts from 1").isEqualTo(1);
@@ -233,13 +245,10 @@ class ListenEndToEndTest {
     @Test
     void aClientThatReadsNothingLosesAudioFramesButNoKeyNoHangupAndNotItsConnection() throws Exception {
         try (TinyphoneServer server = MediaStreamMetersTest.server(Map.of());
-             TcpTestClient deaf = TcpTestClient.connect(server.port("clients"), 4096)) {
-            deaf.send("{\"type\":\"subscribe\",\"number\":\"unknown\",\"id\":\"s\"}\n");
-            next(deaf, reply("s"));
+             TcpTestClient deaf = watching(server, "unknown", 4096)) {
             try (AudioSocketCaller caller = AudioSocketCaller.connect("127.0.0.1", server.port("audiosocket"), UUID.randomUUID())) {
                 String call = next(deaf, type("new_caller")).path("call").asText();
-                deaf.send(command("l1", call, "\"command\":\"listen\",\"format\":\"slin16\"") + "\n");
-                assertThat(next(deaf, reply("l1")).path("ok").asBoolean()).isTrue();
+                listen(deaf, "l1", call, "slin16");
                 // from here on the client reads nothing: the caller's audio (20 s at a time, as fast as the socket
                 // takes it) fills its socket's buffers, then its queue for audio, until frames are dropped
                 byte[] burst = new byte[320 * 1000];

@@ -30,19 +30,12 @@ class ListenLimitsTest {
         return call;
     }
 
-    private static TcpTestClient watching(TinyphoneServer server) throws Exception {
-        TcpTestClient c = TcpTestClient.connect(server.port("clients"));
-        c.send("{\"type\":\"subscribe\",\"number\":\"13605162099\",\"id\":\"s\"}\n");
-        next(c, reply("s"));
-        return c;
-    }
-
     @Test
     void aCallTakesSixteenListenersAndAnotherOnceOneHasLeft() throws Exception {
         List<TcpTestClient> clients = new ArrayList<>();
         try (TinyphoneServer server = MediaStreamMetersTest.server(Map.of())) {
             Call call = callWithAudio(server, "1763900000.1");
-            for (int i = 0; i < Listeners.MAX_PER_CALL + 1; i++) clients.add(watching(server));
+            for (int i = 0; i < Listeners.MAX_PER_CALL + 1; i++) clients.add(ListenEndToEndTest.watching(server, "13605162099", -1));
             for (int i = 0; i < Listeners.MAX_PER_CALL; i++) {
                 clients.get(i).send(command("l", call.id(), "\"command\":\"listen\"") + "\n");
                 assertThat(next(clients.get(i), reply("l")).path("ok").asBoolean()).isTrue();
@@ -67,7 +60,7 @@ class ListenLimitsTest {
     @Test
     void aClientListensToThirtyTwoCallsAtMost() throws Exception {
         try (TinyphoneServer server = MediaStreamMetersTest.server(Map.of());
-             TcpTestClient client = watching(server)) {
+             TcpTestClient client = ListenEndToEndTest.watching(server, "13605162099", -1)) {
             List<Call> calls = new ArrayList<>();
             for (int i = 0; i <= 32; i++) calls.add(callWithAudio(server, "1763900000." + i));
             for (int i = 0; i < 32; i++) {

@@ -59,9 +59,7 @@ class SendAudioEndToEndTest {
     void audioSentBackReachesTheCallerInOrderAtRealTimeAndClearDropsWhatWaits() throws Exception {
         byte[] tone = Pcm.tone(440, Duration.ofSeconds(3), 8000);            // 150 frames of slin
         try (TinyphoneServer server = MediaStreamMetersTest.server(Map.of());
-             TcpTestClient client = TcpTestClient.connect(server.port("clients"))) {
-            client.send("{\"type\":\"subscribe\",\"number\":\"unknown\",\"id\":\"s\"}\n");
-            next(client, reply("s"));
+             TcpTestClient client = ListenEndToEndTest.watching(server, "unknown", -1)) {
             try (AudioSocketCaller caller = AudioSocketCaller.connect("127.0.0.1", server.port("audiosocket"), UUID.randomUUID())) {
                 String call = next(client, type("new_caller")).path("call").asText();
                 caller.sendAudio(new byte[320], AudioSocketCaller.Pacing.FAST); // the caller's audio: 8 kHz
@@ -206,13 +204,10 @@ class SendAudioEndToEndTest {
     void aCallerAtSixteenKilohertzGetsTheAudioAtItsOwnRate() throws Exception {
         byte[] tone = Pcm.tone(500, Duration.ofMillis(400), 8000); // 20 frames at 8 kHz
         try (TinyphoneServer server = MediaStreamMetersTest.server(Map.of());
-             TcpTestClient client = TcpTestClient.connect(server.port("clients"))) {
-            client.send("{\"type\":\"subscribe\",\"number\":\"unknown\",\"id\":\"s\"}\n");
-            next(client, reply("s"));
+             TcpTestClient client = ListenEndToEndTest.watching(server, "unknown", -1)) {
             try (AudioSocketCaller caller = AudioSocketCaller.connect("127.0.0.1", server.port("audiosocket"), UUID.randomUUID())) {
                 String call = next(client, type("new_caller")).path("call").asText();
-                client.send(command("l", call, "\"command\":\"listen\",\"format\":\"slin16\"") + "\n");
-                assertThat(next(client, reply("l")).path("ok").asBoolean()).isTrue();
+                ListenEndToEndTest.listen(client, "l", call, "slin16");
                 caller.sendFrame(0x12, new byte[640]); // slin at 16 kHz: heard, so the server knows the caller's rate
                 assertThat(next(client, type("audio")).path("seq").asLong()).isEqualTo(1);
                 client.send(send("a", call, "slin", tone) + "\n");
