@@ -68,6 +68,44 @@ class AriEndToEndTest {
     }
 
     @Test
+    void aWebSocketClientListensToAStasisCallsAudioOverExternalMediaUntilItsEndBeforeTheHangup() throws Exception {
+        String number = "15552000009";
+        try (WsTestClient ws = WsTestClient.connect(server.port("http"))) {
+            ws.expect("hello");
+            ws.send("{\"type\":\"subscribe\",\"number\":\"" + number + "\",\"id\":\"s\"}");
+            ws.expect("subscribed");
+            java.util.concurrent.CompletableFuture<CallResult> placed = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Simulator.placeAri(call(number, "").withTiming(Duration.ofMillis(300), Duration.ofMillis(200),
+                            Duration.ofSeconds(2)).withAudio(AudioSource.tone()), asterisk, Simulator.BRIDGE_APP);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            JsonNode caller = ws.expect("new_caller");
+            String id = caller.path("call").asText();
+            // sent at once: the listen waits for the caller's audio to join over externalMedia
+            ws.send("{\"type\":\"command\",\"id\":\"l\",\"call\":\"" + id + "\",\"command\":\"listen\",\"format\":\"slin\"}");
+            List<String> story = new ArrayList<>();
+            int frames = 0;
+            for (JsonNode e = ws.next(); !e.path("type").asText().equals("hangup"); e = ws.next()) {
+                switch (e.path("type").asText()) {
+                    case "audio" -> {
+                        assertThat(java.util.Base64.getDecoder().decode(e.path("payload").asText())).hasSize(320);
+                        assertThat(e.path("seq").asInt()).isEqualTo(++frames);
+                    }
+                    case "result" -> story.add("listen " + e.path("ok").asBoolean());
+                    case "audio_end" -> story.add("audio_end " + e.path("reason").asText() + " " + e.path("frames").asInt());
+                    default -> { }
+                }
+            }
+            assertThat(frames).as("the caller's tone over externalMedia").isGreaterThan(10);
+            assertThat(story).containsExactly("listen true", "audio_end hangup " + frames);
+            assertThat(placed.get(60, java.util.concurrent.TimeUnit.SECONDS).endedBy()).isEqualTo(CallResult.EndedBy.CALLER);
+        }
+    }
+
+    @Test
     void aStasisCallReachesAWebSocketClientAndAnOriginalDialectClientWithKeysLevelsAndOneHangup() throws Exception {
         String number = "15552000001";
         try (WsTestClient ws = WsTestClient.connect(server.port("http"));
