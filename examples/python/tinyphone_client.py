@@ -4,11 +4,13 @@
 Watches dialed numbers on a Tinyphone server (native JSON-lines dialect, TCP port 12002; docs/protocol.md) and
 prints every call event and text message. With --talk-back it also answers callers: it says each key back to the caller.
 With --record DIR it writes each call's audio to DIR/<call>.wav; with --echo it plays the caller's audio back to them.
+With --stream URL the server streams each call to a Twilio Media Streams app at URL (a host stream.allow lists).
 
     ./tinyphone demo                                            # a server with simulated calls (other terminal)
     python3 examples/python/tinyphone_client.py 13605162099    # watch that number
     python3 examples/python/tinyphone_client.py --talk-back '*' # watch every number and talk back
     python3 examples/python/tinyphone_client.py --record calls  # keep each call's audio as a WAV file
+    python3 examples/python/tinyphone_client.py --stream ws://127.0.0.1:8080/media '*'  # each call to a bot
 
 Use it as a library too:
 
@@ -39,8 +41,8 @@ class TinyphoneError(Exception):
 class TinyphoneClient:
     """One connection to a Tinyphone server. Event handlers run on the reader thread, one event at a time."""
 
-    EVENTS = ("new_caller", "keypress", "audio_level", "hangup", "sms", "audio", "audio_end", "snapshot", "connected",
-              "disconnected")
+    EVENTS = ("new_caller", "keypress", "audio_level", "hangup", "sms", "audio", "audio_end", "stream", "snapshot",
+              "connected", "disconnected")
     AUDIO_PIECE = 7680  # bytes of audio per send_audio message: it must fit the server's clients.max-line (16 KiB)
 
     def __init__(self, host="127.0.0.1", port=12002, tokens=None, reconnect=True):
@@ -115,6 +117,18 @@ class TinyphoneClient:
 
     def hangup(self, call):
         return self.command(call, "hangup")
+
+    # ---- media streams (docs/streams.md): the server streams the call to a Twilio Media Streams app
+
+    def stream(self, call, url):
+        """Asks the server to stream the call to the app at url (ws:// or wss://, on a host its stream.allow lists);
+        then 'stream' events say how it goes (status connected, stopped or error). Needs the right to command
+        the call. The answer's value: the URL without its query."""
+        return self.command(call, "stream", url=url)
+
+    def stop_stream(self, call):
+        """Ends the call's media stream (the app gets 'stop'); the call goes on."""
+        return self.command(call, "stop_stream")
 
     # ---- a call's audio (docs/protocol.md, "A call's audio")
 
@@ -236,7 +250,7 @@ class TinyphoneClient:
                 print("tinyphone: ignoring audio that is not base64", file=sys.stderr)
                 return
             self._emit(kind, message)
-        elif kind in ("new_caller", "keypress", "audio_level", "hangup", "sms", "audio_end"):
+        elif kind in ("new_caller", "keypress", "audio_level", "hangup", "sms", "audio_end", "stream"):
             self._emit(kind, message)
         elif kind == "subscribed":
             self._emit("snapshot", message)
@@ -277,6 +291,8 @@ def main(argv=None):
     parser.add_argument("--calls", type=int, default=0, help="exit after this many calls have hung up (0: run on)")
     parser.add_argument("--record", metavar="DIR", help="write each call's audio to DIR/<call>.wav (16-bit, 8 kHz)")
     parser.add_argument("--echo", action="store_true", help="play each caller's audio back to them (in 200 ms pieces)")
+    parser.add_argument("--stream", metavar="URL", help="stream each call to the Twilio Media Streams app at URL "
+                                                        "(ws:// or wss://, on a host the server's stream.allow lists)")
     args = parser.parse_args(argv)
 
     client = TinyphoneClient(args.host, args.port, reconnect=args.calls == 0)
@@ -299,6 +315,17 @@ def main(argv=None):
                                                        e["number"], e.get("via")), flush=True)
         if args.record or args.echo:
             worker.put(lambda: start_listening(e["call"]))
+        if args.stream:
+            worker.put(lambda: start_stream(e["call"]))
+
+    def start_stream(call):
+        result = client.stream(call, args.stream)
+        print("%s %s streaming: %s" % (stamp(), call, ("ok, to " + result["value"]) if result["ok"] else result["error"]),
+              flush=True)
+
+    def stream_event(e):
+        detail = (": " + e["detail"]) if e.get("detail") else ""
+        print("%s %s stream %s%s" % (stamp(), e["call"], e.get("status"), detail), flush=True)
 
     def keypress(e):
         print("%s %s keypress %s" % (stamp(), e["call"], e["value"]), flush=True)
@@ -361,7 +388,7 @@ def main(argv=None):
                                                 e.get("body", "")), flush=True)
 
     client.on("new_caller", new_caller).on("keypress", keypress).on("hangup", hangup).on("sms", sms)
-    client.on("audio", audio).on("audio_end", audio_end)
+    client.on("audio", audio).on("audio_end", audio_end).on("stream", stream_event)
     client.on("snapshot", lambda s: print("%s watching %s: %d call(s) in progress" % (
         stamp(), s.get("number"), len(s.get("calls", []))), flush=True))
     last_failure = {"reason": None, "at": 0.0}

@@ -28,6 +28,12 @@
  *   tinyphone.sendAudio(callId, 'slin', int16Samples);           // played at real time; clearAudio(callId)
  *
  * e.samples is an Int16Array of the frame's samples (µ-law decoded), e.payload the frame's bytes in base64.
+ *
+ * A media stream of the call to a Twilio Media Streams app (docs/streams.md; needs the right to command the call):
+ *
+ *   tinyphone.stream(callId, 'wss://bot.example.org/media');     // a host the server's stream.allow lists
+ *   tinyphone.on('stream', function (e) { ... });                // e.call, e.status (connected, stopped, error), e.detail
+ *   tinyphone.stopStream(callId);
  */
 (function (global) {
   'use strict';
@@ -121,6 +127,7 @@
     } else {
       e.event = msg.type;
       if (msg.type === 'hangup') e.value = msg.cause;
+      if (msg.type === 'stream') e.value = msg.status + '|' + encodeURIComponent(msg.detail || '');
     }
     return e;
   }
@@ -176,7 +183,8 @@
         emit('audio', frame);
         break;
       case 'audio_end':
-        emit('audio_end', shape(msg));
+      case 'stream':
+        emit(msg.type, shape(msg));
         break;
       case 'sms':
         var sms = {};
@@ -311,7 +319,7 @@
 
     /**
      * Listens: 'new_call' (alias 'new_caller'), 'keypress', 'audio_level', 'hangup', 'sms', 'audio', 'audio_end',
-     * 'snapshot', 'connect', 'disconnect', 'error'.
+     * 'stream', 'snapshot', 'connect', 'disconnect', 'error'.
      */
     on: function (event, fn) {
       (handlers[event] = handlers[event] || []).push(fn);
@@ -377,6 +385,20 @@
         return command(callId, 'send_audio', { format: format, payload: payload }).then(next);
       }
       return next(null);
+    },
+
+    /**
+     * Streams the call to a Twilio Media Streams app (url: ws:// or wss://, on a host the server's stream.allow lists);
+     * resolves to {ok, value: the URL without its query, error}; then 'stream' events (e.status: 'connected',
+     * 'stopped' or 'error', e.detail) say how it goes. docs/streams.md.
+     */
+    stream: function (callId, url) {
+      return command(callId, 'stream', { url: String(url) });
+    },
+
+    /** Ends the call's media stream (the app gets 'stop'); the call goes on. */
+    stopStream: function (callId) {
+      return command(callId, 'stop_stream', {});
     },
 
     /** Drops the audio still waiting to be played to the caller. */

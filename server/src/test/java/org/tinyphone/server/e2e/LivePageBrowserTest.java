@@ -202,6 +202,43 @@ class LivePageBrowserTest {
     }
 
     @Test
+    void tinyphoneJsStreamsACallToATwilioAppSeesHowItGoesAndStopsIt() throws Exception {
+        Optional<String> binary = HeadlessChromium.find();
+        Assumptions.assumeTrue(binary.isPresent(),
+                "chromium is not installed (apt-get install chromium; .ci/run installs it): browser test skipped");
+        try (org.tinyphone.server.stream.TwilioTestApp app = new org.tinyphone.server.stream.TwilioTestApp();
+             RunningServer server = RunningServer.start(java.util.Map.of("stream.allow", "127.0.0.1"));
+             HeadlessChromium browser = HeadlessChromium.open(binary.get(),
+                     "http://127.0.0.1:" + server.port("http") + "/?number=unknown")) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    "connected".equals(browser.eval("(document.getElementById('status') || {dataset: {}}).dataset.state").asText()));
+            browser.eval("window.streams = []; tinyphone.on('stream', e => streams.push(e.status + ' ' + e.detail + ' ' + e.value)); true");
+            java.util.UUID uuid = java.util.UUID.randomUUID();
+            String url = "ws://127.0.0.1:" + app.port() + "/media";
+            try (org.tinyphone.sim.audio.AudioSocketCaller caller = org.tinyphone.sim.audio.AudioSocketCaller.connect("127.0.0.1",
+                    server.port("audiosocket"), uuid)) {
+                caller.sendAudio(new byte[320], org.tinyphone.sim.audio.AudioSocketCaller.Pacing.FAST);
+                JsonNode started = browser.eval("tinyphone.stream('" + uuid + "', '" + app.uri() + "')");
+                assertThat(started.path("ok").asBoolean()).as(started.toString()).isTrue();
+                assertThat(started.path("value").asText()).isEqualTo(url);
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+                        browser.eval("streams.length").asInt() == 1);
+                assertThat(browser.eval("streams[0]").asText())
+                        .isEqualTo("connected " + url + " connected|" + java.net.URLEncoder.encode(url, java.nio.charset.StandardCharsets.UTF_8)
+                                .replace("+", "%20"));
+                assertThat(app.last().events("start").get(0).path("start").path("callSid").asText()).isEqualTo(uuid.toString());
+                JsonNode stopped = browser.eval("tinyphone.stopStream('" + uuid + "')");
+                assertThat(stopped.path("ok").asBoolean()).as(stopped.toString()).isTrue();
+                await().atMost(Duration.ofSeconds(30)).until(() -> app.last().events("stop").size() == 1);
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+                        browser.eval("streams.length").asInt() == 2);
+                assertThat(browser.eval("streams[1]").asText()).startsWith("stopped ");
+                caller.hangUp();
+            }
+        }
+    }
+
+    @Test
     void tinyphoneJsHearsACallsSamplesExactlySendsAudioBackAndAPageThatMayOnlyWatchAsksForNoAudio() throws Exception {
         Optional<String> binary = HeadlessChromium.find();
         Assumptions.assumeTrue(binary.isPresent(),

@@ -18,6 +18,7 @@ import org.tinyphone.sim.call.AudioSource;
 import org.tinyphone.sim.call.SimulatedCall;
 import org.tinyphone.sim.call.Simulator;
 import org.tinyphone.sim.call.Via;
+import org.tinyphone.server.stream.TwilioTestApp;
 
 /** examples/python/tinyphone_client.py (standard library only) against the real server. */
 class PythonExampleTest {
@@ -101,6 +102,28 @@ class PythonExampleTest {
         }
     }
 
+    @Test
+    void thePythonExampleAsksTheServerToStreamEachCallToATwilioApp() throws Exception {
+        Assumptions.assumeTrue(python().isPresent(), "python3 is not installed: Python example test skipped");
+        byte[] tone = Pcm.tone(440, Duration.ofSeconds(1), 7000);
+        try (TwilioTestApp app = new TwilioTestApp();
+             RunningServer server = RunningServer.start(java.util.Map.of("stream.allow", "127.0.0.1"))) {
+            UUID uuid = UUID.randomUUID();
+            String url = "ws://127.0.0.1:" + app.port() + "/media";
+            String printed = withScript(server, List.of("--stream", app.uri().toString(), "unknown"), uuid,
+                    uuid + " stream connected: " + url, caller -> { // what the caller says from now on reaches the app
+                        caller.sendAudio(tone, AudioSocketCaller.Pacing.FAST);
+                        caller.sendDtmf("7");
+                        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !app.connections.isEmpty()
+                                && app.last().events("dtmf").size() == 1 && app.last().events("media").size() == 50);
+                    });
+            assertThat(printed).contains(uuid + " streaming: ok, to " + url).contains("keypress 7");
+            TwilioTestApp.Conn conn = app.last();
+            assertThat(conn.events("start").get(0).path("start").path("callSid").asText()).isEqualTo(uuid.toString());
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> conn.events("stop").size() == 1);
+        }
+    }
+
     private interface CallerPart {
         void run(AudioSocketCaller caller) throws Exception;
     }
@@ -110,6 +133,12 @@ class PythonExampleTest {
      * {@code during} act as the caller, hangs up; the script's output.
      */
     private static String withScript(RunningServer server, List<String> options, UUID uuid, CallerPart during) throws Exception {
+        return withScript(server, options, uuid, uuid + " listening: ok", during);
+    }
+
+    /** The same, {@code during} acting once the script printed {@code ready}. */
+    private static String withScript(RunningServer server, List<String> options, UUID uuid, String ready, CallerPart during)
+            throws Exception {
         Path out = Files.createTempFile("tinyphone-python-", ".out");
         List<String> command = new java.util.ArrayList<>(List.of(python().get(), SCRIPT.toString(), "--port",
                 String.valueOf(server.port("clients")), "--calls", "1"));
@@ -118,7 +147,10 @@ class PythonExampleTest {
         try {
             awaitPrinted(out, "watching unknown");
             try (AudioSocketCaller caller = AudioSocketCaller.connect("127.0.0.1", server.port("audiosocket"), uuid)) {
-                awaitPrinted(out, uuid + " listening: ok");
+                if (ready.contains(" stream connected: ")) {
+                    caller.sendAudio(new byte[320], AudioSocketCaller.Pacing.FAST); // the stream waits for the call's audio
+                }
+                awaitPrinted(out, ready);
                 during.run(caller);
                 caller.hangUp();
             }

@@ -22,7 +22,7 @@ public final class TwilioTestApp implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One connection from Tinyphone: its messages in order, raw and parsed. */
-    static final class Conn {
+    public static final class Conn {
         final List<String> raw = new CopyOnWriteArrayList<>();
         final List<JsonNode> messages = new CopyOnWriteArrayList<>();
         volatile Session session;
@@ -30,7 +30,7 @@ public final class TwilioTestApp implements AutoCloseable {
         volatile java.util.Map<String, String> headers = java.util.Map.of();
         volatile int closeCode = -1;
 
-        List<JsonNode> events(String event) {
+        public List<JsonNode> events(String event) {
             List<JsonNode> out = new ArrayList<>();
             for (JsonNode m : messages) if (m.path("event").asText().equals(event)) out.add(m);
             return out;
@@ -49,11 +49,11 @@ public final class TwilioTestApp implements AutoCloseable {
         }
     }
 
-    final List<Conn> connections = new CopyOnWriteArrayList<>();
+    public final List<Conn> connections = new CopyOnWriteArrayList<>();
     private final Server server;
     private final int port;
 
-    TwilioTestApp() throws Exception {
+    public TwilioTestApp() throws Exception {
         this(0);
     }
 
@@ -80,15 +80,15 @@ public final class TwilioTestApp implements AutoCloseable {
         this.port = connector.getLocalPort();
     }
 
-    URI uri() {
+    public URI uri() {
         return URI.create("ws://127.0.0.1:" + port + "/media?token=s3cret");
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    Conn last() {
+    public Conn last() {
         return connections.get(connections.size() - 1);
     }
 
