@@ -104,7 +104,7 @@ public final class AgiOverAri implements StasisApp {
     private String version(StasisCall call) {
         String v = version.get();
         if (v != null) return v;
-        StartRead.Outcome<AsteriskInfo> info = StartRead.read(call, ari -> ari.asterisk().info());
+        RetriedRead.Outcome<AsteriskInfo> info = RetriedRead.read(call, ari -> ari.asterisk().info());
         if (info.failed()) {
             unread(call, "Asterisk's version", "GET asterisk/info", info, "agi_version 'unknown'");
             return "unknown";
@@ -117,10 +117,10 @@ public final class AgiOverAri implements StasisApp {
     /**
      * {@code CALLERID(dnid)}, the dialed number; {@code unknown} when the channel has none (a Local channel, an
      * originate: Asterisk answers {@code ""}) or it is not set (404 {@code Provided variable was not found}), and also
-     * when it cannot be read (see {@link StartRead}), which is said in a WARN: the app cannot tell the two apart.
+     * when it cannot be read (see {@link RetriedRead}), which is said in a WARN: the app cannot tell the two apart.
      */
     private static String dnid(StasisCall call) {
-        StartRead.Outcome<Optional<String>> dnid = StartRead.read(call, ari -> ari.channels().getVariable(call.id(), "CALLERID(dnid)"));
+        RetriedRead.Outcome<Optional<String>> dnid = RetriedRead.read(call, ari -> ari.channels().getVariable(call.id(), "CALLERID(dnid)"));
         if (dnid.failed()) {
             Channel.Dialplan d = call.channel().dialplan();
             unread(call, "its dialed number", "GET CALLERID(dnid)", dnid, "agi_dnid 'unknown', as for a call without one (agi_extension '"
@@ -131,7 +131,7 @@ public final class AgiOverAri implements StasisApp {
     }
 
     /** The WARN for a start-of-call read that failed (DEBUG when the client is closing). Outside text is escaped. */
-    private static void unread(StasisCall call, String what, String request, StartRead.Outcome<?> o, String consequence) {
+    private static void unread(StasisCall call, String what, String request, RetriedRead.Outcome<?> o, String consequence) {
         String name = call.channel().name() == null ? "" : call.channel().name();
         if (o.interrupted()) {
             log.debug("AGI over ARI: call {} ({}): {} not read, the client is closing", LogText.escape(call.id()), LogText.escape(name), what);

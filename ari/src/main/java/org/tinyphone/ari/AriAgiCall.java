@@ -47,8 +47,8 @@ final class AriAgiCall {
 
     /** Our own hangup of the call (its events are then not news). */
     void hangup() {
-        hungUpByUs = true;
         call.hangup();
+        hungUpByUs = true;   // only once Asterisk took it: a hangup that failed leaves the call up, and its app may go on
     }
 
     /** A kept key that is one of {@code escape}, taken; null if the first kept key is none of them. */

@@ -6,6 +6,7 @@ import static org.tinyphone.ari.AriAgiArgs.offsetMs;
 import static org.tinyphone.ari.AriAgiArgs.unsupported;
 import static org.tinyphone.ari.AriAgiArgs.usage;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
@@ -21,6 +22,7 @@ import org.tinyphone.agi.AgiEnvironment;
 import org.tinyphone.agi.AgiException;
 import org.tinyphone.agi.AgiHangupException;
 import org.tinyphone.agi.AgiReply;
+import org.tinyphone.net.LogLimiter;
 import org.tinyphone.net.LogText;
 
 /**
@@ -38,6 +40,8 @@ import org.tinyphone.net.LogText;
  */
 final class AriAgiChannel extends AbstractAgiChannel {
     private static final Logger log = LoggerFactory.getLogger(AriAgiChannel.class);
+    /** A failing Asterisk fails every call's commands: a few lines a window, then a count. */
+    private static final LogLimiter LIMITER = new LogLimiter(10, Duration.ofSeconds(10));
     private static final String DEAD = "511 Command Not Permitted on a dead channel or intercept routine";
     /** Commands Asterisk still runs after a hangup (res_agi.c, dead = 1). */
     private static final Set<String> DEAD_SAFE = Set.of("ASYNCAGI BREAK", "DATABASE DEL", "DATABASE DELTREE", "DATABASE GET",
@@ -60,6 +64,7 @@ final class AriAgiChannel extends AbstractAgiChannel {
     private String context;        // SET CONTEXT/EXTENSION/PRIORITY: where the dialplan goes on when the app ends
     private String extension;
     private String priority;
+    private int tries;             // how many times the command's read was sent (for its WARN)
 
     AriAgiChannel(StasisCall call, AgiEnvironment environment) {
         super(environment);
@@ -80,6 +85,7 @@ final class AriAgiChannel extends AbstractAgiChannel {
         if (name == null) return AgiReply.parse("510 Invalid or unknown command");
         List<String> a = words.subList(name.split(" ").length, words.size());
         if (c.gone() && !DEAD_SAFE.contains(name)) return AgiReply.parse(DEAD);
+        tries = 1;
         try {
             return AgiReply.parse(run(name, a, line));
         } catch (AriHttpException e) {
@@ -89,15 +95,45 @@ final class AriAgiChannel extends AbstractAgiChannel {
                 c.lost("Asterisk: " + e.asteriskMessage());   // it hung up (or left Stasis) before our request
                 return AgiReply.parse(DEAD_SAFE.contains(name) ? "200 result=0" : DEAD);
             }
+            if (e.status() >= 500) return failed(name, line, e);
             throw new AgiException("'" + line + "' over ARI: Asterisk answered " + e.getMessage(), e);
         } catch (AriConnectionException e) {
-            c.cut();
-            throw new AgiHangupException("'" + line + "' over ARI: " + e.getMessage(), e);
+            if (Thread.currentThread().isInterrupted() || call.connectionEndedForGood()) {
+                c.cut();   // the client is closing, or the call's own connection ended: nothing will come for it again
+                throw new AgiHangupException("'" + line + "' over ARI: " + e.getMessage(), e);
+            }
+            return failed(name, line, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             c.cut();
             throw new AgiHangupException("'" + line + "' over ARI: interrupted (the ARI client is closing)", e);
         }
+    }
+
+    /**
+     * A request that Asterisk failed (5xx) or did not answer (late, a lost connection) while the channel may well be
+     * up: the command gets AGI's failure answer, as Asterisk's AGI answers a command that failed, and the call goes on;
+     * it ends when Asterisk says the channel is gone (404, StasisEnd, ChannelDestroyed). Said in a WARN.
+     */
+    private AgiReply failed(String name, String line, AriException e) {
+        String reply = switch (name) {
+            case "STREAM FILE", "CONTROL STREAM FILE", "GET OPTION" -> "200 result=-1 endpos=0";
+            case "RECORD FILE" -> "200 result=-1 (writefile) endpos=0";
+            case "GET VARIABLE", "GET FULL VARIABLE", "DATABASE GET", "DATABASE PUT", "DATABASE DEL" -> "200 result=0";
+            default -> "200 result=-1";
+        };
+        LIMITER.warn(log, "AGI over ARI: a command failed", "AGI over ARI: call {} ({}): '{}' failed{}: {}; the app gets '{}', the call goes on",
+                LogText.escape(id), LogText.escape(call.channel().name() == null ? "" : call.channel().name()), LogText.escape(line, 200),
+                tries > 1 ? " (tried " + tries + " times)" : "", LogText.escape(e.getMessage()), reply);
+        return AgiReply.parse(reply);
+    }
+
+    /** A read safe to repeat: tried again while it fails in a way that may pass ({@link RetriedRead}); the last failure is thrown. */
+    private <T> T read(java.util.function.Function<Ari, T> read) {
+        RetriedRead.Outcome<T> o = RetriedRead.read(call, read);
+        tries = o.attempts();
+        if (o.failed()) throw o.failure();
+        return o.value();
     }
 
     private static String commandName(List<String> words) {
@@ -129,7 +165,7 @@ final class AriAgiChannel extends AbstractAgiChannel {
                 if (!a.isEmpty() && !a.get(0).equals(call.channel().name())) {
                     return "200 result=" + byName(a.get(0)).map(Channel::stateCode).orElse(-1);
                 }
-                return "200 result=" + ari.channels().get(id).stateCode();
+                return "200 result=" + read(r -> r.channels().get(id)).stateCode();
             }
             case "STREAM FILE" -> {
                 if (a.size() < 2) return usage(name);
@@ -193,7 +229,7 @@ final class AriAgiChannel extends AbstractAgiChannel {
             case "GET VARIABLE" -> {
                 if (a.size() != 1) return usage(name);
                 if (c.gone()) return "200 result=0";   // no channel left to read
-                return found(ari.channels().getVariable(id, a.get(0)));
+                return found(read(r -> r.channels().getVariable(id, a.get(0))));
             }
             case "GET FULL VARIABLE" -> {
                 if (a.isEmpty()) return usage(name);
@@ -205,7 +241,8 @@ final class AriAgiChannel extends AbstractAgiChannel {
                 } else if (c.gone()) {
                     return "200 result=0";
                 }
-                return "200 result=1 (" + AriAgiArgs.expand(ari, a.get(0), target, line) + ")";
+                String of = target;
+                return "200 result=1 (" + read(r -> AriAgiArgs.expand(r, a.get(0), of, line)) + ")";
             }
             case "SET VARIABLE" -> {
                 if (a.size() != 2) return usage(name);
@@ -247,7 +284,7 @@ final class AriAgiChannel extends AbstractAgiChannel {
             }
             case "DATABASE GET" -> {
                 if (a.size() != 2) return usage(name);
-                return found(ari.asterisk().getGlobalVariable("DB(" + a.get(0) + "/" + a.get(1) + ")").filter(v -> !v.isEmpty()));
+                return found(read(r -> r.asterisk().getGlobalVariable("DB(" + a.get(0) + "/" + a.get(1) + ")")).filter(v -> !v.isEmpty()));
             }
             case "DATABASE PUT" -> {
                 if (a.size() != 3) return usage(name);
@@ -270,7 +307,7 @@ final class AriAgiChannel extends AbstractAgiChannel {
     }
 
     private Optional<Channel> byName(String name) {
-        return ari.channels().list().stream().filter(ch -> name.equals(ch.name())).findFirst();
+        return read(r -> r.channels().list()).stream().filter(ch -> name.equals(ch.name())).findFirst();
     }
 
     // ------------------------------------------------------------------------------------------ the end of the app

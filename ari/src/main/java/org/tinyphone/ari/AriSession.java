@@ -19,6 +19,12 @@ abstract class AriSession {
     /** Closes the connection (the runtime was told, or is closing). */
     abstract void close(String reason);
 
+    /**
+     * True once this connection ended and its calls cannot come back on another one (a per-call outbound connection):
+     * a request that failed for want of it means the call is over for us, not a hiccup.
+     */
+    boolean endedForGood() { return false; }
+
     /** Outbound: the application Asterisk registered on this connection ({@code tinyphone-out}, or {@code app:channel} per call). */
     final String application() { return application; }
 

@@ -241,6 +241,12 @@ public final class OutboundAriServer implements AutoCloseable {
         RestTransport rest() { return rest; }
 
         @Override
+        boolean endedForGood() {
+            String app = application();
+            return ended && (app == null || app.indexOf(':') > 0 && !cfg.runtime.apps.containsKey(app));   // per call: none comes back
+        }
+
+        @Override
         void close(String reason) {
             Session s = ws;
             if (s != null && s.isOpen()) s.close(StatusCode.NORMAL, "", Callback.NOOP);

@@ -125,22 +125,11 @@ public final class StasisCall {
 
     AriSession session() { return session; }
 
-    /** REST calls like {@link #ari()}'s, each waiting at most {@code maxWait} for its answer (or the transport's timeout if shorter). */
-    Ari ari(Duration maxWait) {
-        return new Ari(() -> {
-            RestTransport t = session.rest();
-            return t == null ? null : new RestTransport() {
-                @Override
-                public RestResponse call(RestRequest r) {
-                    r.maxWait = maxWait;
-                    return t.call(r);
-                }
+    /** True when this call's connection ended and none can take it over: no request or event for it will come again. */
+    boolean connectionEndedForGood() { return session.endedForGood(); }
 
-                @Override
-                public String where() { return t.where(); }
-            };
-        }, ownChannel);
-    }
+    /** REST calls like {@link #ari()}'s, each waiting at most {@code maxWait} for its answer (or the transport's timeout if shorter). */
+    Ari ari(Duration maxWait) { return new Ari(() -> RestTransport.waitingAtMost(session.rest(), maxWait), ownChannel); }
 
     void rebind(AriSession s) { this.session = s; }
 

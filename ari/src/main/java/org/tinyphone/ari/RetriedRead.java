@@ -4,15 +4,17 @@ import java.time.Duration;
 import java.util.function.Function;
 
 /**
- * A read an app over ARI makes as a call starts (its dialed number, Asterisk's version), where a failure must not pass
- * for "not set". Asterisk's answer is final, whatever it says: a value (also {@code ""}), 404 {@code Provided variable
+ * A read that is safe to repeat, where a failure must not pass for "not set": as a call starts (its dialed number,
+ * Asterisk's version) and during it (GET VARIABLE, CHANNEL STATUS, ...: see {@code AriAgiChannel}). Requests with
+ * effects (play, hangup, set variable) are never sent through here: Asterisk may have done one it did not answer.
+ * Asterisk's answer is final, whatever it says: a value (also {@code ""}), 404 {@code Provided variable
  * was not found}, any other 4xx. A failure that may pass is tried again, {@link #ATTEMPTS} times in all with short
  * pauses: no answer within {@link #MAX_WAIT} (or the client's {@code restTimeout} if shorter), a lost connection, a
  * 5xx. So one lost request or a moment of overload does not route a call to the wrong number, and the worst case
  * (Asterisk answers nothing at all) costs about what one request at the default {@code restTimeout} did. What still
  * fails is returned with its reason, for the caller to report.
  */
-final class StartRead {
+final class RetriedRead {
     /** Tries in all, the first one included. */
     static final int ATTEMPTS = 3;
     /** The longest wait for each answer; Asterisk answers a variable read in about a millisecond (capture 09a). */
@@ -20,7 +22,7 @@ final class StartRead {
     /** The pause before the second try; twice that before the third. */
     static final Duration PAUSE = Duration.ofMillis(100);
 
-    private StartRead() {}
+    private RetriedRead() {}
 
     /**
      * What a read came to: its value, or the last failure ({@code failure} not null) after {@code attempts} tries.
@@ -33,8 +35,10 @@ final class StartRead {
     }
 
     /** Runs {@code read} on the call's REST (each request waiting at most {@link #MAX_WAIT}), again while it fails in a way that may pass. */
-    static <T> Outcome<T> read(StasisCall call, Function<Ari, T> read) {
-        Ari ari = call.ari(MAX_WAIT);
+    static <T> Outcome<T> read(StasisCall call, Function<Ari, T> read) { return read(call.ari(MAX_WAIT), read); }
+
+    /** Runs {@code read} on {@code ari} (whose requests should wait at most {@link #MAX_WAIT}), again while it fails in a way that may pass. */
+    static <T> Outcome<T> read(Ari ari, Function<Ari, T> read) {
         for (int attempt = 1; ; attempt++) {
             try {
                 return new Outcome<>(read.apply(ari), null, attempt);
