@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +21,8 @@ import org.tinyphone.net.LogText;
  * ({@code CALLERID(dnid)}), dialplan place, and the {@code Stasis(app,args)} arguments as {@code agi_arg_N}.
  * When the app returns the dialplan goes on, at the place SET CONTEXT/EXTENSION/PRIORITY named, as after an AGI.
  *
- * <p>The dialed number and {@code agi_version} are read when the call starts. A channel without a DNID gives
+ * <p>The dialed number is read when the call starts; {@code agi_version} once per connection, when it connects
+ * (a call that starts before the answer waits for that read). A channel without a DNID gives
  * {@code agi_dnid: unknown}, as over FastAGI. A read that fails (no answer, a lost connection, a 5xx) is tried again,
  * three times in all; if it still fails the app gets {@code unknown} too, and a WARN names the call and the reason,
  * since the app cannot tell that from a call without a number.
@@ -39,7 +39,6 @@ public final class AgiOverAri implements StasisApp {
     private static final LogLimiter LIMITER = new LogLimiter(10, Duration.ofSeconds(10));
 
     private final Function<StasisCall, AgiApp> apps;
-    private final AtomicReference<String> version = new AtomicReference<>();
 
     private AgiOverAri(Function<StasisCall, AgiApp> apps) { this.apps = apps; }
 
@@ -72,7 +71,7 @@ public final class AgiOverAri implements StasisApp {
     }
 
     /** The {@code agi_*} block a FastAGI app would get for this call. */
-    AgiEnvironment environment(StasisCall call) {
+    AgiEnvironment environment(StasisCall call) throws InterruptedException {
         Channel c = call.channel();
         List<String> lines = new ArrayList<>(32);
         lines.add("agi_request: stasis:" + call.app());
@@ -101,17 +100,19 @@ public final class AgiOverAri implements StasisApp {
         return AgiEnvironment.parse(lines.stream().map(AgiOverAri::oneLine).toList());
     }
 
-    private String version(StasisCall call) {
-        String v = version.get();
-        if (v != null) return v;
-        RetriedRead.Outcome<AsteriskInfo> info = RetriedRead.read(call, ari -> ari.asterisk().info());
+    /** Asterisk's version, read once per connection ({@link AriSession#asteriskInfo}); waits if that read is in flight. */
+    private static String version(StasisCall call) throws InterruptedException {
+        RetriedRead.Outcome<AsteriskInfo> info;
+        try {
+            info = call.session().asteriskInfo().get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("never completed exceptionally", e);
+        }
         if (info.failed()) {
             unread(call, "Asterisk's version", "GET asterisk/info", info, "agi_version 'unknown'");
             return "unknown";
         }
-        v = info.value().version().isEmpty() ? "unknown" : info.value().version();
-        version.compareAndSet(null, v);
-        return v;
+        return info.value().version().isEmpty() ? "unknown" : info.value().version();
     }
 
     /**

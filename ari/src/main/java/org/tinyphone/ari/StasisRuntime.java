@@ -60,9 +60,12 @@ final class StasisRuntime {
     private final LongAdder reconnects = new LongAdder();
     private final AtomicReference<AriConnectionState> lastState = new AtomicReference<>();
     private volatile boolean closed;
+    /** An app here is AGI over ARI: its calls need Asterisk's version, read when a connection is made. */
+    private final boolean agiOverAri;
 
     StasisRuntime(Config cfg, String name) {
         this.cfg = cfg;
+        this.agiOverAri = cfg.fallback instanceof AgiOverAri || cfg.apps.values().stream().anyMatch(a -> a instanceof AgiOverAri);
         this.name = name;
         this.reader = new AriMessageReader(cfg.maxMessageChars);
         for (Consumer<AriEvent> l : cfg.eventListeners) onEvent(l);
@@ -284,6 +287,7 @@ final class StasisRuntime {
      * @return false if the channels could not be read
      */
     boolean resync(AriSession s, Predicate<String> apps, Instant lostAt) {
+        if (agiOverAri) s.asteriskInfo();   // agi_version, read once for the calls on this connection (Asterisk may have been upgraded)
         List<Channel> channels;
         try {
             channels = new Ari(s::rest, this::ownChannel).channels().list();

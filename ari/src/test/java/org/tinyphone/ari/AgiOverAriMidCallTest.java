@@ -189,4 +189,26 @@ class AgiOverAriMidCallTest {
         assertThat(warnings()).singleElement().asString().contains("'SET VARIABLE RESULT ok' failed: no answer from Asterisk")
                 .endsWith("the app gets '200 result=-1', the call goes on");
     }
+
+    @Test
+    void asterisksVersionIsReadOncePerConnectionAndCallsThatStartMeanwhileWaitForThatRead() throws Exception {
+        Predicate<AriRequest> info = r -> r.method().equals("GET") && r.path().equals("asterisk/info");
+        sim.failRequests(info, 1, RestFault.answerAfter(Duration.ofMillis(300)));   // slow, so the calls start before it is known
+        connect();
+        List<String> versions = new CopyOnWriteArrayList<>();
+        apps.put("v", ch -> versions.add(ch.environment().version()));
+        List<SimulatedAriCall> calls = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) calls.add(sim.call("agi").args("v").place());
+        for (SimulatedAriCall c : calls) c.await(Duration.ofSeconds(20));
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> versions.size() == 5);
+        assertThat(versions).containsOnly("22.10.1");
+        assertThat(requests(info)).as("one GET asterisk/info for the connection, none per call").isEqualTo(1);
+
+        sim.dropEventConnections();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> states.contains(AriConnectionState.RECONNECTED));
+        for (int i = 0; i < 3; i++) sim.call("agi").args("v").place().await(Duration.ofSeconds(20));
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> versions.size() == 8);
+        assertThat(requests(info)).as("read again on the new connection: Asterisk may have been upgraded").isEqualTo(2);
+        assertThat(warnings()).isEmpty();
+    }
 }
