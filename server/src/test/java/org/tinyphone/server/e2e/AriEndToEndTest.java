@@ -37,8 +37,8 @@ import org.tinyphone.sim.audio.Pcm;
  * the whole server connected to it with {@code ari.enabled}: they reach a WebSocket client and an original-dialect TCP
  * client like any other way in, keys come from DTMF events, the caller's audio from the externalMedia AudioSocket
  * channel the server asks for, talk-back commands run as REST requests (and the ones the talk-back policy refuses never
- * reach Asterisk), and every call gets exactly one hangup: when the caller hangs up during a playback, and when
- * Asterisk goes away and comes back.
+ * reach Asterisk), and every call gets exactly one hangup: when the caller hangs up during a playback, when a play's
+ * request goes unanswered (the call goes on), and when Asterisk goes away and comes back.
  */
 @Timeout(120)
 class AriEndToEndTest {
@@ -232,6 +232,30 @@ class AriEndToEndTest {
             assertThat(plays.subList(1, 3)).allMatch(q -> q.contains("media=sound:tt-monkeys") && q.matches(".*offsetms=\\d+.*"));
             caller.hangup();
             await().atMost(RunningServer.Watcher.WAIT).until(w::hungUp);
+        }
+    }
+
+    @Test
+    void aPlayWhoseConnectionAsteriskDropsFailsThatPlayOnlyAndTheCallGoesOn() throws Exception {
+        String number = "15552000011";
+        try (LogCapture logs = LogCapture.begin(); RunningServer.Watcher w = server.watch(number)) {
+            SimulatedAriCall caller = waitingCaller(number).place();
+            String id = newCaller(w);
+            // no answer at all, also to the transport's one resend on a new connection
+            asterisk.failRequests(q -> q.method().equals("POST") && q.path().equals("channels/" + id + "/play"), 2, RestFault.dropConnection());
+            CommandResult failed = w.client.play(id, "hello-world").get(30, TimeUnit.SECONDS);
+            assertThat(failed.ok()).isFalse();
+            caller.press('7');
+            await().atMost(RunningServer.Watcher.WAIT).until(() -> w.keys().equals("7"));
+            assertThat(w.client.play(id, "hello-world").get(30, TimeUnit.SECONDS).ok()).as("the call is still up: the next play plays").isTrue();
+            caller.hangup();
+            await().atMost(RunningServer.Watcher.WAIT).until(w::hungUp);
+            assertThat(w.storyOfCall(id)).containsExactly("new_caller", "keypress 7", "hangup");
+            assertThat(w.of(TinyphoneEvent.Hangup.class).get(0).cause()).isEqualTo("caller");
+            assertThat(caller.await(Duration.ofSeconds(10)).played()).containsExactly("sound:hello-world");
+            assertThat(logs.lines()).filteredOn(l -> l.startsWith("WARN ") && l.contains(id)).singleElement()
+                    .satisfies(l -> assertThat(l).startsWith("WARN org.tinyphone.ari.AriAgiChannel - AGI over ARI: call " + id)
+                            .endsWith("the app gets '200 result=-1 endpos=0', the call goes on"));
         }
     }
 
