@@ -86,7 +86,12 @@ final class RelayTunnel {
             return tellAsterisk("Tinyphone server not reachable at " + host + ":" + port);
         }
 
-        // 3. Pump: server → stdout on its own thread, fd 3 → server on another, stdin → server here.
+        // 3. SIGHUP from now on goes to the server as HANGUP. Before the pumps start: once the server's first command
+        // reaches Asterisk, the channel may hang up at any moment, and a SIGHUP before the handler would end the JVM
+        // the default way (the server would see the tunnel close instead of a HANGUP).
+        installHangupHandler();
+
+        // 4. Pump: server → stdout on its own thread, fd 3 → server on another, stdin → server here.
         Thread fromServer = new Thread(new FromServer(), "relay-from-server");
         fromServer.setDaemon(true);
         fromServer.start();
@@ -95,7 +100,6 @@ final class RelayTunnel {
             audioThread.setDaemon(true);
             audioThread.start();
         }
-        installHangupHandler();
 
         byte[] leftover = envReader.leftover();
         if (leftover.length > 0) send(RelayProtocol.AGI_IN, leftover, 0, leftover.length);
