@@ -68,6 +68,8 @@ public final class OutboundAriServer implements AutoCloseable {
     private final Map<String, Set<OutboundSession>> live = new ConcurrentHashMap<>();
     private final Map<String, Instant> lostAt = new ConcurrentHashMap<>();
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
+    /** One budget for this listener's lines about what peers did (refusals, silence, binary), so a flood writes a bounded log. */
+    private final LogLimiter limiter = new LogLimiter(5, Duration.ofSeconds(10));
 
     private OutboundAriServer(Builder b) {
         this.cfg = b;
@@ -79,7 +81,6 @@ public final class OutboundAriServer implements AutoCloseable {
         pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
         this.server = new Server(pool);
         server.setStopTimeout(1000);
-        LogLimiter limiter = new LogLimiter(5, Duration.ofSeconds(10));
         ListenerStats stats = new ListenerStats();
         HttpConnectionFactory http1 = new HttpConnectionFactory();
         http1.getHttpConfiguration().setSendServerVersion(false);
@@ -101,14 +102,15 @@ public final class OutboundAriServer implements AutoCloseable {
             for (String path : b.paths) container.addMapping(path, (req, resp, callback) -> {
                 if (req.getHeaders().get(HttpHeader.ORIGIN) != null) {
                     // Asterisk sends no Origin (09d); a browser always does: a web page must not play Asterisk here
-                    log.warn("ARI outbound: refused a WebSocket from {} sent by a web page (Origin {}): only Asterisk may connect",
+                    limiter.warn(log, "ari outbound origin", "ARI outbound: refused a WebSocket from {} sent by a web page (Origin {}): only Asterisk may connect",
                             org.eclipse.jetty.server.Request.getRemoteAddr(req), LogText.escape(req.getHeaders().get(HttpHeader.ORIGIN)));
                     Response.writeError(req, resp, callback, 403, "Forbidden");
                     return null;
                 }
                 if (expectedAuthorization != null && !authorized(req.getHeaders().get(HttpHeader.AUTHORIZATION))) {
-                    log.warn("ARI outbound: refused a WebSocket from {}: wrong or no credentials (websocket_client.conf "
-                            + "username/password must match)", org.eclipse.jetty.server.Request.getRemoteAddr(req));
+                    limiter.warn(log, "ari outbound credentials", "ARI outbound: refused a WebSocket from {}: wrong or no "
+                            + "credentials (websocket_client.conf username/password must match)",
+                            org.eclipse.jetty.server.Request.getRemoteAddr(req));
                     resp.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Basic realm=\"Tinyphone ARI\"");
                     Response.writeError(req, resp, callback, 401, "Authentication required");
                     return null;
@@ -198,8 +200,12 @@ public final class OutboundAriServer implements AutoCloseable {
 
     private void gone(OutboundSession s, String reason) {
         String app = s.application();
-        log.info("ARI outbound {}: connection for {} closed ({})", s, app == null ? "(no application yet)" : LogText.escape(app), reason);
-        if (app == null) return;
+        if (app == null) {   // never said who it is: said within the budget, a flood of them writes a bounded log
+            limiter.info(log, "ari outbound closed unregistered", "ARI outbound {}: connection closed before it registered "
+                    + "an application ({})", s, reason);
+            return;
+        }
+        log.info("ARI outbound {}: connection for {} closed ({})", s, LogText.escape(app), reason);
         Set<OutboundSession> sessions = live.get(app);
         if (sessions == null || !sessions.remove(s) || !sessions.isEmpty() || runtime.closed()) return;
         lostAt.put(app, Instant.now());
@@ -256,6 +262,22 @@ public final class OutboundAriServer implements AutoCloseable {
         public void onWebSocketOpen(Session session) {
             this.ws = session;
             log.debug("ARI outbound {}: WebSocket open (protocol {})", this, session.getUpgradeResponse().getAcceptedSubProtocol());
+            server.getScheduler().schedule(this::registeredInTime, cfg.handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        /**
+         * Asterisk registers its application as the first message on a new connection; one that has said nothing by
+         * the handshake deadline is not Asterisk (or a broken one) and would hold a connection slot for the whole idle
+         * timeout: it is closed and counted like a connection that missed its deadline before the upgrade.
+         */
+        private void registeredInTime() {
+            Session s = ws;
+            if (application() != null || ended || s == null || !s.isOpen()) return;
+            connector.stats().countDeadlineMissed();
+            limiter.warn(log, "ari outbound silent", "ARI outbound {}: no ApplicationRegistered within {} ms of the upgrade "
+                    + "(listeners.handshake-timeout): closed", this, cfg.handshakeTimeout.toMillis());
+            s.close(StatusCode.POLICY_VIOLATION, "no ApplicationRegistered", Callback.NOOP);
+            server.getScheduler().schedule(() -> { if (s.isOpen()) s.disconnect(); }, 1, TimeUnit.SECONDS);
         }
 
         @Override
@@ -266,7 +288,7 @@ public final class OutboundAriServer implements AutoCloseable {
         @Override
         public void onWebSocketBinary(java.nio.ByteBuffer payload, Callback callback) {
             callback.succeed();
-            log.warn("ARI outbound {}: a binary message was ignored", this);
+            limiter.warn(log, "ari outbound binary", "ARI outbound {}: a binary message was ignored", this);
         }
 
         @Override
@@ -276,7 +298,7 @@ public final class OutboundAriServer implements AutoCloseable {
 
         @Override
         public void onWebSocketError(Throwable cause) {
-            end("error: " + cause);
+            end("error: " + LogText.escape(String.valueOf(cause)));
         }
 
         private void end(String reason) {

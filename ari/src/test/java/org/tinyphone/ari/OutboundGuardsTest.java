@@ -106,6 +106,72 @@ class OutboundGuardsTest {
         }
     }
 
+    @Test
+    void webSocketsThatNeverRegisterAnApplicationAreClosedAtTheDeadlineAndAsteriskGetsIn() throws Exception {
+        CopyOnWriteArrayList<AriConnectionState> states = new CopyOnWriteArrayList<>();
+        java.util.List<Socket> silent = new java.util.ArrayList<>();
+        try (SimulatedAriAsterisk sim = SimulatedAriAsterisk.builder().user("lab", "labsecret").start();
+             OutboundAriServer server = OutboundAriServer.builder().port(0).maxConnections(3)
+                     .handshakeTimeout(Duration.ofMillis(300)).onState(states::add)   // the idle timeout stays 10 min
+                     .app("tinyphone-out", c -> { }).build().start()) {
+            try {
+                for (int i = 0; i < 3; i++) {   // upgraded, then never a word: every slot taken
+                    Socket s = new Socket("127.0.0.1", server.port());
+                    silent.add(s);
+                    s.setSoTimeout(20_000);
+                    s.getOutputStream().write(UPGRADE.getBytes(StandardCharsets.US_ASCII));
+                    assertThat(headers(s.getInputStream())).startsWith("HTTP/1.1 101");
+                }
+                SimulatedAriAsterisk.OutboundLink link = sim.outbound("tinyphone-out", URI.create("ws://127.0.0.1:" + server.port()
+                        + "/ari-out"), null, null, Duration.ofMillis(100));
+                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> states.contains(AriConnectionState.CONNECTED));
+                for (Socket s : silent) {   // each was told why: a close frame, 1008 (policy violation)
+                    byte[] frame = s.getInputStream().readNBytes(4);
+                    assertThat(frame).containsExactly(0x88, 2 + "no ApplicationRegistered".length(), 0x03, 0xF0);
+                }
+                assertThat(server.listenerStats().closedByDeadline()).as("the silent three, at least").isGreaterThanOrEqualTo(3);
+                assertThat(server.connectedApps()).containsExactly("tinyphone-out");
+                link.stop();
+            } finally {
+                for (Socket s : silent) s.close();
+            }
+        }
+    }
+
+    @Test
+    void aFloodOfRefusedUpgradesWritesABoundedLog() throws Exception {
+        try (LogCapture logs = new LogCapture();
+             OutboundAriServer server = OutboundAriServer.builder().port(0).credentials("asterisk", "s3cret")
+                     .app("tinyphone-out", c -> { }).build().start()) {
+            for (int i = 0; i < 40; i++) {
+                String request = i % 2 == 0 ? UPGRADE.replace("Host: 127.0.0.1\r\n", "Host: 127.0.0.1\r\nOrigin: https://evil.example\r\n")
+                        : UPGRADE;   // no credentials
+                try (Socket s = new Socket("127.0.0.1", server.port())) {
+                    s.setSoTimeout(10_000);
+                    s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+                    String answer = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+                    assertThat(answer).isIn("HTTP/1.1 403", "HTTP/1.1 401");
+                }
+            }
+            String text = logs.text();
+            long origin = text.lines().filter(l -> l.contains("sent by a web page")).count();
+            long credentials = text.lines().filter(l -> l.contains("wrong or no credentials")).count();
+            assertThat(origin).as("refusals of web pages logged, within the budget").isBetween(1L, 5L);
+            assertThat(credentials).as("refusals for credentials logged, within the budget").isBetween(1L, 5L);
+        }
+    }
+
+    /** The HTTP answer's status line and headers, up to the blank line (nothing after it is read). */
+    private static String headers(InputStream in) throws java.io.IOException {
+        StringBuilder b = new StringBuilder();
+        while (!b.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) break;
+            b.append((char) c);
+        }
+        return b.toString();
+    }
+
     private static byte[] readAll(InputStream in) throws java.io.IOException {
         try {
             return in.readAllBytes();
