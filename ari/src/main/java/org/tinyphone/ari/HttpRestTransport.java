@@ -1,5 +1,6 @@
 package org.tinyphone.ari;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -7,8 +8,18 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,10 +34,15 @@ import org.slf4j.LoggerFactory;
  *       answer, and is sent once more on a new connection. Asterisk did not act on it (it closed an idle
  *       connection), and the requests this client sends that create something carry the id to create, so a
  *       repeat cannot create twice.</li>
+ *   <li>An answer is bounded like a message on the events WebSocket: at most {@link #MAX_BODY_BYTES} of body, and the
+ *       whole answer (not only its headers, which is all the JDK's request timeout covers) within the request's
+ *       timeout; an "Asterisk" that sends an endless or dripping body costs one connection for that long, no more.</li>
  * </ul>
  */
 final class HttpRestTransport implements RestTransport, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpRestTransport.class);
+    /** The largest answer body read (some 20,000 channels listed); a longer one fails the request and drops its connection. */
+    static final int MAX_BODY_BYTES = 16 << 20;
 
     private final HttpClient http;
     private final String base;          // http://127.0.0.1:8088/ari/
@@ -68,15 +84,18 @@ final class HttpRestTransport implements RestTransport, AutoCloseable {
         try {
             HttpResponse<String> resp;
             try {
-                resp = http.send(request, HttpResponse.BodyHandlers.ofString());
+                resp = exchange(request, r);
             } catch (HttpTimeoutException e) {
                 throw new AriConnectionException("no answer from Asterisk to " + r + " within " + r.wait(timeout).toMillis() + " ms", e);
             } catch (ConnectException e) {
                 throw new AriConnectionException("cannot reach Asterisk at " + base + " (" + r + "): " + e.getMessage(), e);
+            } catch (TooLarge e) {
+                throw new AriConnectionException("the answer from Asterisk at " + base + " to " + r + " is over "
+                        + MAX_BODY_BYTES + " bytes: dropped", e);
             } catch (IOException first) {
                 log.debug("ARI {} failed before any answer ({}); sending it once more on a new connection", r, first.toString());
                 try {
-                    resp = http.send(request, HttpResponse.BodyHandlers.ofString());
+                    resp = exchange(request, r);
                 } catch (IOException again) {
                     again.addSuppressed(first);
                     throw new AriConnectionException("no answer from Asterisk at " + base + " to " + r + ": " + again, again);
@@ -89,6 +108,81 @@ final class HttpRestTransport implements RestTransport, AutoCloseable {
         } finally {
             permits.release();
         }
+    }
+
+    /** Sends {@code request} and reads its whole answer, bounded in size and in time (the request's wait). */
+    private HttpResponse<String> exchange(HttpRequest request, RestRequest r) throws IOException, InterruptedException {
+        long wait = r.wait(timeout).toMillis();
+        CompletableFuture<HttpResponse<String>> f = http.sendAsync(request, info -> new BoundedBody(charset(info)));
+        try {
+            return f.get(wait, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            f.cancel(true);   // the JDK aborts the exchange and closes its connection
+            throw new HttpTimeoutException("the whole answer did not come within " + wait + " ms");
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            for (Throwable t = e.getCause(); t != null; t = t.getCause()) if (t instanceof TooLarge big) throw big;
+            if (e.getCause() instanceof IOException io) throw io;
+            throw new IOException(e.getCause());
+        }
+    }
+
+    private static Charset charset(HttpResponse.ResponseInfo info) {
+        String type = info.headers().firstValue("Content-Type").orElse("");
+        int at = type.toLowerCase(java.util.Locale.ROOT).indexOf("charset=");
+        if (at < 0) return StandardCharsets.UTF_8;
+        try {
+            return Charset.forName(type.substring(at + 8).replace("\"", "").split(";")[0].trim());
+        } catch (RuntimeException e) {
+            return StandardCharsets.UTF_8;
+        }
+    }
+
+    /** An answer body over {@link #MAX_BODY_BYTES}. */
+    static final class TooLarge extends IOException {
+        TooLarge() { super("answer body over " + MAX_BODY_BYTES + " bytes"); }
+    }
+
+    /** The body as text, at most {@link #MAX_BODY_BYTES}; beyond that the exchange is cancelled (its connection closed). */
+    private static final class BoundedBody implements HttpResponse.BodySubscriber<String> {
+        private final CompletableFuture<String> result = new CompletableFuture<>();
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private final Charset charset;
+        private Flow.Subscription subscription;
+
+        BoundedBody(Charset charset) { this.charset = charset; }
+
+        @Override
+        public CompletionStage<String> getBody() { return result; }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            if (result.isDone()) return;
+            for (ByteBuffer b : items) {
+                if (bytes.size() + (long) b.remaining() > MAX_BODY_BYTES) {
+                    subscription.cancel();
+                    result.completeExceptionally(new TooLarge());
+                    return;
+                }
+                byte[] a = new byte[b.remaining()];
+                b.get(a);
+                bytes.write(a, 0, a.length);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) { result.completeExceptionally(t); }
+
+        @Override
+        public void onComplete() { result.complete(bytes.toString(charset)); }
     }
 
     @Override
