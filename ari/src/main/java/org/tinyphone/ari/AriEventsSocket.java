@@ -26,6 +26,7 @@ final class AriEventsSocket extends AriSession implements WebSocket.Listener {
     private volatile WebSocket ws;
     private volatile long lastHeard = System.nanoTime();
     private volatile WebSocketRestTransport wsRest;
+    private long binaryBytes;   // of the binary message being read (the JDK calls one part at a time)
 
     AriEventsSocket(AriConnector.Settings cfg, StasisRuntime runtime, RestTransport httpRest) {
         super(cfg.where());
@@ -135,7 +136,11 @@ final class AriEventsSocket extends AriSession implements WebSocket.Listener {
     @Override
     public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
         lastHeard = System.nanoTime();
-        if (last) log.warn("ARI {}: a binary message on the events WebSocket was ignored", where());
+        binaryBytes += data.remaining();
+        if (last) {
+            runtime.onBinary(this, binaryBytes);
+            binaryBytes = 0;
+        }
         return null;
     }
 

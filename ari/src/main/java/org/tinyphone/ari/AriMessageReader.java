@@ -49,6 +49,11 @@ final class AriMessageReader {
                 chars, maxMessageChars);
     }
 
+    /** A binary message, which ARI never sends: dropped, counted as malformed, said within the budget. */
+    void binary(AriSession s, long bytes) {
+        warn(malformed, "ari binary", "ARI {}: a binary message ({} bytes) was dropped: ARI sends text", s, bytes);
+    }
+
     /**
      * A message that is not one of Asterisk's typed events as it writes them, read as a JSON tree: a REST response
      * (handed to the REST-over-WebSocket transport), another event (raw JSON), or dropped with a word why; null when

@@ -4,7 +4,7 @@ package org.tinyphone.ari;
  * Counters of one client or outbound server since it started.
  *
  * @param events         messages decoded as events
- * @param malformed      messages that were not JSON objects with a {@code type}, or a known type in an impossible shape
+ * @param malformed      messages that were not JSON objects with a {@code type}, or a known type in an impossible shape, or binary
  * @param oversized      messages over the size limit, dropped
  * @param unknownTypes   events of a type without a record (delivered as {@link AriEvent.Other})
  * @param unknownChannel events about a channel that is not a call here (delivered to event listeners only)

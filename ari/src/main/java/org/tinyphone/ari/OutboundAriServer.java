@@ -287,8 +287,8 @@ public final class OutboundAriServer implements AutoCloseable {
 
         @Override
         public void onWebSocketBinary(java.nio.ByteBuffer payload, Callback callback) {
+            runtime.onBinary(this, payload.remaining());
             callback.succeed();
-            limiter.warn(log, "ari outbound binary", "ARI outbound {}: a binary message was ignored", this);
         }
 
         @Override

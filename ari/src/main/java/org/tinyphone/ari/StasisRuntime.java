@@ -150,6 +150,9 @@ final class StasisRuntime {
     /** A message over the size limit was skipped. */
     void onOversized(AriSession s, long chars) { reader.oversized(s, chars); }
 
+    /** A whole binary message (ARI sends none) was read and dropped. */
+    void onBinary(AriSession s, long bytes) { reader.binary(s, bytes); }
+
     /** Hook for the outbound server: Asterisk said which application this connection serves. */
     private final List<Consumer<AriSession>> registeredHooks = new CopyOnWriteArrayList<>();
 

@@ -161,6 +161,43 @@ class OutboundGuardsTest {
         }
     }
 
+    @Test
+    void aFloodOfBinaryMessagesIsCountedAndWritesABoundedLog() throws Exception {
+        try (LogCapture logs = new LogCapture();
+             OutboundAriServer server = OutboundAriServer.builder().port(0).app("tinyphone-out", c -> { }).build().start();
+             Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(UPGRADE.getBytes(StandardCharsets.US_ASCII));
+            assertThat(headers(s.getInputStream())).startsWith("HTTP/1.1 101");
+            out.write(frame(0x1, "{\"type\":\"ApplicationRegistered\",\"application\":\"tinyphone-out\"}"
+                    .getBytes(StandardCharsets.UTF_8)));
+            for (int i = 0; i < 200; i++) out.write(frame(0x2, new byte[] {1, 2, 3, 4}));
+            out.flush();
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> server.stats().malformed() == 200);
+            long lines = logs.text().lines().filter(l -> l.contains("binary message")).count();
+            assertThat(lines).as("binary messages said within the budget").isBetween(1L, 11L);
+            assertThat(server.connectedApps()).as("the connection goes on").containsExactly("tinyphone-out");
+        }
+    }
+
+    /** One masked WebSocket frame from a client, FIN set. */
+    private static byte[] frame(int opcode, byte[] payload) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        b.write(0x80 | opcode);
+        if (payload.length < 126) {
+            b.write(0x80 | payload.length);
+        } else {
+            b.write(0x80 | 126);
+            b.write(payload.length >> 8);
+            b.write(payload.length & 0xff);
+        }
+        byte[] mask = {0x11, 0x22, 0x33, 0x44};
+        b.writeBytes(mask);
+        for (int i = 0; i < payload.length; i++) b.write(payload[i] ^ mask[i % 4]);
+        return b.toByteArray();
+    }
+
     /** The HTTP answer's status line and headers, up to the blank line (nothing after it is read). */
     private static String headers(InputStream in) throws java.io.IOException {
         StringBuilder b = new StringBuilder();

@@ -176,7 +176,7 @@ final class AriIngress {
                                    ToDoubleFunction<T> connected) {
         counter(registry, "tinyphone.ari.events", connection, source, s -> stats.apply(s).events(), "Events received from Asterisk");
         counter(registry, "tinyphone.ari.bad.messages", connection, source, s -> stats.apply(s).malformed() + stats.apply(s).oversized(),
-                "Messages from Asterisk that were not events (not JSON, no type, impossible shape, over the size limit)");
+                "Messages from Asterisk that were not events (not JSON, no type, impossible shape, binary, over the size limit)");
         counter(registry, "tinyphone.ari.events.dropped", connection, source, s -> stats.apply(s).dropped(),
                 "Events dropped because a call fell a whole queue behind");
         counter(registry, "tinyphone.ari.reconnects", connection, source, s -> stats.apply(s).reconnects(),
