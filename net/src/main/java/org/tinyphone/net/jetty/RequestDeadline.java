@@ -5,6 +5,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.eclipse.jetty.util.component.AbstractLifeCycle;
 import org.slf4j.Logger;
 import org.tinyphone.net.ListenerStats;
@@ -56,6 +59,25 @@ public final class RequestDeadline extends AbstractLifeCycle implements Connecti
         this.deadline = deadline;
         this.stats = stats;
         this.limiter = limiter;
+    }
+
+    /**
+     * The same deadline for a request's body, for a handler that reads a whole body before it answers (a webhook's
+     * form): from now, the body must be read within the deadline, else the connection is closed, counted and logged as a
+     * missed deadline, and the blocked read fails. Jetty's idle timeout restarts with every byte, so without this a
+     * peer dripping a body a byte at a time holds the connection for as long as the body is long. Cancel the returned
+     * task once the body is read.
+     */
+    public Scheduler.Task bodyDeadline(Request request) {
+        EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+        return request.getComponents().getScheduler().schedule(() -> {
+            if (!endPoint.isOpen()) return;
+            stats.countDeadlineMissed();
+            limiter.warn(log, name + " body deadline", "{}: {} from {} did not send its whole body within {} ms; closed", name,
+                    LogText.escape(request.getMethod() + " " + Request.getPathInContext(request)),
+                    LogText.escape(endPoint.getRemoteSocketAddress()), deadline.toMillis());
+            endPoint.close();
+        }, deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -10,18 +10,24 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.tinyphone.net.jetty.RequestDeadline;
 import org.tinyphone.server.sms.SmsWebhook;
 
 /**
  * Jetty's side of the SMS webhook ({@link SmsWebhook#PATH}), on 12004 and on 12003: reads the form body, at most
  * {@link SmsWebhook#MAX_BODY} bytes (a longer one, announced or not, gets 413 unread), and writes the webhook's reply.
- * Runs on a virtual thread, so the body is read blocking.
+ * Runs on a virtual thread, so the body is read blocking; the whole body must arrive within the listener's request
+ * deadline (listeners.handshake-timeout), or the connection is closed.
  */
 final class SmsHandler extends Handler.Abstract {
     private final SmsWebhook webhook;
+    private final RequestDeadline deadline;
 
-    SmsHandler(SmsWebhook webhook) {
+    /** @param deadline the listener's request deadline, which the form body must meet too */
+    SmsHandler(SmsWebhook webhook, RequestDeadline deadline) {
         this.webhook = webhook;
+        this.deadline = deadline;
     }
 
     @Override
@@ -33,8 +39,11 @@ final class SmsHandler extends Handler.Abstract {
             return true;
         }
         byte[] body;
+        Scheduler.Task late = deadline.bodyDeadline(request);   // a body that drips is closed at the deadline
         try (InputStream in = Content.Source.asInputStream(request)) {
             body = in.readNBytes(SmsWebhook.MAX_BODY + 1);
+        } finally {
+            late.cancel();
         }
         if (body.length > SmsWebhook.MAX_BODY) {
             tooLarge(request, response, callback);

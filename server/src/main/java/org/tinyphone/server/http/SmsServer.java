@@ -41,7 +41,7 @@ public final class SmsServer implements AutoCloseable {
         WebServer.Guarded g = WebServer.guarded("sms", listener, SecurityHeaders.forNoPages(), maxConnections,
                 maxPerAddress, requestTimeout);
         Handler.Sequence routes = new Handler.Sequence();
-        routes.addHandler(new SmsHandler(webhook));
+        routes.addHandler(new SmsHandler(webhook, g.deadline()));
         routes.addHandler(new Handler.Abstract.NonBlocking() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {

@@ -119,7 +119,7 @@ public final class WebServer implements AutoCloseable {
         });
         Handler.Sequence routes = new Handler.Sequence();
         routes.addHandler(new Api(metrics, health));
-        if (sms != null) routes.addHandler(new SmsHandler(sms));
+        if (sms != null) routes.addHandler(new SmsHandler(sms, g.deadline()));
         if (page != null) {   // an operator's own page (http.static-dir) is served as it is
             routes.addHandler(new LivePage(page, clients.clientSessions(), origins));
         }
@@ -189,8 +189,8 @@ public final class WebServer implements AutoCloseable {
         return context;
     }
 
-    /** A Jetty server with one guarded connector, not started yet. */
-    record Guarded(Server server, GuardedConnector connector, ListenerStats stats) {}
+    /** A Jetty server with one guarded connector, not started yet; {@code deadline} also serves handlers that read a body. */
+    record Guarded(Server server, GuardedConnector connector, ListenerStats stats, RequestDeadline deadline) {}
 
     /**
      * A Jetty server on virtual threads whose one connector has the guards of every listener: the connection cap,
@@ -222,7 +222,7 @@ public final class WebServer implements AutoCloseable {
         server.addConnector(connector);
         server.addBean(new GuardedConnector.Cap(maxConnections, connector, name + ".max-connections"));
         server.addBean(deadline);
-        return new Guarded(server, connector, stats);
+        return new Guarded(server, connector, stats, deadline);
     }
 
     /** Starts a server built by {@link #guarded}; a port that cannot be bound is a {@link ServerStartException}. */

@@ -21,8 +21,8 @@ import org.tinyphone.relay.RelayProtocol;
 
 /**
  * Connections that never say who they are are closed by their listener's deadline ({@code listeners.handshake-timeout},
- * short here) and counted in /metrics: slowloris on HTTP, silent and dripping connections on the client port and
- * the relay port, a relay tunnel that greets and then sends nothing, silent FastAGI and AudioSocket connections.
+ * short here) and counted in /metrics: slowloris on HTTP, an SMS webhook form that drips in, silent and dripping
+ * connections on the client port and the relay port, a relay tunnel that greets and then sends nothing, silent FastAGI and AudioSocket connections.
  * The tests wait as long as it takes (no timing is asserted); without a deadline they would wait for ever.
  */
 class ListenerDeadlinesTest {
@@ -149,6 +149,20 @@ class ListenerDeadlinesTest {
             assertThat(s.getInputStream().read()).isEqualTo(-1);
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> refusedByDeadline("relay") > before);
+    }
+
+    @Test
+    void anSmsWebhookPostWhoseBodyDripsIsClosedOnBothPortsThatServeIt() throws Exception {
+        String headers = "POST /incoming HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                + "Content-Length: 60000\r\n\r\n";   // its headers in time, then a form a byte at a time
+        for (String listener : new String[] {"sms", "http"}) {
+            double before = refusedByDeadline(listener);
+            try (Socket s = connect(listener)) {
+                s.getOutputStream().write(headers.getBytes(StandardCharsets.US_ASCII));
+                assertThat(dripUntilClosed(s, "Body=a")).as(listener).doesNotContain("HTTP/1.1 200");
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> refusedByDeadline(listener) > before);
+        }
     }
 
     @Test
