@@ -12,6 +12,7 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,7 +28,9 @@ import org.tinyphone.sim.audio.AudioSocketCaller;
  * in 64 KiB fragments, or binary) ends that connection with 1009 (too big) long before the server has
  * read it all, and the next app connects and waits as ever. And an app the server connects to that accepts the TCP
  * connection but never answers the WebSocket handshake costs a streamed call no more than {@code stream.connect-timeout}
- * per try: each try is given up on, its connection closed, counted, and the call goes on.
+ * per try: each try is given up on, its connection closed, counted, and the call goes on. An app that sends two minutes
+ * of audio at once (faster than real time) fills the play buffer ({@code stream.play-buffer}, 60 s); the rest is dropped
+ * and counted, and the stream goes on: a {@code clear} and a {@code mark} after the flood are answered.
  */
 @Timeout(120)
 class StreamAppLimitsTest {
@@ -69,6 +72,41 @@ class StreamAppLimitsTest {
             await().atMost(WAIT).until(() -> server.streams().inbound().waiting(NUMBER) == 1);
             ws.abort();
         }
+    }
+
+    @Test
+    void anAppThatSendsTwoMinutesOfAudioAtOnceFillsThePlayBufferTheRestIsDroppedAndTheStreamGoesOn() throws Exception {
+        try (TinyphoneServer server = MediaStreamMetersTest.server(Map.of());
+             HttpClient http = HttpClient.newHttpClient()) {
+            StreamAppEndpointTest.App app = new StreamAppEndpointTest.App();
+            WebSocket ws = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + server.port("http") + "/streams/"
+                    + NUMBER), app).get(10, TimeUnit.SECONDS);
+            await().atMost(WAIT).until(() -> server.streams().inbound().waiting(NUMBER) == 1);
+            try (AudioSocketCaller caller = AudioSocketCaller.connect("127.0.0.1", server.port("audiosocket"), UUID.randomUUID())) {
+                await().atMost(WAIT).until(() -> app.events("start").size() == 1);
+                String sid = app.events("start").get(0).path("streamSid").asText();
+                byte[] second = new byte[8000];   // one second of µ-law, 50 frames
+                java.util.Arrays.fill(second, (byte) 0x55);
+                String media = "{\"event\":\"media\",\"streamSid\":\"" + sid + "\",\"media\":{\"payload\":\""
+                        + Base64.getEncoder().encodeToString(second) + "\"}}";
+                for (int i = 0; i < 120; i++) ws.sendText(media, true).get(10, TimeUnit.SECONDS);
+                await().atMost(WAIT).until(() -> dropped(server) > 0);
+                ws.sendText("{\"event\":\"clear\",\"streamSid\":\"" + sid + "\"}", true).get(10, TimeUnit.SECONDS);
+                ws.sendText("{\"event\":\"mark\",\"streamSid\":\"" + sid + "\",\"mark\":{\"name\":\"after-flood\"}}", true)
+                        .get(10, TimeUnit.SECONDS);
+                await().atMost(WAIT).until(() -> app.events("mark").stream()
+                        .anyMatch(m -> m.path("mark").path("name").asText().equals("after-flood")));
+                assertThat(dropped(server)).as("what did not fit the 60 s buffer: at least the second minute")
+                        .isGreaterThanOrEqualTo(50 * 60 - 50);
+                caller.hangUp();
+                await().atMost(WAIT).until(() -> app.events("stop").size() == 1);
+            }
+            ws.abort();
+        }
+    }
+
+    private static double dropped(TinyphoneServer server) throws Exception {
+        return MediaStreamMetersTest.value(MediaStreamMetersTest.metrics(server), "tinyphone_stream_frames_dropped_total{direction=\"to-caller\"}");
     }
 
     @Test
