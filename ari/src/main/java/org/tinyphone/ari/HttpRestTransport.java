@@ -15,11 +15,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,22 +108,17 @@ final class HttpRestTransport implements RestTransport, AutoCloseable {
         }
     }
 
-    /** Sends {@code request} and reads its whole answer, bounded in size and in time (the request's wait). */
+    /**
+     * Sends {@code request} and reads its whole answer, bounded in size and in time: the headers within the request's
+     * wait (the JDK's request timeout), the body by the same deadline, counted from the send.
+     */
     private HttpResponse<String> exchange(HttpRequest request, RestRequest r) throws IOException, InterruptedException {
-        long wait = r.wait(timeout).toMillis();
-        CompletableFuture<HttpResponse<String>> f = http.sendAsync(request, info -> new BoundedBody(charset(info)));
+        long deadline = System.nanoTime() + r.wait(timeout).toNanos();
         try {
-            return f.get(wait, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            f.cancel(true);   // the JDK aborts the exchange and closes its connection
-            throw new HttpTimeoutException("the whole answer did not come within " + wait + " ms");
-        } catch (InterruptedException e) {
-            f.cancel(true);
+            return http.send(request, info -> new BoundedBody(charset(info), deadline));
+        } catch (IOException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) if (t instanceof TooLarge big) throw big;
             throw e;
-        } catch (ExecutionException e) {
-            for (Throwable t = e.getCause(); t != null; t = t.getCause()) if (t instanceof TooLarge big) throw big;
-            if (e.getCause() instanceof IOException io) throw io;
-            throw new IOException(e.getCause());
         }
     }
 
@@ -145,14 +138,28 @@ final class HttpRestTransport implements RestTransport, AutoCloseable {
         TooLarge() { super("answer body over " + MAX_BODY_BYTES + " bytes"); }
     }
 
-    /** The body as text, at most {@link #MAX_BODY_BYTES}; beyond that the exchange is cancelled (its connection closed). */
+    /**
+     * The body as text, at most {@link #MAX_BODY_BYTES} and by the deadline; beyond either the exchange is cancelled (its
+     * connection closed) and the request fails.
+     */
     private static final class BoundedBody implements HttpResponse.BodySubscriber<String> {
         private final CompletableFuture<String> result = new CompletableFuture<>();
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private ByteArrayOutputStream bytes = new ByteArrayOutputStream();   // the JDK's calls only; let go at the end
         private final Charset charset;
-        private Flow.Subscription subscription;
+        private volatile Flow.Subscription subscription;
 
-        BoundedBody(Charset charset) { this.charset = charset; }
+        BoundedBody(Charset charset, long deadline) {
+            this.charset = charset;
+            long left = Math.max(1, deadline - System.nanoTime());
+            CompletableFuture.delayedExecutor(left, TimeUnit.NANOSECONDS).execute(() ->
+                    fail(new HttpTimeoutException("the whole answer did not come within the request's timeout")));
+        }
+
+        private void fail(IOException e) {
+            if (!result.completeExceptionally(e)) return;
+            Flow.Subscription s = subscription;
+            if (s != null) s.cancel();
+        }
 
         @Override
         public CompletionStage<String> getBody() { return result; }
@@ -160,16 +167,19 @@ final class HttpRestTransport implements RestTransport, AutoCloseable {
         @Override
         public void onSubscribe(Flow.Subscription s) {
             subscription = s;
-            s.request(Long.MAX_VALUE);
+            if (result.isDone()) s.cancel();
+            else s.request(Long.MAX_VALUE);
         }
 
         @Override
         public void onNext(List<ByteBuffer> items) {
-            if (result.isDone()) return;
+            if (result.isDone()) {
+                bytes = null;
+                return;
+            }
             for (ByteBuffer b : items) {
                 if (bytes.size() + (long) b.remaining() > MAX_BODY_BYTES) {
-                    subscription.cancel();
-                    result.completeExceptionally(new TooLarge());
+                    fail(new TooLarge());
                     return;
                 }
                 byte[] a = new byte[b.remaining()];
@@ -179,10 +189,17 @@ final class HttpRestTransport implements RestTransport, AutoCloseable {
         }
 
         @Override
-        public void onError(Throwable t) { result.completeExceptionally(t); }
+        public void onError(Throwable t) {
+            result.completeExceptionally(t);
+            bytes = null;
+        }
 
         @Override
-        public void onComplete() { result.complete(bytes.toString(charset)); }
+        public void onComplete() {
+            ByteArrayOutputStream b = bytes;
+            if (b != null) result.complete(b.toString(charset));   // unless it failed already
+            bytes = null;   // the deadline's timer holds this subscriber until it fires
+        }
     }
 
     @Override

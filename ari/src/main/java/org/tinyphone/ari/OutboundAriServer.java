@@ -51,7 +51,8 @@ import org.tinyphone.net.jetty.RequestDeadline;
  * {@code org.eclipse.jetty.websocket:jetty-websocket-jetty-server}). Binds to 127.0.0.1 unless told otherwise,
  * like every Asterisk-facing port, and has the guards of every Tinyphone listener ({@code tinyphone-net}): an
  * allow-list of the hosts that may connect (checked at accept, before a byte is read), a connection cap (at the cap
- * it stops accepting until one closes), a deadline for the upgrade request's headers, and failed accepts retried
+ * it stops accepting until one closes), a deadline for the upgrade request's headers and then for Asterisk's
+ * {@code ApplicationRegistered}, and failed accepts retried
  * with a backoff; {@link #listenerStats()} counts them. An upgrade with an {@code Origin} header comes from a web page
  * in a browser (Asterisk sends none), and is refused with 403.
  */
@@ -68,7 +69,7 @@ public final class OutboundAriServer implements AutoCloseable {
     private final Map<String, Set<OutboundSession>> live = new ConcurrentHashMap<>();
     private final Map<String, Instant> lostAt = new ConcurrentHashMap<>();
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
-    /** One budget for this listener's lines about what peers did (refusals, silence, binary), so a flood writes a bounded log. */
+    /** One budget for this listener's lines about what peers did (refusals, silence, closes), so a flood writes a bounded log. */
     private final LogLimiter limiter = new LogLimiter(5, Duration.ofSeconds(10));
 
     private OutboundAriServer(Builder b) {
@@ -329,7 +330,10 @@ public final class OutboundAriServer implements AutoCloseable {
         /** Connections open at once (a persistent one, or one per call in Stasis); at the cap it stops accepting until one closes. Default 1000. */
         public Builder maxConnections(int n) { maxConnections = positive(n); return this; }
 
-        /** How long a new connection may take to send its upgrade request's headers; then it is closed. Default 10 s. */
+        /**
+         * How long a new connection may take to send its upgrade request's headers, and then, upgraded, its first
+         * message ({@code ApplicationRegistered}); then it is closed. Default 10 s.
+         */
         public Builder handshakeTimeout(Duration d) { handshakeTimeout = d; return this; }
 
         /** Address to listen on; default 127.0.0.1. */
