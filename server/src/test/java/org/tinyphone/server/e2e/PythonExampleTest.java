@@ -111,6 +111,7 @@ class PythonExampleTest {
             UUID uuid = UUID.randomUUID();
             String url = "ws://127.0.0.1:" + app.port() + "/media";
             String printed = withScript(server, List.of("--stream", app.uri().toString(), "unknown"), uuid,
+                    caller -> caller.sendAudio(new byte[320], AudioSocketCaller.Pacing.FAST), // the stream waits for audio
                     uuid + " stream connected: " + url, caller -> { // what the caller says from now on reaches the app
                         caller.sendAudio(tone, AudioSocketCaller.Pacing.FAST);
                         caller.sendDtmf("7");
@@ -133,12 +134,12 @@ class PythonExampleTest {
      * {@code during} act as the caller, hangs up; the script's output.
      */
     private static String withScript(RunningServer server, List<String> options, UUID uuid, CallerPart during) throws Exception {
-        return withScript(server, options, uuid, uuid + " listening: ok", during);
+        return withScript(server, options, uuid, caller -> { }, uuid + " listening: ok", during);
     }
 
-    /** The same, {@code during} acting once the script printed {@code ready}. */
-    private static String withScript(RunningServer server, List<String> options, UUID uuid, String ready, CallerPart during)
-            throws Exception {
+    /** The same, the caller doing {@code first} at once and {@code during} once the script printed {@code ready}. */
+    private static String withScript(RunningServer server, List<String> options, UUID uuid, CallerPart first, String ready,
+                                     CallerPart during) throws Exception {
         Path out = Files.createTempFile("tinyphone-python-", ".out");
         List<String> command = new java.util.ArrayList<>(List.of(python().get(), SCRIPT.toString(), "--port",
                 String.valueOf(server.port("clients")), "--calls", "1"));
@@ -147,9 +148,7 @@ class PythonExampleTest {
         try {
             awaitPrinted(out, "watching unknown");
             try (AudioSocketCaller caller = AudioSocketCaller.connect("127.0.0.1", server.port("audiosocket"), uuid)) {
-                if (ready.contains(" stream connected: ")) {
-                    caller.sendAudio(new byte[320], AudioSocketCaller.Pacing.FAST); // the stream waits for the call's audio
-                }
+                first.run(caller);
                 awaitPrinted(out, ready);
                 during.run(caller);
                 caller.hangUp();
