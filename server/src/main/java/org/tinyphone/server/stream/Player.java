@@ -11,17 +11,25 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Plays an app's audio to the caller at real time: one 20 ms frame per tick of a {@link Ticker}, however fast the app
  * sends. Audio and marks wait in one queue, in the order the app sent them; a mark is answered once the frames before
- * it have had their 20 ms, {@link #clear()} drops the queue at once and answers the marks in it. A player up to
- * {@link #CATCH_UP} frames late (the thread was scheduled late) plays the frames that are due at once, so the audio keeps
- * real time's rate on a busy machine; after a longer pause (nothing queued, or the machine stalled) the clock starts
- * again from now, so a burst is never longer than that. The queue is bounded ({@code maxFrames}, {@code maxMarks}): what comes beyond is dropped and counted.
- * One virtual thread per player; the sink is called on it only.
+ * it have had their 20 ms, {@link #clear()} drops the queue at once and answers the marks in it.
+ *
+ * <p>The player keeps the caller's timeline: when each frame it sent starts playing. A frame goes out up to
+ * {@link #LEAD} frames ahead of its place on it, so live audio (an echo, a bot's speech made as it talks) goes to the
+ * caller as soon as it comes, and a message that came late does not hold back every frame after it for the rest of the
+ * call; 60 ms ahead stays inside what Asterisk's RTP stack smooths into one timeline (80 ms). A player up to
+ * {@link #CATCH_UP} frames behind its timeline (its thread was scheduled late) plays the frames that are due at once,
+ * so the audio keeps real time's rate on a busy machine; after a longer pause (nothing queued, or the machine stalled)
+ * the timeline starts again from now, so a burst is never longer than that. The queue is bounded ({@code maxFrames},
+ * {@code maxMarks}): what comes beyond is dropped and counted. One virtual thread per player; the sink is called on it
+ * only.
  */
 final class Player implements AutoCloseable {
     /** One frame: 20 ms. */
     static final long FRAME_NANOS = 20_000_000L;
     /** Frames a late player plays at once to keep real time's rate; later than this, its clock starts again. */
     static final int CATCH_UP = 3;
+    /** Frames a frame may be sent ahead of its time (60 ms: Asterisk's RTP stack smooths up to 80 ms). */
+    static final int LEAD = 3;
 
     /** Time for the player: real ({@link #SYSTEM}) or driven by a test. */
     interface Ticker {
@@ -170,7 +178,7 @@ final class Player implements AutoCloseable {
 
     private void run() {
         long next = 0;
-        boolean running = false; // a frame was played; its 20 ms end at next
+        boolean running = false; // a frame was played; its 20 ms end at next (on the caller's timeline)
         try {
             while (true) {
                 Object item;
@@ -193,7 +201,7 @@ final class Player implements AutoCloseable {
                 }
                 long now = ticker.nanoTime();
                 if (!running || now - next > CATCH_UP * FRAME_NANOS) next = now; // after a pause: the clock starts again
-                ticker.sleepUntil(next);
+                ticker.sleepUntil(next - LEAD * FRAME_NANOS);
                 if (sinkFailure == null) {
                     try {
                         sink.play((byte[]) item);
