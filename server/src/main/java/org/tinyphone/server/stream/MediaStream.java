@@ -285,11 +285,13 @@ public final class MediaStream {
                         + LogText.escape(reason)) + ")";
             }
             closed.countDown();
+            writer.wake();
         }
 
         void failed(Throwable error) {
             if (failure == null) failure = "the connection to " + where + " failed: " + describe(error);
             closed.countDown();
+            writer.wake();
         }
 
         int maxMessage() {

@@ -25,6 +25,11 @@ import org.tinyphone.server.stream.MediaStream.Target;
  * {@code connected} and {@code start}, then what is queued for that connection in order; after the end, {@code stop}
  * and a close. A connection that cannot be opened, or fails, or is closed by the app during the call is reported on the
  * call and tried again {@code stream.retries} times, {@code stream.retry-delay} apart.
+ *
+ * <p>While the stream runs the thread waits without a timer (a timed wait per message cost more CPU than the rest of
+ * the stream's work): the queue and each send are waited on plainly; a lost connection or the end wakes it with
+ * {@link #WAKE}. After the end its waits are timed ({@link MediaStream#STOP_GRACE}); a send it was already waiting for
+ * when the end came is watched by a thread of its own, and given up on (the connection dropped) after STOP_GRACE.
  */
 final class StreamWriter {
     private static final Logger log = LoggerFactory.getLogger(MediaStream.class); // one log name for a stream's lines
@@ -41,6 +46,16 @@ final class StreamWriter {
 
     record Mark(Connection to, String name) implements Outgoing {}
 
+    /** Nothing to send: wakes the writer to look at its connection (failed) or the end. */
+    record Wake() implements Outgoing {
+        @Override
+        public Connection to() {
+            return null;
+        }
+    }
+
+    private static final Wake WAKE = new Wake();
+
     private final MediaStreams owner;
     private final MediaStreams.Settings settings;
     private final Call call;
@@ -53,6 +68,8 @@ final class StreamWriter {
     private final CountDownLatch endSignal = new CountDownLatch(1);
     private volatile boolean ended;
     private volatile Connection current;
+    private volatile long waiting; // the number of the plain send wait the writer is in; 0: none
+    private long waits; // writer thread only
     private long droppedHere;
 
     /**
@@ -91,8 +108,30 @@ final class StreamWriter {
 
     /** The stream ends: {@code stop} goes after what is queued, then the connection is closed; no try waits longer. */
     void end() {
+        if (ended) return;
         ended = true;
         endSignal.countDown();
+        wake();
+        long w = waiting; // read after ended is set, as the writer sets waiting before it reads ended: one of us sees it
+        if (w != 0) Thread.ofVirtual().name("stream end " + call.id()).start(() -> giveUpOnStuckSend(w));
+    }
+
+    /** After the end: a send the writer was waiting for plainly that has not completed within STOP_GRACE is given up on. */
+    private void giveUpOnStuckSend(long wait) {
+        try {
+            Thread.sleep(MediaStream.STOP_GRACE);
+        } catch (InterruptedException e) {
+            return;
+        }
+        Connection c = current;
+        if (waiting != wait || c == null) return;
+        stuckAfterHangup(c);
+        c.link.abort(); // fails the send it waits for
+    }
+
+    /** The connection failed or the app closed it: the writer, maybe waiting for the queue, looks at it. */
+    void wake() {
+        out.offer(WAKE); // when the queue is full the writer is busy with it and sees the failure soon anyway
     }
 
     /** Queues {@code o} for the app without waiting; when the app is behind it is dropped, counted and logged. */
@@ -143,9 +182,9 @@ final class StreamWriter {
     private String connect(Connection c) throws InterruptedException {
         return switch (target) {
             case Target.Outbound o -> {
+                CompletableFuture<WebSocket> pending = owner.handshake(o.uri()).buildAsync(o.uri(), new JdkAppListener(c));
                 try {
-                    WebSocket ws = owner.handshake(o.uri()).buildAsync(o.uri(), new JdkAppListener(c))
-                            .get(settings.connectTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+                    WebSocket ws = pending.get(settings.connectTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
                     c.link = new Link() {
                         @Override public CompletableFuture<?> send(String text) { return ws.sendText(text, true); }
                         @Override public CompletableFuture<?> close(int code, String reason) { return ws.sendClose(code, reason); }
@@ -155,7 +194,11 @@ final class StreamWriter {
                 } catch (ExecutionException e) {
                     yield "cannot connect to " + where + ": " + MediaStream.describe(e.getCause());
                 } catch (TimeoutException e) {
+                    pending.thenAccept(WebSocket::abort); // should it still open, it is not left open unused
                     yield "cannot connect to " + where + ": no answer within " + settings.connectTimeout().toMillis() + " ms";
+                } catch (InterruptedException e) {
+                    pending.thenAccept(WebSocket::abort);
+                    throw e;
                 }
             }
             case Target.Inbound i -> {
@@ -181,15 +224,16 @@ final class StreamWriter {
             log.info("call {}: streaming to {} (stream {})", LogText.escape(call.id()), where, c.sid);
             while (true) {
                 if (c.failure != null) return c.failure;
-                Outgoing o = out.poll(20, TimeUnit.MILLISECONDS);
+                Outgoing o = ended ? out.poll() : out.take();
                 if (o != null) {
-                    if (o.to() != c) continue; // queued for an earlier connection
+                    if (o.to() != c) continue; // queued for an earlier connection, or a wake-up
                     problem = send(c, encode(c, o));
                     if (problem != null) return problem;
                     switch (o) {
                         case Media m -> owner.framesToApp.increment();
                         case Mark k -> owner.marks.increment();
                         case Dtmf d -> { }
+                        case Wake w -> { }
                     }
                 } else if (ended) {
                     problem = send(c, TwilioMessages.stop(c.nextSequence(), c.sid, call.id()));
@@ -217,6 +261,7 @@ final class StreamWriter {
             case Media m -> TwilioMessages.media(c.nextSequence(), c.sid, ++c.chunks, m.timestamp(), m.ulaw());
             case Dtmf d -> TwilioMessages.dtmf(c.nextSequence(), c.sid, d.digit());
             case Mark k -> TwilioMessages.mark(c.nextSequence(), c.sid, k.name());
+            case Wake w -> throw new IllegalArgumentException("nothing to send");
         };
     }
 
@@ -230,7 +275,13 @@ final class StreamWriter {
         long endSeen = 0;
         while (true) {
             try {
-                f.get(100, TimeUnit.MILLISECONDS);
+                waiting = ++waits;
+                try {
+                    if (ended) f.get(100, TimeUnit.MILLISECONDS);
+                    else f.get(); // a lost connection fails its sends; the end watches this wait (giveUpOnStuckSend)
+                } finally {
+                    waiting = 0;
+                }
                 owner.bytesToApp.add(message.length());
                 return null;
             } catch (ExecutionException e) {
@@ -241,14 +292,18 @@ final class StreamWriter {
                     long now = System.nanoTime();
                     if (endSeen == 0) endSeen = now;
                     else if (now - endSeen > MediaStream.STOP_GRACE.toNanos()) {
-                        LIMIT.warn(log, "stream stuck", "call {}: the stream app at {} took nothing for {} ms after the hangup: "
-                                + "connection dropped without stop", LogText.escape(call.id()), where, MediaStream.STOP_GRACE.toMillis());
-                        c.failure = "the app took nothing after the hangup";
+                        stuckAfterHangup(c);
                         return c.failure;
                     }
                 }
             }
         }
+    }
+
+    private void stuckAfterHangup(Connection c) {
+        LIMIT.warn(log, "stream stuck", "call {}: the stream app at {} took nothing for {} ms after the hangup: "
+                + "connection dropped without stop", LogText.escape(call.id()), where, MediaStream.STOP_GRACE.toMillis());
+        if (c.failure == null) c.failure = "the app took nothing after the hangup";
     }
 
     private void report(String problem) {
