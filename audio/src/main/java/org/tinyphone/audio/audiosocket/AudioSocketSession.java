@@ -157,16 +157,20 @@ public final class AudioSocketSession implements AutoCloseable {
         Objects.checkFromIndexSize(offset, length, pcm.length);
         int type = AudioSocketFrame.audio(sampleRate, new byte[0]).type();
         int frameBytes = sampleRate / 50 * 2;
+        // every frame in one buffer, so one write (one system call, one segment) sends them
+        byte[] wire = new byte[length + 3 * ((length + frameBytes - 1) / frameBytes)];
+        for (int at = 0; length > 0; ) {
+            int n = Math.min(length, frameBytes);
+            System.arraycopy(AudioSocketCodec.header(type, n), 0, wire, at, 3);
+            System.arraycopy(pcm, offset, wire, at + 3, n);
+            at += 3 + n;
+            offset += n;
+            length -= n;
+        }
         writeLock.lock();
         try {
             checkWritable();
-            while (length > 0) {
-                int n = Math.min(length, frameBytes);
-                out.write(AudioSocketCodec.header(type, n));
-                out.write(pcm, offset, n);
-                offset += n;
-                length -= n;
-            }
+            out.write(wire);
             out.flush();
         } finally {
             writeLock.unlock();
