@@ -5,7 +5,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -38,21 +37,8 @@ final class Player implements AutoCloseable {
         /** Returns once {@link #nanoTime()} has reached {@code deadline}. */
         void sleepUntil(long deadline) throws InterruptedException;
 
-        Ticker SYSTEM = new Ticker() {
-            @Override
-            public long nanoTime() {
-                return System.nanoTime();
-            }
-
-            @Override
-            public void sleepUntil(long deadline) throws InterruptedException {
-                long left;
-                while ((left = deadline - System.nanoTime()) > 0) {
-                    LockSupport.parkNanos(left);
-                    if (Thread.interrupted()) throw new InterruptedException();
-                }
-            }
-        };
+        /** Real time: one {@link PlayerClock} for every player of the process. */
+        Ticker SYSTEM = new PlayerClock("players' clock");
     }
 
     /** Where frames go: the caller. */
