@@ -36,8 +36,9 @@ import org.tinyphone.audio.codec.Mulaw;
  * The load side of the streams case, as its own process: {@code streams} simulated AudioSocket callers (the AudioSocket
  * wire format: a UUID frame, then 320-byte slin frames every 20 ms of real time from one sender thread, each caller's
  * frames read back by a virtual thread) and one Twilio Media Streams echo app (a Jetty WebSocket server at
- * {@code /echo} that sends every {@code media} payload straight back, no delay). Frame {@code k} of a caller is 160
- * samples of the µ-law level {@code 0x80 + k % 120}, so the app and the caller can tell which frame came and how late.
+ * {@code /echo} that sends every {@code media} payload straight back, no delay). Frame {@code k} of a caller is 80
+ * samples of the µ-law level {@code 0x80 + k % 120}, then 80 of {@code 0x80 + k / 120 % 120}, so the app and the caller
+ * can tell which frame came (any of the first 14,400: 288 s) and how late.
  *
  * <p>The echo sends {@code clear} once, when the warm-up ends: a player never skips an app's audio, so an echo's
  * audio that came back in a burst while the server warmed up (JIT, connections) stays queued for the whole call, and
@@ -56,9 +57,18 @@ public final class StreamsLoad {
     static final long FRAME_NANOS = 20_000_000L;
     private static final int IDS = 120;
 
-    /** The µ-law byte that marks frame {@code k}. */
-    static byte mark(long k) {
-        return (byte) (0x80 + (int) (k % IDS));
+    /** The µ-law bytes of frame {@code k}: its number in two halves. */
+    static byte[] ulawFrame(long k) {
+        byte[] ulaw = new byte[FRAME_BYTES / 2];
+        java.util.Arrays.fill(ulaw, 0, ulaw.length / 2, (byte) (0x80 + (int) (k % IDS)));
+        java.util.Arrays.fill(ulaw, ulaw.length / 2, ulaw.length, (byte) (0x80 + (int) (k / IDS % IDS)));
+        return ulaw;
+    }
+
+    /** The frame number two µ-law bytes (one from each half) say, or -1 when they are not a frame's. */
+    static long frameOf(int low, int high) {
+        int lo = (low & 0xff) - 0x80, hi = (high & 0xff) - 0x80;
+        return lo < 0 || lo >= IDS || hi < 0 || hi >= IDS ? -1 : lo + (long) IDS * hi;
     }
 
     /** {@code streams-load <appPort> <audiosocketPort> <streams> <warmupSeconds> <seconds>} */
@@ -141,10 +151,9 @@ public final class StreamsLoad {
         System.out.println("STARTED " + n);
 
         // ---- real time: frame k of every caller at t0 + k * 20 ms
-        byte[][] frames = new byte[IDS][];
-        for (int k = 0; k < IDS; k++) {
-            byte[] ulaw = new byte[FRAME_BYTES / 2];
-            java.util.Arrays.fill(ulaw, mark(k));
+        byte[][] frames = new byte[(int) totalFrames][];
+        for (int k = 0; k < totalFrames; k++) {
+            byte[] ulaw = ulawFrame(k);
             byte[] pcm = Mulaw.toPcm(ulaw, 0, ulaw.length);
             frames[k] = ByteBuffer.allocate(3 + FRAME_BYTES).put((byte) 0x10).putShort((short) FRAME_BYTES).put(pcm).array();
         }
@@ -159,7 +168,7 @@ public final class StreamsLoad {
                 System.out.println("MEASURE_START");
             }
             if (k >= warmFrames && k < lastFrame) sendLate.recordValue(Math.max(0, (now - due) / 1000));
-            byte[] f = frames[(int) (k % IDS)];
+            byte[] f = frames[(int) k];
             for (int i = 0; i < n; i++) {
                 sent[i].set((int) k, System.nanoTime());
                 try {
@@ -214,22 +223,13 @@ public final class StreamsLoad {
                 in.readFully(buf, 0, len);
                 long now = System.nanoTime();
                 if (type == 0x00) return;
-                if (type != 0x10 || len < 2) continue;
-                int id = (Mulaw.fromPcm(buf, 0, 2)[0] & 0xff) - 0x80;
-                if (id < 0 || id >= IDS) {
-                    wrong.incrementAndGet();
+                if (type != 0x10 || len < FRAME_BYTES) continue;
+                long k = frameOf(Mulaw.fromPcm(buf, 0, 2)[0], Mulaw.fromPcm(buf, FRAME_BYTES / 2, 2)[0]);
+                if (k < 0 || k >= sent.length() || sent.get((int) k) == 0 || k < expect) {
+                    wrong.incrementAndGet(); // not a frame, or not one sent, or one that came before
                     continue;
                 }
-                // the first frame back tells where the echo starts; then each is the next, else frames were lost (or, in
-                // the warm-up, cleared by the echo's clear: it jumps to the frame the echo is at, the latest sent)
-                long k;
-                if (expect < 0) {
-                    k = firstWith(id, sent);
-                } else {
-                    k = expect;
-                    while (k % IDS != id) k++;
-                    if (k != expect && expect < warmFrames) k = firstWith(id, sent);
-                }
+                // each is the next, else frames were lost (in the warm-up they may have been cleared by the echo's clear)
                 if (expect >= 0 && k > expect) wrong.addAndGet(Math.max(0, k - Math.max(expect, warmFrames)));
                 expect = k + 1;
                 long micros = Math.max(0, (now - sent.get((int) k)) / 1000);
@@ -243,15 +243,6 @@ public final class StreamsLoad {
         } catch (IOException e) {
             // the server closed the call
         }
-    }
-
-    /** The latest frame sent with mark {@code id} (the echo runs close behind the sender). */
-    private static long firstWith(int id, AtomicLongArray sent) {
-        long last = 0;
-        for (int k = 0; k < sent.length(); k++) if (sent.get(k) != 0) last = k;
-        long k = last;
-        while (k > 0 && k % IDS != id) k--;
-        return k;
     }
 
     /** The echo app: a Twilio Media Streams app sending every media payload back at once. */
@@ -309,15 +300,15 @@ public final class StreamsLoad {
                 session.sendText("{\"event\":\"media\",\"streamSid\":\"" + sid + "\",\"media\":{\"payload\":\"" + payload + "\"}}",
                         Callback.NOOP);
                 if (caller < 0) return;
-                int id = (Base64.getDecoder().decode(payload.substring(0, 4))[0] & 0xff) - 0x80;
-                if (id < 0 || id >= IDS) {
+                // bytes 0 and 80 of the 160: base64 groups 0 and 26 (bytes 78-80)
+                long k = payload.length() < 108 ? -1 : frameOf(Base64.getDecoder().decode(payload.substring(0, 4))[0],
+                        Base64.getDecoder().decode(payload.substring(104, 108))[2]);
+                if (k < 0 || k < expect) {
                     wrong.incrementAndGet();
                     return;
                 }
                 // frame 0 is the first (the sender starts once every stream is up); then each is the next, else some
                 // were dropped on the way (the server's queue to a slow app)
-                long k = expect;
-                while (k % IDS != id) k++;
                 if (k != expect) wrong.addAndGet(k - expect);
                 expect = k + 1;
                 if (k >= sent[caller].length()) return;
