@@ -40,6 +40,19 @@ public final class Sys {
         return split[0] < 0 ? -1 : split[0] + split[1];
     }
 
+    /** The read and write system calls a process made so far (syscr + syscw of /proc/pid/io), or -1 if unreadable. */
+    public static long readWriteCalls(long pid) {
+        try {
+            long n = 0;
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "io"))) {
+                if (line.startsWith("syscr:") || line.startsWith("syscw:")) n += Long.parseLong(line.substring(6).trim());
+            }
+            return n;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** {user, system (kernel)} CPU time of a process in ns, from /proc/pid/stat; {-1, -1} if unreadable. */
     public static long[] userSystemNanos(long pid) {
         try {

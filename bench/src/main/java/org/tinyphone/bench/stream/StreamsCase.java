@@ -58,8 +58,10 @@ public final class StreamsCase {
                     Integer.toString(seconds)), Report.targetDir().resolve("bench-logs"))) {
                 load.await("MEASURE_START", Duration.ofSeconds(180));
                 long c0 = Sys.cpuNanos(server.pid()), g0 = Sys.cpuNanos(load.pid()), t0 = System.nanoTime();
+                long k0 = Sys.userSystemNanos(server.pid())[1], s0 = Sys.readWriteCalls(server.pid());
                 load.await("MEASURE_END", Duration.ofSeconds(seconds + 60));
                 long c1 = Sys.cpuNanos(server.pid()), g1 = Sys.cpuNanos(load.pid()), t1 = System.nanoTime();
+                long k1 = Sys.userSystemNanos(server.pid())[1], s1 = Sys.readWriteCalls(server.pid());
                 Map<String, Long> r = FastAgiCase.parse(load.await("RESULT", Duration.ofSeconds(60)));
                 if (r.getOrDefault("failed", 1L) != 0) {
                     Report.summary("streams-" + n + ": failed (" + r + ")");
@@ -68,20 +70,25 @@ public final class StreamsCase {
                 double wall = (t1 - t0) / 1e9;
                 double serverCore = (c1 - c0) / 1e9 / wall, loadCore = (g1 - g0) / 1e9 / wall;
                 double cpuPerStream = 100.0 * serverCore / n; // % of one core
+                double kernelShare = c1 > c0 ? 100.0 * (k1 - k0) / (c1 - c0) : 0; // of the server's CPU, in the kernel
+                double callsPerFrame = (s1 - s0) / wall / (n * 50.0); // read/write system calls per stream and 20 ms
                 String c = "streams-" + n;
                 Report.put(c, "tinyphone", "server_cpu_percent_per_stream", cpuPerStream);
                 Report.put(c, "tinyphone", "server_cpu_percent", 100 * serverCore);
+                Report.put(c, "tinyphone", "server_kernel_percent_of_cpu", kernelShare);
+                Report.put(c, "tinyphone", "server_read_write_calls_per_stream_frame", callsPerFrame);
                 for (String k : List.of("toAppP50us", "toAppP99us", "toAppMaxUs", "within", "worstStreamMaxUs", "rttP50us",
                         "rttP99us", "rttMaxUs", "rttWarmP50us", "rttWarmP99us", "appFrames", "backFrames", "expected", "appWrong", "backWrong", "sendLateP99us")) {
                     Report.put(c, "tinyphone", k, r.get(k));
                 }
                 Report.summary(String.format(Locale.ROOT,
                         "%s: tinyphone, %,d AudioSocket calls at real time → %,d Twilio streams → an echo app → back: server CPU "
-                                + "%.0f%% of its core (%.3f%% per stream); caller → app p50 %s, p99 %s, max %s; %,d of %,d streams within a "
+                                + "%.0f%% of its core (%.3f%% per stream; %.0f%% of it in the kernel; %.1f read/write system calls per "
+                                + "stream and frame); caller → app p50 %s, p99 %s, max %s; %,d of %,d streams within a "
                                 + "frame (≥ 99%% of frames came, ≤ 1%% over 20 ms late; the worst stream's worst frame %s); round trip p50 %s, p99 %s, "
                                 + "max %s (the warm-up's last second, before the echo's clear: p50 %s, p99 %s); frames %,d to the app and %,d back of %,d (%,d/%,d lost on the way); load side %.0f%% of "
                                 + "its core, its own sends late p99 %s",
-                        c, n, n, 100 * serverCore, cpuPerStream, Report.micros(r.get("toAppP50us")), Report.micros(r.get("toAppP99us")),
+                        c, n, n, 100 * serverCore, cpuPerStream, kernelShare, callsPerFrame, Report.micros(r.get("toAppP50us")), Report.micros(r.get("toAppP99us")),
                         Report.micros(r.get("toAppMaxUs")), r.get("within"), n, Report.micros(r.get("worstStreamMaxUs")),
                         Report.micros(r.get("rttP50us")), Report.micros(r.get("rttP99us")), Report.micros(r.get("rttMaxUs")),
                         Report.micros(r.get("rttWarmP50us")), Report.micros(r.get("rttWarmP99us")),
