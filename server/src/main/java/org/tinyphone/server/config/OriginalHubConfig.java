@@ -4,10 +4,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -43,28 +39,18 @@ public final class OriginalHubConfig {
 
     private OriginalHubConfig() {}
 
-    /** Whether a config file is JSON (named *.json, or its first non-blank character is '{'). */
-    public static boolean isJson(Path file) {
-        if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json")) return true;
-        try {
-            String text = Files.readString(file, StandardCharsets.UTF_8).stripLeading();
-            return text.startsWith("{");
-        } catch (IOException e) {
-            return false; // the properties reader says why
-        }
+    /** Whether a config file is JSON (named *.json, or its first non-blank character is '{'), given its text. */
+    static boolean isJson(Path file, String text) {
+        return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json") || text.stripLeading().startsWith("{");
     }
 
-    /** Tinyphone key → value, in the file's order. */
-    public static Map<String, Setting> read(Path file) {
+    /** Tinyphone key → value, in the file's order, from the file's text. */
+    static Map<String, Setting> read(Path file, String text) {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (NoSuchFileException e) {
-            throw new ConfigException("config file not found: " + file);
+            root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
             throw new ConfigException("cannot read config file " + file + ": not JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
         }
         if (root == null || !root.isObject()) {
             throw new ConfigException("config file " + file + " must be a JSON object, as the original hub's config.json");

@@ -1,10 +1,5 @@
 package org.tinyphone.server.config;
 
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 
 /**
@@ -70,25 +64,16 @@ public final class TinyphoneConfig {
      * @param overrides explicit key=value pairs that win over everything
      */
     public static TinyphoneConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
+        return load(file, file == null ? null : ConfigFile.bytes(file), env, overrides);
+    }
+
+    /** As {@link #load(Path, Map, Map)} with the file's bytes already read ({@code file} names it, and says if it is .json). */
+    static TinyphoneConfig load(Path file, byte[] content, Map<String, String> env, Map<String, String> overrides) {
         Map<String, Value> values = new LinkedHashMap<>();
         for (Key k : KEYS) values.put(k.name(), new Value(k.defaultValue(), "default"));
         Map<String, Value> tokens = new TreeMap<>();
-        if (file != null && OriginalHubConfig.isJson(file)) {
-            for (Map.Entry<String, OriginalHubConfig.Setting> e : OriginalHubConfig.read(file).entrySet()) {
-                put(values, tokens, e.getKey(), e.getValue().value(), "file " + file + " (" + e.getValue().from() + ")", true);
-            }
-        } else if (file != null) {
-            Properties p = new Properties();
-            try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                p.load(r);
-            } catch (NoSuchFileException e) {
-                throw new ConfigException("config file not found: " + file);
-            } catch (IOException | IllegalArgumentException e) {
-                throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
-            }
-            for (String name : new TreeMap<>(Map.copyOf(toStrings(p))).keySet()) {
-                put(values, tokens, name, p.getProperty(name).trim(), "file " + file, true);
-            }
+        if (content != null) {
+            for (ConfigFile.Setting e : ConfigFile.settings(file, content)) put(values, tokens, e.name(), e.value(), e.source(), true);
         }
         ConfigNames.checkEnvironment(env);
         for (Key k : KEYS) {
@@ -136,12 +121,6 @@ public final class TinyphoneConfig {
             if (values.get(k).source().equals("default")) values.put(k, new Value("0.0.0.0", PUBLIC_DEFAULT));
         }
         if (values.get("access.remote").source().equals("default")) values.put("access.remote", new Value("watch", PUBLIC_DEFAULT));
-    }
-
-    private static Map<String, String> toStrings(Properties p) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (String n : p.stringPropertyNames()) m.put(n, p.getProperty(n));
-        return m;
     }
 
     private static void put(Map<String, Value> values, Map<String, Value> tokens, String name, String value,

@@ -5,37 +5,26 @@ import static org.tinyphone.sim.fuzz.FuzzCheck.require;
 
 import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * A config file with anything in it: {@link TinyphoneConfig#load} either gives a config whose every typed value
- * reads, or refuses with a {@link ConfigException} that names the problem. Secrets (tokens, the AMI secret, the SMS
+ * A config file with anything in it, as {@link TinyphoneConfig#load(Path, Map, Map)} reads it once it has its bytes
+ * (no file written per input): either gives a config whose every typed value reads, or refuses with a {@link ConfigException} that names the problem. Secrets (tokens, the AMI secret, the SMS
  * auth token) never show in {@code --print-config}. A file whose first character is '{' is the original hub's
  * config.json and goes through that reader. (Host names in {@code asterisk.allow} resolve through an empty hosts file in the
  * fuzzing JVMs, so they fail at once instead of asking DNS.)
  */
 class ConfigFuzzTest {
-    private static Path file;
-
-    private static synchronized Path file() throws IOException {
-        if (file == null) {
-            file = Files.createTempFile("tinyphone-fuzz", ".properties");
-            file.toFile().deleteOnExit();
-        }
-        return file;
-    }
+    /** Names the fuzzed file in messages; never read: the bytes go to the loader {@code load(Path)} itself hands them to. */
+    private static final Path FILE = Path.of("fuzzed.properties");
 
     @FuzzTest
     @DictionaryFile(resourcePath = "config.dict")
-    void load(byte[] properties) throws IOException {
-        Path f = file();
-        Files.write(f, properties);
+    void load(byte[] properties) {
         TinyphoneConfig c;
         try {
-            c = TinyphoneConfig.load(f, Map.of(), Map.of());
+            c = TinyphoneConfig.load(FILE, properties, Map.of(), Map.of());
         } catch (ConfigException e) {
             documented(e, ConfigException.class);
             return;
