@@ -1,7 +1,5 @@
 package org.tinyphone.ari;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Map;
@@ -9,12 +7,12 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import org.tinyphone.net.LogText;
 
 /**
  * ARI's REST resources as typed blocking calls (run them on a virtual thread: each waits for Asterisk's answer).
- * A call returns the result, or throws {@link AriHttpException} carrying the status and Asterisk's message, or
- * {@link AriConnectionException} when no answer came. Ids and values are encoded into the URL: a value can never
+ * A call returns the result, or throws {@link AriHttpException} carrying the status and Asterisk's message,
+ * {@link AriConnectionException} when no answer came, or {@link AriException} when a 2xx answer is not the result
+ * asked for (not JSON, not an object or list of them, a field of an impossible shape). Ids and values are encoded into the URL: a value can never
  * change the path or add a parameter.
  *
  * <pre>{@code
@@ -24,7 +22,7 @@ import org.tinyphone.net.LogText;
  * }</pre>
  */
 public final class Ari {
-    private final Supplier<RestTransport> transport;
+    private final RestCalls rest;
     private final Consumer<String> ownChannel;
     private final Channels channels = new Channels();
     private final Bridges bridges = new Bridges();
@@ -38,7 +36,7 @@ public final class Ari {
      * @param ownChannel told the id of every channel this client creates, before the request goes out
      */
     Ari(Supplier<RestTransport> transport, Consumer<String> ownChannel) {
-        this.transport = transport;
+        this.rest = new RestCalls(transport);
         this.ownChannel = ownChannel;
     }
 
@@ -50,61 +48,6 @@ public final class Ari {
     public Applications applications() { return applications; }
 
     // ------------------------------------------------------------------------------------------ plumbing
-
-    private RestResponse send(RestRequest r) {
-        RestTransport t = transport.get();
-        if (t == null) throw new AriConnectionException("not connected to Asterisk: " + r + " not sent");
-        RestResponse resp = t.call(r);
-        if (!resp.ok()) throw error(r, resp);
-        return resp;
-    }
-
-    private void none(RestRequest r) { send(r); }
-
-    private <T> T json(RestRequest r, Class<T> type) {
-        RestResponse resp = send(r);
-        try {
-            return AriJson.as(AriJson.tree(resp.body()), type);
-        } catch (JsonProcessingException | IllegalArgumentException e) {
-            throw new AriException("Asterisk's answer to " + r + " is not a " + type.getSimpleName() + ": "
-                    + LogText.escape(resp.body()) + " (" + LogText.escape(e.getMessage()) + ")", e);
-        }
-    }
-
-    private <T> List<T> fetchList(RestRequest r, Class<T> type) {
-        RestResponse resp = send(r);
-        try {
-            return AriJson.listOf(AriJson.tree(resp.body()), type);
-        } catch (JsonProcessingException | IllegalArgumentException e) {
-            throw new AriException("Asterisk's answer to " + r + " is not a list of " + type.getSimpleName() + ": "
-                    + LogText.escape(resp.body()), e);
-        }
-    }
-
-    static AriHttpException error(RestRequest r, RestResponse resp) {
-        String message = "";
-        String body = resp.body() == null ? "" : resp.body();
-        if (!body.isEmpty()) {
-            try {
-                JsonNode n = AriJson.tree(body);
-                message = n.path("message").isTextual() ? n.path("message").asText() : LogText.escape(body);
-            } catch (JsonProcessingException e) {
-                message = LogText.escape(body);   // an HTML page (400 missing param, 426) or anything else
-            }
-        }
-        return new AriHttpException(resp.status(), resp.reason(), message, r.method, r.path);
-    }
-
-    /** The {@code {"value":...}} of a variable answer. */
-    private static Optional<String> value(RestRequest r, RestResponse resp) {
-        if (!resp.ok()) throw error(r, resp);
-        try {
-            JsonNode v = AriJson.tree(resp.body()).get("value");
-            return Optional.of(v == null || v.isNull() ? "" : v.asText());
-        } catch (JsonProcessingException e) {
-            throw new AriException("Asterisk's answer to " + r + " is not {\"value\":...}: " + LogText.escape(resp.body()), e);
-        }
-    }
 
     private static String joined(String[] ids) { return ids == null || ids.length == 0 ? null : String.join(",", ids); }
 
@@ -135,14 +78,14 @@ public final class Ari {
         private Channels() {}
 
         /** Every channel Asterisk has (also those not in any app). */
-        public List<Channel> list() { return fetchList(RestRequest.get("channels"), Channel.class); }
+        public List<Channel> list() { return rest.list(RestRequest.get("channels"), Channel.class); }
 
-        public Channel get(String channelId) { return json(RestRequest.get("channels", channelId), Channel.class); }
+        public Channel get(String channelId) { return rest.json(RestRequest.get("channels", channelId), Channel.class); }
 
-        public void answer(String channelId) { none(RestRequest.post("channels", channelId, "answer")); }
+        public void answer(String channelId) { rest.none(RestRequest.post("channels", channelId, "answer")); }
 
         /** Hangs up with the normal cause. */
-        public void hangup(String channelId) { none(RestRequest.delete("channels", channelId)); }
+        public void hangup(String channelId) { rest.none(RestRequest.delete("channels", channelId)); }
 
         /**
          * Hangs up with a reason as Asterisk names it: {@code normal}, {@code busy}, {@code congestion},
@@ -150,19 +93,19 @@ public final class Ari {
          * (anything else: 400 {@code Invalid reason for hangup reason provided}).
          */
         public void hangup(String channelId, String reason) {
-            none(RestRequest.delete("channels", channelId).param("reason", reason));
+            rest.none(RestRequest.delete("channels", channelId).param("reason", reason));
         }
 
         /** Starts playing; the playback ends with a {@code PlaybackFinished} event. */
         public Playback play(String channelId, Play play) {
-            return json(playParams(RestRequest.post("channels", channelId, "play"), play), Playback.class);
+            return rest.json(playParams(RestRequest.post("channels", channelId, "play"), play), Playback.class);
         }
 
         public Playback play(String channelId, String... media) { return play(channelId, Play.of(media)); }
 
         /** Starts a recording; it ends with {@code RecordingFinished} (or {@code RecordingFailed}). */
         public LiveRecording record(String channelId, RecordOptions o) {
-            return json(RestRequest.post("channels", channelId, "record").param("name", o.name()).param("format", o.format())
+            return rest.json(RestRequest.post("channels", channelId, "record").param("name", o.name()).param("format", o.format())
                     .param("maxDurationSeconds", o.maxDurationSeconds()).param("maxSilenceSeconds", o.maxSilenceSeconds())
                     .param("ifExists", o.ifExists()).param("beep", o.beep()).param("terminateOn", o.terminateOn()), LiveRecording.class);
         }
@@ -173,83 +116,83 @@ public final class Ari {
          */
         public Optional<String> getVariable(String channelId, String name) {
             RestRequest r = RestRequest.get("channels", channelId, "variable").param("variable", name);
-            RestResponse resp = transport().call(r);
+            RestResponse resp = rest.call(r);
             if (resp.status() == 404) {
-                AriHttpException e = error(r, resp);
+                AriHttpException e = RestCalls.error(r, resp);
                 if (e.asteriskMessage().toLowerCase(java.util.Locale.ROOT).contains("variable")) return Optional.empty();
-                throw e;
+                throw rest.httpError(r, resp);
             }
-            return value(r, resp);
+            return rest.value(r, resp);
         }
 
         public void setVariable(String channelId, String name, String value) {
-            none(RestRequest.post("channels", channelId, "variable").param("variable", name).param("value", value));
+            rest.none(RestRequest.post("channels", channelId, "variable").param("variable", name).param("value", value));
         }
 
         /** Leaves Stasis: the dialplan goes on at the next priority (Asterisk sets {@code STASISSTATUS=SUCCESS}). */
-        public void continueInDialplan(String channelId) { none(RestRequest.post("channels", channelId, "continue")); }
+        public void continueInDialplan(String channelId) { rest.none(RestRequest.post("channels", channelId, "continue")); }
 
         /** Leaves Stasis to a dialplan place; nulls keep the channel's current context/extension (label beats priority). */
         public void continueInDialplan(String channelId, String context, String extension, Long priority, String label) {
-            none(RestRequest.post("channels", channelId, "continue").param("context", context).param("extension", extension)
+            rest.none(RestRequest.post("channels", channelId, "continue").param("context", context).param("extension", extension)
                     .param("priority", priority).param("label", label));
         }
 
         /** Moves the channel to another endpoint (a transfer), e.g. {@code PJSIP/200}. */
         public void redirect(String channelId, String endpoint) {
-            none(RestRequest.post("channels", channelId, "redirect").param("endpoint", endpoint));
+            rest.none(RestRequest.post("channels", channelId, "redirect").param("endpoint", endpoint));
         }
 
         /** Sends DTMF ({@code 0-9*#A-D}, and {@code ,} for a pause). */
-        public void sendDtmf(String channelId, String dtmf) { none(RestRequest.post("channels", channelId, "dtmf").param("dtmf", dtmf)); }
+        public void sendDtmf(String channelId, String dtmf) { rest.none(RestRequest.post("channels", channelId, "dtmf").param("dtmf", dtmf)); }
 
         /** Sends DTMF with timings in ms (nulls: Asterisk's defaults). */
         public void sendDtmf(String channelId, String dtmf, Integer before, Integer between, Integer duration, Integer after) {
-            none(RestRequest.post("channels", channelId, "dtmf").param("dtmf", dtmf).param("before", before)
+            rest.none(RestRequest.post("channels", channelId, "dtmf").param("dtmf", dtmf).param("before", before)
                     .param("between", between).param("duration", duration).param("after", after));
         }
 
         /** Rings the caller (an unanswered channel hears ringing). */
-        public void ring(String channelId) { none(RestRequest.post("channels", channelId, "ring")); }
+        public void ring(String channelId) { rest.none(RestRequest.post("channels", channelId, "ring")); }
 
-        public void ringStop(String channelId) { none(RestRequest.delete("channels", channelId, "ring")); }
+        public void ringStop(String channelId) { rest.none(RestRequest.delete("channels", channelId, "ring")); }
 
         /** Mutes {@code in}, {@code out} or {@code both} directions. */
         public void mute(String channelId, String direction) {
-            none(RestRequest.post("channels", channelId, "mute").param("direction", direction));
+            rest.none(RestRequest.post("channels", channelId, "mute").param("direction", direction));
         }
 
         public void unmute(String channelId, String direction) {
-            none(RestRequest.delete("channels", channelId, "mute").param("direction", direction));
+            rest.none(RestRequest.delete("channels", channelId, "mute").param("direction", direction));
         }
 
-        public void hold(String channelId) { none(RestRequest.post("channels", channelId, "hold")); }
+        public void hold(String channelId) { rest.none(RestRequest.post("channels", channelId, "hold")); }
 
-        public void unhold(String channelId) { none(RestRequest.delete("channels", channelId, "hold")); }
+        public void unhold(String channelId) { rest.none(RestRequest.delete("channels", channelId, "hold")); }
 
         /** Music on hold of a class (null: the default class). */
         public void startMoh(String channelId, String mohClass) {
-            none(RestRequest.post("channels", channelId, "moh").param("mohClass", mohClass));
+            rest.none(RestRequest.post("channels", channelId, "moh").param("mohClass", mohClass));
         }
 
-        public void stopMoh(String channelId) { none(RestRequest.delete("channels", channelId, "moh")); }
+        public void stopMoh(String channelId) { rest.none(RestRequest.delete("channels", channelId, "moh")); }
 
-        public void startSilence(String channelId) { none(RestRequest.post("channels", channelId, "silence")); }
+        public void startSilence(String channelId) { rest.none(RestRequest.post("channels", channelId, "silence")); }
 
-        public void stopSilence(String channelId) { none(RestRequest.delete("channels", channelId, "silence")); }
+        public void stopSilence(String channelId) { rest.none(RestRequest.delete("channels", channelId, "silence")); }
 
         /**
          * A snoop channel on {@code channelId} that enters {@code app}: it hears ({@code spy}) and/or speaks
          * ({@code whisper}) {@code in}, {@code out}, {@code both} or {@code none}. {@code snoopId} null: the client chooses.
          */
         public Channel snoop(String channelId, String app, String spy, String whisper, String appArgs, String snoopId) {
-            return json(RestRequest.post("channels", channelId, "snoop").param("app", app).param("spy", spy)
+            return rest.json(RestRequest.post("channels", channelId, "snoop").param("app", app).param("spy", spy)
                     .param("whisper", whisper).param("appArgs", appArgs).param("snoopId", own(snoopId)), Channel.class);
         }
 
         /** Places a call ({@code POST /channels}). */
         public Channel originate(Originate o) {
-            return json(RestRequest.post("channels").param("endpoint", o.endpoint()).param("extension", o.extension())
+            return rest.json(RestRequest.post("channels").param("endpoint", o.endpoint()).param("extension", o.extension())
                     .param("context", o.context()).param("priority", o.priority()).param("label", o.label())
                     .param("app", o.app()).param("appArgs", o.appArgs()).param("callerId", o.callerId())
                     .param("timeout", o.timeout()).param("channelId", own(o.channelId()))
@@ -259,18 +202,18 @@ public final class Ari {
 
         /** Creates a channel in {@code app} without dialing it yet (then {@link #dial}). */
         public Channel create(String endpoint, String app, String appArgs, String channelId) {
-            return json(RestRequest.post("channels", "create").param("endpoint", endpoint).param("app", app)
+            return rest.json(RestRequest.post("channels", "create").param("endpoint", endpoint).param("app", app)
                     .param("appArgs", appArgs).param("channelId", own(channelId)), Channel.class);
         }
 
         /** Dials a channel made by {@link #create}; {@code caller} (may be null) is the channel it dials for. */
         public void dial(String channelId, String caller, Integer timeoutSeconds) {
-            none(RestRequest.post("channels", channelId, "dial").param("caller", caller).param("timeout", timeoutSeconds));
+            rest.none(RestRequest.post("channels", channelId, "dial").param("caller", caller).param("timeout", timeoutSeconds));
         }
 
         /** A channel carrying audio to/from a media server; {@code channelvars} of the answer say how to reach it. */
         public Channel externalMedia(ExternalMedia m) {
-            return json(RestRequest.post("channels", "externalMedia").param("app", m.app()).param("external_host", m.externalHost())
+            return rest.json(RestRequest.post("channels", "externalMedia").param("app", m.app()).param("external_host", m.externalHost())
                     .param("encapsulation", m.encapsulation()).param("transport", m.transport())
                     .param("connection_type", m.connectionType()).param("format", m.format()).param("direction", m.direction())
                     .param("data", m.data()).param("transport_data", m.transportData()).param("channelId", own(m.channelId())),
@@ -282,33 +225,33 @@ public final class Ari {
     public final class Bridges {
         private Bridges() {}
 
-        public List<Bridge> list() { return fetchList(RestRequest.get("bridges"), Bridge.class); }
+        public List<Bridge> list() { return rest.list(RestRequest.get("bridges"), Bridge.class); }
 
-        public Bridge get(String bridgeId) { return json(RestRequest.get("bridges", bridgeId), Bridge.class); }
+        public Bridge get(String bridgeId) { return rest.json(RestRequest.get("bridges", bridgeId), Bridge.class); }
 
         /**
          * Creates a bridge; {@code type} e.g. {@code mixing}, {@code holding}, {@code mixing,dtmf_events};
          * {@code bridgeId} null: the client chooses one. 409 if the id exists.
          */
         public Bridge create(String type, String bridgeId, String name) {
-            return json(RestRequest.post("bridges").param("type", type)
+            return rest.json(RestRequest.post("bridges").param("type", type)
                     .param("bridgeId", bridgeId == null ? UUID.randomUUID().toString() : bridgeId).param("name", name), Bridge.class);
         }
 
-        public void destroy(String bridgeId) { none(RestRequest.delete("bridges", bridgeId)); }
+        public void destroy(String bridgeId) { rest.none(RestRequest.delete("bridges", bridgeId)); }
 
         /** Adds channels (in Stasis: else 422 {@code Channel not in Stasis application}). */
         public void addChannel(String bridgeId, String... channelIds) {
-            none(RestRequest.post("bridges", bridgeId, "addChannel").param("channel", joined(channelIds)));
+            rest.none(RestRequest.post("bridges", bridgeId, "addChannel").param("channel", joined(channelIds)));
         }
 
         public void removeChannel(String bridgeId, String... channelIds) {
-            none(RestRequest.post("bridges", bridgeId, "removeChannel").param("channel", joined(channelIds)));
+            rest.none(RestRequest.post("bridges", bridgeId, "removeChannel").param("channel", joined(channelIds)));
         }
 
         /** Plays to everyone in the bridge. */
         public Playback play(String bridgeId, Play play) {
-            return json(playParams(RestRequest.post("bridges", bridgeId, "play"), play), Playback.class);
+            return rest.json(playParams(RestRequest.post("bridges", bridgeId, "play"), play), Playback.class);
         }
     }
 
@@ -317,14 +260,14 @@ public final class Ari {
         private Playbacks() {}
 
         /** A playback still going (404 once it finished). */
-        public Playback get(String playbackId) { return json(RestRequest.get("playbacks", playbackId), Playback.class); }
+        public Playback get(String playbackId) { return rest.json(RestRequest.get("playbacks", playbackId), Playback.class); }
 
         /** Stops it ({@code PlaybackFinished} follows). */
-        public void stop(String playbackId) { none(RestRequest.delete("playbacks", playbackId)); }
+        public void stop(String playbackId) { rest.none(RestRequest.delete("playbacks", playbackId)); }
 
         /** {@code restart}, {@code pause}, {@code unpause}, {@code reverse}, {@code forward}. */
         public void control(String playbackId, String operation) {
-            none(RestRequest.post("playbacks", playbackId, "control").param("operation", operation));
+            rest.none(RestRequest.post("playbacks", playbackId, "control").param("operation", operation));
         }
     }
 
@@ -332,30 +275,30 @@ public final class Ari {
     public final class Recordings {
         private Recordings() {}
 
-        public LiveRecording live(String name) { return json(RestRequest.get("recordings", "live", name), LiveRecording.class); }
+        public LiveRecording live(String name) { return rest.json(RestRequest.get("recordings", "live", name), LiveRecording.class); }
 
         /** Stops and keeps it ({@code RecordingFinished} follows). */
-        public void stop(String name) { none(RestRequest.post("recordings", "live", name, "stop")); }
+        public void stop(String name) { rest.none(RestRequest.post("recordings", "live", name, "stop")); }
 
         /** Stops and throws it away. */
-        public void cancel(String name) { none(RestRequest.delete("recordings", "live", name)); }
+        public void cancel(String name) { rest.none(RestRequest.delete("recordings", "live", name)); }
 
-        public void pause(String name) { none(RestRequest.post("recordings", "live", name, "pause")); }
+        public void pause(String name) { rest.none(RestRequest.post("recordings", "live", name, "pause")); }
 
-        public void unpause(String name) { none(RestRequest.delete("recordings", "live", name, "pause")); }
+        public void unpause(String name) { rest.none(RestRequest.delete("recordings", "live", name, "pause")); }
 
-        public void mute(String name) { none(RestRequest.post("recordings", "live", name, "mute")); }
+        public void mute(String name) { rest.none(RestRequest.post("recordings", "live", name, "mute")); }
 
-        public void unmute(String name) { none(RestRequest.delete("recordings", "live", name, "mute")); }
+        public void unmute(String name) { rest.none(RestRequest.delete("recordings", "live", name, "mute")); }
 
-        public List<StoredRecording> stored() { return fetchList(RestRequest.get("recordings", "stored"), StoredRecording.class); }
+        public List<StoredRecording> stored() { return rest.list(RestRequest.get("recordings", "stored"), StoredRecording.class); }
 
-        public StoredRecording stored(String name) { return json(RestRequest.get("recordings", "stored", name), StoredRecording.class); }
+        public StoredRecording stored(String name) { return rest.json(RestRequest.get("recordings", "stored", name), StoredRecording.class); }
 
-        public void deleteStored(String name) { none(RestRequest.delete("recordings", "stored", name)); }
+        public void deleteStored(String name) { rest.none(RestRequest.delete("recordings", "stored", name)); }
 
         public StoredRecording copyStored(String name, String destination) {
-            return json(RestRequest.post("recordings", "stored", name, "copy").param("destinationRecordingName", destination),
+            return rest.json(RestRequest.post("recordings", "stored", name, "copy").param("destinationRecordingName", destination),
                     StoredRecording.class);
         }
     }
@@ -364,20 +307,20 @@ public final class Ari {
     public final class AsteriskResource {
         private AsteriskResource() {}
 
-        public AsteriskInfo info() { return json(RestRequest.get("asterisk", "info"), AsteriskInfo.class); }
+        public AsteriskInfo info() { return rest.json(RestRequest.get("asterisk", "info"), AsteriskInfo.class); }
 
-        public AsteriskPing ping() { return json(RestRequest.get("asterisk", "ping"), AsteriskPing.class); }
+        public AsteriskPing ping() { return rest.json(RestRequest.get("asterisk", "ping"), AsteriskPing.class); }
 
         /** A global variable or function; empty if not set. */
         public Optional<String> getGlobalVariable(String name) {
             RestRequest r = RestRequest.get("asterisk", "variable").param("variable", name);
-            RestResponse resp = transport().call(r);
+            RestResponse resp = rest.call(r);
             if (resp.status() == 404) return Optional.empty();
-            return value(r, resp);
+            return rest.value(r, resp);
         }
 
         public void setGlobalVariable(String name, String value) {
-            none(RestRequest.post("asterisk", "variable").param("variable", name).param("value", value));
+            rest.none(RestRequest.post("asterisk", "variable").param("variable", name).param("value", value));
         }
     }
 
@@ -385,15 +328,9 @@ public final class Ari {
     public final class Applications {
         private Applications() {}
 
-        public List<Application> list() { return fetchList(RestRequest.get("applications"), Application.class); }
+        public List<Application> list() { return rest.list(RestRequest.get("applications"), Application.class); }
 
         /** 404 while no WebSocket serves the app. */
-        public Application get(String name) { return json(RestRequest.get("applications", name), Application.class); }
-    }
-
-    private RestTransport transport() {
-        RestTransport t = transport.get();
-        if (t == null) throw new AriConnectionException("not connected to Asterisk");
-        return t;
+        public Application get(String name) { return rest.json(RestRequest.get("applications", name), Application.class); }
     }
 }

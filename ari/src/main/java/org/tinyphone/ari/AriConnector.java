@@ -177,7 +177,7 @@ final class AriConnector {
                 if (status == 101) throw new AriConnectionException("the events WebSocket upgrade to " + cfg.where() + " was cut off");
                 Object body = h.getResponse().body();
                 String text = body instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : body == null ? "" : body.toString();
-                throw Ari.error(RestRequest.get("events").param("app", String.join(",", apps)), new RestResponse(status, null, text));
+                throw RestCalls.error(RestRequest.get("events").param("app", String.join(",", apps)), new RestResponse(status, null, text));
             }
             throw new AriConnectionException("cannot open the ARI events WebSocket at " + cfg.where() + ": " + c, c);
         } catch (TimeoutException e) {

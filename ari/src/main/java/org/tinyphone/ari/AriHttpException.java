@@ -1,9 +1,12 @@
 package org.tinyphone.ari;
 
+import org.tinyphone.net.LogText;
+
 /**
  * Asterisk answered a REST request with an error status. {@link #asteriskMessage()} is the {@code message} of
  * Asterisk's JSON body, e.g. 404 {@code Channel not found}, 409 {@code Channel not in Stasis application},
- * 400 {@code Variable name is required}, 401 {@code Authentication required}.
+ * 400 {@code Variable name is required}, 401 {@code Authentication required}. The exception's message shows the
+ * reason and Asterisk's message escaped (they reach logs); the accessors give them as Asterisk sent them.
  */
 public class AriHttpException extends AriException {
     private final int status;
@@ -13,8 +16,8 @@ public class AriHttpException extends AriException {
     private final String path;
 
     public AriHttpException(int status, String reason, String asteriskMessage, String method, String path) {
-        super(method + " " + path + ": " + status + (reason == null || reason.isEmpty() ? "" : " " + reason)
-                + (asteriskMessage == null || asteriskMessage.isEmpty() ? "" : " (" + asteriskMessage + ")"));
+        super(method + " " + path + ": " + status + (reason == null || reason.isEmpty() ? "" : " " + LogText.escape(reason))
+                + (asteriskMessage == null || asteriskMessage.isEmpty() ? "" : " (" + LogText.escape(asteriskMessage) + ")"));
         this.status = status;
         this.reason = reason;
         this.asteriskMessage = asteriskMessage == null ? "" : asteriskMessage;
