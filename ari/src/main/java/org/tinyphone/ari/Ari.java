@@ -34,9 +34,10 @@ public final class Ari {
     /**
      * @param transport  the transport to use now (it may change when a connection is replaced)
      * @param ownChannel told the id of every channel this client creates, before the request goes out
+     * @param failures   counts the requests that fail
      */
-    Ari(Supplier<RestTransport> transport, Consumer<String> ownChannel) {
-        this.rest = new RestCalls(transport);
+    Ari(Supplier<RestTransport> transport, Consumer<String> ownChannel, RestFailures failures) {
+        this.rest = new RestCalls(transport, failures);
         this.ownChannel = ownChannel;
     }
 

@@ -61,7 +61,7 @@ public final class AriClient implements AutoCloseable {
         if (apiKey != null) ws.append("&api_key=").append(UrlCodec.query(apiKey));
         this.connector = new AriConnector(new AriConnector.Settings(where, ws.toString(), authorization, b.restOverWebSocket,
                 b.connectTimeout, b.reconnectInitial, b.reconnectMax, b.pingInterval), runtime, http, httpRest);
-        this.ari = new Ari(connector::restNow, runtime::ownChannel);
+        this.ari = new Ari(connector::restNow, runtime::ownChannel, runtime.restFailures);
     }
 
     public static Builder builder() { return new Builder(); }

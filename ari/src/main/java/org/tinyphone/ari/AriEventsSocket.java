@@ -29,7 +29,7 @@ final class AriEventsSocket extends AriSession implements WebSocket.Listener {
     private long binaryBytes;   // of the binary message being read (the JDK calls one part at a time)
 
     AriEventsSocket(AriConnector.Settings cfg, StasisRuntime runtime, RestTransport httpRest) {
-        super(cfg.where());
+        super(cfg.where(), runtime.restFailures);
         this.cfg = cfg;
         this.runtime = runtime;
         this.httpRest = httpRest;

@@ -13,7 +13,12 @@ abstract class AriSession {
     /** GET asterisk/info on this connection: the one in flight or its outcome (a failed one is asked again by the next call). */
     private final AtomicReference<CompletableFuture<RetriedRead.Outcome<AsteriskInfo>>> info = new AtomicReference<>();
 
-    AriSession(String where) { this.where = where; }
+    private final RestFailures restFailures;
+
+    AriSession(String where, RestFailures restFailures) {
+        this.where = where;
+        this.restFailures = restFailures;
+    }
 
     /** Where this connection goes, for messages (no credentials). */
     final String where() { return where; }
@@ -37,7 +42,7 @@ abstract class AriSession {
             if (now != null && !(now.isDone() && now.join().failed())) return now;   // never completed exceptionally
             CompletableFuture<RetriedRead.Outcome<AsteriskInfo>> mine = new CompletableFuture<>();
             if (!info.compareAndSet(now, mine)) continue;
-            Ari ari = new Ari(() -> RestTransport.waitingAtMost(rest(), RetriedRead.MAX_WAIT), id -> { });
+            Ari ari = new Ari(() -> RestTransport.waitingAtMost(rest(), RetriedRead.MAX_WAIT), id -> { }, restFailures);
             Thread.ofVirtual().name("ari-asterisk-info").start(() -> {
                 try {
                     mine.complete(RetriedRead.read(ari, a -> a.asterisk().info()));

@@ -12,6 +12,11 @@ package org.tinyphone.ari;
  * @param callsStarted   calls whose {@link StasisApp} was started
  * @param callsInStasis  calls now running
  * @param reconnects     times the connection came back after being lost
+ * @param restTimeouts   REST requests that got no answer in time
+ * @param restNoAnswer   REST requests that got no answer: not connected, the connection refused or lost
+ * @param restErrors     REST answers with a status that is not 2xx (a variable's "not set" 404 is no failure)
+ * @param restBadAnswers 2xx REST answers that were not the result asked for
  */
 public record AriStats(long events, long malformed, long oversized, long unknownTypes, long unknownChannel, long dropped,
-                       long callsStarted, int callsInStasis, long reconnects) {}
+                       long callsStarted, int callsInStasis, long reconnects,
+                       long restTimeouts, long restNoAnswer, long restErrors, long restBadAnswers) {}

@@ -225,7 +225,7 @@ public final class OutboundAriServer implements AutoCloseable {
         private volatile boolean ended;
 
         OutboundSession(String peer) {
-            super("outbound from " + peer);
+            super("outbound from " + peer, runtime.restFailures);
             this.rest = new WebSocketRestTransport(this::send, "outbound from " + peer, cfg.runtime.restTimeout);
         }
 

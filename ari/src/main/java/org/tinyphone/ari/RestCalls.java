@@ -10,13 +10,15 @@ import org.tinyphone.net.LogText;
 /**
  * How {@link Ari} sends a request and reads Asterisk's answer into a typed result: a status that is not 2xx becomes an
  * {@link AriHttpException}, no answer an {@link AriConnectionException}, a 2xx answer that is not the result asked for
- * an {@link AriException}.
+ * an {@link AriException}; each failure is counted in {@link RestFailures} by its kind.
  */
 final class RestCalls {
     private final Supplier<RestTransport> transport;
+    private final RestFailures failures;
 
-    RestCalls(Supplier<RestTransport> transport) {
+    RestCalls(Supplier<RestTransport> transport, RestFailures failures) {
         this.transport = transport;
+        this.failures = failures;
     }
 
     /** Asterisk's 2xx answer; an {@link AriHttpException} for any other status. */
@@ -26,20 +28,27 @@ final class RestCalls {
         return resp;
     }
 
-    /** Asterisk's answer, whatever its status; an {@link AriConnectionException} if none came. */
+    /** Asterisk's answer, whatever its status; an {@link AriConnectionException} (counted) if none came. */
     RestResponse call(RestRequest r) {
         RestTransport t = transport.get();
-        if (t == null) throw new AriConnectionException("not connected to Asterisk: " + r + " not sent");
-        return t.call(r);
+        try {
+            if (t == null) throw new AriConnectionException("not connected to Asterisk: " + r + " not sent");
+            return t.call(r);
+        } catch (AriConnectionException e) {
+            failures.noAnswer(e);
+            throw e;
+        }
     }
 
-    /** {@link #error} for an answer that is a failure. */
+    /** {@link #error} for an answer that is a failure, counted as one. */
     AriHttpException httpError(RestRequest r, RestResponse resp) {
+        failures.count(RestFailures.Kind.HTTP_STATUS);
         return error(r, resp);
     }
 
-    /** A 2xx answer that is not what was asked for. */
+    /** A 2xx answer that is not what was asked for, counted. */
     private AriException badAnswer(RestRequest r, RestResponse resp, String expected, Exception cause) {
+        failures.count(RestFailures.Kind.BAD_ANSWER);
         return new AriException("Asterisk's answer to " + r + " is not " + expected + ": " + LogText.escape(resp.body())
                 + (cause == null ? "" : " (" + LogText.escape(cause.getMessage()) + ")"), cause);
     }
@@ -74,7 +83,7 @@ final class RestCalls {
         return list;
     }
 
-    /** Asterisk's answer with an error status as an {@link AriHttpException}: its JSON {@code message}, or the body escaped. */
+    /** Asterisk's answer with an error status as an {@link AriHttpException}: its JSON {@code message}, or the body escaped. Not counted. */
     static AriHttpException error(RestRequest r, RestResponse resp) {
         String message = "";
         String body = resp.body() == null ? "" : resp.body();

@@ -17,6 +17,7 @@ public final class StasisCall {
     private final CallEvents events;
     private final Ari ari;
     private final java.util.function.Consumer<String> ownChannel;
+    private final RestFailures restFailures;
     private volatile AriSession session;
     private volatile Channel channel;
     private volatile boolean inStasis = true;
@@ -33,7 +34,8 @@ public final class StasisCall {
         this.args = List.copyOf(args);
         this.events = new CallEvents(queueCapacity);
         this.ownChannel = runtime::ownChannel;
-        this.ari = new Ari(() -> this.session.rest(), ownChannel);
+        this.restFailures = runtime.restFailures;
+        this.ari = new Ari(() -> this.session.rest(), ownChannel, restFailures);
     }
 
     /** The channel id. */
@@ -129,7 +131,7 @@ public final class StasisCall {
     boolean connectionEndedForGood() { return session.endedForGood(); }
 
     /** REST calls like {@link #ari()}'s, each waiting at most {@code maxWait} for its answer (or the transport's timeout if shorter). */
-    Ari ari(Duration maxWait) { return new Ari(() -> RestTransport.waitingAtMost(session.rest(), maxWait), ownChannel); }
+    Ari ari(Duration maxWait) { return new Ari(() -> RestTransport.waitingAtMost(session.rest(), maxWait), ownChannel, restFailures); }
 
     void rebind(AriSession s) { this.session = s; }
 

@@ -58,6 +58,8 @@ final class StasisRuntime {
     private final AtomicLong dropped = new AtomicLong();
     private final LongAdder callsStarted = new LongAdder();
     private final LongAdder reconnects = new LongAdder();
+    /** REST requests of this client or server that failed, by kind. */
+    final RestFailures restFailures = new RestFailures();
     private final AtomicReference<AriConnectionState> lastState = new AtomicReference<>();
     private volatile boolean closed;
     /** An app here is AGI over ARI: its calls need Asterisk's version, read when a connection is made. */
@@ -104,7 +106,9 @@ final class StasisRuntime {
 
     AriStats stats() {
         return new AriStats(reader.events.sum(), reader.malformed.sum(), reader.oversized.sum(), reader.unknownTypes.sum(), unknownChannel.sum(),
-                dropped.get(), callsStarted.sum(), calls.size(), reconnects.sum());
+                dropped.get(), callsStarted.sum(), calls.size(), reconnects.sum(),
+                restFailures.get(RestFailures.Kind.TIMEOUT), restFailures.get(RestFailures.Kind.CONNECTION),
+                restFailures.get(RestFailures.Kind.HTTP_STATUS), restFailures.get(RestFailures.Kind.BAD_ANSWER));
     }
 
     /** Calls now in Stasis here. */
@@ -293,7 +297,7 @@ final class StasisRuntime {
         if (agiOverAri) s.asteriskInfo();   // agi_version, read once for the calls on this connection (Asterisk may have been upgraded)
         List<Channel> channels;
         try {
-            channels = new Ari(s::rest, this::ownChannel).channels().list();
+            channels = new Ari(s::rest, this::ownChannel, restFailures).channels().list();
         } catch (AriException e) {
             log.warn("ARI {}: could not look up the calls in Stasis ({}); calls started before stay as they are", s, e.getMessage());
             return false;

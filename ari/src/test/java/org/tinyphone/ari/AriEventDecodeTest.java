@@ -27,7 +27,7 @@ class AriEventDecodeTest {
     /** A runtime with no connection, fed messages directly. */
     private static final class Feed {
         final StasisRuntime runtime;
-        final AriSession session = new AriSession("test") {
+        final AriSession session = new AriSession("test", RestFailures.NONE) {
             @Override RestTransport rest() { return null; }
             @Override void close(String reason) { }
         };

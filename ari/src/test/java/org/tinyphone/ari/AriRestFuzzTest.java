@@ -19,7 +19,8 @@ import java.util.function.Function;
  * so the fuzzer's answer goes in there, no socket. Promise: each call returns its typed result (never null, no null in
  * a list, every field and method of the record reads) or throws an {@link AriException} with a message; an
  * {@link AriHttpException} exactly when the status is not 2xx (a variable's 404 is "not set"), carrying that status;
- * the messages show no control character from the answer (they reach logs). Anything else is a finding.
+ * the messages show no control character from the answer (they reach logs); a failure is counted once, by its kind
+ * ({@code http-status} or {@code bad-answer}), a result not at all. Anything else is a finding.
  */
 class AriRestFuzzTest {
     private static final int[] STATUSES = {200, 201, 204, 400, 401, 404, 409, 422, 500, 503};
@@ -66,7 +67,8 @@ class AriRestFuzzTest {
             @Override
             public String where() { return "http://127.0.0.1:8088/ari/"; }
         };
-        Ari ari = new Ari(() -> asterisk, id -> { });
+        RestFailures failures = new RestFailures();
+        Ari ari = new Ari(() -> asterisk, id -> { }, failures);
         Object result;
         try {
             result = CALLS.get(which).apply(ari);
@@ -79,11 +81,16 @@ class AriRestFuzzTest {
             } else {
                 require(ok, () -> "a status that is not 2xx is an AriHttpException: " + status + ", " + e);
             }
+            RestFailures.Kind kind = e instanceof AriHttpException ? RestFailures.Kind.HTTP_STATUS : RestFailures.Kind.BAD_ANSWER;
+            for (RestFailures.Kind k : RestFailures.Kind.values()) {
+                require(failures.get(k) == (k == kind ? 1 : 0), () -> "the failure counted once, as " + kind + ": " + k + " " + failures.get(k));
+            }
             return;
         }
         require(result != null, "a typed result, never null");
         require(status >= 200 && status < 300 || status == 404 && result instanceof Optional<?> o && o.isEmpty(),
                 () -> "a result only for a 2xx answer (or a variable's 404): " + status);
+        for (RestFailures.Kind k : RestFailures.Kind.values()) require(failures.get(k) == 0, () -> "a result is no failure: " + k);
         readAll(result);
     }
 

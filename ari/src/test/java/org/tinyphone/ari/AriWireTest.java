@@ -89,7 +89,7 @@ class AriWireTest {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             HttpRestTransport rest = new HttpRestTransport(http, "http://127.0.0.1:" + server.getLocalPort() + "/ari/", null, null, 4,
                     Duration.ofSeconds(5));
-            Ari ari = new Ari(() -> rest, id -> { });
+            Ari ari = new Ari(() -> rest, id -> { }, RestFailures.NONE);
             assertThat(ari.asterisk().ping().ping()).isEqualTo("pong");
             ari.channels().answer("1796391224.62");   // a POST: the JDK itself would not send it again
             assertThat(lines).containsExactly("GET /ari/asterisk/ping HTTP/1.1", "POST /ari/channels/1796391224.62/answer HTTP/1.1",

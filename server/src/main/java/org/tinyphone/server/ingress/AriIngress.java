@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
@@ -181,6 +182,13 @@ final class AriIngress {
                 "Events dropped because a call fell a whole queue behind");
         counter(registry, "tinyphone.ari.reconnects", connection, source, s -> stats.apply(s).reconnects(),
                 "Times the ARI connection came back after it was lost");
+        Map<String, ToDoubleFunction<T>> restFailures = Map.of("timeout", s -> stats.apply(s).restTimeouts(),
+                "connection", s -> stats.apply(s).restNoAnswer(), "http-status", s -> stats.apply(s).restErrors(),
+                "bad-answer", s -> stats.apply(s).restBadAnswers());
+        restFailures.forEach((kind, value) -> FunctionCounter.builder("tinyphone.ari.rest.failures", source, value)
+                .tag("connection", connection).tag("kind", kind)
+                .description("REST requests to Asterisk that failed: no answer in time, no answer (connection), a status "
+                        + "that is not 2xx, a 2xx answer that is not the result asked for").register(registry));
         Gauge.builder("tinyphone.ari.calls.in.stasis", source, s -> stats.apply(s).callsInStasis()).tag("connection", connection)
                 .description("Calls in Stasis served now").register(registry);
         Gauge.builder("tinyphone.ari.connected", source, connected).tag("connection", connection)

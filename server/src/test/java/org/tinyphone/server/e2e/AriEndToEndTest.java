@@ -259,6 +259,38 @@ class AriEndToEndTest {
         }
     }
 
+    /** tinyphone_ari_rest_failures_total of the server's ARI client for one kind, from a scrape. */
+    private static double restFailures(String scrape, String kind) {
+        return Scrape.value(scrape, "tinyphone_ari_rest_failures_total{connection=\"inbound\",kind=\"" + kind + "\"}");
+    }
+
+    @Test
+    void restRequestsAsteriskFailsAreCountedInMetricsByTheirKind() throws Exception {
+        String number = "15552000012";
+        try (RunningServer.Watcher w = server.watch(number)) {
+            SimulatedAriCall caller = waitingCaller(number).place();
+            String id = newCaller(w);
+            String before = Scrape.metrics(server.port("http"));
+            for (String kind : List.of("timeout", "connection", "http-status", "bad-answer")) {
+                assertThat(restFailures(before, kind)).as("the %s counter is there from the start", kind).isGreaterThanOrEqualTo(0);
+            }
+            java.util.function.Predicate<org.tinyphone.sim.ari.AriRequest> play =
+                    q -> q.method().equals("POST") && q.path().equals("channels/" + id + "/play");
+            asterisk.failRequests(play, 1, RestFault.answer(500, "Internal Server Error", "Allocation failed"));
+            assertThat(w.client.play(id, "hello-world").get(30, TimeUnit.SECONDS).ok()).isFalse();
+            asterisk.failRequests(play, 2, RestFault.dropConnection());   // no answer, also to the transport's one resend
+            assertThat(w.client.play(id, "hello-world").get(30, TimeUnit.SECONDS).ok()).isFalse();
+            String after = Scrape.metrics(server.port("http"));   // before the hangup: its clean-up may meet 404s
+            caller.hangup();
+            await().atMost(RunningServer.Watcher.WAIT).until(w::hungUp);
+
+            assertThat(restFailures(after, "http-status") - restFailures(before, "http-status")).isEqualTo(1);
+            assertThat(restFailures(after, "connection") - restFailures(before, "connection")).isEqualTo(1);
+            assertThat(restFailures(after, "timeout")).isEqualTo(restFailures(before, "timeout"));
+            assertThat(restFailures(after, "bad-answer")).isEqualTo(restFailures(before, "bad-answer"));
+        }
+    }
+
     /** A caller to {@code number} who presses nothing and hangs up only when the test says so. */
     private static SimulatedAriCall waitingCaller(String number) {
         return asterisk.call(Simulator.BRIDGE_APP).dnid(number).giveUpAfter(Duration.ofMinutes(1));
