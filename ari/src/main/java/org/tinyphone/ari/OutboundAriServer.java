@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
 import org.tinyphone.net.AddressLimit;
 import org.tinyphone.net.ListenerStats;
 import org.tinyphone.net.LogLimiter;
+import org.tinyphone.net.WrongSecretLimiter;
 import org.tinyphone.net.LogText;
 import org.tinyphone.net.jetty.GuardedConnector;
 import org.tinyphone.net.jetty.JettyStart;
@@ -54,7 +55,9 @@ import org.tinyphone.net.jetty.RequestDeadline;
  * it stops accepting until one closes), a deadline for the upgrade request's headers and then for Asterisk's
  * {@code ApplicationRegistered}, and failed accepts retried
  * with a backoff; {@link #listenerStats()} counts them. An upgrade with an {@code Origin} header comes from a web page
- * in a browser (Asterisk sends none), and is refused with 403.
+ * in a browser (Asterisk sends none), and is refused with 403. With {@link Builder#credentials} set, wrong or no
+ * credentials are refused with 401, and an address that gave {@value WrongSecretLimiter#MAX_FAILURES} wrong ones
+ * within a minute is refused with 429 (Retry-After: 60) for the rest of it, its credentials not looked at.
  */
 public final class OutboundAriServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OutboundAriServer.class);
@@ -71,6 +74,8 @@ public final class OutboundAriServer implements AutoCloseable {
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
     /** One budget for this listener's lines about what peers did (refusals, silence, closes), so a flood writes a bounded log. */
     private final LogLimiter limiter = new LogLimiter(5, Duration.ofSeconds(10));
+    /** Addresses that gave wrong credentials: guessing them is as useless as guessing the clients' tokens. */
+    private final WrongSecretLimiter wrongCredentials = new WrongSecretLimiter();
 
     private OutboundAriServer(Builder b) {
         this.cfg = b;
@@ -108,7 +113,19 @@ public final class OutboundAriServer implements AutoCloseable {
                     Response.writeError(req, resp, callback, 403, "Forbidden");
                     return null;
                 }
-                if (expectedAuthorization != null && !authorized(req.getHeaders().get(HttpHeader.AUTHORIZATION))) {
+                java.net.InetAddress from = req.getConnectionMetaData().getRemoteSocketAddress()
+                        instanceof java.net.InetSocketAddress isa ? isa.getAddress() : null;
+                String authorization = req.getHeaders().get(HttpHeader.AUTHORIZATION);
+                if (expectedAuthorization != null && authorization != null && !wrongCredentials.mayTry(from)) {
+                    limiter.warn(log, "ari outbound guessing", "ARI outbound: refused a WebSocket from {} without looking at its "
+                            + "credentials: {} wrong ones within a minute", org.eclipse.jetty.server.Request.getRemoteAddr(req),
+                            WrongSecretLimiter.MAX_FAILURES);
+                    resp.getHeaders().put(HttpHeader.RETRY_AFTER, "60");
+                    Response.writeError(req, resp, callback, 429, "Too many wrong credentials from this address");
+                    return null;
+                }
+                if (expectedAuthorization != null && !authorized(authorization)) {
+                    if (authorization != null) wrongCredentials.failed(from);   // none given is no guess, as for tokens
                     limiter.warn(log, "ari outbound credentials", "ARI outbound: refused a WebSocket from {}: wrong or no "
                             + "credentials (websocket_client.conf username/password must match)",
                             org.eclipse.jetty.server.Request.getRemoteAddr(req));

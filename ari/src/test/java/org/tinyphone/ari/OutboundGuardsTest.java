@@ -17,8 +17,8 @@ import org.tinyphone.sim.ari.SimulatedAriAsterisk;
 /**
  * The listener for Asterisk's outbound WebSocket has the guards of every Asterisk-facing port: a host not on the
  * allow-list is closed at accept without a byte read or written, a browser's upgrade (it carries an Origin) is
- * refused, a connection that drips its upgrade request is closed at the deadline, and at the connection cap the
- * listener stops accepting until one closes.
+ * refused, a connection that drips its upgrade request is closed at the deadline, at the connection cap the
+ * listener stops accepting until one closes, and an address guessing the credentials is refused for a minute.
  */
 @Timeout(60)
 class OutboundGuardsTest {
@@ -135,6 +135,33 @@ class OutboundGuardsTest {
             } finally {
                 for (Socket s : silent) s.close();
             }
+        }
+    }
+
+    /** The status line's start of the answer to an upgrade sent from {@code from} with {@code user}:{@code password}. */
+    private static String upgradeFrom(String from, int port, String user, String password) throws Exception {
+        String basic = java.util.Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        try (Socket s = new Socket(java.net.InetAddress.getByName("127.0.0.1"), port, java.net.InetAddress.getByName(from), 0)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(UPGRADE.replace("Host: 127.0.0.1\r\n", "Host: 127.0.0.1\r\nAuthorization: Basic " + basic + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            return headers(s.getInputStream());
+        }
+    }
+
+    @Test
+    void credentialsCannotBeGuessedAnAddressWithTooManyWrongOnesIsRefusedEvenTheRightOne() throws Exception {
+        try (OutboundAriServer server = OutboundAriServer.builder().port(0).credentials("asterisk", "s3cret")
+                .app("tinyphone-out", c -> { }).build().start()) {
+            for (int i = 0; i < org.tinyphone.net.WrongSecretLimiter.MAX_FAILURES; i++) {
+                assertThat(upgradeFrom("127.0.0.2", server.port(), "asterisk", "guess" + i)).startsWith("HTTP/1.1 401 ");
+            }
+            String throttled = upgradeFrom("127.0.0.2", server.port(), "asterisk", "s3cret");
+            assertThat(throttled).as("the right one too, for the rest of the minute").startsWith("HTTP/1.1 429 ")
+                    .containsIgnoringCase("Retry-After: 60");
+            assertThat(upgradeFrom("127.0.0.3", server.port(), "asterisk", "guess")).as("another address: checked").startsWith("HTTP/1.1 401 ");
+            assertThat(upgradeFrom("127.0.0.1", server.port(), "asterisk", "s3cret")).as("Asterisk from its own address gets in")
+                    .startsWith("HTTP/1.1 101 ");
         }
     }
 

@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.tinyphone.net.WrongSecretLimiter;
 import org.tinyphone.server.bridge.Bridge;
 import org.tinyphone.server.bridge.Numbers;
 
@@ -52,7 +53,7 @@ public final class AccessPolicy {
     private final String adminToken;              // null: none
     private final Level local;
     private final Level remote;
-    private final WrongTokenLimiter wrongTokens = new WrongTokenLimiter();
+    private final WrongSecretLimiter wrongTokens = new WrongSecretLimiter();
 
     /**
      * @param numberTokens number → token (the {@code token.<number>} keys; a {@code "*"} key is the admin token)
@@ -80,7 +81,7 @@ public final class AccessPolicy {
 
     /**
      * The level a client at {@code peer} gets on {@code number} ({@code "*"} = every number) with {@code token} (null
-     * when it gave none). An address that gave {@value WrongTokenLimiter#MAX_FAILURES} wrong tokens within a minute is
+     * when it gave none). An address that gave {@value WrongSecretLimiter#MAX_FAILURES} wrong tokens within a minute is
      * refused every token for the rest of it, so tokens cannot be guessed.
      */
     public Grant grant(String number, String token, Peer peer) {

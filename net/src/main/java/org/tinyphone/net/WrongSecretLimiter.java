@@ -1,4 +1,4 @@
-package org.tinyphone.server.access;
+package org.tinyphone.net;
 
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
@@ -7,12 +7,13 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
- * Makes guessing tokens useless: an address that gave {@value #MAX_FAILURES} wrong tokens within a minute is refused
- * every token for the rest of that minute, without the token being looked at. Counts are kept for the most recent
+ * Makes guessing secrets useless (the clients' tokens, the outbound ARI server's user and password): an address that
+ * gave {@value #MAX_FAILURES} wrong ones within a minute is refused every one for the rest of that minute, without it
+ * being looked at. Counts are kept for the most recent
  * {@value #MAX_ADDRESSES} addresses only, so a flood of addresses cannot grow the table.
  */
-public final class WrongTokenLimiter {
-    /** Wrong tokens one address may give per minute. */
+public final class WrongSecretLimiter {
+    /** Wrong secrets one address may give per minute. */
     public static final int MAX_FAILURES = 20;
     static final int MAX_ADDRESSES = 10_000;
     private static final long WINDOW_NANOS = 60_000_000_000L;
@@ -28,15 +29,15 @@ public final class WrongTokenLimiter {
         }
     };
 
-    public WrongTokenLimiter() {
+    public WrongSecretLimiter() {
         this(System::nanoTime);
     }
 
-    WrongTokenLimiter(LongSupplier clock) {
+    WrongSecretLimiter(LongSupplier clock) {
         this.clock = clock;
     }
 
-    /** Whether a token from {@code address} may be checked now (false: it gave too many wrong ones lately). */
+    /** Whether a secret from {@code address} may be checked now (false: it gave too many wrong ones lately). */
     public boolean mayTry(InetAddress address) {
         if (address == null) return true;
         lock.lock();
@@ -48,7 +49,7 @@ public final class WrongTokenLimiter {
         }
     }
 
-    /** {@code address} gave a wrong token. */
+    /** {@code address} gave a wrong secret. */
     public void failed(InetAddress address) {
         if (address == null) return;
         lock.lock();
