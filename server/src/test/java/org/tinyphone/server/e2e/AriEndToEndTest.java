@@ -242,7 +242,7 @@ class AriEndToEndTest {
             SimulatedAriCall caller = waitingCaller(number).place();
             String id = newCaller(w);
             // no answer at all, also to the transport's one resend on a new connection
-            asterisk.failRequests(q -> q.method().equals("POST") && q.path().equals("channels/" + id + "/play"), 2, RestFault.dropConnection());
+            asterisk.failRequests(playOf(id), 2, RestFault.dropConnection());
             CommandResult failed = w.client.play(id, "hello-world").get(30, TimeUnit.SECONDS);
             assertThat(failed.ok()).isFalse();
             caller.press('7');
@@ -257,6 +257,11 @@ class AriEndToEndTest {
                     .satisfies(l -> assertThat(l).startsWith("WARN org.tinyphone.ari.AriAgiChannel - AGI over ARI: call " + id)
                             .endsWith("the app gets '200 result=-1 endpos=0', the call goes on"));
         }
+    }
+
+    /** The requests to Asterisk to play on channel {@code id}. */
+    private static java.util.function.Predicate<org.tinyphone.sim.ari.AriRequest> playOf(String id) {
+        return q -> q.method().equals("POST") && q.path().equals("channels/" + id + "/play");
     }
 
     /** tinyphone_ari_rest_failures_total of the server's ARI client for one kind, from a scrape. */
@@ -274,11 +279,9 @@ class AriEndToEndTest {
             for (String kind : List.of("timeout", "connection", "http-status", "bad-answer")) {
                 assertThat(restFailures(before, kind)).as("the %s counter is there from the start", kind).isGreaterThanOrEqualTo(0);
             }
-            java.util.function.Predicate<org.tinyphone.sim.ari.AriRequest> play =
-                    q -> q.method().equals("POST") && q.path().equals("channels/" + id + "/play");
-            asterisk.failRequests(play, 1, RestFault.answer(500, "Internal Server Error", "Allocation failed"));
+            asterisk.failRequests(playOf(id), 1, RestFault.answer(500, "Internal Server Error", "Allocation failed"));
             assertThat(w.client.play(id, "hello-world").get(30, TimeUnit.SECONDS).ok()).isFalse();
-            asterisk.failRequests(play, 2, RestFault.dropConnection());   // no answer, also to the transport's one resend
+            asterisk.failRequests(playOf(id), 2, RestFault.dropConnection());   // no answer, also to the transport's one resend
             assertThat(w.client.play(id, "hello-world").get(30, TimeUnit.SECONDS).ok()).isFalse();
             String after = Scrape.metrics(server.port("http"));   // before the hangup: its clean-up may meet 404s
             caller.hangup();
