@@ -140,7 +140,7 @@ public final class AgiOverAri implements StasisApp {
         }
         LIMITER.warn(log, "AGI over ARI: " + what + " not read", "AGI over ARI: call {} ({}): {} could not be read: {} failed {} time(s), "
                 + "the last: {}; the app gets {}", LogText.escape(call.id()), LogText.escape(name), what, request, o.attempts(),
-                LogText.escape(o.failure().getMessage()), consequence);
+                o.failure().getMessage(), consequence);   // escaped already (AriException)
     }
 
     private static String orUnknown(String s) { return s == null || s.isEmpty() ? "unknown" : s; }

@@ -124,7 +124,7 @@ final class AriAgiChannel extends AbstractAgiChannel {
         };
         LIMITER.warn(log, "AGI over ARI: a command failed", "AGI over ARI: call {} ({}): '{}' failed{}: {}; the app gets '{}', the call goes on",
                 LogText.escape(id), LogText.escape(call.channel().name() == null ? "" : call.channel().name()), LogText.escape(line, 200),
-                tries > 1 ? " (tried " + tries + " times)" : "", LogText.escape(e.getMessage()), reply);
+                tries > 1 ? " (tried " + tries + " times)" : "", e.getMessage(), reply);   // the message is escaped (AriException)
         return AgiReply.parse(reply);
     }
 

@@ -47,7 +47,7 @@ abstract class AriSession {
                 try {
                     mine.complete(RetriedRead.read(ari, a -> a.asterisk().info()));
                 } catch (RuntimeException e) {   // not Asterisk's answer: a bug here; still an outcome the calls can report
-                    mine.complete(new RetriedRead.Outcome<>(null, new AriException(e.toString(), e), 1));
+                    mine.complete(new RetriedRead.Outcome<>(null, new AriException(org.tinyphone.net.LogText.escape(e), e), 1));
                 }
             });
             return mine;

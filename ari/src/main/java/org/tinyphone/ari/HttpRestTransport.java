@@ -20,6 +20,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tinyphone.net.LogText;
 
 /**
  * REST over HTTP/1.1 with the JDK's client, keep-alive connections reused.
@@ -96,7 +97,7 @@ final class HttpRestTransport implements RestTransport, AutoCloseable {
                     resp = exchange(request, r);
                 } catch (IOException again) {
                     again.addSuppressed(first);
-                    throw new AriConnectionException("no answer from Asterisk at " + base + " to " + r + ": " + again, again);
+                    throw new AriConnectionException("no answer from Asterisk at " + base + " to " + r + ": " + LogText.escape(again), again);
                 }
             }
             return new RestResponse(resp.statusCode(), null, resp.body());

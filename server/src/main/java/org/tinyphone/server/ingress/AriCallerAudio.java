@@ -140,7 +140,7 @@ final class AriCallerAudio {
                     e.method(), LogText.escape(e.path()), e.status(), LogText.escape(e.asteriskMessage()));
         } catch (AriException e) {
             if (!call.ended()) LIMIT.warn(log, "ari audio failed", "call {}: no audio levels: {}", LogText.escape(call.id()),
-                    LogText.escape(e.getMessage()));
+                    e.getMessage());   // escaped already (AriException)
         } catch (ExecutionException | TimeoutException e) {
             if (!call.ended()) LIMIT.warn(log, "ari audio no stasis", "call {}: no audio levels: the externalMedia channel to {} "
                     + "{}", LogText.escape(call.id()), hostPort, e instanceof TimeoutException
