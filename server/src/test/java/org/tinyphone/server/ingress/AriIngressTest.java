@@ -175,7 +175,8 @@ class AriIngressTest {
         long before = asterisk.httpRequests().stream().filter(info).count();
         asterisk.failRequests(info, 1, RestFault.answerAfter(Duration.ofMillis(300)));
         List<AriConnectionState> states = new java.util.concurrent.CopyOnWriteArrayList<>();
-        ari = AriClient.builder().url(asterisk.url()).credentials("tinyphone", "s3cret").restTimeout(Duration.ofMillis(400))
+        // slow, but well inside the REST timeout even on a loaded machine (400 ms timed it out once: a second read)
+        ari = AriClient.builder().url(asterisk.url()).credentials("tinyphone", "s3cret").restTimeout(Duration.ofSeconds(3))
                 .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200)).onState(states::add)
                 .app("tinyphone", AriIngress.bridgeApp(bridge, null)).build();
         ari.connect(Duration.ofSeconds(5));
