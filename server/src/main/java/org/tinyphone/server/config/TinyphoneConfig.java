@@ -201,10 +201,10 @@ public final class TinyphoneConfig {
         }
     }
 
-    /** A duration like "10s", "500ms", "2m" or a plain number of seconds. */
     /** Longest duration any setting takes; beyond it a value is a mistake (and would overflow milliseconds). */
     static final Duration MAX_DURATION = Duration.ofDays(30);
 
+    /** A duration like "10s", "500ms", "2m" or a plain number of seconds; never negative, at most {@link #MAX_DURATION}. */
     public Duration duration(String key) {
         String v = get(key).toLowerCase(Locale.ROOT);
         Duration d;
@@ -216,6 +216,7 @@ public final class TinyphoneConfig {
         } catch (NumberFormatException | ArithmeticException e) {
             throw invalid(key, "a duration like 10s or 500ms");
         }
+        if (d.isNegative()) throw invalid(key, "a duration like 10s or 500ms, not negative");
         if (d.compareTo(MAX_DURATION) > 0) throw invalid(key, "a duration like 10s or 500ms, at most 30 days");
         return d;
     }

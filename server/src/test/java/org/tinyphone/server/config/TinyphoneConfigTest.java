@@ -87,6 +87,11 @@ class TinyphoneConfigTest {
             assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("clients.idle-ping", huge)))
                     .as(huge).isInstanceOf(ConfigException.class).hasMessageContaining("clients.idle-ping");
         }
+        // found by fuzzing: a negative duration was taken (an overload timeout of -1 s)
+        for (String negative : new String[] {"-1", "-5s", "-200ms", "-1m"}) {
+            assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("clients.overload-timeout", negative)))
+                    .as(negative).isInstanceOf(ConfigException.class).hasMessageContaining("not negative");
+        }
         assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("access.remote", "everyone")))
                 .hasMessageContaining("access.remote").hasMessageContaining("none, watch or full");
         assertThatThrownBy(() -> TinyphoneConfig.load(null, Map.of(), Map.of("talkback.sound-dirs", "sounds")))
